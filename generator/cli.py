@@ -1,0 +1,92 @@
+"""Command line: ``python -m generator sample|show``.
+
+Exit codes: 0 success; 1 unexpected failure (a bug: traceback printed); 2 bad input (a clear
+one-line message: out-of-range parameter, unreadable file, existing output without --force).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Generate fibrous gas-diffusion-layer microstructures and look at them.",
+)
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def sample(
+    out: Path = typer.Option(..., "--out", help="Output HDF5 file."),
+    domain: str = typer.Option(
+        "200", help="Domain preset: 200 (2000 x 200 um) or 1000 (1000 x 1000 um)."
+    ),
+    fiber_diameter: float = typer.Option(9.0, help="Fibre diameter in um (6-12)."),
+    fiber_fraction: float = typer.Option(0.18, help="Fibre volume fraction (0.10-0.25)."),
+    binder_fraction: float = typer.Option(0.07, help="Binder (PTFE) volume fraction (0.05-0.10)."),
+    thickness: float = typer.Option(300.0, help="Thickness before compression in um (280-320)."),
+    compression: float = typer.Option(0.2, help="Compression factor (0-0.5)."),
+    seed: int = typer.Option(0, help="Random seed; same seed, same volume."),
+    voxel_um: float = typer.Option(1.0, "--voxel-um", help="Voxel size in um; >1 coarsens."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing output file."),
+) -> None:
+    """Generate one sample and write it to an HDF5 file."""
+    from generator.parameters import SampleParameters
+    from generator.structure import generate
+
+    if out.exists() and not force:
+        _fail(f"{out} exists; pass --force to overwrite it")
+    if not (out.parent if str(out.parent) else Path(".")).is_dir():
+        _fail(f"output folder {out.parent} does not exist")
+    try:
+        parameters = SampleParameters(
+            fiber_diameter_um=fiber_diameter,
+            fiber_fraction=fiber_fraction,
+            binder_fraction=binder_fraction,
+            thickness_um=thickness,
+            compression=compression,
+        )
+        result = generate(parameters, domain=domain, seed=seed, voxel_um=voxel_um)
+    except ValueError as err:
+        _fail(str(err))
+    result.to_hdf5(out, force=force)
+    before = result.fractions["before_compression"]
+    after = result.fractions["after_compression"]
+    nz, ny, nx = result.volume.shape
+    typer.echo(
+        f"wrote {out}: {nx} x {ny} x {nz} voxels of {voxel_um:g} um, {len(result.fibres)} fibres; "
+        f"fibre {before['fibre']:.4f}, binder {before['binder']:.4f} before compression; "
+        f"porosity {after['pore']:.4f} after; {sum(result.timings.values()):.1f} s"
+    )
+
+
+@app.command()
+def show(
+    path: Path = typer.Argument(..., help="A sample file written by 'sample'."),
+    out: Path = typer.Option(None, "--out", help="Output PNG (default: next to the sample)."),
+) -> None:
+    """Draw three orthogonal slices coloured by phase and the through-plane phase profile."""
+    from generator.io import read_sample
+    from generator.show import plot_sample
+
+    try:
+        loaded = read_sample(path)
+    except (FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    target = out or path.with_suffix(".png")
+    plot_sample(loaded, target)
+    typer.echo(f"wrote {target}")
+
+
+def main() -> None:
+    """Entry point of the ``gdl-generator`` script and ``python -m generator``."""
+    app()

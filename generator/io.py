@@ -1,0 +1,182 @@
+"""HDF5 files of single samples: write atomically, read back, record provenance."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = "gdl-sample"
+FORMAT_VERSION = 1
+
+
+def git_commit() -> str:
+    """Commit of the source tree this package runs from, or ``""`` outside a git checkout."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def provenance() -> dict[str, str]:
+    """Versions, commit, time and command line, as stored with every file."""
+    import h5py
+    import numba
+
+    from generator import __version__
+
+    return {
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command_line": " ".join(sys.argv),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "h5py": h5py.__version__,
+    }
+
+
+def _chunks(shape) -> tuple[int, ...]:
+    return tuple(min(n, c) for n, c in zip(shape, (16, 128, 128), strict=True))
+
+
+def write_sample(sample, path, *, force: bool = False) -> Path:
+    """Write a :class:`~generator.structure.GDLSample` to ``path`` (HDF5).
+
+    The file is written under a temporary name in the same folder and renamed into place, so
+    an interrupted write never leaves a truncated file at ``path``.
+
+    Parameters
+    ----------
+    sample : GDLSample
+    path : str or Path
+    force : bool
+        Overwrite an existing file.
+
+    Returns
+    -------
+    Path
+    """
+    import h5py
+
+    path = Path(path)
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} exists; pass force=True (--force) to overwrite it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"output folder {folder} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    os.close(handle)
+    try:
+        with h5py.File(temporary, "w") as f:
+            f.attrs["format"] = FORMAT
+            f.attrs["format_version"] = FORMAT_VERSION
+            volume = f.create_dataset(
+                "volume",
+                data=sample.volume,
+                chunks=_chunks(sample.volume.shape),
+                compression="gzip",
+                compression_opts=4,
+                shuffle=True,
+            )
+            volume.attrs["axes"] = "z,y,x"
+            volume.attrs["labels"] = json.dumps({"0": "pore", "1": "fibre", "2": "binder"})
+            volume.attrs["voxel_um"] = sample.voxel_um
+            fibres = f.create_group("fibres")
+            fibres.attrs["frame"] = "um, (x, y, z), before compression"
+            for name in ("centre", "direction", "radius", "length"):
+                fibres.create_dataset(name, data=getattr(sample.fibres, name))
+            params = f.create_group("parameters")
+            for name, value in sample.parameters.as_dict().items():
+                params.attrs[name] = value
+            f.attrs["seed"] = sample.seed
+            f.attrs["voxel_um"] = sample.voxel_um
+            f.attrs["units"] = "lengths in um, fractions as voxel fractions (0-1)"
+            f.attrs["domain"] = sample.domain
+            f.attrs["domain_um"] = np.asarray(sample.domain_um)
+            f.attrs["fractions"] = json.dumps(sample.fractions)
+            f.attrs["orientation_target"] = np.asarray(sample.orientation_target)
+            f.attrs["orientation_tensor"] = sample.orientation_tensor
+            f.attrs["binder"] = json.dumps(
+                {
+                    "squared_radius_low": sample.binder.squared_radius_low,
+                    "squared_radius_high": sample.binder.squared_radius_high,
+                    "detached_voxels": sample.binder.detached_voxels,
+                }
+            )
+            f.attrs["scaled_columns"] = sample.scaled_columns
+            f.attrs["timings"] = json.dumps(sample.timings)
+            for key, value in provenance().items():
+                f.attrs[f"provenance_{key}"] = value
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_sample(path):
+    """Read a sample file written by :func:`write_sample`.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    GDLSample
+    """
+    import h5py
+
+    from generator.binder import BinderResult
+    from generator.fibres import FibreSet
+    from generator.parameters import SampleParameters
+    from generator.structure import GDLSample
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no sample file at {path}")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise ValueError(f"{path} is not a readable HDF5 file ({err})") from err
+    with f:
+        if f.attrs.get("format") != FORMAT:
+            raise ValueError(f"{path} is not a GDL sample file (no '{FORMAT}' format attribute)")
+        fibres = FibreSet(**{name: f["fibres"][name][()] for name in f["fibres"]})
+        sample = GDLSample(
+            volume=f["volume"][()],
+            fibres=fibres,
+            parameters=SampleParameters(**dict(f["parameters"].attrs)),
+            seed=int(f.attrs["seed"]),
+            voxel_um=float(f.attrs["voxel_um"]),
+            domain=str(f.attrs["domain"]),
+            domain_um=tuple(float(v) for v in f.attrs["domain_um"]),
+            fractions=json.loads(f.attrs["fractions"]),
+            orientation_target=tuple(float(v) for v in f.attrs["orientation_target"]),
+            binder=BinderResult(**json.loads(f.attrs["binder"])),
+            scaled_columns=int(f.attrs["scaled_columns"]),
+            timings=json.loads(f.attrs["timings"]),
+            provenance={
+                key.removeprefix("provenance_"): str(value)
+                for key, value in f.attrs.items()
+                if key.startswith("provenance_")
+            },
+        )
+    return sample

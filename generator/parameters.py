@@ -1,0 +1,86 @@
+"""The five manufacturing parameters of a GDL sample, the domain presets, and their checks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+# name -> (low, high, unit, description); the paper's ranges (Methods and Results).
+PARAMETER_RANGES: dict[str, tuple[float, float, str, str]] = {
+    "fiber_diameter_um": (6.0, 12.0, "um", "carbon fibre diameter"),
+    "fiber_fraction": (0.10, 0.25, "1", "fibre solid volume fraction before compression"),
+    "binder_fraction": (0.05, 0.10, "1", "PTFE binder volume fraction before compression"),
+    "thickness_um": (280.0, 320.0, "um", "thickness before compression"),
+    "compression": (0.0, 0.5, "1", "compression factor: final thickness = (1 - c) * thickness"),
+}
+
+# In-plane size (x, y) in micrometres of each named domain.
+DOMAIN_PRESETS: dict[str, tuple[float, float]] = {
+    "200": (2000.0, 200.0),
+    "1000": (1000.0, 1000.0),
+}
+
+
+@dataclass(frozen=True)
+class SampleParameters:
+    """Manufacturing parameters of one sample; out-of-range values raise ``ValueError``.
+
+    Attributes
+    ----------
+    fiber_diameter_um : float
+        Fibre diameter, 6-12 um.
+    fiber_fraction : float
+        Fibre solid volume fraction before compression, 0.10-0.25.
+    binder_fraction : float
+        Binder (PTFE) volume fraction before compression, 0.05-0.10.
+    thickness_um : float
+        Thickness before compression, 280-320 um.
+    compression : float
+        Compression factor, 0-0.5; the compressed thickness is ``(1 - compression) *
+        thickness_um``.
+    """
+
+    fiber_diameter_um: float = 9.0
+    fiber_fraction: float = 0.18
+    binder_fraction: float = 0.07
+    thickness_um: float = 300.0
+    compression: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name, (low, high, unit, description) in PARAMETER_RANGES.items():
+            value = getattr(self, name)
+            try:
+                number = float(value)
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"{name}={value!r} is not a number ({description})") from err
+            if not low <= number <= high:
+                raise ValueError(
+                    f"{name}={value} is outside its range [{low}, {high}] {unit} ({description})"
+                )
+            object.__setattr__(self, name, number)
+
+    def as_dict(self) -> dict[str, float]:
+        """Parameters as a plain ``{name: value}`` dictionary."""
+        return asdict(self)
+
+
+def resolve_domain(domain) -> tuple[str, tuple[float, float]]:
+    """Name and in-plane size (x, y) in um of a preset name or an explicit ``(x_um, y_um)``."""
+    if isinstance(domain, (int, str)) and str(domain) in DOMAIN_PRESETS:
+        return str(domain), DOMAIN_PRESETS[str(domain)]
+    if isinstance(domain, (tuple, list)) and len(domain) == 2:
+        x_um, y_um = (float(v) for v in domain)
+        if x_um <= 0 or y_um <= 0:
+            raise ValueError(f"domain size {domain!r} must be positive (x_um, y_um)")
+        return f"{x_um:g}x{y_um:g}", (x_um, y_um)
+    raise ValueError(
+        f"domain={domain!r} is not a preset ({', '.join(DOMAIN_PRESETS)}) "
+        "nor an in-plane size (x_um, y_um)"
+    )
+
+
+def voxel_shape(in_plane_um: tuple[float, float], thickness_um: float, voxel_um: float):
+    """Array shape (nz, ny, nx) of a domain at a voxel size; at least one voxel each way."""
+    if not voxel_um > 0:
+        raise ValueError(f"voxel_um={voxel_um} must be a positive length in micrometres")
+    x_um, y_um = in_plane_um
+    return tuple(max(1, int(round(length / voxel_um))) for length in (thickness_um, y_um, x_um))

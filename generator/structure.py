@@ -1,0 +1,207 @@
+"""``generate``: the process chain fibres -> binder -> compression, and its result object."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from generator._orientation import DEFAULT_ORIENTATION, validate_orientation
+from generator.binder import BinderResult, add_binder
+from generator.fibres import FibreSet, FibreStream, stack_fibres
+from generator.parameters import SampleParameters, resolve_domain, voxel_shape
+
+PORE, FIBRE, BINDER = 0, 1, 2
+PHASES = ("pore", "fibre", "binder")
+FRACTION_TOLERANCE = 0.005
+# Stop adding fibres once within this of the target: one more fibre adds at most ~0.002.
+FIBRE_STOP_MARGIN = 0.001
+
+
+@dataclass
+class GDLSample:
+    """One generated gas-diffusion-layer sample.
+
+    Attributes
+    ----------
+    volume : ndarray of uint8, shape (nz, ny, nx)
+        Labels 0 pore, 1 fibre, 2 binder; axis 0 is through-plane (z), axis 2 is x.
+    fibres : FibreSet
+        The fibres as placed, in um, before compression (compression distorts them).
+    parameters : SampleParameters
+    seed : int
+    voxel_um : float
+    domain : str
+        Preset name or ``"<x>x<y>"``.
+    domain_um : tuple of float
+        In-plane size (x, y) in um.
+    fractions : dict
+        ``{"before_compression": {...}, "after_compression": {...}}``, each the voxel fraction
+        of pore, fibre and binder.
+    orientation_target : tuple of float
+        Target diagonal of the orientation tensor.
+    binder : BinderResult
+    scaled_columns : int
+        Columns with more solid than the compressed thickness (scaled, mass not conserved).
+    timings : dict
+        Seconds per stage.
+    provenance : dict
+        Versions, commit and command line, filled when read from a file.
+    """
+
+    volume: np.ndarray
+    fibres: FibreSet
+    parameters: SampleParameters
+    seed: int
+    voxel_um: float
+    domain: str
+    domain_um: tuple[float, float]
+    fractions: dict
+    orientation_target: tuple[float, float, float]
+    binder: BinderResult
+    scaled_columns: int
+    timings: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def orientation_tensor(self) -> np.ndarray:
+        """Orientation tensor of the fibres, weighted by axis length inside the domain."""
+        return self.fibres.orientation_tensor()
+
+    def to_hdf5(self, path, **kwargs) -> None:
+        """Write the sample to one HDF5 file (see :func:`generator.io.write_sample`)."""
+        from generator.io import write_sample
+
+        write_sample(self, path, **kwargs)
+
+
+def phase_fractions(volume: np.ndarray) -> dict[str, float]:
+    """Voxel fraction of pore, fibre and binder in a label volume."""
+    from generator._raster_kernels import count_labels_per_slice
+
+    counts = count_labels_per_slice(volume, len(PHASES)).sum(axis=0)
+    return {name: float(counts[i]) / volume.size for i, name in enumerate(PHASES)}
+
+
+def _draw(volume: np.ndarray, rows: np.ndarray, radius_um: float, voxel_um: float) -> None:
+    from generator._raster_kernels import draw_cylinders
+
+    # um in (x, y, z) -> voxel units in array order (z, y, x), voxel k centred at k.
+    points = np.ascontiguousarray(rows[:, 2::-1] / voxel_um - 0.5)
+    dirs = np.ascontiguousarray(rows[:, 5:2:-1])
+    radii = np.full(len(rows), radius_um / voxel_um)
+    draw_cylinders(volume, points, dirs, radii, FIBRE)
+
+
+def place_fibres(
+    shape, voxel_um: float, radius_um: float, fraction: float, orientation, seed: int
+) -> tuple[np.ndarray, FibreSet]:
+    """Fibre volume (labels 0/1) whose voxel fibre fraction is within 0.005 of ``fraction``."""
+    nz, ny, nx = shape
+    box = np.array([nx, ny, nz], dtype=np.float64) * voxel_um
+    stream = FibreStream(box, radius_um, orientation, seed)
+    volume = np.zeros(shape, dtype=np.uint8)
+    total = float(np.prod(box))
+    # Boolean model: overlapping fibres of total nominal volume V_f fill 1 - exp(-V_f / V).
+    batch = stream.take(-np.log1p(-fraction) * total * 0.97)
+    rows = [batch]
+    while True:
+        _draw(volume, batch, radius_um, voxel_um)
+        measured = phase_fractions(volume)["fibre"]
+        if measured >= fraction - FIBRE_STOP_MARGIN:
+            break
+        missing = np.log((1.0 - measured) / (1.0 - fraction)) * total
+        batch = stream.take(0.9 * missing)
+        rows.append(batch)
+    if measured > fraction + FRACTION_TOLERANCE:
+        raise RuntimeError(
+            f"fibre fraction overshot: {measured:.4f} for target {fraction:.4f}; the voxel is "
+            "too coarse for this fibre diameter"
+        )
+    return volume, stack_fibres(rows, radius_um)
+
+
+def generate(
+    parameters: SampleParameters | None = None,
+    *,
+    domain="200",
+    seed: int = 0,
+    voxel_um: float = 1.0,
+    orientation=DEFAULT_ORIENTATION,
+    **parameter_values,
+) -> GDLSample:
+    """Generate one fibrous GDL sample: fibres, then binder, then compression.
+
+    Parameters
+    ----------
+    parameters : SampleParameters, optional
+        The five manufacturing parameters; alternatively pass them as keywords
+        (``fiber_diameter_um=9, fiber_fraction=0.18, ...``; unnamed ones take defaults).
+    domain : {"200", "1000"} or (x_um, y_um)
+        In-plane domain: ``"200"`` is 2000 x 200 um, ``"1000"`` is 1000 x 1000 um.
+    seed : int
+        Same seed and parameters give a bit-identical volume, whatever the thread count.
+    voxel_um : float
+        Voxel edge length; 1 um is the paper's, larger values coarsen for quick runs.
+    orientation : tuple of float
+        Target diagonal of the fibre orientation tensor (length-weighted).
+
+    Returns
+    -------
+    GDLSample
+
+    Notes
+    -----
+    Fibre and binder fractions are voxel fractions of the uncompressed domain, each within
+    0.005 of its target; compression then keeps the solid and removes pore.
+    """
+    if parameters is None:
+        parameters = SampleParameters(**parameter_values)
+    elif parameter_values:
+        raise TypeError("pass either a SampleParameters or keyword parameters, not both")
+    if int(seed) != seed or seed < 0:
+        raise ValueError(f"seed={seed!r} must be a non-negative integer")
+    orientation = validate_orientation(orientation)
+    domain_name, in_plane = resolve_domain(domain)
+    shape = voxel_shape(in_plane, parameters.thickness_um, voxel_um)
+    radius_um = 0.5 * parameters.fiber_diameter_um
+    timings = {}
+
+    start = time.perf_counter()
+    volume, fibres = place_fibres(
+        shape, voxel_um, radius_um, parameters.fiber_fraction, orientation, int(seed)
+    )
+    timings["fibres_s"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    binder = add_binder(volume, parameters.binder_fraction, seed=int(seed))
+    before = phase_fractions(volume)
+    timings["binder_s"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    scaled = 0
+    nz_out = max(1, int(round((1.0 - parameters.compression) * shape[0])))
+    if nz_out != shape[0]:
+        from generator._compression_kernels import compress_columns
+
+        compressed = np.empty((nz_out,) + shape[1:], dtype=np.uint8)
+        scaled = int(compress_columns(volume, compressed))
+        volume = compressed
+    after = phase_fractions(volume)
+    timings["compression_s"] = time.perf_counter() - start
+
+    return GDLSample(
+        volume=volume,
+        fibres=fibres,
+        parameters=parameters,
+        seed=int(seed),
+        voxel_um=float(voxel_um),
+        domain=domain_name,
+        domain_um=in_plane,
+        fractions={"before_compression": before, "after_compression": after},
+        orientation_target=orientation,
+        binder=binder,
+        scaled_columns=scaled,
+        timings=timings,
+    )
