@@ -35,6 +35,8 @@ from generator._orientation import (
 )
 
 HERDING_CANDIDATES = 4
+POSITION_CANDIDATES = 4
+PROFILE_BINS = 20
 SOBOL_BATCH = 1024
 
 
@@ -138,6 +140,8 @@ class FibreStream:
         self._position_qmc = qmc.Sobol(d=2, scramble=True, seed=rng)
         self._directions = np.zeros((0, 3))
         self._positions = np.zeros((0, 2))
+        self._bin_edges = np.linspace(0.0, 1.0, PROFILE_BINS + 1)[None] * self.box[:, None]
+        self._profile = np.zeros((3, PROFILE_BINS))
         self._weighted_sum = np.zeros((3, 3))
         self._total_length = 0.0
 
@@ -150,30 +154,59 @@ class FibreStream:
         keep = u[:, 2] * self._max_projection < np.abs(d) @ self._face_area
         self._directions = np.concatenate([self._directions, d[keep]])
 
-    def _next_position(self) -> np.ndarray:
-        if len(self._positions) == 0:
-            self._positions = self._position_qmc.random(SOBOL_BATCH)
-        u, self._positions = self._positions[0], self._positions[1:]
+    def _next_positions(self, count: int) -> np.ndarray:
+        while len(self._positions) < count:
+            self._positions = np.concatenate(
+                [self._positions, self._position_qmc.random(SOBOL_BATCH)]
+            )
+        u, self._positions = self._positions[:count], self._positions[count:]
         return u
 
+    def _profile_share(self, anchor, d, t0, t1) -> np.ndarray:
+        """Axis length of each candidate segment in each profile bin, shape (m, 3, bins)."""
+        edges = self._bin_edges  # (3, bins + 1)
+        share = np.zeros((len(anchor), 3, PROFILE_BINS))
+        for axis in range(3):
+            a = anchor[:, axis, None] + t0[:, None] * d[axis]
+            b = anchor[:, axis, None] + t1[:, None] * d[axis]
+            low, high = np.minimum(a, b), np.maximum(a, b)
+            span = np.maximum(high - low, 1e-12)
+            overlap = np.clip(
+                np.minimum(high, edges[axis, 1:]) - np.maximum(low, edges[axis, :-1]), 0, None
+            )
+            share[:, axis] = overlap / span * (t1 - t0)[:, None]
+        return share
+
     def _place(self, d: np.ndarray) -> np.ndarray:
-        """Uniform position (Poisson line measure) for direction ``d`` among lines that hit."""
+        """Position for direction ``d``: the best of a few uniform (Poisson) candidates for the
+        evenness of the running fibre-length profiles along x, y and z."""
         phi = np.arctan2(d[1], d[0])
         normal = np.array([-np.sin(phi), np.cos(phi), 0.0])
         centre_xy = np.array([0.5 * self.box[0], 0.5 * self.box[1], 0.0])
         grown_low, grown_high = -self.radius, self.box + self.radius
-        while True:
-            u = self._next_position()
-            anchor = centre_xy + (2 * u[0] - 1) * self.half_span * normal
-            anchor[2] = -self.z_margin + u[1] * (self.box[2] + 2 * self.z_margin)
-            g0, g1 = chord(anchor[None], d[None], grown_low, grown_high)
-            if g1[0] > g0[0]:
-                break
-        a0, a1 = chord(anchor[None], d[None], 0.0, self.box)
-        length = max(a1[0] - a0[0], 0.0)
+        hits = []
+        while sum(len(h[0]) for h in hits) < POSITION_CANDIDATES:
+            u = self._next_positions(4 * POSITION_CANDIDATES)
+            anchor = centre_xy + ((2 * u[:, 0] - 1) * self.half_span)[:, None] * normal
+            anchor[:, 2] = -self.z_margin + u[:, 1] * (self.box[2] + 2 * self.z_margin)
+            g0, g1 = chord(anchor, np.broadcast_to(d, anchor.shape), grown_low, grown_high)
+            hit = g1 > g0
+            hits.append((anchor[hit], g0[hit], g1[hit]))
+        anchor = np.concatenate([h[0] for h in hits])[:POSITION_CANDIDATES]
+        g0 = np.concatenate([h[1] for h in hits])[:POSITION_CANDIDATES]
+        g1 = np.concatenate([h[2] for h in hits])[:POSITION_CANDIDATES]
+        a0, a1 = chord(anchor, np.broadcast_to(d, anchor.shape), 0.0, self.box)
+        inside = a1 > a0
+        t0, t1 = np.where(inside, a0, 0.0), np.where(inside, a1, 0.0)
+        share = self._profile_share(anchor, d, t0, t1)
+        profile = self._profile[None] + share
+        spread = profile - profile.mean(axis=2, keepdims=True)
+        best = int(np.argmin(np.sum(spread**2, axis=(1, 2))))
+        self._profile += share[best]
+        length = max(a1[best] - a0[best], 0.0)
         # Centre on the axis chord through the box, or the grown box for grazing fibres.
-        mid = 0.5 * (a0[0] + a1[0]) if length > 0 else 0.5 * (g0[0] + g1[0])
-        return np.concatenate([anchor + mid * d, d, [length]])
+        mid = 0.5 * (a0[best] + a1[best]) if length > 0 else 0.5 * (g0[best] + g1[best])
+        return np.concatenate([anchor[best] + mid * d, d, [length]])
 
     def _choose_direction(self) -> np.ndarray:
         while len(self._directions) < HERDING_CANDIDATES:

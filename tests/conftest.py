@@ -1,0 +1,19 @@
+import pytest
+
+from generator import generate
+
+# Small but real: the 200 preset at 4 um voxels is 500 x 50 x 75 voxels.
+SMALL = dict(domain="200", voxel_um=4.0)
+
+
+@pytest.fixture(scope="session")
+def small_sample():
+    return generate(
+        fiber_diameter_um=9.0,
+        fiber_fraction=0.18,
+        binder_fraction=0.07,
+        thickness_um=300.0,
+        compression=0.0,
+        seed=3,
+        **SMALL,
+    )
