@@ -1,0 +1,1 @@
+"""End-to-end pipelines, benchmarks and cluster batch jobs."""
