@@ -51,8 +51,14 @@ def test_orientation_tensor_from_the_stored_fibre_list(small_sample):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_orientation_tensor_of_a_custom_target(seed):
     target = (0.6, 0.38, 0.02)
-    sample = generate(fiber_diameter_um=12, fiber_fraction=0.10, seed=seed, orientation=target,
-                      compression=0.0, **SMALL)
+    sample = generate(
+        fiber_diameter_um=12,
+        fiber_fraction=0.10,
+        seed=seed,
+        orientation=target,
+        compression=0.0,
+        **SMALL,
+    )
     d, w = sample.fibres.direction, sample.fibres.length
     tensor = (d.T * w) @ d / w.sum()
     assert np.allclose(np.diag(tensor), target, atol=TOL)
@@ -73,8 +79,14 @@ def test_fibre_voxels_are_within_a_radius_of_a_stored_fibre(small_sample):
 
 
 def test_same_seed_is_bit_identical_whatever_the_thread_count():
-    kwargs = dict(fiber_diameter_um=7, fiber_fraction=0.2, binder_fraction=0.09, compression=0.3,
-                  seed=11, **SMALL)
+    kwargs = dict(
+        fiber_diameter_um=7,
+        fiber_fraction=0.2,
+        binder_fraction=0.09,
+        compression=0.3,
+        seed=11,
+        **SMALL,
+    )
     threads = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
@@ -90,8 +102,14 @@ def test_same_seed_is_bit_identical_whatever_the_thread_count():
 
 @pytest.mark.parametrize(("diameter", "fibre", "binder"), [(6, 0.25, 0.05), (12, 0.10, 0.10)])
 def test_no_binder_floats_free_of_the_fibres(diameter, fibre, binder):
-    sample = generate(fiber_diameter_um=diameter, fiber_fraction=fibre, binder_fraction=binder,
-                      compression=0.0, seed=5, **SMALL)
+    sample = generate(
+        fiber_diameter_um=diameter,
+        fiber_fraction=fibre,
+        binder_fraction=binder,
+        compression=0.0,
+        seed=5,
+        **SMALL,
+    )
     volume = sample.volume
     assert abs(np.mean(volume == 2) - binder) <= TOL
     labels, n = ndi.label(volume > 0, structure=np.ones((3, 3, 3)))
@@ -110,8 +128,14 @@ def test_binder_sits_near_fibres(small_sample):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_slab_uniformity_in_plane_and_through_plane(seed):
-    sample = generate(domain="1000", voxel_um=4.0, fiber_diameter_um=9, fiber_fraction=0.18,
-                      compression=0.0, seed=seed)
+    sample = generate(
+        domain="1000",
+        voxel_um=4.0,
+        fiber_diameter_um=9,
+        fiber_fraction=0.18,
+        compression=0.0,
+        seed=seed,
+    )
     fibre = sample.volume == 1
     for axis in range(3):
         n = fibre.shape[axis]
@@ -128,8 +152,9 @@ def test_compression_keeps_every_column_solid_sequence():
     assert pressed.volume.shape[0] == round(0.65 * flat.shape[0])
     assert pressed.scaled_columns == 0
     rng = np.random.default_rng(0)
-    for j, i in zip(rng.integers(0, flat.shape[1], 200), rng.integers(0, flat.shape[2], 200),
-                    strict=True):
+    for j, i in zip(
+        rng.integers(0, flat.shape[1], 200), rng.integers(0, flat.shape[2], 200), strict=True
+    ):
         before = flat[:, j, i]
         after = pressed.volume[:, j, i]
         assert before[before > 0].tolist() == after[after > 0].tolist()

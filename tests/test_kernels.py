@@ -39,7 +39,12 @@ def test_draw_cylinders_matches_brute_force(seed):
 
 @pytest.mark.parametrize(
     ("shape", "density", "window"),
-    [((30, 40, 50), 0.02, 5), ((17, 60, 33), 0.001, 40), ((40, 40, 40), 0.3, 2), ((9, 9, 9), 0.0, 3)],
+    [
+        ((30, 40, 50), 0.02, 5),
+        ((17, 60, 33), 0.001, 40),
+        ((40, 40, 40), 0.3, 2),
+        ((9, 9, 9), 0.0, 3),
+    ],
 )
 def test_capped_edt_matches_scipy(shape, density, window):
     rng = np.random.default_rng(1)
@@ -56,7 +61,8 @@ def test_capped_edt_matches_scipy(shape, density, window):
 
 def test_compression_of_a_hand_counted_column():
     # 8 voxels -> 6: solid 3, pore 5, pore runs shrink by (6 - 3) / (8 - 3) = 0.6.
-    # Solid at z=2 (2 pore below) -> 0 + round(1.2) = 1; z=3 -> 1 + 1 = 2; z=6 (4 pore) -> 2 + 2 = 4.
+    # Solid at z=2 (2 pore below) -> 0 + round(1.2) = 1; z=3 -> 1 + 1 = 2;
+    # z=6 (4 pore below) -> 2 + round(2.4) = 4.
     column = np.array([0, 0, 1, 1, 0, 0, 2, 0], dtype=np.uint8).reshape(8, 1, 1)
     out = np.empty((6, 1, 1), dtype=np.uint8)
     scaled = compress_columns(column, out)

@@ -38,8 +38,12 @@ def _child(kind: str, scale: float) -> dict:
         ps.generators.cylinders([200, 200, 100], r=4, porosity=0.82, seed=0)  # warm-up
         start = time.perf_counter()
         image = ps.generators.cylinders(
-            list(shape), r=int(round(FIBRE_RADIUS_UM)), porosity=1 - FIBRE_FRACTION,
-            phi_max=8, theta_max=90, seed=1,
+            list(shape),
+            r=int(round(FIBRE_RADIUS_UM)),
+            porosity=1 - FIBRE_FRACTION,
+            phi_max=8,
+            theta_max=90,
+            seed=1,
         )
         seconds = time.perf_counter() - start
         fraction = float(1 - np.mean(image))
@@ -50,18 +54,30 @@ def _child(kind: str, scale: float) -> dict:
         generate(domain=(60, 60), fiber_diameter_um=9, compression=0.2, seed=0)  # warm-up
         start = time.perf_counter()
         if kind == "fibres":
-            volume, _ = place_fibres(shape[::-1], 1.0, FIBRE_RADIUS_UM, FIBRE_FRACTION,
-                                     (0.4966, 0.4966, 0.0068), 1)
+            volume, _ = place_fibres(
+                shape[::-1], 1.0, FIBRE_RADIUS_UM, FIBRE_FRACTION, (0.4966, 0.4966, 0.0068), 1
+            )
             fraction = float(np.mean(volume == 1))
         else:
-            sample = generate(domain=domain, fiber_diameter_um=2 * FIBRE_RADIUS_UM,
-                              fiber_fraction=FIBRE_FRACTION, binder_fraction=BINDER_FRACTION,
-                              thickness_um=300, compression=COMPRESSION, seed=1)
+            sample = generate(
+                domain=domain,
+                fiber_diameter_um=2 * FIBRE_RADIUS_UM,
+                fiber_fraction=FIBRE_FRACTION,
+                binder_fraction=BINDER_FRACTION,
+                thickness_um=300,
+                compression=COMPRESSION,
+                seed=1,
+            )
             fraction = sample.fractions["before_compression"]["fibre"]
         seconds = time.perf_counter() - start
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    return {"kind": kind, "seconds": seconds, "peak_gib": peak_gib, "fibre_fraction": fraction,
-            "voxels": int(np.prod(shape))}
+    return {
+        "kind": kind,
+        "seconds": seconds,
+        "peak_gib": peak_gib,
+        "fibre_fraction": fraction,
+        "voxels": int(np.prod(shape)),
+    }
 
 
 def main(argv=None) -> None:
@@ -75,19 +91,34 @@ def main(argv=None) -> None:
     results = {}
     for kind in ("porespy", "fibres", "chain"):
         out = subprocess.run(
-            [sys.executable, "-m", "workflows.bench_generator", "--child", kind,
-             "--scale", str(args.scale)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-m",
+                "workflows.bench_generator",
+                "--child",
+                kind,
+                "--scale",
+                str(args.scale),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
         r = results[kind]
-        print(f"{kind:8s} {r['seconds']:7.2f} s  peak {r['peak_gib']:5.2f} GiB  "
-              f"fibre fraction {r['fibre_fraction']:.4f}  ({r['voxels']:.2e} voxels)")
+        print(
+            f"{kind:8s} {r['seconds']:7.2f} s  peak {r['peak_gib']:5.2f} GiB  "
+            f"fibre fraction {r['fibre_fraction']:.4f}  ({r['voxels']:.2e} voxels)"
+        )
     porespy = results["porespy"]["seconds"]
-    print(f"fibre placement speed-up over PoreSpy cylinders: "
-          f"{porespy / results['fibres']['seconds']:.2f}x (goal >= 3x)")
-    print(f"whole chain time / PoreSpy cylinders time: "
-          f"{results['chain']['seconds'] / porespy:.2f} (goal <= 3)")
+    print(
+        f"fibre placement speed-up over PoreSpy cylinders: "
+        f"{porespy / results['fibres']['seconds']:.2f}x (goal >= 3x)"
+    )
+    print(
+        f"whole chain time / PoreSpy cylinders time: "
+        f"{results['chain']['seconds'] / porespy:.2f} (goal <= 3)"
+    )
     print(f"whole chain peak memory: {results['chain']['peak_gib']:.2f} GiB (goal < 2 GiB)")
 
 

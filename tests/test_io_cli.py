@@ -1,0 +1,96 @@
+"""HDF5 files read back for real, the CLI end to end, the picture as a real PNG, import hygiene."""
+
+import subprocess
+import sys
+
+import h5py
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+
+import generator
+from generator import read_sample
+
+
+def test_hdf5_round_trip(small_sample, tmp_path):
+    path = tmp_path / "sample.h5"
+    small_sample.to_hdf5(path)
+    back = read_sample(path)
+    assert np.array_equal(back.volume, small_sample.volume)
+    assert np.array_equal(back.fibres.direction, small_sample.fibres.direction)
+    assert back.parameters == small_sample.parameters
+    assert back.seed == small_sample.seed and back.voxel_um == small_sample.voxel_um
+    assert back.fractions == small_sample.fractions
+    assert back.provenance["package_version"] == generator.__version__
+    with h5py.File(path) as f:
+        assert f["volume"].compression == "gzip"
+        assert f["volume"].chunks is not None
+        assert f["volume"].attrs["axes"] == "z,y,x"
+        assert f["parameters"].attrs["fiber_fraction"] == 0.18
+    # No temporary file is left next to the result.
+    assert [p.name for p in tmp_path.iterdir()] == ["sample.h5"]
+
+
+def test_existing_file_is_kept_without_force(small_sample, tmp_path):
+    path = tmp_path / "sample.h5"
+    path.write_bytes(b"keep me")
+    with pytest.raises(FileExistsError, match="force"):
+        small_sample.to_hdf5(path)
+    assert path.read_bytes() == b"keep me"
+
+
+def test_reading_a_file_that_is_not_a_sample(tmp_path):
+    bad = tmp_path / "bad.h5"
+    bad.write_text("not hdf5")
+    with pytest.raises(ValueError, match="not a readable HDF5 file"):
+        read_sample(bad)
+    with pytest.raises(FileNotFoundError, match="no sample file"):
+        read_sample(tmp_path / "missing.h5")
+
+
+def test_cli_sample_then_show_writes_a_real_png(tmp_path):
+    out = tmp_path / "s.h5"
+    png = tmp_path / "s.png"
+    run = [sys.executable, "-m", "generator"]
+    done = subprocess.run(
+        run
+        + [
+            "sample",
+            "--domain",
+            "1000",
+            "--voxel-um",
+            "5",
+            "--seed",
+            "4",
+            "--compression",
+            "0.25",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    # 1000 um / 5 um = 200 in-plane; 300 um / 5 um = 60 through-plane, times 0.75 = 45.
+    assert read_sample(out).volume.shape == (45, 200, 200)
+    shown = subprocess.run(
+        run + ["show", str(out), "--out", str(png)], capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    image = mpimg.imread(png)
+    assert image.shape[0] > 500 and image.shape[1] > 1000
+    # The fibre colour (#2b2b2b) and the binder colour (#2f8fce) are both drawn.
+    rgb = (image[..., :3] * 255).round().astype(int)
+    for colour in ((0x2B, 0x2B, 0x2B), (0x2F, 0x8F, 0xCE)):
+        assert np.any(np.all(rgb == colour, axis=-1))
+
+
+def test_import_loads_no_torch_and_compiles_nothing():
+    code = (
+        "import sys, generator, generator.structure, generator._raster_kernels as k;"
+        "assert 'torch' not in sys.modules;"
+        "assert not k.draw_cylinders.overloads;"
+        "print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr
