@@ -73,34 +73,40 @@ def _window_for(k: int) -> int:
     return window
 
 
-def _closed_counts(volume, target: int, search_limit: int) -> dict[int, int]:
-    """Binder voxel count of the closing at every squared radius the bisection visits."""
-    window = _window_for(search_limit)
+def _closed_counts(volume, targets) -> dict[int, int]:
+    """Binder voxel count of the closing at every squared radius that the bisections for each
+    target count visit (one shared cache)."""
+    window = 32
     dist_fibre = np.empty(volume.shape, dtype=np.uint16)
     capped_squared_edt(volume, 1, dist_fibre, window)
     dist_open = np.empty(volume.shape, dtype=np.uint16)
     counts = {0: 0}
 
     def count(k: int) -> int:
+        nonlocal window
         if k not in counts:
+            if k + 1 > window * window:
+                window = _window_for(2 * k)
+                capped_squared_edt(volume, 1, dist_fibre, window)
             capped_squared_edt(dist_fibre, k + 1, dist_open, _window_for(k))
             counts[k] = int(count_closed_pore(volume, dist_open, k))
         return counts[k]
 
-    low, high = 0, 1
-    while count(high) < target:
-        low, high = high, 2 * high
-        if high > search_limit:
-            raise ValueError(
-                f"binder fraction {target / volume.size:.4f} cannot be reached: a closing of "
-                f"radius {np.sqrt(low):.1f} voxels fills {count(low) / volume.size:.4f}"
-            )
-    while high - low > 1:
-        middle = (low + high) // 2
-        if count(middle) < target:
-            low = middle
-        else:
-            high = middle
+    for target in targets:
+        low, high = 0, 1
+        while count(high) < target:
+            low, high = high, 2 * high
+            if high > MAX_WINDOW**2 // 2:
+                raise ValueError(
+                    f"binder fraction {target / volume.size:.4f} cannot be reached: a closing "
+                    f"of radius {np.sqrt(low):.1f} voxels fills {count(low) / volume.size:.4f}"
+                )
+        while high - low > 1:
+            middle = (low + high) // 2
+            if count(middle) < target:
+                low = middle
+            else:
+                high = middle
     return counts
 
 
@@ -108,27 +114,23 @@ def estimate_squared_radii(volume, target_fraction: float) -> tuple[int, int]:
     """Squared closing radii expected to bracket ``target_fraction``, from a central probe block.
 
     The probe spans the whole thickness and ``PROBE_SHARE`` of the in-plane area, so its
-    fibre arrangement is representative while the search costs a fraction of a full pass.
+    fibre arrangement is representative while the search costs a fraction of a full pass. The
+    bracket aims at the target -/+ ``BRACKET_SLACK`` (exactly the target when the volume is
+    small enough to be its own probe).
     """
     nz, ny, nx = volume.shape
     if volume.size <= PROBE_MIN_VOXELS:
-        counts = _closed_counts(
-            volume, int(round(target_fraction * volume.size)), MAX_WINDOW**2 - 1
-        )
-        target = int(round(target_fraction * volume.size))
-        return (
-            max(k for k, c in counts.items() if c <= target),
-            min(k for k, c in counts.items() if c >= target),
-        )
-    side = np.sqrt(PROBE_SHARE)
-    py = ny if ny * side < 64 else max(1, int(ny * side))
-    px = max(1, int(round(nx * ny * PROBE_SHARE / py)))
-    y0, x0 = (ny - py) // 2, (nx - px) // 2
-    probe = np.ascontiguousarray(volume[:, y0 : y0 + py, x0 : x0 + px])
-    low_target = int(target_fraction * (1 - BRACKET_SLACK) * probe.size)
-    high_target = int(np.ceil(target_fraction * (1 + BRACKET_SLACK) * probe.size))
-    limit = MAX_WINDOW**2 - 1
-    counts = _closed_counts(probe, high_target, limit)
+        probe, slack = volume, 0.0
+    else:
+        side = np.sqrt(PROBE_SHARE)
+        py = ny if ny * side < 64 else max(1, int(ny * side))
+        px = max(1, int(round(nx * ny * PROBE_SHARE / py)))
+        y0, x0 = (ny - py) // 2, (nx - px) // 2
+        probe = np.ascontiguousarray(volume[:, y0 : y0 + py, x0 : x0 + px])
+        slack = BRACKET_SLACK
+    low_target = int(target_fraction * (1 - slack) * probe.size)
+    high_target = int(np.ceil(target_fraction * (1 + slack) * probe.size))
+    counts = _closed_counts(probe, [low_target, high_target])
     below = [k for k, c in counts.items() if c <= low_target]
     above = [k for k, c in counts.items() if c >= high_target]
     return max(below), min(above)
