@@ -83,6 +83,10 @@ def write_sample(sample, path, *, force: bool = False) -> Path:
         raise FileNotFoundError(f"output folder {folder} does not exist")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     os.close(handle)
+    # mkstemp creates 0600; give the result the permissions of an ordinary new file.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
     try:
         with h5py.File(temporary, "w") as f:
             f.attrs["format"] = FORMAT
