@@ -1,26 +1,29 @@
-"""numba kernels: geodesic distance from one face of a 3D pore mask, slice by slice.
+"""numba kernels: geodesic distance through a 3D pore mask, slice by slice.
 
-Private: plain arrays in and out. The flow axis is axis 0 of ``pore`` (uint8, nonzero = pore);
-``dist`` is float32 and holds +inf at solid or unreached voxels. ``spacing`` is the voxel size
-along (axis 0, axis 1, axis 2).
+Private: plain arrays in and out. The flow axis is axis 0. ``pore`` is uint8 (bit 0 = pore;
+bit 1 is a transient "queued" flag), ``dist`` is float32 with +inf at solid or unreached
+voxels, ``hz, hy, hx`` are the voxel sizes along axes 0, 1, 2.
 
-Scheme. Almost every shortest path from an inlet plane runs monotonically through the
-thickness, so the solver advances one slice at a time: a slice first takes the best value
-reachable from the slice behind it (one step across), then relaxes within its own plane until
-nothing changes (alternating raster passes). Paths that turn back are caught by sweeps in the
-opposite direction, repeated until a whole sweep changes nothing. Each sweep only revisits the
-slices next to a slice that changed, so the backward sweep usually costs one cheap check per
-slice. At the fixed point every voxel satisfies the discrete Bellman (or eikonal) equation.
+The driver (:mod:`generator.geodesic`) advances one slice at a time from the source face: a
+slice takes the best values reachable from the slice behind it (:func:`step_across`), then
+relaxes within its plane (:func:`relax_plane`, raster passes). Paths that turn back through the
+thickness are then caught by sweeps in alternating directions that are cheap because they are
+sparse: a slice is looked at only if the slice behind it changed, and only the voxels it
+improves seed a label-correcting relaxation within the plane (:func:`relax_sparse`). In a
+fibrous GDL about 1 % of the pore needs such a correction. The sweeps stop when one changes
+nothing: then every voxel satisfies the discrete Bellman (or eikonal) equation.
 
 Metrics.
-* ``LATTICE``: the 26-connected voxel graph, steps of length ``|offset * spacing|``; identical
-  to Dijkstra on that graph.
+* ``LATTICE``: the 26-connected voxel graph, steps of length ``|offset * spacing|``; at the fixed
+  point this is exactly Dijkstra's distance on that graph.
 * ``EUCLIDEAN``: a semi-Lagrangian update on the same neighbourhood. A voxel may be reached from
-  any point ``p`` of a segment or triangle spanned by neighbouring pore voxels, at the linearly
-  interpolated value there plus the straight length ``|v - p|``. Within the plane this uses the
-  segments between neighbours around the voxel; across slices, the triangles of the 3 x 3 patch
-  in the slice behind. Planar fronts are carried exactly, so oblique straight paths no longer pay
-  the lattice's up-to-8 % detour.
+  any point ``p`` of a segment or triangle spanned by neighbouring reached voxels, at the linearly
+  interpolated value there plus the straight length ``|v - p|``: in the plane, the segments
+  between consecutive ring neighbours; across slices, the triangles and segments of the 3 x 3
+  patch in the adjacent slice. Linear (planar-front) fields are carried exactly, so oblique
+  straight paths no longer pay the lattice's detour of up to 8 %. Lattice steps remain
+  candidates, so the connectivity is the lattice's (pores linked only by an edge or a corner
+  still connect).
 """
 
 from __future__ import annotations
@@ -32,8 +35,12 @@ import numpy as np
 
 LATTICE = 0
 EUCLIDEAN = 1
+PORE_BIT = np.uint8(1)
+QUEUED_BIT = np.uint8(2)  # waiting in the in-plane queue
+CHANGED_BIT = np.uint8(4)  # improved during the current sweep
+CHANGED_BEFORE_BIT = np.uint8(8)  # improved during the previous sweep
 
-# The 8 in-plane neighbours in ring order (dy, dx), so consecutive entries are adjacent.
+# The 8 in-plane neighbours in ring order (dy, dx): consecutive entries are adjacent.
 RING_DY = np.array([0, -1, -1, -1, 0, 1, 1, 1], dtype=np.int64)
 RING_DX = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
 
@@ -42,8 +49,7 @@ RING_DX = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
 def _segment_update(a, b, qay, qax, qaz, ey, ex):
     """min over t in (0, 1) of a + t (b - a) + |q_a - t e|; +inf when the optimum is an end.
 
-    ``q_a = v - p_a`` and ``e = p_b - p_a``, both with the segment in a plane of constant z
-    (``e_z = 0``); ``qaz`` is the height of ``v`` over that plane.
+    ``q_a = v - p_a`` (components y, x, z) and ``e = p_b - p_a`` with ``e_z = 0``.
     """
     delta = b - a
     e2 = ey * ey + ex * ex
@@ -62,101 +68,18 @@ def _segment_update(a, b, qay, qax, qaz, ey, ex):
     return a + t * delta + math.sqrt(r2 if r2 > 0.0 else 0.0)
 
 
-@nb.njit(cache=True, nogil=True)
-def _relax_plane(dist_k, pore_k, hy, hx, metric, tolerance):
-    """Relax one slice within its plane until a raster pass changes nothing.
-
-    Returns True if any value changed.
-    """
-    ny, nx = dist_k.shape
-    w_ring = np.empty(8)
-    for r in range(8):
-        w_ring[r] = math.sqrt((RING_DY[r] * hy) ** 2 + (RING_DX[r] * hx) ** 2)
-    w_min = min(hy, hx)
-    any_change = False
-    passes = 0
-    while True:
-        backward = passes % 2 == 1
-        changed = False
-        for jj in range(ny):
-            j = ny - 1 - jj if backward else jj
-            for ii in range(nx):
-                i = nx - 1 - ii if backward else ii
-                if pore_k[j, i] == 0:
-                    continue
-                current = dist_k[j, i]
-                # Smallest neighbour value: nothing to do if even it cannot improve this voxel.
-                best_r = -1
-                best = current
-                lowest = np.inf
-                for r in range(8):
-                    y = j + RING_DY[r]
-                    x = i + RING_DX[r]
-                    if 0 <= y < ny and 0 <= x < nx:
-                        value = dist_k[y, x]
-                        if value < lowest:
-                            lowest = value
-                        candidate = value + w_ring[r]
-                        if candidate < best:
-                            best = candidate
-                            best_r = r
-                if lowest + w_min >= current:
-                    continue
-                if metric == EUCLIDEAN:
-                    # Segments from the best neighbour to its two ring neighbours.
-                    for r0 in range(8):
-                        y0 = j + RING_DY[r0]
-                        x0 = i + RING_DX[r0]
-                        if not (0 <= y0 < ny and 0 <= x0 < nx):
-                            continue
-                        a = dist_k[y0, x0]
-                        r1 = (r0 + 1) % 8
-                        y1 = j + RING_DY[r1]
-                        x1 = i + RING_DX[r1]
-                        if not (0 <= y1 < ny and 0 <= x1 < nx):
-                            continue
-                        b = dist_k[y1, x1]
-                        if a == np.inf or b == np.inf or min(a, b) + w_min >= best:
-                            continue
-                        value = _segment_update(
-                            a,
-                            b,
-                            -RING_DY[r0] * hy,
-                            -RING_DX[r0] * hx,
-                            0.0,
-                            (RING_DY[r1] - RING_DY[r0]) * hy,
-                            (RING_DX[r1] - RING_DX[r0]) * hx,
-                        )
-                        if value < best:
-                            best = value
-                stored = np.float32(best)
-                if stored < current and (
-                    current == np.inf or current - stored > tolerance * current
-                ):
-                    dist_k[j, i] = stored
-                    changed = True
-        passes += 1
-        if changed:
-            any_change = True
-        elif passes >= 2:
-            break
-        if passes > 10000:
-            break
-    return any_change
-
-
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _triangle_update(d00, d01, d10, d11, sy, sx, hy, hx, hz):
     """Best value over the two triangles of the patch quadrant towards (sy, sx).
 
-    ``d00`` is the voxel behind ``v``, ``d10`` its neighbour at ``dy = sy``, ``d01`` at
-    ``dx = sx``, ``d11`` the corner. The value field is linear on each triangle; the optimum of
-    ``D(p) + |v - p|`` over the plane is ``D(v') + hz sqrt(1 - |g|^2)`` at
+    ``d00`` is the voxel straight behind ``v``, ``d10`` its neighbour at ``dy = sy``, ``d01``
+    at ``dx = sx`` and ``d11`` the corner. The value is linear on each triangle with in-plane
+    gradient ``g``; the optimum of ``D(p) + |v - p|`` is ``D(v') + hz sqrt(1 - |g|^2)`` at
     ``p = v' - g hz / sqrt(1 - |g|^2)`` (``v'`` the foot of ``v``), kept when ``p`` is inside.
     """
     best = np.inf
-    # Triangle A: (0,0), (sy,0), (sy,sx); triangle B: (0,0), (0,sx), (sy,sx).
     for tri in range(2):
+        # Triangle 0: (0,0), (sy,0), (sy,sx); triangle 1: (0,0), (0,sx), (sy,sx).
         if tri == 0:
             if d10 == np.inf or d11 == np.inf:
                 continue
@@ -171,13 +94,9 @@ def _triangle_update(d00, d01, d10, d11, sy, sx, hy, hx, hz):
         if g2 >= 1.0:
             continue
         root = math.sqrt(1.0 - g2)
-        # Foot point offsets in units of one voxel step towards (sy, sx).
         uy = -gy * hz / root / (sy * hy)
         ux = -gx * hz / root / (sx * hx)
-        if tri == 0:
-            inside = 0.0 <= ux <= uy <= 1.0
-        else:
-            inside = 0.0 <= uy <= ux <= 1.0
+        inside = (0.0 <= ux <= uy <= 1.0) if tri == 0 else (0.0 <= uy <= ux <= 1.0)
         if inside:
             value = d00 + hz * root
             if value < best:
@@ -186,127 +105,339 @@ def _triangle_update(d00, d01, d10, d11, sy, sx, hy, hx, hz):
 
 
 @nb.njit(cache=True, nogil=True)
-def _step_across(dist_k, dist_n, pore_k, hy, hx, hz, metric, tolerance):
-    """Improve slice ``dist_k`` from the adjacent slice ``dist_n``; True if anything changed."""
+def _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, best):
+    """Semi-Lagrangian value at (j, i) from the 3 x 3 patch of an adjacent slice (hz away).
+
+    The triangles of the quadrant the values fall towards come first; the segments of the
+    patch are only tried when no triangle holds the optimum (a partly solid patch, a steep
+    front). Lattice steps are the caller's.
+    """
+    ny, nx = dist_n.shape
+    d00 = dist_n[j, i]
+    if d00 < np.inf and 0 < j < ny - 1 and 0 < i < nx - 1:
+        # The optimum lies against the gradient: towards the lower neighbour on each axis.
+        sy = 1 if dist_n[j + 1, i] < dist_n[j - 1, i] else -1
+        sx = 1 if dist_n[j, i + 1] < dist_n[j, i - 1] else -1
+        value = _triangle_update(
+            d00, dist_n[j, i + sx], dist_n[j + sy, i], dist_n[j + sy, i + sx], sy, sx, hy, hx, hz
+        )
+        if value < np.inf:
+            return min(best, value)
+    for r0 in range(8):
+        y0 = j + RING_DY[r0]
+        x0 = i + RING_DX[r0]
+        if not (0 <= y0 < ny and 0 <= x0 < nx):
+            continue
+        a = dist_n[y0, x0]
+        if a == np.inf or a + hz >= best:
+            continue
+        if d00 < np.inf:
+            value = _segment_update(d00, a, 0.0, 0.0, hz, RING_DY[r0] * hy, RING_DX[r0] * hx)
+            if value < best:
+                best = value
+        r1 = (r0 + 1) % 8
+        y1 = j + RING_DY[r1]
+        x1 = i + RING_DX[r1]
+        if not (0 <= y1 < ny and 0 <= x1 < nx):
+            continue
+        b = dist_n[y1, x1]
+        if b == np.inf:
+            continue
+        value = _segment_update(
+            a,
+            b,
+            -RING_DY[r0] * hy,
+            -RING_DX[r0] * hx,
+            hz,
+            (RING_DY[r1] - RING_DY[r0]) * hy,
+            (RING_DX[r1] - RING_DX[r0]) * hx,
+        )
+        if value < best:
+            best = value
+    return best
+
+
+@nb.njit(cache=True, nogil=True)
+def _ring_update(dist_k, j, i, hy, hx, best, metric):
+    """Best value at (j, i) from its 8 neighbours in the same plane."""
     ny, nx = dist_k.shape
-    w = np.empty((3, 3))
-    for dy in range(-1, 2):
-        for dx in range(-1, 2):
-            w[dy + 1, dx + 1] = math.sqrt((dy * hy) ** 2 + (dx * hx) ** 2 + hz * hz)
-    changed = False
-    for j in range(ny):
+    w_min = min(hy, hx)
+    for r in range(8):
+        y = j + RING_DY[r]
+        x = i + RING_DX[r]
+        if 0 <= y < ny and 0 <= x < nx:
+            value = dist_k[y, x]
+            if value + w_min < best:
+                candidate = value + math.sqrt((RING_DY[r] * hy) ** 2 + (RING_DX[r] * hx) ** 2)
+                if candidate < best:
+                    best = candidate
+    if metric != EUCLIDEAN:
+        return best
+    for r0 in range(8):
+        y0 = j + RING_DY[r0]
+        x0 = i + RING_DX[r0]
+        r1 = (r0 + 1) % 8
+        y1 = j + RING_DY[r1]
+        x1 = i + RING_DX[r1]
+        if not (0 <= y0 < ny and 0 <= x0 < nx and 0 <= y1 < ny and 0 <= x1 < nx):
+            continue
+        a = dist_k[y0, x0]
+        b = dist_k[y1, x1]
+        if a == np.inf or b == np.inf or min(a, b) + w_min >= best:
+            continue
+        value = _segment_update(
+            a,
+            b,
+            -RING_DY[r0] * hy,
+            -RING_DX[r0] * hx,
+            0.0,
+            (RING_DY[r1] - RING_DY[r0]) * hy,
+            (RING_DX[r1] - RING_DX[r0]) * hx,
+        )
+        if value < best:
+            best = value
+    return best
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _improves(stored, current, tolerance):
+    return stored < current and (current == np.inf or current - stored > tolerance * current)
+
+
+@nb.njit(cache=True, nogil=True)
+def _lattice_row_from(best, row, w_centre, w_side):
+    """best[i] = min(best[i], row[i] + w_centre, row[i -+ 1] + w_side), vectorised."""
+    nx = best.shape[0]
+    for i in range(nx):
+        c = row[i] + w_centre
+        if c < best[i]:
+            best[i] = c
+    for i in range(1, nx):
+        c = row[i - 1] + w_side
+        if c < best[i]:
+            best[i] = c
+    for i in range(nx - 1):
+        c = row[i + 1] + w_side
+        if c < best[i]:
+            best[i] = c
+
+
+@nb.njit(cache=True, parallel=True)
+def step_across(dist_k, dist_n, pore_k, pore_n, hy, hx, hz, metric, tolerance, mark, sparse):
+    """Improve slice ``dist_k`` from the adjacent slice ``dist_n``; returns how many improved.
+
+    With ``mark``, improved voxels are queued (for :func:`relax_sparse`) and flagged changed.
+    With ``sparse``, only voxels whose 3 x 3 patch in ``dist_n`` holds a voxel flagged changed
+    (this sweep or the last) are looked at: nothing else can have become improvable.
+    """
+    ny, nx = dist_k.shape
+    w_straight = np.float32(hz)
+    w_face_y = np.float32(math.sqrt(hy * hy + hz * hz))
+    w_face_x = np.float32(math.sqrt(hx * hx + hz * hz))
+    w_corner = np.float32(math.sqrt(hy * hy + hx * hx + hz * hz))
+    recent = CHANGED_BIT | CHANGED_BEFORE_BIT
+    improved = np.zeros(ny, dtype=np.int64)
+    for j in nb.prange(ny):
+        y0 = max(j - 1, 0)
+        y1 = min(j + 2, ny)
+        near = np.zeros(nx, dtype=np.uint8)
+        if sparse:
+            for y in range(y0, y1):
+                for i in range(nx):
+                    near[i] |= pore_n[y, i]
+            any_recent = np.uint8(0)
+            for i in range(nx):
+                any_recent |= near[i]
+            if any_recent & recent == 0:
+                continue
+        best = dist_k[j].copy()
+        # Lattice steps from the 3 x 3 patch, row by row (vectorised).
+        _lattice_row_from(best, dist_n[j], w_straight, w_face_x)
+        if j > 0:
+            _lattice_row_from(best, dist_n[j - 1], w_face_y, w_corner)
+        if j < ny - 1:
+            _lattice_row_from(best, dist_n[j + 1], w_face_y, w_corner)
+        if metric == EUCLIDEAN:
+            # Lowest value of each 3 x 3 patch: the patch cannot beat it plus hz.
+            lowest = np.full(nx, np.float32(np.inf))
+            for y in range(y0, y1):
+                _lattice_row_from(lowest, dist_n[y], np.float32(0.0), np.float32(0.0))
+        count = 0
         for i in range(nx):
-            if pore_k[j, i] == 0:
+            if pore_k[j, i] & PORE_BIT == 0:
+                continue
+            if sparse and (near[max(i - 1, 0)] | near[i] | near[min(i + 1, nx - 1)]) & recent == 0:
                 continue
             current = dist_k[j, i]
-            best = current
-            lowest = np.inf
-            for dy in range(-1, 2):
-                y = j + dy
-                if y < 0 or y >= ny:
+            value = best[i]
+            if metric == EUCLIDEAN and lowest[i] + hz < value:
+                value = _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, value)
+            stored = np.float32(value)
+            if _improves(stored, current, tolerance):
+                dist_k[j, i] = stored
+                count += 1
+                if mark:
+                    pore_k[j, i] |= QUEUED_BIT | CHANGED_BIT
+        improved[j] = count
+    return improved.sum()
+
+
+@nb.njit(cache=True, parallel=True)
+def age_change_flags(pore):
+    """End of a sweep: 'changed now' becomes 'changed before', and 'changed now' is cleared."""
+    for k in nb.prange(pore.shape[0]):
+        for j in range(pore.shape[1]):
+            for i in range(pore.shape[2]):
+                v = pore[k, j, i]
+                pore[k, j, i] = (v & (PORE_BIT | QUEUED_BIT)) | ((v & CHANGED_BIT) << 1)
+
+
+@nb.njit(cache=True, parallel=True)
+def clear_flags(pore):
+    """Leave only the pore bit."""
+    for k in nb.prange(pore.shape[0]):
+        for j in range(pore.shape[1]):
+            for i in range(pore.shape[2]):
+                pore[k, j, i] &= PORE_BIT
+
+
+@nb.njit(cache=True, nogil=True)
+def relax_plane(dist_k, pore_k, hy, hx, metric, tolerance, max_passes):
+    """Relax a whole slice within its plane: raster passes until one changes nothing.
+
+    Each pass takes the row behind it first (vectorised), then runs along the row. After
+    ``max_passes`` passes that still change something, the voxels the last pass changed are
+    queued and the function returns -1: :func:`relax_sparse` finishes from them (the
+    semi-Lagrangian update converges slowly by whole passes in fibre shadows).
+    """
+    ny, nx = dist_k.shape
+    wy = np.float32(hy)
+    wx = np.float32(hx)
+    wd = np.float32(math.sqrt(hy * hy + hx * hx))
+    w_min = min(hy, hx)
+    candidate = np.empty(nx, dtype=np.float32)
+    lowest = np.empty(nx, dtype=np.float32)
+    zero = np.float32(0.0)
+    passes = 0
+    while True:
+        changed = False
+        backward = passes % 2 == 1
+        for jj in range(ny):
+            j = ny - 1 - jj if backward else jj
+            previous = j + 1 if backward else j - 1
+            for i in range(nx):
+                candidate[i] = dist_k[j, i]
+            if 0 <= previous < ny:
+                _lattice_row_from(candidate, dist_k[previous], wy, wd)
+            if metric == EUCLIDEAN:
+                # Lowest in-plane neighbour (values as they stand; a stale one is only larger,
+                # and then this pass has changed something and another pass follows).
+                lowest[:] = np.inf
+                for y in (j - 1, j + 1):
+                    if 0 <= y < ny:
+                        _lattice_row_from(lowest, dist_k[y], zero, zero)
+                for i in range(1, nx):
+                    if dist_k[j, i - 1] < lowest[i]:
+                        lowest[i] = dist_k[j, i - 1]
+                for i in range(nx - 1):
+                    if dist_k[j, i + 1] < lowest[i]:
+                        lowest[i] = dist_k[j, i + 1]
+            row = dist_k[j]
+            mask = pore_k[j]
+            run = np.float32(np.inf)
+            for ii in range(nx):
+                i = nx - 1 - ii if backward else ii
+                if mask[i] & PORE_BIT == 0:
+                    run = np.float32(np.inf)
                     continue
-                for dx in range(-1, 2):
-                    x = i + dx
-                    if x < 0 or x >= nx:
-                        continue
-                    value = dist_n[y, x]
-                    if value < lowest:
-                        lowest = value
-                    candidate = value + w[dy + 1, dx + 1]
-                    if candidate < best:
-                        best = candidate
-            if lowest + hz >= current:
+                current = row[i]
+                value = candidate[i]
+                along = run + wx
+                if along < value:
+                    value = along
+                if metric == EUCLIDEAN and min(lowest[i], run) + w_min < value:
+                    value = _ring_update(dist_k, j, i, hy, hx, value, metric)
+                stored = np.float32(value)
+                if _improves(stored, current, tolerance):
+                    row[i] = stored
+                    changed = True
+                    if passes + 1 >= max_passes:
+                        mask[i] |= QUEUED_BIT
+                run = row[i]
+        passes += 1
+        if not changed and passes >= 2:
+            if passes >= max_passes:
+                for j in range(ny):
+                    for i in range(nx):
+                        pore_k[j, i] &= PORE_BIT
+            return passes
+        if passes >= max_passes:
+            return -1
+
+
+@nb.njit(cache=True, nogil=True)
+def relax_sparse(dist_k, pore_k, hy, hx, metric, tolerance):
+    """Relax a slice within its plane from its queued voxels only (label-correcting FIFO).
+
+    The slice must be at its in-plane fixed point apart from the neighbours of queued voxels;
+    queued bits are cleared. Returns the number of updates.
+    """
+    ny, nx = dist_k.shape
+    capacity = 1024
+    queue = np.empty(capacity, dtype=np.int64)
+    head = 0
+    size = 0
+    for j in range(ny):
+        # OR-reduce the row first (vectorised): most rows hold no queued voxel.
+        flags = np.uint8(0)
+        for i in range(nx):
+            flags |= pore_k[j, i]
+        if flags & QUEUED_BIT == 0:
+            continue
+        for i in range(nx):
+            if pore_k[j, i] & QUEUED_BIT:
+                if size == capacity:
+                    queue = np.concatenate((queue, np.empty(capacity, np.int64)))
+                    capacity *= 2
+                queue[size] = j * nx + i
+                size += 1
+    updates = 0
+    while size > 0:
+        index = queue[head]
+        head = head + 1 if head + 1 < capacity else 0
+        size -= 1
+        j = index // nx
+        i = index % nx
+        pore_k[j, i] &= ~QUEUED_BIT
+        source = dist_k[j, i]
+        for r in range(8):
+            y = j + RING_DY[r]
+            x = i + RING_DX[r]
+            if not (0 <= y < ny and 0 <= x < nx) or pore_k[y, x] & PORE_BIT == 0:
+                continue
+            current = dist_k[y, x]
+            if source >= current:
                 continue
             if metric == EUCLIDEAN:
-                d00 = dist_n[j, i]
-                if d00 < np.inf:
-                    for sy in (-1, 1):
-                        y = j + sy
-                        if y < 0 or y >= ny:
-                            continue
-                        for sx in (-1, 1):
-                            x = i + sx
-                            if x < 0 or x >= nx:
-                                continue
-                            value = _triangle_update(
-                                d00, dist_n[j, x], dist_n[y, i], dist_n[y, x], sy, sx, hy, hx, hz
-                            )
-                            if value < best:
-                                best = value
-                # Segments in the patch behind: centre to each ring point, and ring edges.
-                for r0 in range(8):
-                    y0 = j + RING_DY[r0]
-                    x0 = i + RING_DX[r0]
-                    if not (0 <= y0 < ny and 0 <= x0 < nx):
-                        continue
-                    a = dist_n[y0, x0]
-                    if a == np.inf:
-                        continue
-                    if d00 < np.inf:
-                        value = _segment_update(
-                            d00, a, 0.0, 0.0, hz, RING_DY[r0] * hy, RING_DX[r0] * hx
-                        )
-                        if value < best:
-                            best = value
-                    r1 = (r0 + 1) % 8
-                    y1 = j + RING_DY[r1]
-                    x1 = i + RING_DX[r1]
-                    if not (0 <= y1 < ny and 0 <= x1 < nx):
-                        continue
-                    b = dist_n[y1, x1]
-                    if b == np.inf:
-                        continue
-                    value = _segment_update(
-                        a,
-                        b,
-                        -RING_DY[r0] * hy,
-                        -RING_DX[r0] * hx,
-                        hz,
-                        (RING_DY[r1] - RING_DY[r0]) * hy,
-                        (RING_DX[r1] - RING_DX[r0]) * hx,
-                    )
-                    if value < best:
-                        best = value
-            stored = np.float32(best)
-            if stored < current and (current == np.inf or current - stored > tolerance * current):
-                dist_k[j, i] = stored
-                changed = True
-    return changed
-
-
-@nb.njit(cache=True)
-def geodesic_from_face(pore, dist, spacing, metric, from_last, tolerance):
-    """Fill ``dist`` with the geodesic distance from the first (or last) slice of axis 0.
-
-    Returns the number of sweeps made.
-    """
-    nz = pore.shape[0]
-    hz, hy, hx = spacing[0], spacing[1], spacing[2]
-    dist[:] = np.inf
-    source = nz - 1 if from_last else 0
-    for j in range(pore.shape[1]):
-        for i in range(pore.shape[2]):
-            if pore[source, j, i] != 0:
-                dist[source, j, i] = 0.0
-    _relax_plane(dist[source], pore[source], hy, hx, metric, tolerance)
-    # A slice is looked at again only if the slice behind it changed in this or the last sweep.
-    changed_last = np.zeros(nz, dtype=np.bool_)
-    changed_last[source] = True
-    sweeps = 0
-    while True:
-        away = sweeps % 2 == 0  # even sweeps move away from the source face
-        step = 1 if away != from_last else -1
-        changed_now = np.zeros(nz, dtype=np.bool_)
-        for n in range(1, nz):
-            k = n if step == 1 else nz - 1 - n
-            behind = k - step
-            if not (changed_last[behind] or changed_now[behind]):
+                value = _ring_update(dist_k, y, x, hy, hx, current, metric)
+            else:
+                value = source + math.sqrt((RING_DY[r] * hy) ** 2 + (RING_DX[r] * hx) ** 2)
+            stored = np.float32(value)
+            if not _improves(stored, current, tolerance):
                 continue
-            if _step_across(dist[k], dist[behind], pore[k], hy, hx, hz, metric, tolerance):
-                _relax_plane(dist[k], pore[k], hy, hx, metric, tolerance)
-                changed_now[k] = True
-        sweeps += 1
-        if not changed_now.any():
-            break
-        changed_last = changed_now
-    return sweeps
+            dist_k[y, x] = stored
+            updates += 1
+            pore_k[y, x] |= CHANGED_BIT
+            if pore_k[y, x] & QUEUED_BIT:
+                continue
+            pore_k[y, x] |= QUEUED_BIT
+            if size == capacity:
+                grown = np.empty(2 * capacity, np.int64)
+                for n in range(size):
+                    grown[n] = queue[(head + n) % capacity]
+                queue = grown
+                head = 0
+                capacity *= 2
+            queue[(head + size) % capacity] = y * nx + x
+            size += 1
+    return updates

@@ -1,0 +1,158 @@
+"""Geodesic distance through the pore space from one face of a 3D image.
+
+``D(v)`` is the length of the shortest path from the inlet face (the first slice along the flow
+axis) through pore voxels to voxel ``v``, measured between voxel centres in micrometres (voxel
+units when ``voxel_um=1``), +inf where ``v`` is solid or not connected to the inlet. Two metrics:
+
+``"lattice"``
+    Shortest paths on the 26-connected voxel graph with steps ``|offset * spacing|`` (1, sqrt 2,
+    sqrt 3 for cubic voxels): the same numbers as Dijkstra (dijkstra3d, scikit-image's
+    ``MCP_Geometric``). It over-estimates oblique paths by up to about 8 %.
+``"euclidean"`` (default)
+    A semi-Lagrangian discretisation of the Euclidean distance on the same neighbourhood (see
+    :mod:`generator._geodesic_kernels`): straight paths in any direction within about 1 %.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+Metric = Literal["euclidean", "lattice"]
+METRICS = ("euclidean", "lattice")
+AXES = {"z": 0, "y": 1, "x": 2, 0: 0, 1: 1, 2: 2}
+EUCLIDEAN_TOLERANCE = 1e-6  # relative change below which a semi-Lagrangian update is dropped
+DENSE_PASSES = 4  # raster passes over a slice before the in-plane relaxation goes sparse
+
+
+def resolve_axis(axis) -> int:
+    """Array axis (0, 1, 2) of ``"z"``, ``"y"``, ``"x"`` or an integer; clear error otherwise."""
+    if axis in AXES:
+        return AXES[axis]
+    raise ValueError(f"axis={axis!r} is not one of 'z', 'y', 'x' (array axes 0, 1, 2)")
+
+
+def resolve_spacing(voxel_um) -> np.ndarray:
+    """Voxel size per array axis from a scalar or a 3-sequence, all positive."""
+    spacing = np.broadcast_to(np.asarray(voxel_um, dtype=np.float64), (3,)).copy()
+    if not np.all(np.isfinite(spacing)) or np.any(spacing <= 0):
+        raise ValueError(f"voxel_um={voxel_um!r} must be positive (one value or one per axis)")
+    return spacing
+
+
+def pore_mask(image: np.ndarray, pore_label=None) -> np.ndarray:
+    """Boolean pore mask: ``True`` pore. A bool image is the mask; otherwise ``== pore_label``."""
+    image = np.asarray(image)
+    if image.ndim != 3:
+        raise ValueError(f"image must be 3D, got shape {image.shape}")
+    if image.dtype == bool:
+        if pore_label is not None:
+            raise ValueError("pore_label applies to label images, not to a boolean mask")
+        return image
+    label = 0 if pore_label is None else pore_label
+    return image == label
+
+
+def _metric_code(metric) -> int:
+    from generator._geodesic_kernels import EUCLIDEAN, LATTICE
+
+    if metric not in METRICS:
+        raise ValueError(f"metric={metric!r} is not one of {', '.join(METRICS)}")
+    return EUCLIDEAN if metric == "euclidean" else LATTICE
+
+
+def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) -> np.ndarray:
+    """Distance from the first (or last) slice of axis 0 of a uint8 pore array (0/1), in um.
+
+    ``pore`` is used for scratch flags and left as it came (0/1).
+    """
+    from generator._geodesic_kernels import (
+        age_change_flags,
+        clear_flags,
+        relax_plane,
+        relax_sparse,
+        step_across,
+    )
+
+    code = _metric_code(metric)
+    tolerance = EUCLIDEAN_TOLERANCE if metric == "euclidean" else 0.0
+    hz, hy, hx = (float(v) for v in spacing)
+    nz = pore.shape[0]
+    dist = np.full(pore.shape, np.inf, dtype=np.float32)
+    order = list(range(nz - 1, -1, -1)) if from_last else list(range(nz))
+    source = order[0]
+    dist[source][pore[source] != 0] = 0.0
+
+    def across(k, behind, mark, sparse):
+        return step_across(
+            dist[k], dist[behind], pore[k], pore[behind], hy, hx, hz, code, tolerance, mark, sparse
+        )
+
+    # First sweep, dense: every slice from the one behind it, then within its plane.
+    for behind, k in zip([source] + order[:-1], order, strict=True):
+        if k != source and not across(k, behind, False, False):
+            continue
+        if relax_plane(dist[k], pore[k], hy, hx, code, tolerance, DENSE_PASSES) < 0:
+            relax_sparse(dist[k], pore[k], hy, hx, code, tolerance)
+    clear_flags(pore)
+    # Sparse sweeps in alternating directions until one changes nothing.
+    changed_last = np.ones(nz, dtype=bool)
+    toward_source = True
+    first = True
+    while True:
+        sweep = order[::-1] if toward_source else order
+        changed_now = np.zeros(nz, dtype=bool)
+        for behind, k in zip(sweep[:-1], sweep[1:], strict=True):
+            if k == source or not (changed_last[behind] or changed_now[behind]):
+                continue
+            if across(k, behind, True, not first):
+                relax_sparse(dist[k], pore[k], hy, hx, code, tolerance)
+                changed_now[k] = True
+        if not changed_now.any():
+            clear_flags(pore)
+            return dist
+        age_change_flags(pore)
+        changed_last = changed_now
+        toward_source = not toward_source
+        first = False
+
+
+def geodesic_distance(
+    image: np.ndarray,
+    *,
+    axis="z",
+    metric: Metric = "euclidean",
+    voxel_um=1.0,
+    pore_label=None,
+    from_outlet: bool = False,
+) -> np.ndarray:
+    """Shortest-path distance through the pore space from the inlet face.
+
+    Parameters
+    ----------
+    image : ndarray, 3D
+        Boolean pore mask (``True`` pore) or a label image (pore where ``== pore_label``,
+        default 0 as in the generator's volumes).
+    axis : {"z", "y", "x"} or int
+        Flow axis; ``"z"`` is array axis 0.
+    metric : {"euclidean", "lattice"}
+    voxel_um : float or sequence of 3 floats
+        Voxel size per array axis, in um.
+    pore_label : int, optional
+    from_outlet : bool
+        Measure from the last slice along ``axis`` instead of the first.
+
+    Returns
+    -------
+    ndarray of float32, same shape as ``image``
+        Distances in um; +inf at solid voxels and pore not connected to the face.
+    """
+    mask = pore_mask(image, pore_label)
+    flow = resolve_axis(axis)
+    spacing = resolve_spacing(voxel_um)
+    _metric_code(metric)
+    order = [flow] + [a for a in range(3) if a != flow]
+    pore = np.ascontiguousarray(np.transpose(mask, order)).astype(np.uint8)
+    dist = _solve(pore, spacing[order], metric, from_outlet)
+    return np.transpose(dist, np.argsort(order))
