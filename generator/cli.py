@@ -1,4 +1,4 @@
-"""Command line: ``python -m generator sample|show``.
+"""Command line: ``python -m generator sample|show|tortuosity``.
 
 Exit codes: 0 success; 1 unexpected failure (a bug: traceback printed); 2 bad input (a clear
 one-line message: out-of-range parameter, unreadable file, existing output without --force).
@@ -73,10 +73,16 @@ def sample(
 def show(
     path: Path = typer.Argument(..., help="A sample file written by 'sample'."),
     out: Path = typer.Option(None, "--out", help="Output PNG (default: next to the sample)."),
+    tortuosity: bool = typer.Option(
+        False,
+        "--tortuosity",
+        help="Also compute the tortuosity and draw its map (<out>_tortuosity.png).",
+    ),
+    metric: str = typer.Option("euclidean", help="Path metric for --tortuosity."),
 ) -> None:
     """Draw three orthogonal slices coloured by phase and the through-plane phase profile."""
     from generator.io import read_sample
-    from generator.show import plot_sample
+    from generator.show import plot_sample, plot_tortuosity
 
     try:
         loaded = read_sample(path)
@@ -85,6 +91,64 @@ def show(
     target = out or path.with_suffix(".png")
     plot_sample(loaded, target)
     typer.echo(f"wrote {target}")
+    if tortuosity:
+        from generator.tortuosity import geometric_tortuosity
+
+        try:
+            result = geometric_tortuosity(loaded.volume, metric=metric, voxel_um=loaded.voxel_um)
+        except ValueError as err:
+            _fail(str(err))
+        map_path = target.with_name(target.stem + "_tortuosity.png")
+        plot_tortuosity(result, map_path, title=path.name)
+        typer.echo(f"wrote {map_path}")
+
+
+@app.command("tortuosity")
+def tortuosity_command(
+    image: Path = typer.Argument(..., help="A .h5 sample, a .tif/.tiff stack or a .npy array."),
+    axis: str = typer.Option("z", help="Flow axis: z (array axis 0), y or x."),
+    metric: str = typer.Option("euclidean", help="Path metric: euclidean or lattice."),
+    voxel_um: str = typer.Option(
+        None,
+        "--voxel-um",
+        help="Voxel size in um: one value or three (z,y,x). Default: the file's own, else 1.",
+    ),
+    pore_label: int = typer.Option(
+        None, "--pore-label", help="Label of the pore phase (required for non-binary images)."
+    ),
+) -> None:
+    """Geometric tortuosity of an image; a JSON result on stdout.
+
+    Binary 0/1 images take 1 as pore (as PoreSpy does); generator samples take label 0.
+    """
+    import json
+
+    from generator.images import choose_pore_label, read_image
+    from generator.tortuosity import geometric_tortuosity
+
+    try:
+        loaded = read_image(image)
+        label = choose_pore_label(loaded.array, pore_label, loaded.pore_label)
+        if voxel_um is None:
+            spacing = loaded.voxel_um or 1.0
+        else:
+            parts = [float(v) for v in voxel_um.replace(",", " ").split()]
+            if len(parts) not in (1, 3):
+                raise ValueError(f"--voxel-um {voxel_um!r} needs one value or three (z,y,x)")
+            spacing = parts[0] if len(parts) == 1 else parts
+        result = geometric_tortuosity(
+            loaded.array,
+            axis=axis if not axis.isdigit() else int(axis),
+            metric=metric,
+            voxel_um=spacing,
+            pore_label=label,
+        )
+    except (FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    summary = result.summary()
+    summary["image"] = str(image)
+    summary["pore_label"] = label
+    typer.echo(json.dumps(summary, indent=2))
 
 
 def main() -> None:

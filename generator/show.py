@@ -114,3 +114,64 @@ def plot_sample(sample, path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def plot_tortuosity(result, path, *, title: str = "") -> Path:
+    """Save a PNG of a tortuosity result: the outlet-face map and the path-length distribution.
+
+    Parameters
+    ----------
+    result : TortuosityResult
+    path : str or Path
+    title : str
+        Shown above the panels (for example the sample's name).
+
+    Returns
+    -------
+    Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")
+    ratio = np.ma.masked_invalid(result.outlet_ratio)
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("#bbbbbb")
+    finite = result.outlet_ratio[np.isfinite(result.outlet_ratio)]
+    vmax = float(np.percentile(finite, 99)) if finite.size else 1.0
+    h = result.voxel_um
+    rows, cols = result.outlet_ratio.shape
+    image = left.imshow(
+        ratio,
+        cmap=cmap,
+        vmin=1.0,
+        vmax=max(vmax, 1.01),
+        origin="lower",
+        interpolation="nearest",
+        extent=(0, cols * h[2], 0, rows * h[1]),
+    )
+    fig.colorbar(image, ax=left, label="D_in / L on the outlet face")
+    left.set_title(
+        "outlet face: geodesic / straight distance (grey: solid or unreached)", fontsize=10
+    )
+    left.set_xlabel("um")
+    left.set_ylabel("um")
+    if result.path_lengths_um.size:
+        right.hist(result.path_lengths_um / result.length_um, bins=60, color="#2f8fce")
+    right.axvline(result.tau, color="k", linestyle="--", label=f"tau = {result.tau:.4f}")
+    right.set_xlabel("shortest path to the outlet / L, per inlet pore voxel")
+    right.set_ylabel("inlet voxels")
+    right.legend()
+    right.set_title(
+        f"{result.metric} metric, tau_volume {result.tau_volume:.4f}, "
+        f"percolating fraction {result.percolating_fraction:.3f}",
+        fontsize=10,
+    )
+    if title:
+        fig.suptitle(title)
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
