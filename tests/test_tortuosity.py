@@ -1,0 +1,235 @@
+"""Tortuosity on known answers first, then against the peer libraries."""
+
+import json
+import subprocess
+import sys
+import warnings
+
+import dijkstra3d
+import numpy as np
+import pytest
+import tifffile
+from skimage.graph import MCP_Geometric
+
+from generator import generate, geodesic_distance, geometric_tortuosity
+
+METRICS = ("euclidean", "lattice")
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("spacing", [1.0, (2.0, 0.5, 1.5)])
+def test_empty_box_is_exactly_one(metric, spacing):
+    box = np.ones((17, 9, 11), dtype=bool)
+    result = geometric_tortuosity(box, metric=metric, voxel_um=spacing)
+    assert result.tau == 1.0 and result.tau_volume == 1.0
+    hz = np.broadcast_to(spacing, (3,))[0]
+    assert result.length_um == 16 * hz
+    d = geodesic_distance(box, metric=metric, voxel_um=spacing)
+    assert np.array_equal(d, np.broadcast_to((np.arange(17) * hz)[:, None, None], d.shape))
+
+
+def slanted_channel(alpha_deg, width=12.0, nz=100):
+    """A straight slab channel at alpha from the z axis, in the (z, x) plane."""
+    a = np.radians(alpha_deg)
+    nx = int(nz * np.tan(a) + width / np.cos(a) + 10)
+    z, x = np.meshgrid(np.arange(nz), np.arange(nx), indexing="ij")
+    x0 = 5 + width / (2 * np.cos(a))
+    pore2d = np.abs((x - x0 - z * np.tan(a)) * np.cos(a)) <= width / 2
+    return np.repeat(pore2d[:, None, :], 3, axis=1)
+
+
+def exact_channel_tau(pore):
+    """The channel is convex: the shortest path from an inlet voxel to the outlet face is the
+    straight segment to the nearest outlet voxel of the channel."""
+    length = pore.shape[0] - 1
+    inlet = np.nonzero(pore[0, 0])[0]
+    outlet = np.nonzero(pore[-1, 0])[0]
+    paths = [np.min(np.hypot(length, outlet - x)) for x in inlet]
+    return np.mean(paths) / length
+
+
+@pytest.mark.parametrize("alpha", [0, 10, 20, 26.565, 35, 45])
+def test_euclidean_metric_on_slanted_channels_within_one_percent(alpha):
+    pore = slanted_channel(alpha)
+    exact = exact_channel_tau(pore)
+    result = geometric_tortuosity(pore, metric="euclidean")
+    assert result.tau == pytest.approx(exact, rel=0.01)
+
+
+def test_lattice_metric_over_estimates_an_oblique_channel():
+    # The 26-connected lattice pays its known detour at 26.6 degrees (exact ~1.10 here).
+    pore = slanted_channel(26.565)
+    lattice = geometric_tortuosity(pore, metric="lattice").tau
+    assert lattice > 1.05 * exact_channel_tau(pore)
+
+
+def cylinder_case(radius=15.0, nz=100, nx=121):
+    zc, xc = 35.0, 60.0
+    z, x = np.meshgrid(np.arange(nz), np.arange(nx), indexing="ij")
+    dz, dx = z - zc, np.abs(x - xc)
+    rho = np.hypot(dz, dx)
+    pore2d = rho > radius
+    # Analytic geodesic from the plane z = 0: straight up to the equator tangent point
+    # (xc +- R, zc), along the arc, then the tangent segment to the point.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wrap = np.arctan2(dz, dx) - np.arccos(np.clip(radius / rho, -1, 1))
+        around = zc + radius * wrap + np.sqrt(np.maximum(rho**2 - radius**2, 0))
+    shadow = (dx < radius) & (dz > 0)
+    exact = np.where(shadow & (wrap > 0), around, z.astype(float))
+    return np.repeat(pore2d[:, None, :], 3, axis=1), exact, rho, shadow
+
+
+def test_euclidean_metric_past_a_cylinder_within_one_percent():
+    radius = 15.0
+    pore, exact, rho, shadow = cylinder_case(radius)
+    d = geodesic_distance(pore, metric="euclidean")[:, 1, :]
+    # Away from the staircase surface of the voxelised cylinder.
+    check = (rho > radius + 2) & (exact > 0)
+    error = np.abs(d[check] - exact[check]) / exact[check]
+    assert error.mean() < 0.01
+    behind = check & shadow
+    assert np.abs(d[behind] - exact[behind]).mean() / exact[behind].mean() < 0.01
+    # The lattice, on the same case, is visibly worse behind the cylinder.
+    lattice = geodesic_distance(pore, metric="lattice")[:, 1, :]
+    assert np.abs(lattice[behind] - exact[behind]).mean() > np.abs(d[behind] - exact[behind]).mean()
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_blocked_structure_gives_inf_with_a_warning(metric):
+    image = np.ones((12, 8, 8), dtype=bool)
+    image[6] = False
+    with pytest.warns(RuntimeWarning, match="no pore path"):
+        result = geometric_tortuosity(image, metric=metric)
+    assert result.tau == np.inf and not result.percolating
+    assert result.percolating_fraction == 0.0
+    assert result.percolating_inlet_voxels == 0
+
+
+def test_isolated_and_dead_end_pore_hand_counted():
+    image = np.zeros((10, 9, 9), dtype=bool)
+    image[:, 1, 1] = True  # a straight channel: 10 voxels, percolating
+    image[4:6, 6:8, 6:8] = True  # a closed cavity: 8 isolated voxels
+    image[0:3, 4, 4] = True  # a dead end from the inlet: 3 voxels, connected, not percolating
+    result = geometric_tortuosity(image)
+    assert result.isolated_pore_voxels == 8
+    assert result.connected_fraction == pytest.approx(13 / 21)
+    assert result.percolating_fraction == pytest.approx(10 / 21)
+    assert result.inlet_pore_voxels == 2 and result.percolating_inlet_voxels == 1
+    assert result.tau == 1.0
+
+
+# The lattice is exact; the semi-Lagrangian scheme stops updating below 1e-6 relative and
+# breaks exact ties towards one side, so mirror images agree to about 1e-5.
+@pytest.mark.parametrize(("metric", "rel"), [("lattice", 1e-6), ("euclidean", 1e-4)])
+def test_flipping_in_plane_axes_changes_nothing(metric, rel):
+    rng = np.random.default_rng(4)
+    image = rng.random((25, 30, 35)) < 0.65
+    reference = geometric_tortuosity(image, metric=metric)
+    for flipped in (image[:, ::-1, :], image[:, :, ::-1], image[:, ::-1, ::-1]):
+        result = geometric_tortuosity(flipped, metric=metric)
+        assert result.tau == pytest.approx(reference.tau, rel=rel)
+        assert result.tau_volume == pytest.approx(reference.tau_volume, rel=rel)
+
+
+def test_axis_option_matches_a_transposed_image():
+    rng = np.random.default_rng(5)
+    image = rng.random((20, 24, 28)) < 0.7
+    along_x = geometric_tortuosity(image, axis="x", metric="lattice")
+    transposed = geometric_tortuosity(np.transpose(image, (2, 1, 0)), axis="z", metric="lattice")
+    assert along_x.tau == pytest.approx(transposed.tau, rel=1e-6)
+    assert along_x.axis == 2
+
+
+def peer_volumes():
+    rng = np.random.default_rng(7)
+    fibrous = (
+        generate(
+            domain=(120, 100), voxel_um=3.0, fiber_diameter_um=9, compression=0.0, seed=2
+        ).volume
+        == 0
+    )
+    return {
+        "random porous": rng.random((24, 30, 26)) < 0.6,
+        "dead ends and isolated pores": rng.random((20, 28, 28)) < 0.4,
+        "fibrous": fibrous,
+    }
+
+
+@pytest.mark.parametrize("name", ["random porous", "dead ends and isolated pores", "fibrous"])
+@pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), (2.0, 1.0, 1.5)])
+def test_lattice_metric_equals_dijkstra3d_and_scikit_image(name, spacing):
+    pore = peer_volumes()[name]
+    ours = geodesic_distance(pore, metric="lattice", voxel_um=spacing)
+    inlet = [tuple(int(c) for c in p) for p in np.argwhere(pore[:1])]
+    peer = dijkstra3d.euclidean_distance_field(np.asfortranarray(pore), inlet, anisotropy=spacing)
+    peer = np.where(pore, peer, np.inf)
+    assert np.array_equal(np.isfinite(ours), np.isfinite(peer))
+    finite = np.isfinite(peer)
+    np.testing.assert_allclose(ours[finite], peer[finite], rtol=1e-5, atol=1e-5)
+    costs = np.where(pore, 1.0, np.inf)
+    cumulative, _ = MCP_Geometric(costs, fully_connected=True, sampling=spacing).find_costs(inlet)
+    cumulative = np.where(pore, cumulative, np.inf)
+    assert np.array_equal(np.isfinite(ours), np.isfinite(cumulative))
+    np.testing.assert_allclose(ours[finite], cumulative[finite], rtol=1e-5, atol=1e-5)
+
+
+def test_euclidean_is_below_lattice_and_above_straight_line():
+    pore = peer_volumes()["random porous"]
+    lattice = geodesic_distance(pore, metric="lattice")
+    euclid = geodesic_distance(pore, metric="euclidean")
+    finite = np.isfinite(lattice)
+    assert np.array_equal(finite, np.isfinite(euclid))
+    assert np.all(euclid[finite] <= lattice[finite] * (1 + 1e-6))
+    straight = np.broadcast_to(np.arange(pore.shape[0])[:, None, None], pore.shape)
+    assert np.all(euclid[finite] >= straight[finite] * (1 - 1e-6))
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "tortuosity", *map(str, args)],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_cli_reads_npy_tif_and_h5(tmp_path, small_sample):
+    rng = np.random.default_rng(8)
+    binary = (rng.random((15, 20, 20)) < 0.7).astype(np.uint8)  # 1 = pore
+    np.save(tmp_path / "a.npy", binary)
+    tifffile.imwrite(tmp_path / "a.tif", binary)
+    expected = geometric_tortuosity(binary.astype(bool)).tau
+    for name in ("a.npy", "a.tif"):
+        done = run_cli(tmp_path / name)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["tau"] == pytest.approx(expected)
+    small_sample.to_hdf5(tmp_path / "s.h5")
+    done = run_cli(tmp_path / "s.h5", "--metric", "lattice")
+    result = json.loads(done.stdout)
+    assert result["pore_label"] == 0 and result["voxel_um"] == [4.0, 4.0, 4.0]
+    with warnings.catch_warnings():
+        expected = geometric_tortuosity(small_sample.volume, metric="lattice", voxel_um=4.0)
+    assert result["tau"] == pytest.approx(expected.tau)
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("labels", [], "not binary"),
+        ("labels", ["--pore-label", "7"], "pore label 7 does not occur"),
+        ("solid", [], "no pore voxels"),
+        ("garbage", [], "could not be read"),
+        ("missing", [], "no image file"),
+    ],
+)
+def test_cli_errors_are_one_line_with_exit_2(tmp_path, content, args, message):
+    path = tmp_path / "x.npy"
+    if content == "labels":
+        np.save(path, np.arange(3 * 4 * 5).reshape(3, 4, 5) % 3)
+    elif content == "solid":
+        np.save(path, np.zeros((4, 4, 4), dtype=np.uint8))
+    elif content == "garbage":
+        path.write_bytes(b"not an array")
+    done = run_cli(path, *args)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
