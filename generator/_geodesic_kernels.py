@@ -223,10 +223,13 @@ def _lattice_row_from(best, row, w_centre, w_side):
 
 
 @nb.njit(cache=True, parallel=True)
-def step_across(dist_k, dist_n, pore_k, pore_n, hy, hx, hz, metric, tolerance, mark, sparse):
+def step_across(
+    dist_k, dist_n, pore_k, pore_n, hy, hx, hz, metric, tolerance, mark, sparse, seeds, row_counts
+):
     """Improve slice ``dist_k`` from the adjacent slice ``dist_n``; returns how many improved.
 
-    With ``mark``, improved voxels are queued (for :func:`relax_sparse`) and flagged changed.
+    With ``mark``, improved voxels are queued (for :func:`relax_sparse`) and flagged changed,
+    and their flat indices are written to ``seeds[j * nx : j * nx + row_counts[j]]``.
     With ``sparse``, only voxels whose 3 x 3 patch in ``dist_n`` holds a voxel flagged changed
     (this sweep or the last) are looked at: nothing else can have become improvable.
     """
@@ -238,6 +241,8 @@ def step_across(dist_k, dist_n, pore_k, pore_n, hy, hx, hz, metric, tolerance, m
     recent = CHANGED_BIT | CHANGED_BEFORE_BIT
     improved = np.zeros(ny, dtype=np.int64)
     for j in nb.prange(ny):
+        if mark:
+            row_counts[j] = 0
         y0 = max(j - 1, 0)
         y1 = min(j + 2, ny)
         near = np.zeros(nx, dtype=np.uint8)
@@ -275,10 +280,13 @@ def step_across(dist_k, dist_n, pore_k, pore_n, hy, hx, hz, metric, tolerance, m
             stored = np.float32(value)
             if _improves(stored, current, tolerance):
                 dist_k[j, i] = stored
-                count += 1
                 if mark:
                     pore_k[j, i] |= QUEUED_BIT | CHANGED_BIT
+                    seeds[j * nx + count] = j * nx + i
+                count += 1
         improved[j] = count
+        if mark:
+            row_counts[j] = count
     return improved.sum()
 
 
@@ -376,18 +384,27 @@ def relax_plane(dist_k, pore_k, hy, hx, metric, tolerance, max_passes):
 
 
 @nb.njit(cache=True, nogil=True)
-def relax_sparse(dist_k, pore_k, hy, hx, metric, tolerance):
+def relax_sparse(dist_k, pore_k, hy, hx, metric, tolerance, seeds, row_counts, scan):
     """Relax a slice within its plane from its queued voxels only (label-correcting FIFO).
 
-    The slice must be at its in-plane fixed point apart from the neighbours of queued voxels;
-    queued bits are cleared. Returns the number of updates.
+    The queued voxels are the ``seeds`` lists written by :func:`step_across`, or, with
+    ``scan``, found by scanning the slice for the queued bit. The slice must be at its in-plane
+    fixed point apart from the neighbours of queued voxels; queued bits are cleared. Returns
+    the number of updates.
     """
     ny, nx = dist_k.shape
     capacity = 1024
+    if not scan:
+        capacity = max(capacity, 2 * int(row_counts.sum()))
     queue = np.empty(capacity, dtype=np.int64)
     head = 0
     size = 0
-    for j in range(ny):
+    if not scan:
+        for j in range(ny):
+            for n in range(row_counts[j]):
+                queue[size] = seeds[j * nx + n]
+                size += 1
+    for j in range(ny if scan else 0):
         # OR-reduce the row first (vectorised): most rows hold no queued voxel.
         flags = np.uint8(0)
         for i in range(nx):

@@ -84,17 +84,24 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
     source = order[0]
     dist[source][pore[source] != 0] = 0.0
 
+    seeds = np.empty(pore.shape[1] * pore.shape[2], dtype=np.int64)
+    row_counts = np.zeros(pore.shape[1], dtype=np.int64)
+
     def across(k, behind, mark, sparse):
         return step_across(
-            dist[k], dist[behind], pore[k], pore[behind], hy, hx, hz, code, tolerance, mark, sparse
+            dist[k], dist[behind], pore[k], pore[behind], hy, hx, hz, code, tolerance, mark,
+            sparse, seeds, row_counts,
         )
+
+    def relax_from_seeds(k, scan):
+        relax_sparse(dist[k], pore[k], hy, hx, code, tolerance, seeds, row_counts, scan)
 
     # First sweep, dense: every slice from the one behind it, then within its plane.
     for behind, k in zip([source] + order[:-1], order, strict=True):
         if k != source and not across(k, behind, False, False):
             continue
         if relax_plane(dist[k], pore[k], hy, hx, code, tolerance, DENSE_PASSES) < 0:
-            relax_sparse(dist[k], pore[k], hy, hx, code, tolerance)
+            relax_from_seeds(k, True)
     clear_flags(pore)
     # Sparse sweeps in alternating directions until one changes nothing.
     changed_last = np.ones(nz, dtype=bool)
@@ -107,7 +114,7 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
             if k == source or not (changed_last[behind] or changed_now[behind]):
                 continue
             if across(k, behind, True, not first):
-                relax_sparse(dist[k], pore[k], hy, hx, code, tolerance)
+                relax_from_seeds(k, False)
                 changed_now[k] = True
         if not changed_now.any():
             clear_flags(pore)

@@ -1,0 +1,145 @@
+"""Benchmark: our geodesic distance against dijkstra3d, scikit-image and scikit-fmm.
+
+On the generator's own volumes (9 um fibres, fibre 0.18, binder 0.07, no compression) at
+500 x 500 x 300 and 1000 x 1000 x 300 voxels, each contender runs in its own child process, one
+after the other, from the same saved pore mask; the script prints wall time, peak memory beyond
+the input (bytes a voxel) and the speed ratios the tortuosity issue asks for::
+
+    python -m workflows.bench_tortuosity                 # ours, dijkstra3d, scikit-fmm at 500;
+                                                         # ours and dijkstra3d at 1000
+    python -m workflows.bench_tortuosity --with-skimage  # add scikit-image MCP at 500 (~2 min)
+    python -m workflows.bench_tortuosity --sizes 500     # only the smaller volume
+
+Every contender computes the distance from the inlet face (slice 0) through the pore space.
+numba compile time is excluded (a warm-up on a tiny volume in each child).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _rss_gib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 2**20
+    return float("nan")
+
+
+def _child(kind: str, path: str) -> dict:
+    pore = np.load(path)
+    baseline = _rss_gib()
+    if kind.startswith("ours"):
+        from generator import geodesic_distance
+
+        metric = kind.split("-")[1]
+        geodesic_distance(pore[:8, :20, :20], metric=metric)  # warm-up (numba)
+        start = time.perf_counter()
+        dist = geodesic_distance(pore, metric=metric)
+    elif kind == "dijkstra3d":
+        import dijkstra3d
+
+        fortran = np.asfortranarray(pore)  # its native layout; counted in its memory
+        start = time.perf_counter()
+        inlet = np.argwhere(pore[:1])
+        dist = dijkstra3d.euclidean_distance_field(fortran, [tuple(p) for p in inlet])
+    elif kind == "skimage":
+        from skimage.graph import MCP_Geometric
+
+        start = time.perf_counter()
+        costs = np.where(pore, 1.0, np.inf)
+        dist, _ = MCP_Geometric(costs, fully_connected=True).find_costs(
+            [tuple(p) for p in np.argwhere(pore[:1])]
+        )
+    elif kind == "skfmm":
+        import skfmm
+
+        start = time.perf_counter()
+        phi = np.ma.MaskedArray(np.ones(pore.shape), mask=~pore)
+        phi[0] = -1.0
+        dist = skfmm.distance(phi, order=2)
+    else:
+        raise ValueError(kind)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    finite = np.isfinite(np.ma.filled(dist, np.inf)) if np.ma.isMaskedArray(dist) else np.isfinite(
+        dist
+    )
+    return {
+        "kind": kind,
+        "seconds": seconds,
+        "peak_gib": peak,
+        "bytes_per_voxel": (peak - baseline) * 2**30 / pore.size,
+        "reached": int(np.count_nonzero(finite & pore)),
+    }
+
+
+def _volume(size: int, folder: Path) -> Path:
+    from generator import generate
+
+    path = folder / f"pore{size}.npy"
+    if not path.exists():
+        sample = generate(domain=(size, size), fiber_diameter_um=9, fiber_fraction=0.18,
+                          binder_fraction=0.07, thickness_um=300, compression=0.0, seed=1)
+        np.save(path, sample.volume == 0)
+    return path
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1000])
+    parser.add_argument("--with-skimage", action="store_true")
+    parser.add_argument("--all", action="store_true", help="also scikit-fmm at 1000 (slow)")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(_child(*args.child)))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        for size in args.sizes:
+            path = _volume(size, Path(folder))
+            kinds = ["ours-lattice", "ours-euclidean", "dijkstra3d"]
+            if size <= 500 or args.all:
+                kinds.append("skfmm")
+            if args.with_skimage and size <= 500:
+                kinds.append("skimage")
+            results = {}
+            print(f"--- {size} x {size} x 300 voxels")
+            for kind in kinds:
+                done = subprocess.run(
+                    [sys.executable, "-m", "workflows.bench_tortuosity", "--child", kind,
+                     str(path)], capture_output=True, text=True,
+                )
+                if done.returncode != 0:
+                    print(f"{kind:15s} failed: {done.stderr.strip().splitlines()[-1]}")
+                    continue
+                r = results[kind] = json.loads(done.stdout.strip().splitlines()[-1])
+                print(f"{kind:15s} {r['seconds']:8.2f} s  peak {r['peak_gib']:5.2f} GiB  "
+                      f"{r['bytes_per_voxel']:5.2f} bytes/voxel beyond the input  "
+                      f"reached {r['reached']}")
+            if "dijkstra3d" in results:
+                d3 = results["dijkstra3d"]["seconds"]
+                print(f"lattice speed-up over dijkstra3d: "
+                      f"{d3 / results['ours-lattice']['seconds']:.1f}x (goal >= 20x)")
+            if "skfmm" in results:
+                fmm = results["skfmm"]["seconds"]
+                print(f"euclidean speed-up over scikit-fmm: "
+                      f"{fmm / results['ours-euclidean']['seconds']:.1f}x (goal >= 20x)")
+            if "skimage" in results:
+                sk = results["skimage"]["seconds"]
+                print(f"lattice speed-up over scikit-image MCP: "
+                      f"{sk / results['ours-lattice']['seconds']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
