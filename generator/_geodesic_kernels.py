@@ -69,39 +69,39 @@ def _segment_update(a, b, qay, qax, qaz, ey, ex):
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _triangle_update(d00, d01, d10, d11, sy, sx, hy, hx, hz):
-    """Best value over the two triangles of the patch quadrant towards (sy, sx).
+def _triangle_update(d00, d01, d10, d11, sy, sx, hy, hx, hz, first):
+    """Value from one of the two triangles of the patch quadrant towards (sy, sx).
 
     ``d00`` is the voxel straight behind ``v``, ``d10`` its neighbour at ``dy = sy``, ``d01``
-    at ``dx = sx`` and ``d11`` the corner. The value is linear on each triangle with in-plane
-    gradient ``g``; the optimum of ``D(p) + |v - p|`` is ``D(v') + hz sqrt(1 - |g|^2)`` at
-    ``p = v' - g hz / sqrt(1 - |g|^2)`` (``v'`` the foot of ``v``), kept when ``p`` is inside.
+    at ``dx = sx`` and ``d11`` the corner. The value is linear on each triangle, with slopes
+    ``gy``, ``gx`` per unit length towards ``sy``, ``sx``; the optimum of ``D(p) + |v - p|`` is
+    ``D(v') + hz sqrt(1 - |g|^2)`` at ``p = v' - g hz / sqrt(1 - |g|^2)`` (``v'`` the foot of
+    ``v``), kept when ``p`` is inside that triangle. Triangle ``first`` is tried first: 0 is
+    (0,0), (sy,0), (sy,sx); 1 is (0,0), (0,sx), (sy,sx). +inf if neither holds the optimum.
     """
-    best = np.inf
-    for tri in range(2):
-        # Triangle 0: (0,0), (sy,0), (sy,sx); triangle 1: (0,0), (0,sx), (sy,sx).
+    for attempt in range(2):
+        tri = first if attempt == 0 else 1 - first
         if tri == 0:
             if d10 == np.inf or d11 == np.inf:
                 continue
-            gy = (d10 - d00) / (sy * hy)
-            gx = (d11 - d10) / (sx * hx)
+            gy = (d10 - d00) / hy
+            gx = (d11 - d10) / hx
         else:
             if d01 == np.inf or d11 == np.inf:
                 continue
-            gx = (d01 - d00) / (sx * hx)
-            gy = (d11 - d01) / (sy * hy)
+            gx = (d01 - d00) / hx
+            gy = (d11 - d01) / hy
         g2 = gy * gy + gx * gx
-        if g2 >= 1.0:
+        if g2 >= 1.0 or gy > 0.0 or gx > 0.0:
             continue
         root = math.sqrt(1.0 - g2)
-        uy = -gy * hz / root / (sy * hy)
-        ux = -gx * hz / root / (sx * hx)
-        inside = (0.0 <= ux <= uy <= 1.0) if tri == 0 else (0.0 <= uy <= ux <= 1.0)
+        reach = hz / root
+        uy = -gy * reach / hy  # foot point, in steps towards sy and sx
+        ux = -gx * reach / hx
+        inside = (ux <= uy <= 1.0) if tri == 0 else (uy <= ux <= 1.0)
         if inside:
-            value = d00 + hz * root
-            if value < best:
-                best = value
-    return best
+            return d00 + hz * root
+    return np.inf
 
 
 @nb.njit(cache=True, nogil=True)
@@ -115,11 +115,24 @@ def _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, best):
     ny, nx = dist_n.shape
     d00 = dist_n[j, i]
     if d00 < np.inf and 0 < j < ny - 1 and 0 < i < nx - 1:
-        # The optimum lies against the gradient: towards the lower neighbour on each axis.
-        sy = 1 if dist_n[j + 1, i] < dist_n[j - 1, i] else -1
-        sx = 1 if dist_n[j, i + 1] < dist_n[j, i - 1] else -1
+        # The optimum lies against the gradient: towards the lower neighbour on each axis,
+        # in the triangle on the side of the steeper (per step) component first.
+        up, down = dist_n[j - 1, i], dist_n[j + 1, i]
+        left, right = dist_n[j, i - 1], dist_n[j, i + 1]
+        sy = 1 if down < up else -1
+        sx = 1 if right < left else -1
+        first = 0 if abs(right - left) * hy <= abs(down - up) * hx else 1
         value = _triangle_update(
-            d00, dist_n[j, i + sx], dist_n[j + sy, i], dist_n[j + sy, i + sx], sy, sx, hy, hx, hz
+            d00,
+            dist_n[j, i + sx],
+            dist_n[j + sy, i],
+            dist_n[j + sy, i + sx],
+            sy,
+            sx,
+            hy,
+            hx,
+            hz,
+            first,
         )
         if value < np.inf:
             return min(best, value)
@@ -240,12 +253,16 @@ def step_across(
     w_corner = np.float32(math.sqrt(hy * hy + hx * hx + hz * hz))
     recent = CHANGED_BIT | CHANGED_BEFORE_BIT
     improved = np.zeros(ny, dtype=np.int64)
+    # Row scratch, allocated once per call rather than once per row.
+    near_rows = np.zeros((ny, nx), dtype=np.uint8) if sparse else np.zeros((1, 1), np.uint8)
+    best_rows = np.empty((ny, nx), dtype=np.float32)
+    lowest_rows = np.empty((ny if metric == EUCLIDEAN else 1, nx), dtype=np.float32)
     for j in nb.prange(ny):
         if mark:
             row_counts[j] = 0
         y0 = max(j - 1, 0)
         y1 = min(j + 2, ny)
-        near = np.zeros(nx, dtype=np.uint8)
+        near = near_rows[j] if sparse else near_rows[0]
         if sparse:
             for y in range(y0, y1):
                 for i in range(nx):
@@ -255,7 +272,8 @@ def step_across(
                 any_recent |= near[i]
             if any_recent & recent == 0:
                 continue
-        best = dist_k[j].copy()
+        best = best_rows[j]
+        best[:] = dist_k[j]
         # Lattice steps from the 3 x 3 patch, row by row (vectorised).
         _lattice_row_from(best, dist_n[j], w_straight, w_face_x)
         if j > 0:
@@ -264,7 +282,8 @@ def step_across(
             _lattice_row_from(best, dist_n[j + 1], w_face_y, w_corner)
         if metric == EUCLIDEAN:
             # Lowest value of each 3 x 3 patch: the patch cannot beat it plus hz.
-            lowest = np.full(nx, np.float32(np.inf))
+            lowest = lowest_rows[j]
+            lowest[:] = np.inf
             for y in range(y0, y1):
                 _lattice_row_from(lowest, dist_n[y], np.float32(0.0), np.float32(0.0))
         count = 0
@@ -381,6 +400,34 @@ def relax_plane(dist_k, pore_k, hy, hx, metric, tolerance, max_passes):
             return passes
         if passes >= max_passes:
             return -1
+
+
+@nb.njit(cache=True, parallel=True)
+def relax_plane_bands(dist_k, pore_k, hy, hx, metric, tolerance, max_passes, bands):
+    """:func:`relax_plane` on ``bands`` horizontal bands of the slice at once, one per thread.
+
+    Each band relaxes as if its edges were the slice's (bands are independent, so the result
+    does not depend on timing). The voxels on both sides of every band edge are then queued,
+    and so are those still changing in a band that reached ``max_passes``: the caller finishes
+    with :func:`relax_sparse` (``scan=True``), which carries paths across the band edges.
+    Returns True when such a finish is needed.
+    """
+    ny, nx = dist_k.shape
+    edges = np.empty(bands + 1, dtype=np.int64)
+    for b in range(bands + 1):
+        edges[b] = (b * ny) // bands
+    limited = np.zeros(bands, dtype=np.bool_)
+    for b in nb.prange(bands):
+        r0 = edges[b]
+        r1 = edges[b + 1]
+        passes = relax_plane(dist_k[r0:r1], pore_k[r0:r1], hy, hx, metric, tolerance, max_passes)
+        limited[b] = passes < 0
+    for b in range(1, bands):
+        for row in (edges[b] - 1, edges[b]):
+            for i in range(nx):
+                if pore_k[row, i] & PORE_BIT and dist_k[row, i] < np.inf:
+                    pore_k[row, i] |= QUEUED_BIT
+    return bands > 1 or limited.any()
 
 
 @nb.njit(cache=True, nogil=True)

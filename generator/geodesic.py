@@ -67,10 +67,12 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
 
     ``pore`` is used for scratch flags and left as it came (0/1).
     """
+    import numba
+
     from generator._geodesic_kernels import (
         age_change_flags,
         clear_flags,
-        relax_plane,
+        relax_plane_bands,
         relax_sparse,
         step_across,
     )
@@ -84,6 +86,8 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
     source = order[0]
     dist[source][pore[source] != 0] = 0.0
 
+    # One band of rows per thread for the in-plane raster passes (bands of at least 32 rows).
+    bands = max(1, min(numba.get_num_threads(), pore.shape[1] // 32))
     seeds = np.empty(pore.shape[1] * pore.shape[2], dtype=np.int64)
     row_counts = np.zeros(pore.shape[1], dtype=np.int64)
 
@@ -100,7 +104,7 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
     for behind, k in zip([source] + order[:-1], order, strict=True):
         if k != source and not across(k, behind, False, False):
             continue
-        if relax_plane(dist[k], pore[k], hy, hx, code, tolerance, DENSE_PASSES) < 0:
+        if relax_plane_bands(dist[k], pore[k], hy, hx, code, tolerance, DENSE_PASSES, bands):
             relax_from_seeds(k, True)
     clear_flags(pore)
     # Sparse sweeps in alternating directions until one changes nothing.
