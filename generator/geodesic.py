@@ -93,8 +93,19 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
 
     def across(k, behind, mark, sparse):
         return step_across(
-            dist[k], dist[behind], pore[k], pore[behind], hy, hx, hz, code, tolerance, mark,
-            sparse, seeds, row_counts,
+            dist[k],
+            dist[behind],
+            pore[k],
+            pore[behind],
+            hy,
+            hx,
+            hz,
+            code,
+            tolerance,
+            mark,
+            sparse,
+            seeds,
+            row_counts,
         )
 
     def relax_from_seeds(k, scan):
@@ -159,11 +170,22 @@ def geodesic_distance(
     ndarray of float32, same shape as ``image``
         Distances in um; +inf at solid voxels and pore not connected to the face.
     """
-    mask = pore_mask(image, pore_label)
     flow = resolve_axis(axis)
     spacing = resolve_spacing(voxel_um)
     _metric_code(metric)
     order = [flow] + [a for a in range(3) if a != flow]
-    pore = np.ascontiguousarray(np.transpose(mask, order)).astype(np.uint8)
+    pore = owned_pore_array(image, pore_label, order)
     dist = _solve(pore, spacing[order], metric, from_outlet)
     return np.transpose(dist, np.argsort(order))
+
+
+def owned_pore_array(image, pore_label, order) -> np.ndarray:
+    """A fresh C-contiguous uint8 pore array (1 pore) with the flow axis first.
+
+    The solver keeps scratch flags in it, so it never aliases the caller's image; it costs one
+    byte a voxel (the comparison's own result is reused when no transpose is needed).
+    """
+    mask = pore_mask(image, pore_label)
+    if mask is image or order != [0, 1, 2] or not mask.flags.c_contiguous:
+        return np.ascontiguousarray(np.transpose(mask, order)).astype(np.uint8)
+    return mask.view(np.uint8)

@@ -29,7 +29,7 @@ from generator.geodesic import (
     Metric,
     _metric_code,
     _solve,
-    pore_mask,
+    owned_pore_array,
     resolve_axis,
     resolve_spacing,
 )
@@ -142,15 +142,15 @@ def geometric_tortuosity(
     -------
     TortuosityResult
     """
-    mask = pore_mask(image, pore_label)
     flow = resolve_axis(axis)
     spacing = resolve_spacing(voxel_um)
     _metric_code(metric)
-    if mask.shape[flow] < 2:
-        raise ValueError(f"the image needs at least 2 slices along axis {flow}, got {mask.shape}")
+    if np.ndim(image) == 3 and np.shape(image)[flow] < 2:
+        raise ValueError(
+            f"the image needs at least 2 slices along axis {flow}, got {np.shape(image)}"
+        )
     order = [flow] + [a for a in range(3) if a != flow]
-    # Our own uint8 copy: the solver keeps scratch flags in it.
-    pore = np.ascontiguousarray(np.transpose(mask, order)).astype(np.uint8)
+    pore = owned_pore_array(image, pore_label, order)
     flow_spacing = spacing[order]
     n_pore = int(np.count_nonzero(pore))
     if n_pore == 0:
