@@ -79,28 +79,32 @@ def _triangle_update(d00, d01, d10, d11, sy, sx, hy, hx, hz, first):
     ``v``), kept when ``p`` is inside that triangle. Triangle ``first`` is tried first: 0 is
     (0,0), (sy,0), (sy,sx); 1 is (0,0), (0,sx), (sy,sx). +inf if neither holds the optimum.
     """
+    inv_y = 1.0 / hy
+    inv_x = 1.0 / hx
     for attempt in range(2):
         tri = first if attempt == 0 else 1 - first
         if tri == 0:
             if d10 == np.inf or d11 == np.inf:
                 continue
-            gy = (d10 - d00) / hy
-            gx = (d11 - d10) / hx
+            gy = (d10 - d00) * inv_y
+            gx = (d11 - d10) * inv_x
         else:
             if d01 == np.inf or d11 == np.inf:
                 continue
-            gx = (d01 - d00) / hx
-            gy = (d11 - d01) / hy
-        g2 = gy * gy + gx * gx
-        if g2 >= 1.0 or gy > 0.0 or gx > 0.0:
+            gx = (d01 - d00) * inv_x
+            gy = (d11 - d01) * inv_y
+        if gy > 0.0 or gx > 0.0:
             continue
-        root = math.sqrt(1.0 - g2)
-        reach = hz / root
-        uy = -gy * reach / hy  # foot point, in steps towards sy and sx
-        ux = -gx * reach / hx
-        inside = (ux <= uy <= 1.0) if tri == 0 else (uy <= ux <= 1.0)
+        rest = 1.0 - (gy * gy + gx * gx)
+        if rest <= 0.0:
+            continue
+        # Foot point u = -g hz / sqrt(rest) in steps; the tests below are u's, squared.
+        if tri == 0:
+            inside = gx * hy >= gy * hx and gy * gy * hz * hz <= rest * hy * hy
+        else:
+            inside = gy * hx >= gx * hy and gx * gx * hz * hz <= rest * hx * hx
         if inside:
-            return d00 + hz * root
+            return d00 + hz * math.sqrt(rest)
     return np.inf
 
 
@@ -142,9 +146,9 @@ def _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, best):
         if not (0 <= y0 < ny and 0 <= x0 < nx):
             continue
         a = dist_n[y0, x0]
-        if a == np.inf or a + hz >= best:
+        if a == np.inf:
             continue
-        if d00 < np.inf:
+        if d00 < np.inf and min(a, d00) + hz < best:
             value = _segment_update(d00, a, 0.0, 0.0, hz, RING_DY[r0] * hy, RING_DX[r0] * hx)
             if value < best:
                 best = value
@@ -154,7 +158,7 @@ def _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, best):
         if not (0 <= y1 < ny and 0 <= x1 < nx):
             continue
         b = dist_n[y1, x1]
-        if b == np.inf:
+        if b == np.inf or min(a, b) + hz >= best:
             continue
         value = _segment_update(
             a,
