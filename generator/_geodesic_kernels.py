@@ -241,12 +241,28 @@ def _lattice_row_from(best, row, w_centre, w_side):
 
 @nb.njit(cache=True, parallel=True)
 def step_across(
-    dist_k, dist_n, pore_k, pore_n, hy, hx, hz, metric, tolerance, mark, sparse, seeds, row_counts
+    dist_k,
+    dist_n,
+    pore_k,
+    pore_n,
+    hy,
+    hx,
+    hz,
+    metric,
+    tolerance,
+    mark,
+    sparse,
+    seeds,
+    row_counts,
+    scratch,
+    near_rows,
 ):
     """Improve slice ``dist_k`` from the adjacent slice ``dist_n``; returns how many improved.
 
     With ``mark``, improved voxels are queued (for :func:`relax_sparse`) and flagged changed,
     and their flat indices are written to ``seeds[j * nx : j * nx + row_counts[j]]``.
+    ``scratch`` (float32, (2, ny, nx)) and ``near_rows`` (uint8, (ny, nx)) are work space the
+    caller allocates once: fresh large allocations on every call cost page faults.
     With ``sparse``, only voxels whose 3 x 3 patch in ``dist_n`` holds a voxel flagged changed
     (this sweep or the last) are looked at: nothing else can have become improvable.
     """
@@ -257,17 +273,16 @@ def step_across(
     w_corner = np.float32(math.sqrt(hy * hy + hx * hx + hz * hz))
     recent = CHANGED_BIT | CHANGED_BEFORE_BIT
     improved = np.zeros(ny, dtype=np.int64)
-    # Row scratch, allocated once per call rather than once per row.
-    near_rows = np.zeros((ny, nx), dtype=np.uint8) if sparse else np.zeros((1, 1), np.uint8)
-    best_rows = np.empty((ny, nx), dtype=np.float32)
-    lowest_rows = np.empty((ny if metric == EUCLIDEAN else 1, nx), dtype=np.float32)
+    best_rows = scratch[0]
+    lowest_rows = scratch[1]
     for j in nb.prange(ny):
         if mark:
             row_counts[j] = 0
         y0 = max(j - 1, 0)
         y1 = min(j + 2, ny)
-        near = near_rows[j] if sparse else near_rows[0]
+        near = near_rows[j]
         if sparse:
+            near[:] = 0
             for y in range(y0, y1):
                 for i in range(nx):
                     near[i] |= pore_n[y, i]

@@ -88,8 +88,11 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
 
     # One band of rows per thread for the in-plane raster passes (bands of at least 32 rows).
     bands = max(1, min(numba.get_num_threads(), pore.shape[1] // 32))
+    # Work space allocated once (fresh large allocations on every call cost page faults).
     seeds = np.empty(pore.shape[1] * pore.shape[2], dtype=np.int64)
     row_counts = np.zeros(pore.shape[1], dtype=np.int64)
+    scratch = np.empty((2,) + pore.shape[1:], dtype=np.float32)
+    near_rows = np.zeros(pore.shape[1:], dtype=np.uint8)
 
     def across(k, behind, mark, sparse):
         return step_across(
@@ -106,6 +109,8 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
             sparse,
             seeds,
             row_counts,
+            scratch,
+            near_rows,
         )
 
     def relax_from_seeds(k, scan):
