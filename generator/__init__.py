@@ -14,10 +14,13 @@ geodesic_distance
     Shortest-path distance through the pore space from the inlet face.
 geometric_tortuosity
     Geometric tortuosity -> :class:`TortuosityResult`.
+open_dataset
+    A sweep's dataset file -> ``.table`` (pandas) and volumes on demand.
 
 Importing this package compiles nothing: numba kernels compile (or load from cache) on first use.
 """
 
+from generator.dataset import open_dataset
 from generator.geodesic import geodesic_distance
 from generator.io import read_sample
 from generator.parameters import DOMAIN_PRESETS, PARAMETER_RANGES, SampleParameters
@@ -36,6 +39,7 @@ __all__ = [
     "generate",
     "geodesic_distance",
     "geometric_tortuosity",
+    "open_dataset",
     "phase_fractions",
     "read_sample",
 ]

@@ -1,6 +1,7 @@
-"""Command line: ``python -m generator sample|show|tortuosity``.
+"""Command line: ``python -m generator sample|show|tortuosity|sweep``.
 
-Exit codes: 0 success; 1 unexpected failure (a bug: traceback printed); 2 bad input (a clear
+Exit codes: 0 success; 1 a sweep with failed samples, or an unexpected failure (a bug:
+traceback printed); 2 bad input (a clear
 one-line message: out-of-range parameter, unreadable file, existing output without --force).
 """
 
@@ -149,6 +150,78 @@ def tortuosity_command(
     summary["image"] = str(image)
     summary["pore_label"] = label
     typer.echo(json.dumps(summary, indent=2))
+
+
+@app.command()
+def sweep(
+    domain: str = typer.Option("1000", help="Domain preset: 200 or 1000."),
+    n: int = typer.Option(None, "--n", help="Samples (default: the paper's, 240 or 78)."),
+    design: str = typer.Option("sobol", help="Design: sobol, lhs or random."),
+    seed: int = typer.Option(0, help="Seeds the design and every sample."),
+    voxel_um: float = typer.Option(1.0, "--voxel-um", help="Voxel size in um."),
+    out: Path = typer.Option(None, "--out", help="Dataset file (default data/gdl<domain>.h5)."),
+    volumes: bool = typer.Option(True, "--volumes/--no-volumes", help="Store the volumes."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would run, run nothing."),
+    force: bool = typer.Option(False, "--force", help="Start over: delete earlier results."),
+    scheduler: str = typer.Option(None, help="Address of a running Dask scheduler."),
+    workers: int = typer.Option(None, help="Local worker processes (default: by cores, memory)."),
+    fiber_diameter_range: str = typer.Option(None, help="Range LOW,HIGH, um."),
+    fiber_fraction_range: str = typer.Option(None, help="Range LOW,HIGH."),
+    binder_fraction_range: str = typer.Option(None, help="Range LOW,HIGH."),
+    thickness_range: str = typer.Option(None, help="Range LOW,HIGH, um."),
+    compression_range: str = typer.Option(None, help="Range LOW,HIGH."),
+) -> None:
+    """Generate a dataset: a design of samples on Dask, tortuosity by both metrics, one HDF5.
+
+    Re-running the same command resumes; a failed sample is recorded and the exit code is 1.
+    """
+    import sys
+
+    from generator.sweep import run_sweep
+
+    given = {
+        "fiber_diameter_um": fiber_diameter_range,
+        "fiber_fraction": fiber_fraction_range,
+        "binder_fraction": binder_fraction_range,
+        "thickness_um": thickness_range,
+        "compression": compression_range,
+    }
+    try:
+        ranges = {}
+        for name, text in given.items():
+            if text is None:
+                continue
+            parts = [float(v) for v in text.replace(",", " ").split()]
+            if len(parts) != 2:
+                raise ValueError(f"range for {name} must be LOW,HIGH, got {text!r}")
+            ranges[name] = tuple(parts)
+        summary = run_sweep(
+            domain=domain,
+            n=n,
+            design=design,
+            seed=seed,
+            ranges=ranges,
+            voxel_um=voxel_um,
+            out=out,
+            keep_volumes=volumes,
+            dry_run=dry_run,
+            force=force,
+            scheduler=scheduler,
+            workers=workers,
+            command_line=" ".join(sys.argv),
+        )
+    except (ValueError, OSError) as err:
+        _fail(str(err))
+    if summary.dry_run:
+        return
+    typer.echo(
+        f"dataset {summary.dataset}: {summary.total} samples, {summary.skipped} already done, "
+        f"{summary.ran} run, {len(summary.failed)} failed, {summary.seconds:.1f} s"
+    )
+    for index, error in summary.failed:
+        typer.echo(f"failed sample {index}: {error}", err=True)
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

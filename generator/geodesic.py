@@ -23,6 +23,7 @@ Metric = Literal["euclidean", "lattice"]
 METRICS = ("euclidean", "lattice")
 AXES = {"z": 0, "y": 1, "x": 2, 0: 0, 1: 1, 2: 2}
 EUCLIDEAN_TOLERANCE = 1e-6  # relative change below which a semi-Lagrangian update is dropped
+IN_PLANE_BANDS = 4
 DENSE_PASSES = 4  # raster passes over a slice before the in-plane relaxation goes sparse
 
 
@@ -67,8 +68,6 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
 
     ``pore`` is used for scratch flags and left as it came (0/1).
     """
-    import numba
-
     from generator._geodesic_kernels import (
         age_change_flags,
         clear_flags,
@@ -86,8 +85,9 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
     source = order[0]
     dist[source][pore[source] != 0] = 0.0
 
-    # One band of rows per thread for the in-plane raster passes (bands of at least 32 rows).
-    bands = max(1, min(numba.get_num_threads(), pore.shape[1] // 32))
+    # Bands of rows for the in-plane raster passes, spread over the threads. A fixed count (not
+    # the thread count) keeps the result the same whatever the number of threads.
+    bands = max(1, min(IN_PLANE_BANDS, pore.shape[1] // 32))
     # Work space allocated once (fresh large allocations on every call cost page faults).
     seeds = np.empty(pore.shape[1] * pore.shape[2], dtype=np.int64)
     row_counts = np.zeros(pore.shape[1], dtype=np.int64)

@@ -1,0 +1,99 @@
+"""Space-filling designs over the five manufacturing parameters, and sample identities."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from generator.parameters import PARAMETER_RANGES
+
+Design = Literal["sobol", "lhs", "random"]
+DESIGNS = ("sobol", "lhs", "random")
+PARAMETERS = tuple(PARAMETER_RANGES)
+
+
+def validate_ranges(ranges: dict | None) -> dict[str, tuple[float, float]]:
+    """Sweep ranges: the paper's by default; each given range must lie inside the allowed one."""
+    resolved = {name: (low, high) for name, (low, high, _, _) in PARAMETER_RANGES.items()}
+    for name, value in (ranges or {}).items():
+        if name not in resolved:
+            raise ValueError(f"unknown parameter {name!r}; expected one of {', '.join(resolved)}")
+        low, high = (float(v) for v in value)
+        allowed_low, allowed_high, unit, _ = PARAMETER_RANGES[name]
+        if not allowed_low <= low <= high <= allowed_high:
+            raise ValueError(
+                f"range {name}=({low}, {high}) must satisfy {allowed_low} <= low <= high <= "
+                f"{allowed_high} {unit}"
+            )
+        resolved[name] = (low, high)
+    return resolved
+
+
+def make_design(n: int, *, design: Design = "sobol", seed: int = 0, ranges=None) -> pd.DataFrame:
+    """``n`` parameter sets spread over the ranges, each with its own generator seed.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    design : {"sobol", "lhs", "random"}
+        Scrambled Sobol points (the first ``n``), Latin hypercube, or independent uniforms.
+    seed : int
+        Seeds the design and, through ``numpy.random.SeedSequence``, each sample's seed.
+    ranges : dict, optional
+        ``{parameter: (low, high)}`` overriding the paper's ranges.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``index``, the five parameters and ``seed``.
+    """
+    if int(n) != n or n < 1:
+        raise ValueError(f"n={n!r} must be a positive whole number of samples")
+    if design not in DESIGNS:
+        raise ValueError(f"design={design!r} is not one of {', '.join(DESIGNS)}")
+    resolved = validate_ranges(ranges)
+    rng = np.random.default_rng(seed)
+    if design == "sobol":
+        with warnings.catch_warnings():
+            # Sobol balance is exact for powers of two; the first n points are still spread.
+            warnings.simplefilter("ignore", UserWarning)
+            unit = (
+                __import__("scipy.stats", fromlist=["qmc"])
+                .qmc.Sobol(d=len(PARAMETERS), scramble=True, seed=rng)
+                .random(int(n))
+            )
+    elif design == "lhs":
+        from scipy.stats import qmc
+
+        unit = qmc.LatinHypercube(d=len(PARAMETERS), seed=rng).random(int(n))
+    else:
+        unit = rng.random((int(n), len(PARAMETERS)))
+    table = pd.DataFrame({"index": np.arange(int(n))})
+    for column, name in enumerate(PARAMETERS):
+        low, high = resolved[name]
+        table[name] = low + unit[:, column] * (high - low)
+    children = np.random.SeedSequence(seed).spawn(int(n))
+    table["seed"] = [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+    return table
+
+
+def sample_id(parameters: dict, seed: int, *, domain: str, voxel_um: float, version: str) -> str:
+    """Identity of a sample: a hash of its parameters, seed, domain, voxel and generator version.
+
+    Floats enter through ``repr`` (shortest round-trip form), so a value read back from a file
+    hashes the same as the value that was written.
+    """
+    key = {
+        "parameters": {name: repr(float(parameters[name])) for name in PARAMETERS},
+        "seed": int(seed),
+        "domain": str(domain),
+        "voxel_um": repr(float(voxel_um)),
+        "version": version,
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
