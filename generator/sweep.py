@@ -200,6 +200,7 @@ def run_sweep(
     scheduler=None,
     workers=None,
     command_line="",
+    sample_function=None,
 ) -> SweepSummary:
     """Run (or resume) a sweep and write its dataset file.
 
@@ -227,6 +228,9 @@ def run_sweep(
         Address of a running Dask scheduler (``tcp://host:port``); a local cluster otherwise.
     workers : int, optional
         Local worker processes (default: from cores and memory).
+    sample_function : callable, optional
+        Replaces :func:`generator.sample_task.run_sample` (task dict -> row dict), for example
+        to add properties; it must be importable by the workers.
 
     Returns
     -------
@@ -286,11 +290,17 @@ def run_sweep(
         try:
             from distributed import as_completed
 
-            futures = client.map(
-                run_sample, todo, key=[f"sample-{t['id']}" for t in todo], pure=False
-            )
+            function = sample_function or run_sample
+            keys = [f"sample-{t['id']}" for t in todo]
+            by_key = dict(zip(keys, todo, strict=True))
+            futures = client.map(function, todo, key=keys, pure=False)
             for future in as_completed(futures):
-                row = future.result()
+                try:
+                    row = future.result()
+                except Exception as err:  # the task died (e.g. its worker was killed 3 times)
+                    task = by_key[future.key]
+                    row = {key: task[key] for key in ("id", "index", "seed", *PARAMETERS)}
+                    row.update(status="failed", error=f"{type(err).__name__}: {err}")
                 rows.append(row)
                 progress.step(row["status"] == "ok")
                 if row["status"] != "ok":

@@ -1,0 +1,226 @@
+"""Sweeps on a real Dask cluster (worker processes), files read back, interruptions resumed."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from generator import generate, geometric_tortuosity, open_dataset
+from generator.dataset import RUN_COLUMNS
+from generator.sample_task import run_sample
+from generator.sweep import run_sweep
+
+TINY = dict(domain="200", voxel_um=10.0, design="sobol", seed=3)
+
+
+def sample_values(table: pd.DataFrame) -> pd.DataFrame:
+    """The columns that describe samples (not where or how fast they ran)."""
+    return table.drop(columns=[c for c in RUN_COLUMNS if c in table.columns])
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reference") / "d.h5"
+    summary = run_sweep(n=4, out=out, workers=2, **TINY)
+    assert summary.ran == 4 and not summary.failed
+    return out
+
+
+def test_dataset_table_and_volumes_match_direct_generation(reference):
+    data = open_dataset(reference)
+    table = data.table
+    assert len(table) == 4 and list(table["index"]) == [0, 1, 2, 3]
+    assert (table["status"] == "ok").all()
+    assert data.units["fiber_diameter_um"] == "um" and data.units["tau_euclidean"] == "1"
+    assert data.provenance["design"] == "sobol" and data.provenance["n"] == 4
+    assert data.provenance["package_version"]
+    for position in (0, 3):
+        row = table.iloc[position]
+        direct = generate(
+            domain="200",
+            voxel_um=10.0,
+            seed=int(row["seed"]),
+            fiber_diameter_um=row["fiber_diameter_um"],
+            fiber_fraction=row["fiber_fraction"],
+            binder_fraction=row["binder_fraction"],
+            thickness_um=row["thickness_um"],
+            compression=row["compression"],
+        )
+        volume = data.volume(position)
+        assert np.array_equal(volume, direct.volume)
+        assert row["fibre_fraction_after"] == pytest.approx(np.mean(volume == 1))
+        tau = geometric_tortuosity(volume, metric="lattice", voxel_um=10.0).tau
+        assert row["tau_lattice"] == pytest.approx(tau)
+    # The design spreads over the paper's ranges.
+    assert table["fiber_diameter_um"].between(6, 12).all()
+    assert table["compression"].between(0, 0.5).all()
+
+
+def test_dry_run_lists_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "d.h5"
+    summary = run_sweep(n=5, out=out, dry_run=True, **TINY)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 6 and lines[-1].startswith("5 to run, 0 already done")
+    assert summary.ran == 0 and not out.exists()
+
+
+def test_resume_skips_finished_and_redoes_missing_or_corrupt(reference, tmp_path):
+    import shutil
+
+    out = tmp_path / "d.h5"
+    shutil.copytree(reference.with_name("d_samples"), tmp_path / "d_samples")
+    files = sorted((tmp_path / "d_samples").glob("*.h5"))
+    files[0].unlink()
+    files[1].write_bytes(b"truncated")
+    summary = run_sweep(n=4, out=out, workers=1, **TINY)
+    assert summary.skipped == 2 and summary.ran == 2
+    pd.testing.assert_frame_equal(
+        sample_values(open_dataset(out).table), sample_values(open_dataset(reference).table)
+    )
+    again = run_sweep(n=4, out=out, workers=1, **TINY)
+    assert again.skipped == 4 and again.ran == 0
+
+
+def test_killed_sweep_resumes_to_the_same_table(reference, tmp_path):
+    out = tmp_path / "d.h5"
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "sweep",
+        "--domain",
+        "200",
+        "--voxel-um",
+        "10",
+        "--seed",
+        "3",
+        "--n",
+        "4",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
+    process = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    folder = tmp_path / "d_samples"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(folder.glob("*.h5"))) < 1:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the sweep and its workers, mid-sweep
+    process.wait()
+    finished = len(list(folder.glob("*.h5")))
+    assert 1 <= finished
+    assert not out.exists() or finished == 4
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"{finished} already done" in done.stdout
+    pd.testing.assert_frame_equal(
+        sample_values(open_dataset(out).table), sample_values(open_dataset(reference).table)
+    )
+
+
+def failing_on_index_one(task):
+    if task["index"] == 1:
+        raise RuntimeError("injected failure")
+    return run_sample(task)
+
+
+def test_a_failing_sample_is_recorded_and_the_sweep_goes_on(tmp_path):
+    out = tmp_path / "d.h5"
+    summary = run_sweep(n=3, out=out, workers=1, sample_function=failing_on_index_one, **TINY)
+    assert [index for index, _ in summary.failed] == [1]
+    table = open_dataset(out).table
+    assert list(table["status"]) == ["ok", "failed", "ok"]
+    assert "injected failure" in table["error"].iloc[1]
+    # Resuming retries only the failed sample.
+    again = run_sweep(n=3, out=out, workers=1, **TINY)
+    assert again.skipped == 2 and again.ran == 1 and not again.failed
+
+
+def test_cli_exit_code_and_unwritable_output(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "sweep",
+            "--domain",
+            "200",
+            "--voxel-um",
+            "10",
+            "--n",
+            "2",
+            "--out",
+            str(blocker / "d.h5"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error:") and len(done.stderr.strip().splitlines()) == 1
+    assert blocker.read_text() == "not a folder"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_external_scheduler_and_worker_on_loopback(reference, tmp_path):
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dashboard-address",
+            ":0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_worker",
+            address,
+            "--nworkers",
+            "1",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        out = tmp_path / "d.h5"
+        summary = run_sweep(n=4, out=out, scheduler=address, **TINY)
+        assert summary.ran == 4 and not summary.failed
+        table = open_dataset(out).table
+        assert table["pid"].nunique() == 1 and int(table["pid"].iloc[0]) != os.getpid()
+        pd.testing.assert_frame_equal(
+            sample_values(table), sample_values(open_dataset(reference).table)
+        )
+    finally:
+        worker.terminate()
+        scheduler.terminate()
+        worker.wait(30)
+        scheduler.wait(30)
