@@ -165,6 +165,25 @@ def sweep(
     force: bool = typer.Option(False, "--force", help="Start over: delete earlier results."),
     scheduler: str = typer.Option(None, help="Address of a running Dask scheduler."),
     workers: int = typer.Option(None, help="Local worker processes (default: by cores, memory)."),
+    cluster: str = typer.Option(
+        None, help="Batch cluster via dask-jobqueue: slurm, pbs, sge, lsf."
+    ),
+    jobs: int = typer.Option(1, help="Batch jobs to start with --cluster."),
+    cores: int = typer.Option(None, help="--cluster: cores per job."),
+    memory: str = typer.Option(None, help="--cluster: memory per job, e.g. 4GB."),
+    walltime: str = typer.Option(None, help="--cluster: walltime per job, e.g. 02:00:00."),
+    queue: str = typer.Option(None, help="--cluster: queue or partition."),
+    account: str = typer.Option(None, help="--cluster: account to charge."),
+    job_script_prologue: list[str] = typer.Option(
+        None, help="--cluster: a shell line to run before the worker (repeatable)."
+    ),
+    interface: str = typer.Option(None, help="--cluster: network interface for the scheduler."),
+    print_job_script: bool = typer.Option(
+        False, "--print-job-script", help="--cluster: print the job script and submit nothing."
+    ),
+    shard: str = typer.Option(
+        None, help="Run only the I-th of N slices here, as I/N (batch arrays)."
+    ),
     fiber_diameter_range: str = typer.Option(None, help="Range LOW,HIGH, um."),
     fiber_fraction_range: str = typer.Option(None, help="Range LOW,HIGH."),
     binder_fraction_range: str = typer.Option(None, help="Range LOW,HIGH."),
@@ -186,7 +205,33 @@ def sweep(
         "thickness_um": thickness_range,
         "compression": compression_range,
     }
+    options = {
+        "cores": cores,
+        "memory": memory,
+        "walltime": walltime,
+        "queue": queue,
+        "account": account,
+        "job_script_prologue": job_script_prologue or None,
+        "interface": interface,
+    }
     try:
+        if print_job_script:
+            from generator.sweep import jobqueue_cluster
+
+            if not cluster:
+                raise ValueError("--print-job-script needs --cluster")
+            batch = jobqueue_cluster(cluster, options, int(cores or 1))
+            typer.echo(batch.job_script())
+            batch.close()
+            return
+        parts = None
+        if shard is not None:
+            try:
+                parts = tuple(int(v) for v in shard.split("/"))
+            except ValueError:
+                parts = ()
+            if len(parts) != 2:
+                raise ValueError(f"--shard {shard!r} must be I/N, for example 3/10")
         ranges = {}
         for name, text in given.items():
             if text is None:
@@ -209,10 +254,22 @@ def sweep(
             scheduler=scheduler,
             workers=workers,
             command_line=" ".join(sys.argv),
+            shard=parts,
+            cluster=cluster,
+            jobqueue_options=options,
+            jobs=jobs,
         )
     except (ValueError, OSError) as err:
         _fail(str(err))
     if summary.dry_run:
+        return
+    if parts is not None:
+        typer.echo(
+            f"shard {shard}: {summary.total} samples, {summary.skipped} already done, "
+            f"{summary.ran} run, {len(summary.failed)} failed, {summary.seconds:.1f} s"
+        )
+        if summary.failed:
+            raise typer.Exit(1)
         return
     typer.echo(
         f"dataset {summary.dataset}: {summary.total} samples, {summary.skipped} already done, "
@@ -220,6 +277,42 @@ def sweep(
     )
     for index, error in summary.failed:
         typer.echo(f"failed sample {index}: {error}", err=True)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def merge(
+    domain: str = typer.Option("1000", help="Domain preset of the sweep."),
+    n: int = typer.Option(None, "--n", help="Samples of the sweep."),
+    design: str = typer.Option("sobol", help="Design of the sweep."),
+    seed: int = typer.Option(0, help="Seed of the sweep."),
+    voxel_um: float = typer.Option(1.0, "--voxel-um", help="Voxel size of the sweep."),
+    out: Path = typer.Option(None, "--out", help="Dataset file of the sweep."),
+    volumes: bool = typer.Option(True, "--volumes/--no-volumes", help="Link the volumes."),
+) -> None:
+    """Consolidate the sample files of a sharded sweep (same options) into its dataset."""
+    import sys
+
+    from generator.sweep import merge as merge_samples
+
+    try:
+        summary = merge_samples(
+            domain=domain,
+            n=n,
+            design=design,
+            seed=seed,
+            voxel_um=voxel_um,
+            out=out,
+            keep_volumes=volumes,
+            command_line=" ".join(sys.argv),
+        )
+    except (ValueError, OSError) as err:
+        _fail(str(err))
+    typer.echo(
+        f"dataset {summary.dataset}: {summary.total} samples, {summary.skipped} merged, "
+        f"{len(summary.failed)} missing"
+    )
     if summary.failed:
         raise typer.Exit(1)
 

@@ -120,11 +120,51 @@ def warm_up() -> None:
         geometric_tortuosity(sample.volume, metric=metric, voxel_um=4.0)
 
 
-def _client(scheduler, n_workers, threads):
+JOBQUEUE_KINDS = ("slurm", "pbs", "sge", "lsf")
+
+
+def jobqueue_cluster(kind: str, options: dict, threads: int):
+    """A dask-jobqueue cluster of ``kind``; its defaults come from the Dask config
+    (``jobqueue.<kind>`` in ``~/.config/dask/jobqueue.yaml``), overridden by ``options``.
+
+    The job script exports a node-local numba cache (``$TMPDIR``) and the numba thread count,
+    so workers never race on a cache on a shared filesystem.
+    """
+    import dask_jobqueue
+
+    if kind not in JOBQUEUE_KINDS:
+        raise ValueError(f"cluster={kind!r} is not one of {', '.join(JOBQUEUE_KINDS)}")
+    classes = {
+        "slurm": "SLURMCluster",
+        "pbs": "PBSCluster",
+        "sge": "SGECluster",
+        "lsf": "LSFCluster",
+    }
+    cls = getattr(dask_jobqueue, classes[kind])
+    kwargs = {k: v for k, v in options.items() if v not in (None, [], "")}
+    # One worker process a job by default: a sample uses every core of its job through numba.
+    kwargs.setdefault("processes", 1)
+    if kwargs.get("cores"):
+        threads = max(1, int(kwargs["cores"]) // int(kwargs["processes"]))
+    prologue = [
+        'export NUMBA_CACHE_DIR="${TMPDIR:-/tmp}/numba-cache-${USER:-gdl}"',
+        f"export NUMBA_NUM_THREADS={threads}",
+        "export OMP_NUM_THREADS=1",
+    ]
+    kwargs["job_script_prologue"] = prologue + list(kwargs.get("job_script_prologue", []))
+    kwargs.setdefault("python", sys.executable)
+    return cls(**kwargs)
+
+
+def _client(scheduler, n_workers, threads, cluster_kind=None, jobqueue_options=None, jobs=1):
     from distributed import Client, LocalCluster
 
     if scheduler:
         return Client(scheduler, timeout="30s"), None
+    if cluster_kind:
+        cluster = jobqueue_cluster(cluster_kind, jobqueue_options or {}, threads)
+        cluster.scale(jobs=jobs)
+        return Client(cluster), cluster
     env = {
         "NUMBA_NUM_THREADS": str(threads),
         "OMP_NUM_THREADS": "1",
@@ -201,6 +241,10 @@ def run_sweep(
     workers=None,
     command_line="",
     sample_function=None,
+    shard=None,
+    cluster=None,
+    jobqueue_options=None,
+    jobs=1,
 ) -> SweepSummary:
     """Run (or resume) a sweep and write its dataset file.
 
@@ -228,6 +272,17 @@ def run_sweep(
         Address of a running Dask scheduler (``tcp://host:port``); a local cluster otherwise.
     workers : int, optional
         Local worker processes (default: from cores and memory).
+    cluster : {"slurm", "pbs", "sge", "lsf"}, optional
+        Run the workers as batch jobs through dask-jobqueue.
+    jobqueue_options : dict, optional
+        dask-jobqueue keyword arguments (``cores``, ``memory``, ``walltime``, ``queue``,
+        ``account``, ``job_script_prologue``, ``worker_extra_args``, ``interface``...).
+    jobs : int
+        Batch jobs to start with ``cluster``.
+    shard : tuple of int, optional
+        ``(i, count)``: run only the i-th (1-based) of ``count`` interleaved slices of the
+        design, in this process, without Dask, and leave consolidation to :func:`merge`
+        (batch-array jobs).
     sample_function : callable, optional
         Replaces :func:`generator.sample_task.run_sample` (task dict -> row dict), for example
         to add properties; it must be importable by the workers.
@@ -263,6 +318,12 @@ def run_sweep(
     if force and not dry_run:
         out.unlink(missing_ok=True)
         shutil.rmtree(folder, ignore_errors=True)
+    if shard is not None:
+        index, count = shard
+        if not (1 <= index <= count):
+            raise ValueError(f"shard {index}/{count} must satisfy 1 <= I <= N")
+        tasks = tasks[index - 1 :: count]
+        summary.total = len(tasks)
     done = {}
     for task in tasks:
         row = read_sample_row(folder / f"{task['id']}.h5")
@@ -282,10 +343,25 @@ def run_sweep(
     check_output(out, folder, len(todo), voxels, keep_volumes)
     start = time.time()
     rows = list(done.values())
+    if shard is not None:
+        # A batch-array task: run here, one sample after another; merge consolidates later.
+        function = sample_function or run_sample
+        progress = _Progress(len(todo))
+        for task in todo:
+            row = function(task)
+            progress.step(row["status"] == "ok")
+            if row["status"] != "ok":
+                summary.failed.append((row["index"], row["error"]))
+        progress.close()
+        summary.ran = len(todo)
+        summary.seconds = time.time() - start
+        return summary
     if todo:
         warm_up()
         n_workers, threads = local_cluster_size(voxels, workers)
-        client, cluster = _client(scheduler, n_workers, threads)
+        if cluster:
+            threads = int((jobqueue_options or {}).get("cores") or threads)
+        client, local = _client(scheduler, n_workers, threads, cluster, jobqueue_options, jobs)
         progress = _Progress(len(todo))
         try:
             from distributed import as_completed
@@ -309,8 +385,8 @@ def run_sweep(
         finally:
             progress.close()
             client.close()
-            if cluster is not None:
-                cluster.close()
+            if local is not None:
+                local.close()
         summary.ran = len(todo)
     summary.seconds = time.time() - start
     record = provenance()
@@ -324,5 +400,68 @@ def run_sweep(
         ranges={k: list(v) for k, v in (ranges or {}).items()},
         generator_version=__version__,
     )
+    write_dataset(out, rows, record, folder if keep_volumes else None)
+    return summary
+
+
+def merge(
+    *,
+    domain="1000",
+    n=None,
+    design="sobol",
+    seed=0,
+    ranges=None,
+    voxel_um=1.0,
+    out=None,
+    keep_volumes=True,
+    command_line="",
+) -> SweepSummary:
+    """Consolidate the sample files of a sharded sweep into its dataset file.
+
+    Takes the same design options as :func:`run_sweep`; samples whose file is missing or
+    corrupt are listed as failed ("missing"), so a later run of the shards can complete them.
+    """
+    from generator import __version__
+    from generator.dataset import write_dataset
+    from generator.io import provenance
+    from generator.sample_task import read_sample_row
+
+    domain_name, _ = resolve_domain(domain)
+    n = PAPER_COUNTS.get(domain_name, 0) if n is None else n
+    out = Path(out) if out else default_output(domain_name)
+    folder = samples_folder(out)
+    _, tasks = plan_tasks(
+        domain=domain_name,
+        n=n,
+        design=design,
+        seed=seed,
+        ranges=ranges,
+        voxel_um=voxel_um,
+        out=out,
+        keep_volumes=keep_volumes,
+    )
+    summary = SweepSummary(dataset=out, total=len(tasks))
+    rows = []
+    for task in tasks:
+        row = read_sample_row(folder / f"{task['id']}.h5")
+        if row is None:
+            row = {key: task[key] for key in ("id", "index", "seed", *PARAMETERS)}
+            row.update(status="failed", error="missing: no finished sample file")
+            summary.failed.append((task["index"], row["error"]))
+        else:
+            summary.skipped += 1
+        rows.append(row)
+    record = provenance()
+    record.update(
+        command_line=command_line or record["command_line"],
+        design=design,
+        design_seed=int(seed),
+        n=int(n),
+        domain=domain_name,
+        voxel_um=float(voxel_um),
+        ranges={k: list(v) for k, v in (ranges or {}).items()},
+        generator_version=__version__,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
     write_dataset(out, rows, record, folder if keep_volumes else None)
     return summary
