@@ -224,3 +224,54 @@ def test_external_scheduler_and_worker_on_loopback(reference, tmp_path):
         scheduler.terminate()
         worker.wait(30)
         scheduler.wait(30)
+
+
+def test_worker_killed_mid_sample_loses_nothing(tmp_path):
+    import psutil
+
+    out = tmp_path / "d.h5"
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "sweep",
+        "--domain",
+        "200",
+        "--voxel-um",
+        "5",
+        "--seed",
+        "4",
+        "--n",
+        "4",
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sweep = psutil.Process(process.pid)
+    killed = None
+    deadline = time.time() + 120
+    folder = tmp_path / "d_samples"
+    while killed is None and time.time() < deadline and process.poll() is None:
+        if not list(folder.glob("*.h5")):  # workers up and through a first sample
+            time.sleep(0.05)
+            continue
+        workers = [
+            p
+            for p in sweep.children(recursive=True)
+            if any("spawn" in part or "forkserver" in part for part in p.cmdline())
+        ]
+        busy = [p for p in workers if p.cpu_percent(interval=0.2) > 50]
+        if busy:
+            killed = busy[0].pid
+            os.kill(killed, signal.SIGKILL)
+    stdout, stderr = process.communicate(timeout=300)
+    assert killed is not None, "no busy worker was found to kill"
+    assert process.returncode == 0, stderr
+    assert "6 run, 0 failed" in stdout
+    uninterrupted = tmp_path / "u.h5"
+    run_sweep(domain="200", voxel_um=5.0, seed=4, n=6, out=uninterrupted, workers=1)
+    pd.testing.assert_frame_equal(
+        sample_values(open_dataset(out).table), sample_values(open_dataset(uninterrupted).table)
+    )
