@@ -242,7 +242,7 @@ def test_worker_killed_mid_sample_loses_nothing(tmp_path):
         "--seed",
         "4",
         "--n",
-        "4",
+        "6",
         "--workers",
         "2",
         "--out",
