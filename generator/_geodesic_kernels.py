@@ -109,7 +109,71 @@ def _triangle_update(d00, d01, d10, d11, sy, sx, hy, hx, hz, first):
 
 
 @nb.njit(cache=True, nogil=True)
-def _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, best):
+def _triangles_row(out, up, centre, down, hy, hx, hz):
+    """:func:`_triangle_update` for a whole row at once, in float32 with selects (vectorised).
+
+    ``up``, ``centre`` and ``down`` are rows j - 1, j, j + 1 of the slice behind. Both
+    triangles of the quadrant the values fall towards are evaluated; ``out[i]`` is the smaller
+    valid value, +inf where neither holds the optimum (and at both ends of the row). The tests
+    are those of :func:`_triangle_update`, multiplied out so that no division or square root
+    decides validity.
+    """
+    nx = out.shape[0]
+    inv_y = np.float32(1.0 / hy)
+    inv_x = np.float32(1.0 / hx)
+    fy = np.float32(hy)
+    fx = np.float32(hx)
+    fz = np.float32(hz)
+    fz2 = fz * fz
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    inf = np.float32(np.inf)
+    out[0] = inf
+    out[nx - 1] = inf
+    for i in range(1, nx - 1):
+        d00 = centre[i]
+        u = up[i]
+        d = down[i]
+        left = centre[i - 1]
+        right = centre[i + 1]
+        go_down = d < u
+        go_right = right < left
+        d10 = d if go_down else u
+        d01 = right if go_right else left
+        corner_down = down[i + 1] if go_right else down[i - 1]
+        corner_up = up[i + 1] if go_right else up[i - 1]
+        d11 = corner_down if go_down else corner_up
+        # Triangle 0: (0,0), (sy,0), (sy,sx).
+        gy = (d10 - d00) * inv_y
+        gx = (d11 - d10) * inv_x
+        rest0 = one - (gy * gy + gx * gx)
+        ok0 = (
+            (gy <= zero)
+            & (gx <= zero)
+            & (rest0 > zero)
+            & (gx * fy >= gy * fx)
+            & (gy * gy * fz2 <= rest0 * fy * fy)
+        )
+        # Triangle 1: (0,0), (0,sx), (sy,sx).
+        gx = (d01 - d00) * inv_x
+        gy = (d11 - d01) * inv_y
+        rest1 = one - (gy * gy + gx * gx)
+        ok1 = (
+            (gy <= zero)
+            & (gx <= zero)
+            & (rest1 > zero)
+            & (gy * fx >= gx * fy)
+            & (gx * gx * fz2 <= rest1 * fx * fx)
+        )
+        v0 = d00 + fz * math.sqrt(rest0 if ok0 else one)
+        v1 = d00 + fz * math.sqrt(rest1 if ok1 else one)
+        a = v0 if ok0 else inf
+        b = v1 if ok1 else inf
+        out[i] = a if a < b else b
+
+
+@nb.njit(cache=True, nogil=True)
+def _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, best, triangles):
     """Semi-Lagrangian value at (j, i) from the 3 x 3 patch of an adjacent slice (hz away).
 
     The triangles of the quadrant the values fall towards come first; the segments of the
@@ -118,7 +182,7 @@ def _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, best):
     """
     ny, nx = dist_n.shape
     d00 = dist_n[j, i]
-    if d00 < np.inf and 0 < j < ny - 1 and 0 < i < nx - 1:
+    if triangles and d00 < np.inf and 0 < j < ny - 1 and 0 < i < nx - 1:
         # The optimum lies against the gradient: towards the lower neighbour on each axis,
         # in the triangle on the side of the steeper (per step) component first.
         up, down = dist_n[j - 1, i], dist_n[j + 1, i]
@@ -275,6 +339,7 @@ def step_across(
     improved = np.zeros(ny, dtype=np.int64)
     best_rows = scratch[0]
     lowest_rows = scratch[1]
+    triangle_rows = scratch[2]
     for j in nb.prange(ny):
         if mark:
             row_counts[j] = 0
@@ -305,6 +370,15 @@ def step_across(
             lowest[:] = np.inf
             for y in range(y0, y1):
                 _lattice_row_from(lowest, dist_n[y], np.float32(0.0), np.float32(0.0))
+            # Triangle updates for the whole row (vectorised), where any voxel can gain.
+            triangle = triangle_rows[j]
+            gain = False
+            for i in range(nx):
+                gain |= lowest[i] + hz < best[i]
+            if gain and 0 < j < ny - 1:
+                _triangles_row(triangle, dist_n[j - 1], dist_n[j], dist_n[j + 1], hy, hx, hz)
+            else:
+                triangle[:] = np.inf
         count = 0
         for i in range(nx):
             if pore_k[j, i] & PORE_BIT == 0:
@@ -314,7 +388,10 @@ def step_across(
             current = dist_k[j, i]
             value = best[i]
             if metric == EUCLIDEAN and lowest[i] + hz < value:
-                value = _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, value)
+                if triangle[i] < np.inf:
+                    value = min(value, triangle[i])
+                else:
+                    value = _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, value, False)
             stored = np.float32(value)
             if _improves(stored, current, tolerance):
                 dist_k[j, i] = stored

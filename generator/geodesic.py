@@ -91,7 +91,7 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
     # Work space allocated once (fresh large allocations on every call cost page faults).
     seeds = np.empty(pore.shape[1] * pore.shape[2], dtype=np.int64)
     row_counts = np.zeros(pore.shape[1], dtype=np.int64)
-    scratch = np.empty((2,) + pore.shape[1:], dtype=np.float32)
+    scratch = np.empty((3,) + pore.shape[1:], dtype=np.float32)
     near_rows = np.zeros(pore.shape[1:], dtype=np.uint8)
 
     def across(k, behind, mark, sparse):
