@@ -1,0 +1,3 @@
+from surrogate.cli import main
+
+main()

@@ -1,0 +1,169 @@
+"""Command line: ``surrogate pretrain|transfer|explain|predict`` (also ``python -m surrogate``).
+
+Exit codes: 0 success; 2 bad input (unknown dataset, missing file, too few rows, inputs the
+model was not trained on; one line on stderr); 1 an unexpected error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Transfer-learning surrogates of manufacturing tables.",
+)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _load(name):
+    from surrogate.datasets import load_dataset
+
+    try:
+        return load_dataset(name)
+    except (ValueError, FileNotFoundError) as err:
+        _fail(str(err))
+
+
+@app.command()
+def transfer(
+    source: str = typer.Argument(..., help="Source dataset: a name (gdl200) or a path."),
+    destination: str = typer.Argument(..., help="Target dataset: a name (gdl1000) or a path."),
+    target: str = typer.Option("tortuosity", help="Target column."),
+    splits: int = typer.Option(5, help="Random 70/30 splits."),
+    epochs: int = typer.Option(250, help="Epochs per training."),
+    restarts: int = typer.Option(3, help="Restarts per training, chosen on validation."),
+    seed: int = typer.Option(0, help="Seed of splits and training."),
+    runs: Path = typer.Option(Path("runs"), help="Folder of run directories."),
+) -> None:
+    """Pretrain on SOURCE, transfer to DESTINATION, evaluate against alternatives, explain."""
+    import sys
+
+    from generator.io import provenance
+    from surrogate.evaluate import evaluate_transfer
+    from surrogate.report import new_run_dir, table_markdown, write_transfer_run
+
+    src, dst = _load(source), _load(destination)
+    try:
+        result = evaluate_transfer(
+            src, dst, target, splits=splits, seed=seed, epochs=epochs, restarts=restarts
+        )
+    except ValueError as err:
+        _fail(str(err))
+    run = new_run_dir(runs, "transfer", src.name, dst.name, target)
+    record = {
+        **provenance(),
+        "command_line": " ".join(sys.argv),
+        "source_provenance": json.dumps(src.provenance, default=str),
+        "destination_provenance": json.dumps(dst.provenance, default=str),
+    }
+    write_transfer_run(result, src, dst, run, record)
+    typer.echo(table_markdown(result.summary(), target))
+    typer.echo(f"run directory: {run}")
+
+
+@app.command()
+def pretrain(
+    source: str = typer.Argument(..., help="Dataset: a name (gdl200) or a path."),
+    target: str = typer.Option("tortuosity", help="Target column."),
+    epochs: int = typer.Option(250, help="Epochs."),
+    restarts: int = typer.Option(3, help="Restarts, chosen on validation."),
+    seed: int = typer.Option(0, help="Seed of the split and the training."),
+    runs: Path = typer.Option(Path("runs"), help="Folder of run directories."),
+) -> None:
+    """Train the paper's MLP on one dataset (70/30 split) and save it."""
+    import torch
+
+    from surrogate.evaluate import metrics, split_indices
+    from surrogate.models import DEFAULT_ARCHITECTURES, MLP
+    from surrogate.report import new_run_dir, save_model
+    from surrogate.training import fit, predict
+
+    data = _load(source)
+    try:
+        x, y = data.arrays(target)
+        train, val, test = split_indices(len(x), seed)
+    except ValueError as err:
+        _fail(str(err))
+    layers, width = DEFAULT_ARCHITECTURES.get(target, (3, 3))
+    model = MLP(x.shape[1], layers, width)
+    model.set_scalers(torch.as_tensor(x[train]), torch.as_tensor(y[train]))
+    fit(model, x[train], y[train], x[val], y[val], epochs=epochs, restarts=restarts, seed=seed)
+    scores = metrics(y[test], predict(model, x[test]))
+    run = new_run_dir(runs, "pretrain", data.name, data.name, target)
+    save_model(
+        model,
+        run / "pretrained",
+        {
+            "kind": "pretrained",
+            "features": data.feature_names,
+            "target": target,
+            "units": {k: data.units.get(k, "") for k in data.feature_names},
+            "architecture": {"layers": layers, "width": width},
+            "source": data.name,
+        },
+    )
+    (run / "metrics.json").write_text(
+        json.dumps({"schema": "surrogate-metrics/1", "test": scores}, indent=2)
+    )
+    typer.echo(
+        f"test MAPE {scores['mape']:.3f} %, MAE {scores['mae']:.4g}, R2 "
+        f"{scores['r2']:.3f}; run directory: {run}"
+    )
+
+
+def _load_model(run: Path, kind: str):
+    from surrogate.models import MLP, TransferModel
+    from surrogate.report import load_state
+
+    meta_path = run / f"{kind}.json"
+    if not meta_path.is_file():
+        _fail(f"no {kind} model in {run}")
+    meta = json.loads(meta_path.read_text())
+    arch = meta["architecture"]
+    model = MLP(len(meta["features"]), arch["layers"], arch["width"])
+    if kind == "transferred":
+        model = TransferModel(model, arch.get("adapter_width"))
+    model.load_state_dict(load_state(run / kind))
+    return model, meta
+
+
+@app.command()
+def predict(
+    run: Path = typer.Argument(..., help="A run directory."),
+    csv: Path = typer.Option(None, help="CSV with one column per input feature."),
+    model: str = typer.Option("transferred", help="transferred or pretrained."),
+    value: list[str] = typer.Option(None, "--set", help="feature=value (repeatable)."),
+) -> None:
+    """Predict the target for inputs given as --set name=value or as a CSV."""
+    import numpy as np
+    import pandas as pd
+
+    from surrogate.training import predict as run_model
+
+    net, meta = _load_model(run, model)
+    features = meta["features"]
+    if csv is not None:
+        frame = pd.read_csv(csv)
+    else:
+        pairs = dict(item.split("=", 1) for item in (value or []))
+        frame = pd.DataFrame([{k: float(v) for k, v in pairs.items()}])
+    unknown = [c for c in frame.columns if c not in features]
+    missing = [f for f in features if f not in frame.columns]
+    if unknown or missing:
+        _fail(f"the model takes {', '.join(features)}; unknown {unknown}, missing {missing}")
+    values = run_model(net, frame[features].to_numpy(np.float32))
+    for row, prediction in zip(frame.to_dict("records"), values, strict=True):
+        typer.echo(json.dumps({**row, meta["target"]: float(prediction)}))
+
+
+def main() -> None:
+    """Entry point of ``surrogate`` and ``python -m surrogate``."""
+    app()

@@ -1,0 +1,110 @@
+"""Tabular datasets for the surrogates: named inputs and targets with units, plus provenance.
+
+Names resolve through a small registry: ``gdl200`` and ``gdl1000`` are the generator's sweep
+datasets (``data/gdl200.h5``, ``data/gdl1000.h5``, read with :func:`generator.open_dataset`);
+any path to such a file works too. The same :class:`TableDataset` serves other tables (for
+example lithium-ion electrode tables) through :func:`from_frame`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+GDL_INPUTS = (
+    "fiber_diameter_um",
+    "fiber_fraction",
+    "binder_fraction",
+    "thickness_um",
+    "compression",
+)
+GDL_TARGETS = {"tortuosity": "tau_euclidean", "tortuosity_lattice": "tau_lattice"}
+REGISTRY = {"gdl200": Path("data/gdl200.h5"), "gdl1000": Path("data/gdl1000.h5")}
+
+
+@dataclass
+class TableDataset:
+    """Inputs and targets of one dataset.
+
+    Attributes
+    ----------
+    name : str
+    inputs : pandas.DataFrame
+        One column per input feature.
+    targets : pandas.DataFrame
+        One column per target.
+    units : dict
+        Unit of every input and target column.
+    provenance : dict
+    """
+
+    name: str
+    inputs: pd.DataFrame
+    targets: pd.DataFrame
+    units: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.inputs.columns)
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+    def arrays(self, target: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(X, y)`` as float32 arrays for one target."""
+        if target not in self.targets.columns:
+            raise ValueError(
+                f"dataset {self.name!r} has no target {target!r}; it has "
+                f"{', '.join(self.targets.columns)}"
+            )
+        return (self.inputs.to_numpy(np.float32), self.targets[target].to_numpy(np.float32))
+
+
+def from_frame(
+    name: str, frame: pd.DataFrame, inputs, targets, units=None, provenance=None
+) -> TableDataset:
+    """A dataset from a DataFrame, naming its input and target columns."""
+    missing = [c for c in [*inputs, *targets] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"dataset {name!r} lacks the columns {', '.join(missing)}")
+    return TableDataset(
+        name,
+        frame[list(inputs)].reset_index(drop=True),
+        frame[list(targets)].reset_index(drop=True),
+        dict(units or {}),
+        dict(provenance or {}),
+    )
+
+
+def load_dataset(name_or_path) -> TableDataset:
+    """Resolve a dataset name (``gdl200``, ``gdl1000``) or a path to a sweep dataset file.
+
+    Only samples with status ``ok`` are used; their targets are renamed ``tortuosity``
+    (euclidean metric) and ``tortuosity_lattice``.
+    """
+    from generator import open_dataset
+
+    text = str(name_or_path)
+    path = REGISTRY.get(text, Path(text))
+    if text not in REGISTRY and not path.suffix:
+        raise ValueError(f"unknown dataset {text!r}: a name ({', '.join(REGISTRY)}) or a path")
+    if not path.is_file():
+        hint = " (make it with python -m generator sweep)" if text in REGISTRY else ""
+        raise FileNotFoundError(f"dataset {text!r}: no file at {path}{hint}")
+    data = open_dataset(path)
+    table = data.table[data.table["status"] == "ok"].rename(
+        columns={column: target for target, column in GDL_TARGETS.items()}
+    )
+    units = {c: data.units.get(c, "") for c in GDL_INPUTS} | {t: "1" for t in GDL_TARGETS}
+    return from_frame(
+        text if text in REGISTRY else path.stem,
+        table,
+        GDL_INPUTS,
+        list(GDL_TARGETS),
+        units,
+        {"file": str(path), **data.provenance},
+    )

@@ -1,0 +1,102 @@
+"""The paper's networks: a small ReLU MLP, and the adapter that transfers it.
+
+The modules only define layers; training lives in :mod:`surrogate.training`. Every hidden layer
+has its own ``nn.ReLU`` instance (SHAP's DeepExplainer misreads a shared one).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+# Paper Tables 3 and 4: hidden layers x nodes of the pretrained net, per target.
+DEFAULT_ARCHITECTURES = {
+    "tortuosity": (3, 3),
+    "tortuosity_lattice": (3, 3),
+    "density": (4, 4),
+    "mass_loading": (3, 3),
+}
+
+
+class MLP(nn.Module):
+    """Feed-forward net: ``layers`` hidden ReLU layers of ``width`` nodes, one linear output.
+
+    With 5 inputs and 3 x 3 it has 46 trainable parameters (the paper's tortuosity net). The
+    input standardisation and the target scale live in buffers (not parameters): they are
+    saved with the ``state_dict``, so the net always sees inputs scaled as it was trained.
+    """
+
+    def __init__(self, n_inputs: int, layers: int = 3, width: int = 3):
+        super().__init__()
+        if n_inputs < 1 or layers < 1 or width < 1:
+            raise ValueError(
+                f"need n_inputs, layers, width >= 1, got {n_inputs}, {layers}, {width}"
+            )
+        blocks: list[nn.Module] = []
+        size = n_inputs
+        for _ in range(layers):
+            blocks += [nn.Linear(size, width), nn.ReLU()]
+            size = width
+        blocks.append(nn.Linear(size, 1))
+        self.net = nn.Sequential(*blocks)
+        self.n_inputs, self.layers, self.width = n_inputs, layers, width
+        self.register_buffer("x_mean", torch.zeros(n_inputs))
+        self.register_buffer("x_std", torch.ones(n_inputs))
+        self.register_buffer("y_mean", torch.zeros(()))
+        self.register_buffer("y_std", torch.ones(()))
+
+    def set_scalers(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        """Standardise with the statistics of a training split (constant columns keep std 1)."""
+        std = x.std(dim=0, unbiased=False)
+        self.x_mean.copy_(x.mean(dim=0))
+        self.x_std.copy_(torch.where(std > 0, std, torch.ones_like(std)))
+        self.y_mean.copy_(y.mean())
+        y_std = y.std(unbiased=False)
+        self.y_std.copy_(y_std if y_std > 0 else torch.ones(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = (x - self.x_mean) / self.x_std
+        return self.y_mean + self.y_std * self.net(z).squeeze(-1)
+
+
+class Adapter(nn.Module):
+    """Scalar to scalar through one hidden ReLU layer: 1 -> width -> 1 (10 parameters at 3)."""
+
+    def __init__(self, width: int = 3):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(1, width), nn.ReLU(), nn.Linear(width, 1))
+        self.width = width
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        return self.net(y.unsqueeze(-1)).squeeze(-1)
+
+
+class TransferModel(nn.Module):
+    """A frozen pretrained :class:`MLP` followed by a trainable :class:`Adapter`.
+
+    The adapter works in the pretrained net's standardised target units: it maps
+    ``(f(x) - y_mean) / y_std`` to the same scale, and the result is scaled back.
+    """
+
+    def __init__(self, pretrained: MLP, width: int | None = None):
+        super().__init__()
+        self.pretrained = pretrained
+        self.adapter = Adapter(width or pretrained.width)
+        freeze(self.pretrained)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p = self.pretrained
+        with torch.no_grad():
+            base = (p(x) - p.y_mean) / p.y_std
+        return p.y_mean + p.y_std * self.adapter(base)
+
+
+def freeze(module: nn.Module) -> None:
+    """Stop gradients for every parameter of ``module``."""
+    for parameter in module.parameters():
+        parameter.requires_grad_(False)
+
+
+def trainable_parameters(module: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -1,0 +1,106 @@
+"""Training: the MAPE loss, a seeded Adam loop with validation, restarts chosen on validation."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def mape_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean absolute percentage error, as a fraction (0.021 = 2.1 %).
+
+    Refuses shapes that differ (a (B, 1) prediction against (B,) targets would broadcast to a
+    (B, B) matrix and train on nonsense).
+    """
+    if prediction.shape != target.shape:
+        raise ValueError(
+            f"prediction shape {tuple(prediction.shape)} differs from target shape "
+            f"{tuple(target.shape)}"
+        )
+    return torch.mean(torch.abs((prediction - target) / target))
+
+
+@dataclass
+class History:
+    """Loss per epoch (MAPE fractions) of the kept restart."""
+
+    train: list = field(default_factory=list)
+    validation: list = field(default_factory=list)
+    best_epoch: int = -1
+    restart: int = 0
+
+
+def fit(
+    model: nn.Module,
+    x_train,
+    y_train,
+    x_val,
+    y_val,
+    *,
+    epochs: int = 250,
+    learning_rate: float = 0.01,
+    batch_size: int = 16,
+    seed: int = 0,
+    restarts: int = 1,
+    init=None,
+) -> History:
+    """Train the trainable parameters of ``model`` with Adam on the MAPE loss.
+
+    Each restart re-initialises the trainable layers from its own seed (``init(model)``, or
+    ``reset_parameters`` of every trainable layer) and trains ``epochs`` epochs; the weights
+    of the epoch with the lowest validation loss over all restarts are kept. Test data never
+    enters. Same seed, same result.
+
+    Returns
+    -------
+    History
+    """
+    x_train, y_train = torch.as_tensor(x_train), torch.as_tensor(y_train)
+    x_val, y_val = torch.as_tensor(x_val), torch.as_tensor(y_val)
+    best_state, best_loss, best = None, float("inf"), History()
+    for restart in range(restarts):
+        torch.manual_seed(seed * 1000 + restart)
+        generator = torch.Generator().manual_seed(seed * 1000 + restart)
+        if init is not None:
+            init(model)
+        else:
+            for layer in model.modules():
+                trainable = any(p.requires_grad for p in layer.parameters(recurse=False))
+                if trainable and hasattr(layer, "reset_parameters"):
+                    layer.reset_parameters()
+        parameters = [p for p in model.parameters() if p.requires_grad]
+        optimiser = torch.optim.Adam(parameters, lr=learning_rate)
+        history = History(restart=restart)
+        for epoch in range(epochs):
+            model.train()
+            order = torch.randperm(len(x_train), generator=generator)
+            total = 0.0
+            for start in range(0, len(order), batch_size):
+                batch = order[start : start + batch_size]
+                optimiser.zero_grad()
+                loss = mape_loss(model(x_train[batch]), y_train[batch])
+                loss.backward()
+                optimiser.step()
+                total += float(loss.detach()) * len(batch)
+            model.eval()
+            with torch.no_grad():
+                val = float(mape_loss(model(x_val), y_val)) if len(x_val) else total
+            history.train.append(total / len(x_train))
+            history.validation.append(val)
+            if val < best_loss:
+                best_loss, best_state = val, copy.deepcopy(model.state_dict())
+                history.best_epoch = epoch
+                best = history
+    model.load_state_dict(best_state)
+    return best
+
+
+def predict(model: nn.Module, x) -> np.ndarray:
+    """Predictions as a float64 NumPy array."""
+    model.eval()
+    with torch.no_grad():
+        return model(torch.as_tensor(np.array(x, dtype=np.float32))).double().numpy()
