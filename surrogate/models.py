@@ -70,6 +70,25 @@ class Adapter(nn.Module):
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         return self.net(y.unsqueeze(-1)).squeeze(-1)
 
+    def identity_init(self, noise: float = 0.05) -> None:
+        """Start as the identity, ``relu(z) - relu(-z) = z``, plus a little seeded noise.
+
+        Transfer then starts from the pretrained prediction and learns the correction; the
+        noise makes restarts differ. Draws from torch's global generator (seed it first).
+        """
+        first, last = self.net[0], self.net[2]
+        with torch.no_grad():
+            first.weight.zero_()
+            first.weight[0, 0] = 1.0
+            first.weight[1, 0] = -1.0
+            first.bias.zero_()
+            last.weight.zero_()
+            last.weight[0, 0] = 1.0
+            last.weight[0, 1] = -1.0
+            last.bias.zero_()
+            for parameter in (first.weight, first.bias, last.weight, last.bias):
+                parameter.add_(noise * torch.randn_like(parameter))
+
 
 class TransferModel(nn.Module):
     """A frozen pretrained :class:`MLP` followed by a trainable :class:`Adapter`.
@@ -82,7 +101,12 @@ class TransferModel(nn.Module):
         super().__init__()
         self.pretrained = pretrained
         self.adapter = Adapter(width or pretrained.width)
+        self.adapter.identity_init(noise=0.0)
         freeze(self.pretrained)
+
+    def reinitialise(self) -> None:
+        """Fresh adapter for a training restart (identity plus noise)."""
+        self.adapter.identity_init()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         p = self.pretrained

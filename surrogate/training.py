@@ -67,6 +67,8 @@ def fit(
         generator = torch.Generator().manual_seed(seed * 1000 + restart)
         if init is not None:
             init(model)
+        elif hasattr(model, "reinitialise"):
+            model.reinitialise()
         else:
             for layer in model.modules():
                 trainable = any(p.requires_grad for p in layer.parameters(recurse=False))
