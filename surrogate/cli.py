@@ -164,6 +164,40 @@ def predict(
         typer.echo(json.dumps({**row, meta["target"]: float(prediction)}))
 
 
+@app.command()
+def explain(
+    run: Path = typer.Argument(..., help="A run directory written by 'transfer'."),
+    model: str = typer.Option("transferred", help="transferred or pretrained."),
+) -> None:
+    """SHAP of a run's model on its target test set: one prediction and the beeswarm.
+
+    The exact explainer (every coalition of the 5 or 6 inputs) against the target training
+    split; the explanations sum to prediction minus base value (the error is printed).
+    """
+    from surrogate.report import shap_figures
+
+    split_path = run / "split.json"
+    if not split_path.is_file():
+        _fail(f"{run} has no split.json (not a transfer run directory)")
+    split = json.loads(split_path.read_text())
+    net, meta = _load_model(run, model)
+    data = _load(split["destination"])
+    if data.feature_names != meta["features"]:
+        _fail(f"dataset inputs {data.feature_names} differ from the model's {meta['features']}")
+    x, _ = data.arrays(split["target"])
+    files, error = shap_figures(
+        net,
+        x[split["target_train"]],
+        x[split["target_test"]],
+        meta["features"],
+        run,
+        prefix=f"shap_{model}",
+    )
+    for path in files.values():
+        typer.echo(f"wrote {path}")
+    typer.echo(f"SHAP additivity: max |sum + base - prediction| = {error:.2e}")
+
+
 def main() -> None:
     """Entry point of ``surrogate`` and ``python -m surrogate``."""
     app()

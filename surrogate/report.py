@@ -167,6 +167,18 @@ def write_transfer_run(
         result.transferred, xd[train], xd[test], result.feature_names, run
     )
     files.update(shap_files)
+    (run / "split.json").write_text(
+        json.dumps(
+            {
+                "source": source.provenance.get("file", source.name),
+                "destination": destination.provenance.get("file", destination.name),
+                "target": result.target,
+                "target_train": [int(i) for i in train],
+                "target_test": [int(i) for i in test],
+            },
+            indent=2,
+        )
+    )
     record = {
         "schema": METRICS_SCHEMA,
         "source": source.name,

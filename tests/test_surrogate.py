@@ -211,6 +211,15 @@ def test_cli_transfer_writes_a_complete_run(tmp_path):
     )
     assert ok.returncode == 0, ok.stderr
     assert 1.0 < json.loads(ok.stdout)["tortuosity"] < 1.2
+    explained = subprocess.run(
+        [sys.executable, "-m", "surrogate", "explain", str(run), "--model", "pretrained"],
+        capture_output=True,
+        text=True,
+    )
+    assert explained.returncode == 0, explained.stderr
+    assert (run / "shap_pretrained_beeswarm.png").is_file()
+    additivity = float(explained.stdout.strip().splitlines()[-1].split("=")[-1])
+    assert additivity < 1e-6
     bad = subprocess.run(
         [sys.executable, "-m", "surrogate", "predict", str(run), "--set", "porosity=0.7"],
         capture_output=True,
