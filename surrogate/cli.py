@@ -23,13 +23,23 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _load(name):
+def _load(name, table=None, columns=None, drop_invalid=False):
     from surrogate.datasets import load_dataset
 
     try:
-        return load_dataset(name)
+        data = load_dataset(name, table=table, columns=columns, drop_invalid=drop_invalid)
     except (ValueError, FileNotFoundError) as err:
         _fail(str(err))
+    dropped = data.provenance.get("dropped_rows") or []
+    if dropped:
+        typer.echo(f"dropped {len(dropped)} invalid row(s) of {name}'s table:", err=True)
+        for line in dropped:
+            typer.echo(f"  {line}", err=True)
+    return data
+
+
+TABLE_HELP = "Electrode table (CSV, Excel, Parquet) for graphite/sigra/nmc; default: the "
+TABLE_HELP += "shipped synthetic one."
 
 
 @app.command()
@@ -42,6 +52,9 @@ def transfer(
     restarts: int = typer.Option(3, help="Restarts per training, chosen on validation."),
     seed: int = typer.Option(0, help="Seed of splits and training."),
     runs: Path = typer.Option(Path("runs"), help="Folder of run directories."),
+    table: Path = typer.Option(None, help=TABLE_HELP),
+    columns: Path = typer.Option(None, help="YAML/JSON mapping {their column: canonical}."),
+    drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Drop invalid table rows."),
 ) -> None:
     """Pretrain on SOURCE, transfer to DESTINATION, evaluate against alternatives, explain."""
     import sys
@@ -50,7 +63,8 @@ def transfer(
     from surrogate.evaluate import evaluate_transfer
     from surrogate.report import new_run_dir, table_markdown, write_transfer_run
 
-    src, dst = _load(source), _load(destination)
+    src = _load(source, table, columns, drop_invalid)
+    dst = _load(destination, table, columns, drop_invalid)
     try:
         result = evaluate_transfer(
             src, dst, target, splits=splits, seed=seed, epochs=epochs, restarts=restarts
@@ -77,6 +91,9 @@ def pretrain(
     restarts: int = typer.Option(3, help="Restarts, chosen on validation."),
     seed: int = typer.Option(0, help="Seed of the split and the training."),
     runs: Path = typer.Option(Path("runs"), help="Folder of run directories."),
+    table: Path = typer.Option(None, help=TABLE_HELP),
+    columns: Path = typer.Option(None, help="YAML/JSON mapping {their column: canonical}."),
+    drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Drop invalid table rows."),
 ) -> None:
     """Train the paper's MLP on one dataset (70/30 split) and save it."""
     import torch
@@ -86,7 +103,7 @@ def pretrain(
     from surrogate.report import new_run_dir, save_model
     from surrogate.training import fit, predict
 
-    data = _load(source)
+    data = _load(source, table, columns, drop_invalid)
     try:
         x, y = data.arrays(target)
         train, val, test = split_indices(len(x), seed)

@@ -80,18 +80,26 @@ def from_frame(
     )
 
 
-def load_dataset(name_or_path) -> TableDataset:
-    """Resolve a dataset name (``gdl200``, ``gdl1000``) or a path to a sweep dataset file.
+def load_dataset(name_or_path, *, table=None, columns=None, drop_invalid=False) -> TableDataset:
+    """Resolve a dataset name or a path.
 
-    Only samples with status ``ok`` are used; their targets are renamed ``tortuosity``
-    (euclidean metric) and ``tortuosity_lattice``.
+    ``gdl200``, ``gdl1000`` or a path to a sweep dataset file: only samples with status ``ok``
+    are used, targets ``tortuosity`` (euclidean metric) and ``tortuosity_lattice``.
+    ``graphite``, ``sigra``, ``nmc``: that chemistry's rows of an electrode table (``table``,
+    default the shipped synthetic one), with a column mapping file ``columns`` and
+    ``drop_invalid`` as in :func:`surrogate.electrodes.validate`; targets ``density`` and
+    ``mass_loading``.
     """
     from generator import open_dataset
+    from surrogate.electrodes import NAMES, electrode_dataset
 
     text = str(name_or_path)
+    if text in NAMES:
+        return electrode_dataset(text, table=table, columns=columns, drop_invalid=drop_invalid)
     path = REGISTRY.get(text, Path(text))
     if text not in REGISTRY and not path.suffix:
-        raise ValueError(f"unknown dataset {text!r}: a name ({', '.join(REGISTRY)}) or a path")
+        names = ", ".join([*REGISTRY, *NAMES])
+        raise ValueError(f"unknown dataset {text!r}: a name ({names}) or a path")
     if not path.is_file():
         hint = " (make it with python -m generator sweep)" if text in REGISTRY else ""
         raise FileNotFoundError(f"dataset {text!r}: no file at {path}{hint}")
