@@ -28,3 +28,16 @@ def test_gdl_study_quick_pipeline_at_a_tiny_size(tmp_path):
             image = mpimg.imread(tmp_path / line.split("(")[1].rstrip(")"))
             assert image.shape[0] > 100 and image.shape[1] > 100
     assert "Paper's Table 2" in text and "sweep 200" in text
+
+
+def test_electrode_study_report(tmp_path):
+    from workflows.electrode_study import run_electrode_study
+
+    report = run_electrode_study(out=tmp_path, splits=2, epochs=20, restarts=1)
+    text = report.read_text()
+    assert text.count("## ") == 5 and "SYNTHETIC" in text
+    study = json.loads((tmp_path / "study.json").read_text())
+    assert study["synthetic"]
+    for key, methods in study["metrics"].items():
+        assert f"{methods['transferred']['mape']['mean']:.3f}" in text, key
+    assert "Paper's Table 1" in text
