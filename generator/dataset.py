@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -78,14 +77,11 @@ def write_dataset(path, rows: list[dict], provenance: dict, samples_folder=None)
     """Write the consolidated dataset file atomically (temporary name, then rename)."""
     import h5py
 
+    from generator.io import atomic_file
+
     path = Path(path)
     table = rows_to_table(rows)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)
-    try:
+    with atomic_file(path) as temporary:
         with h5py.File(temporary, "w") as f:
             f.attrs["format"] = FORMAT
             f.attrs["schema_version"] = SCHEMA_VERSION
@@ -107,10 +103,6 @@ def write_dataset(path, rows: list[dict], provenance: dict, samples_folder=None)
                         volumes[sample_id] = h5py.ExternalLink(
                             f"{relative}/{sample_id}.h5", "/volume"
                         )
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return path
 
 

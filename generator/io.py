@@ -8,6 +8,8 @@ import platform
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,6 +54,27 @@ def provenance() -> dict[str, str]:
     }
 
 
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path``, renamed onto it when the block succeeds.
+
+    Readers never see a half-written file: on any error the temporary file is removed and
+    ``path`` is left as it was. The result gets the permissions of an ordinary new file.
+    """
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    umask = os.umask(0)  # mkstemp creates 0600
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def _chunks(shape) -> tuple[int, ...]:
     return tuple(min(n, c) for n, c in zip(shape, (16, 128, 128), strict=True))
 
@@ -81,57 +104,46 @@ def write_sample(sample, path, *, force: bool = False) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"output folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(handle)
-    # mkstemp creates 0600; give the result the permissions of an ordinary new file.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)
-    try:
-        with h5py.File(temporary, "w") as f:
-            f.attrs["format"] = FORMAT
-            f.attrs["format_version"] = FORMAT_VERSION
-            volume = f.create_dataset(
-                "volume",
-                data=sample.volume,
-                chunks=_chunks(sample.volume.shape),
-                compression="gzip",
-                compression_opts=4,
-                shuffle=True,
-            )
-            volume.attrs["axes"] = "z,y,x"
-            volume.attrs["labels"] = json.dumps({"0": "pore", "1": "fibre", "2": "binder"})
-            volume.attrs["voxel_um"] = sample.voxel_um
-            fibres = f.create_group("fibres")
-            fibres.attrs["frame"] = "um, (x, y, z), before compression"
-            for name in ("centre", "direction", "radius", "length"):
-                fibres.create_dataset(name, data=getattr(sample.fibres, name))
-            params = f.create_group("parameters")
-            for name, value in sample.parameters.as_dict().items():
-                params.attrs[name] = value
-            f.attrs["seed"] = sample.seed
-            f.attrs["voxel_um"] = sample.voxel_um
-            f.attrs["units"] = "lengths in um, fractions as voxel fractions (0-1)"
-            f.attrs["domain"] = sample.domain
-            f.attrs["domain_um"] = np.asarray(sample.domain_um)
-            f.attrs["fractions"] = json.dumps(sample.fractions)
-            f.attrs["orientation_target"] = np.asarray(sample.orientation_target)
-            f.attrs["orientation_tensor"] = sample.orientation_tensor
-            f.attrs["binder"] = json.dumps(
-                {
-                    "squared_radius_low": sample.binder.squared_radius_low,
-                    "squared_radius_high": sample.binder.squared_radius_high,
-                    "detached_voxels": sample.binder.detached_voxels,
-                }
-            )
-            f.attrs["scaled_columns"] = sample.scaled_columns
-            f.attrs["timings"] = json.dumps(sample.timings)
-            for key, value in provenance().items():
-                f.attrs[f"provenance_{key}"] = value
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as temporary, h5py.File(temporary, "w") as f:
+        f.attrs["format"] = FORMAT
+        f.attrs["format_version"] = FORMAT_VERSION
+        volume = f.create_dataset(
+            "volume",
+            data=sample.volume,
+            chunks=_chunks(sample.volume.shape),
+            compression="gzip",
+            compression_opts=4,
+            shuffle=True,
+        )
+        volume.attrs["axes"] = "z,y,x"
+        volume.attrs["labels"] = json.dumps({"0": "pore", "1": "fibre", "2": "binder"})
+        volume.attrs["voxel_um"] = sample.voxel_um
+        fibres = f.create_group("fibres")
+        fibres.attrs["frame"] = "um, (x, y, z), before compression"
+        for name in ("centre", "direction", "radius", "length"):
+            fibres.create_dataset(name, data=getattr(sample.fibres, name))
+        params = f.create_group("parameters")
+        for name, value in sample.parameters.as_dict().items():
+            params.attrs[name] = value
+        f.attrs["seed"] = sample.seed
+        f.attrs["voxel_um"] = sample.voxel_um
+        f.attrs["units"] = "lengths in um, fractions as voxel fractions (0-1)"
+        f.attrs["domain"] = sample.domain
+        f.attrs["domain_um"] = np.asarray(sample.domain_um)
+        f.attrs["fractions"] = json.dumps(sample.fractions)
+        f.attrs["orientation_target"] = np.asarray(sample.orientation_target)
+        f.attrs["orientation_tensor"] = sample.orientation_tensor
+        f.attrs["binder"] = json.dumps(
+            {
+                "squared_radius_low": sample.binder.squared_radius_low,
+                "squared_radius_high": sample.binder.squared_radius_high,
+                "detached_voxels": sample.binder.detached_voxels,
+            }
+        )
+        f.attrs["scaled_columns"] = sample.scaled_columns
+        f.attrs["timings"] = json.dumps(sample.timings)
+        for key, value in provenance().items():
+            f.attrs[f"provenance_{key}"] = value
     return path
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -86,11 +85,9 @@ def run_sample(task: dict) -> dict:
 def _write_sample_file(path: Path, row: dict, task: dict, sample) -> None:
     import h5py
 
-    from generator.io import provenance
+    from generator.io import atomic_file, provenance
 
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
+    with atomic_file(path) as temporary:
         with h5py.File(temporary, "w") as f:
             f.attrs["format"] = RESULT_FORMAT
             f.attrs["row"] = json.dumps(row)
@@ -110,10 +107,6 @@ def _write_sample_file(path: Path, row: dict, task: dict, sample) -> None:
                 f["volume"].attrs["axes"] = "z,y,x"
                 f["volume"].attrs["voxel_um"] = sample.voxel_um
             f.create_dataset("fibre_direction", data=sample.fibres.direction.astype(np.float32))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def read_sample_row(path) -> dict | None:
