@@ -107,6 +107,25 @@ def local_cluster_size(voxels: int, workers: int | None = None):
     return n_workers, max(1, cores // n_workers)
 
 
+def sweep_provenance(command_line, design, seed, n, domain, voxel_um, ranges) -> dict:
+    """What a dataset file records about how it was made."""
+    from generator import __version__
+    from generator.io import provenance
+
+    record = provenance()
+    record.update(
+        command_line=command_line or record["command_line"],
+        design=design,
+        design_seed=int(seed),
+        n=int(n),
+        domain=domain,
+        voxel_um=float(voxel_um),
+        ranges={k: list(v) for k, v in (ranges or {}).items()},
+        generator_version=__version__,
+    )
+    return record
+
+
 def warm_up() -> None:
     """Compile (or load) every numba kernel once, here, before the workers start.
 
@@ -291,9 +310,7 @@ def run_sweep(
     -------
     SweepSummary
     """
-    from generator import __version__
     from generator.dataset import write_dataset
-    from generator.io import provenance
     from generator.sample_task import read_sample_row, run_sample
 
     domain_name, in_plane = resolve_domain(domain)
@@ -389,17 +406,7 @@ def run_sweep(
                 local.close()
         summary.ran = len(todo)
     summary.seconds = time.time() - start
-    record = provenance()
-    record.update(
-        command_line=command_line or record["command_line"],
-        design=design,
-        design_seed=int(seed),
-        n=int(n),
-        domain=domain_name,
-        voxel_um=float(voxel_um),
-        ranges={k: list(v) for k, v in (ranges or {}).items()},
-        generator_version=__version__,
-    )
+    record = sweep_provenance(command_line, design, seed, n, domain_name, voxel_um, ranges)
     write_dataset(out, rows, record, folder if keep_volumes else None)
     return summary
 
@@ -421,9 +428,7 @@ def merge(
     Takes the same design options as :func:`run_sweep`; samples whose file is missing or
     corrupt are listed as failed ("missing"), so a later run of the shards can complete them.
     """
-    from generator import __version__
     from generator.dataset import write_dataset
-    from generator.io import provenance
     from generator.sample_task import read_sample_row
 
     domain_name, _ = resolve_domain(domain)
@@ -451,17 +456,7 @@ def merge(
         else:
             summary.skipped += 1
         rows.append(row)
-    record = provenance()
-    record.update(
-        command_line=command_line or record["command_line"],
-        design=design,
-        design_seed=int(seed),
-        n=int(n),
-        domain=domain_name,
-        voxel_um=float(voxel_um),
-        ranges={k: list(v) for k, v in (ranges or {}).items()},
-        generator_version=__version__,
-    )
+    record = sweep_provenance(command_line, design, seed, n, domain_name, voxel_um, ranges)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_dataset(out, rows, record, folder if keep_volumes else None)
     return summary
