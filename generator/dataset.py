@@ -154,18 +154,10 @@ def open_dataset(path) -> SweepDataset:
     -------
     SweepDataset
     """
-    import h5py
+    from generator.io import open_checked
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no dataset file at {path}")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        raise ValueError(f"{path} is not a readable HDF5 file ({err})") from err
-    with f:
-        if f.attrs.get("format") != FORMAT:
-            raise ValueError(f"{path} is not a sweep dataset (no '{FORMAT}' format attribute)")
+    with open_checked(path, FORMAT, "sweep dataset") as f:
         version = int(f.attrs["schema_version"])
         if version > SCHEMA_VERSION:
             raise ValueError(

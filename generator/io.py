@@ -147,6 +147,24 @@ def write_sample(sample, path, *, force: bool = False) -> Path:
     return path
 
 
+def open_checked(path, file_format: str, what: str):
+    """Open an HDF5 file for reading, with one clear error for a missing, unreadable or foreign
+    file (its ``format`` attribute is not ``file_format``)."""
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} file at {path}")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise ValueError(f"{path} is not a readable HDF5 file ({err})") from err
+    if f.attrs.get("format") != file_format:
+        f.close()
+        raise ValueError(f"{path} is not a {what} file (no '{file_format}' format attribute)")
+    return f
+
+
 def read_sample(path):
     """Read a sample file written by :func:`write_sample`.
 
@@ -158,23 +176,12 @@ def read_sample(path):
     -------
     GDLSample
     """
-    import h5py
-
     from generator.binder import BinderResult
     from generator.fibres import FibreSet
     from generator.parameters import SampleParameters
     from generator.structure import GDLSample
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no sample file at {path}")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        raise ValueError(f"{path} is not a readable HDF5 file ({err})") from err
-    with f:
-        if f.attrs.get("format") != FORMAT:
-            raise ValueError(f"{path} is not a GDL sample file (no '{FORMAT}' format attribute)")
+    with open_checked(path, FORMAT, "sample") as f:
         fibres = FibreSet(**{name: f["fibres"][name][()] for name in f["fibres"]})
         sample = GDLSample(
             volume=f["volume"][()],
