@@ -49,6 +49,18 @@ def samples_folder(dataset: Path) -> Path:
     return dataset.with_name(dataset.stem + "_samples")
 
 
+def _resolve_sweep(domain, n, out):
+    """Preset name, in-plane size, sample count, dataset path and samples folder of a sweep."""
+    domain_name, in_plane = resolve_domain(domain)
+    if domain_name not in PAPER_COUNTS:
+        raise ValueError(
+            f"sweep domain must be a preset ({', '.join(PAPER_COUNTS)}), got {domain!r}"
+        )
+    n = PAPER_COUNTS[domain_name] if n is None else n
+    out = Path(out) if out else default_output(domain_name)
+    return domain_name, in_plane, n, out, samples_folder(out)
+
+
 def plan_tasks(*, domain, n, design, seed, ranges, voxel_um, out, keep_volumes):
     """Design table and task dicts (with ids) of a sweep."""
     from generator import __version__
@@ -313,14 +325,7 @@ def run_sweep(
     from generator.dataset import write_dataset
     from generator.sample_task import read_sample_row, run_sample
 
-    domain_name, in_plane = resolve_domain(domain)
-    if domain_name not in PAPER_COUNTS:
-        raise ValueError(
-            f"sweep domain must be a preset ({', '.join(PAPER_COUNTS)}), got {domain!r}"
-        )
-    n = PAPER_COUNTS[domain_name] if n is None else n
-    out = Path(out) if out else default_output(domain_name)
-    folder = samples_folder(out)
+    domain_name, in_plane, n, out, folder = _resolve_sweep(domain, n, out)
     table, tasks = plan_tasks(
         domain=domain_name,
         n=n,
@@ -431,10 +436,7 @@ def merge(
     from generator.dataset import write_dataset
     from generator.sample_task import read_sample_row
 
-    domain_name, _ = resolve_domain(domain)
-    n = PAPER_COUNTS.get(domain_name, 0) if n is None else n
-    out = Path(out) if out else default_output(domain_name)
-    folder = samples_folder(out)
+    domain_name, in_plane, n, out, folder = _resolve_sweep(domain, n, out)
     _, tasks = plan_tasks(
         domain=domain_name,
         n=n,
