@@ -39,6 +39,7 @@ PORE_BIT = np.uint8(1)
 QUEUED_BIT = np.uint8(2)  # waiting in the in-plane queue
 CHANGED_BIT = np.uint8(4)  # improved during the current sweep
 CHANGED_BEFORE_BIT = np.uint8(8)  # improved during the previous sweep
+STALE_BIT = np.uint8(16)  # in-plane passes: a neighbour changed since this voxel was looked at
 
 # The 8 in-plane neighbours in ring order (dy, dx): consecutive entries are adjacent.
 RING_DY = np.array([0, -1, -1, -1, 0, 1, 1, 1], dtype=np.int64)
@@ -46,77 +47,37 @@ RING_DX = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _segment_update(a, b, qay, qax, qaz, ey, ex):
-    """min over t in (0, 1) of a + t (b - a) + |q_a - t e|; +inf when the optimum is an end.
+def _edge_from_foot(start, other, q2, inv_length, length2):
+    """min over the inside of a segment of (linear value) + (distance to v); +inf at an end.
 
-    ``q_a = v - p_a`` (components y, x, z) and ``e = p_b - p_a`` with ``e_z = 0``.
+    The segment runs from ``start`` (its point nearest to ``v``, at squared distance ``q2``)
+    to ``other``, ``sqrt(length2)`` away. Every segment of the semi-Lagrangian updates has its
+    foot at one end: the spokes from the voxel straight behind ``v`` and the ring segments
+    from an axial neighbour to a diagonal one. With slope ``g = (start - other) / length``
+    the optimum is ``start + sqrt(q2 (1 - g^2))``, ``g sqrt(q2 / (1 - g^2))`` along the
+    segment: kept when that lies strictly inside.
     """
-    delta = b - a
-    e2 = ey * ey + ex * ex
-    if delta * delta >= e2:
+    g = (start - other) * inv_length
+    rest = 1.0 - g * g
+    if g <= 0.0 or rest <= 0.0 or g * g * q2 >= rest * length2:
         return np.inf
-    c = qay * ey + qax * ex
-    q2 = qay * qay + qax * qax + qaz * qaz
-    cross2 = e2 * q2 - c * c
-    if cross2 < 0.0:
-        cross2 = 0.0
-    s = math.sqrt(cross2 / (e2 - delta * delta))
-    t = (c - delta * s) / e2
-    if t <= 0.0 or t >= 1.0:
-        return np.inf
-    r2 = q2 - 2.0 * t * c + t * t * e2
-    return a + t * delta + math.sqrt(r2 if r2 > 0.0 else 0.0)
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _triangle_update(d00, d01, d10, d11, sy, sx, hy, hx, hz, first):
-    """Value from one of the two triangles of the patch quadrant towards (sy, sx).
-
-    ``d00`` is the voxel straight behind ``v``, ``d10`` its neighbour at ``dy = sy``, ``d01``
-    at ``dx = sx`` and ``d11`` the corner. The value is linear on each triangle, with slopes
-    ``gy``, ``gx`` per unit length towards ``sy``, ``sx``; the optimum of ``D(p) + |v - p|`` is
-    ``D(v') + hz sqrt(1 - |g|^2)`` at ``p = v' - g hz / sqrt(1 - |g|^2)`` (``v'`` the foot of
-    ``v``), kept when ``p`` is inside that triangle. Triangle ``first`` is tried first: 0 is
-    (0,0), (sy,0), (sy,sx); 1 is (0,0), (0,sx), (sy,sx). +inf if neither holds the optimum.
-    """
-    inv_y = 1.0 / hy
-    inv_x = 1.0 / hx
-    for attempt in range(2):
-        tri = first if attempt == 0 else 1 - first
-        if tri == 0:
-            if d10 == np.inf or d11 == np.inf:
-                continue
-            gy = (d10 - d00) * inv_y
-            gx = (d11 - d10) * inv_x
-        else:
-            if d01 == np.inf or d11 == np.inf:
-                continue
-            gx = (d01 - d00) * inv_x
-            gy = (d11 - d01) * inv_y
-        if gy > 0.0 or gx > 0.0:
-            continue
-        rest = 1.0 - (gy * gy + gx * gx)
-        if rest <= 0.0:
-            continue
-        # Foot point u = -g hz / sqrt(rest) in steps; the tests below are u's, squared.
-        if tri == 0:
-            inside = gx * hy >= gy * hx and gy * gy * hz * hz <= rest * hy * hy
-        else:
-            inside = gy * hx >= gx * hy and gx * gx * hz * hz <= rest * hx * hx
-        if inside:
-            return d00 + hz * math.sqrt(rest)
-    return np.inf
+    return start + math.sqrt(q2 * rest)
 
 
 @nb.njit(cache=True, nogil=True)
 def _triangles_row(out, up, centre, down, hy, hx, hz):
-    """:func:`_triangle_update` for a whole row at once, in float32 with selects (vectorised).
+    """Semi-Lagrangian values across slices from the patch's triangles, a whole row at once.
 
-    ``up``, ``centre`` and ``down`` are rows j - 1, j, j + 1 of the slice behind. Both
-    triangles of the quadrant the values fall towards are evaluated; ``out[i]`` is the smaller
-    valid value, +inf where neither holds the optimum (and at both ends of the row). The tests
-    are those of :func:`_triangle_update`, multiplied out so that no division or square root
-    decides validity.
+    ``up``, ``centre`` and ``down`` are rows j - 1, j, j + 1 of the slice behind (hz away).
+    For voxel i, ``d00`` is the voxel straight behind it, ``d10`` its neighbour at ``dy = sy``,
+    ``d01`` at ``dx = sx`` and ``d11`` the corner, ``sy`` and ``sx`` towards the lower
+    neighbour on each axis. The value is linear on each triangle, with slopes ``gy``, ``gx`` per
+    unit length towards ``sy``, ``sx``; the optimum of ``D(p) + |v - p|`` is
+    ``d00 + hz sqrt(1 - |g|^2)`` at the foot ``u = -g hz / sqrt(1 - |g|^2)``, kept when ``u``
+    lies in the triangle: triangle 0 is (0,0), (sy,0), (sy,sx); triangle 1 is (0,0), (0,sx),
+    (sy,sx). ``out[i]`` is the smaller valid value, +inf where neither triangle holds the
+    optimum (and at both ends of the row). In float32 with selects, and the tests multiplied
+    out so that no division or square root decides validity: the loop vectorises.
     """
     nx = out.shape[0]
     inv_y = np.float32(1.0 / hy)
@@ -173,68 +134,50 @@ def _triangles_row(out, up, centre, down, hy, hx, hz):
 
 
 @nb.njit(cache=True, nogil=True)
-def _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, best, triangles):
-    """Semi-Lagrangian value at (j, i) from the 3 x 3 patch of an adjacent slice (hz away).
+def _patch_segments(dist_n, j, i, hy, hx, hz, best):
+    """Best of ``best`` and the segments of the 3 x 3 patch of an adjacent slice (hz away).
 
-    The triangles of the quadrant the values fall towards come first; the segments of the
-    patch are only tried when no triangle holds the optimum (a partly solid patch, a steep
-    front). Lattice steps are the caller's.
+    The fallback when no triangle of :func:`_triangles_row` holds the optimum (a partly solid
+    patch, a front steeper than 45 degrees): the 8 spokes from the voxel straight behind
+    ``v`` and the 8 ring segments. Lattice steps are the caller's. A segment is only solved
+    when its lower end plus its distance to ``v`` beats ``best``.
     """
     ny, nx = dist_n.shape
+    hz2 = hz * hz
     d00 = dist_n[j, i]
-    if triangles and d00 < np.inf and 0 < j < ny - 1 and 0 < i < nx - 1:
-        # The optimum lies against the gradient: towards the lower neighbour on each axis,
-        # in the triangle on the side of the steeper (per step) component first.
-        up, down = dist_n[j - 1, i], dist_n[j + 1, i]
-        left, right = dist_n[j, i - 1], dist_n[j, i + 1]
-        sy = 1 if down < up else -1
-        sx = 1 if right < left else -1
-        first = 0 if abs(right - left) * hy <= abs(down - up) * hx else 1
-        value = _triangle_update(
-            d00,
-            dist_n[j, i + sx],
-            dist_n[j + sy, i],
-            dist_n[j + sy, i + sx],
-            sy,
-            sx,
-            hy,
-            hx,
-            hz,
-            first,
-        )
-        if value < np.inf:
-            return min(best, value)
-    for r0 in range(8):
-        y0 = j + RING_DY[r0]
-        x0 = i + RING_DX[r0]
-        if not (0 <= y0 < ny and 0 <= x0 < nx):
+    for r in range(8):
+        dy = RING_DY[r]
+        dx = RING_DX[r]
+        y = j + dy
+        x = i + dx
+        if not (0 <= y < ny and 0 <= x < nx):
             continue
-        a = dist_n[y0, x0]
+        a = dist_n[y, x]
         if a == np.inf:
             continue
-        if d00 < np.inf and min(a, d00) + hz < best:
-            value = _segment_update(d00, a, 0.0, 0.0, hz, RING_DY[r0] * hy, RING_DX[r0] * hx)
+        # Spoke from the voxel behind (the foot, hz away) out to this neighbour.
+        if a < d00 and a + hz < best:
+            length2 = (dy * hy) ** 2 + (dx * hx) ** 2
+            value = _edge_from_foot(d00, a, hz2, 1.0 / math.sqrt(length2), length2)
             if value < best:
                 best = value
-        r1 = (r0 + 1) % 8
-        y1 = j + RING_DY[r1]
-        x1 = i + RING_DX[r1]
-        if not (0 <= y1 < ny and 0 <= x1 < nx):
+        if r % 2 == 1:
             continue
-        b = dist_n[y1, x1]
-        if b == np.inf or min(a, b) + hz >= best:
-            continue
-        value = _segment_update(
-            a,
-            b,
-            -RING_DY[r0] * hy,
-            -RING_DX[r0] * hx,
-            hz,
-            (RING_DY[r1] - RING_DY[r0]) * hy,
-            (RING_DX[r1] - RING_DX[r0]) * hx,
-        )
-        if value < best:
-            best = value
+        # Ring segments from this axial neighbour (their foot) to both diagonal ones.
+        q2 = (dy * hy) ** 2 + (dx * hx) ** 2 + hz2
+        q = math.sqrt(q2)
+        step = hx if dx == 0 else hy
+        for side in (-1, 1):
+            y1 = y + (side if dy == 0 else 0)
+            x1 = x + (side if dx == 0 else 0)
+            if not (0 <= y1 < ny and 0 <= x1 < nx):
+                continue
+            b = dist_n[y1, x1]
+            if b >= a or b + q >= best:
+                continue
+            value = _edge_from_foot(a, b, q2, 1.0 / step, step * step)
+            if value < best:
+                best = value
     return best
 
 
@@ -254,29 +197,30 @@ def _ring_update(dist_k, j, i, hy, hx, best, metric):
                     best = candidate
     if metric != EUCLIDEAN:
         return best
-    for r0 in range(8):
-        y0 = j + RING_DY[r0]
-        x0 = i + RING_DX[r0]
-        r1 = (r0 + 1) % 8
-        y1 = j + RING_DY[r1]
-        x1 = i + RING_DX[r1]
-        if not (0 <= y0 < ny and 0 <= x0 < nx and 0 <= y1 < ny and 0 <= x1 < nx):
+    # Ring segments from each axial neighbour (their foot) to the diagonal ones beside it.
+    for r in range(0, 8, 2):
+        dy = RING_DY[r]
+        dx = RING_DX[r]
+        y = j + dy
+        x = i + dx
+        if not (0 <= y < ny and 0 <= x < nx):
             continue
-        a = dist_k[y0, x0]
-        b = dist_k[y1, x1]
-        if a == np.inf or b == np.inf or min(a, b) + w_min >= best:
+        a = dist_k[y, x]
+        q = hx if dy == 0 else hy
+        if a == np.inf:
             continue
-        value = _segment_update(
-            a,
-            b,
-            -RING_DY[r0] * hy,
-            -RING_DX[r0] * hx,
-            0.0,
-            (RING_DY[r1] - RING_DY[r0]) * hy,
-            (RING_DX[r1] - RING_DX[r0]) * hx,
-        )
-        if value < best:
-            best = value
+        step = hx if dx == 0 else hy
+        for side in (-1, 1):
+            y1 = y + (side if dy == 0 else 0)
+            x1 = x + (side if dx == 0 else 0)
+            if not (0 <= y1 < ny and 0 <= x1 < nx):
+                continue
+            b = dist_k[y1, x1]
+            if b >= a or b + q >= best:
+                continue
+            value = _edge_from_foot(a, b, q * q, 1.0 / step, step * step)
+            if value < best:
+                best = value
     return best
 
 
@@ -356,6 +300,17 @@ def step_across(
                 any_recent |= near[i]
             if any_recent & recent == 0:
                 continue
+        # Lowest value of each 3 x 3 patch: no step from the patch beats it plus hz, so a row
+        # where no pore voxel stands above that bound is skipped (most rows, against the flow).
+        lowest = lowest_rows[j]
+        lowest[:] = np.inf
+        for y in range(y0, y1):
+            _lattice_row_from(lowest, dist_n[y], np.float32(0.0), np.float32(0.0))
+        reachable = False
+        for i in range(nx):
+            reachable |= (pore_k[j, i] & PORE_BIT != 0) & (lowest[i] + w_straight < dist_k[j, i])
+        if not reachable:
+            continue
         best = best_rows[j]
         best[:] = dist_k[j]
         # Lattice steps from the 3 x 3 patch, row by row (vectorised).
@@ -365,11 +320,6 @@ def step_across(
         if j < ny - 1:
             _lattice_row_from(best, dist_n[j + 1], w_face_y, w_corner)
         if metric == EUCLIDEAN:
-            # Lowest value of each 3 x 3 patch: the patch cannot beat it plus hz.
-            lowest = lowest_rows[j]
-            lowest[:] = np.inf
-            for y in range(y0, y1):
-                _lattice_row_from(lowest, dist_n[y], np.float32(0.0), np.float32(0.0))
             # Triangle updates for the whole row (vectorised), where any voxel can gain.
             triangle = triangle_rows[j]
             gain = False
@@ -391,7 +341,7 @@ def step_across(
                 if triangle[i] < np.inf:
                     value = min(value, triangle[i])
                 else:
-                    value = _patch_semi_lagrangian(dist_n, j, i, hy, hx, hz, value, False)
+                    value = _patch_segments(dist_n, j, i, hy, hx, hz, value)
             stored = np.float32(value)
             if _improves(stored, current, tolerance):
                 dist_k[j, i] = stored
@@ -428,73 +378,103 @@ def clear_flags(pore):
 def relax_plane(dist_k, pore_k, hy, hx, metric, tolerance, max_passes):
     """Relax a whole slice within its plane: raster passes until one changes nothing.
 
-    Each pass takes the row behind it first (vectorised), then runs along the row. After
-    ``max_passes`` passes that still change something, the voxels the last pass changed are
-    queued and the function returns -1: :func:`relax_sparse` finishes from them (the
-    semi-Lagrangian update converges slowly by whole passes in fibre shadows).
+    Each pass takes the row behind it first (vectorised), then finds which voxels of the row
+    can improve at all: those above their lowest neighbour plus the shortest in-plane step
+    (vectorised, values as they stand). Only those, and the voxels after one that just
+    improved, are updated one by one, so a row at its fixed point costs a few vector loops. A
+    pass that changes nothing has looked at every neighbour of every voxel: the slice is at its
+    fixed point. After ``max_passes`` passes that still change something, the voxels the last
+    pass changed are queued and the function returns -1: :func:`relax_sparse` finishes from
+    them (the semi-Lagrangian update converges slowly by whole passes in fibre shadows).
     """
     ny, nx = dist_k.shape
     wy = np.float32(hy)
     wx = np.float32(hx)
     wd = np.float32(math.sqrt(hy * hy + hx * hx))
-    w_min = min(hy, hx)
+    w_min = np.float32(min(hy, hx))
+    inf = np.float32(np.inf)
     candidate = np.empty(nx, dtype=np.float32)
     lowest = np.empty(nx, dtype=np.float32)
+    movable = np.empty(nx, dtype=np.bool_)
     zero = np.float32(0.0)
     passes = 0
     while True:
         changed = False
-        backward = passes % 2 == 1
+        # The four raster orders in turn (fast sweeping): every in-plane direction of travel
+        # is carried a whole row or column at a time by one of them.
+        rows_back = passes % 2 == 1
+        columns_back = (passes // 2) % 2 == 1
         for jj in range(ny):
-            j = ny - 1 - jj if backward else jj
-            previous = j + 1 if backward else j - 1
-            for i in range(nx):
-                candidate[i] = dist_k[j, i]
-            if 0 <= previous < ny:
-                _lattice_row_from(candidate, dist_k[previous], wy, wd)
-            if metric == EUCLIDEAN:
-                # Lowest in-plane neighbour (values as they stand; a stale one is only larger,
-                # and then this pass has changed something and another pass follows).
-                lowest[:] = np.inf
-                for y in (j - 1, j + 1):
-                    if 0 <= y < ny:
-                        _lattice_row_from(lowest, dist_k[y], zero, zero)
-                for i in range(1, nx):
-                    if dist_k[j, i - 1] < lowest[i]:
-                        lowest[i] = dist_k[j, i - 1]
-                for i in range(nx - 1):
-                    if dist_k[j, i + 1] < lowest[i]:
-                        lowest[i] = dist_k[j, i + 1]
+            j = ny - 1 - jj if rows_back else jj
+            previous = j + 1 if rows_back else j - 1
             row = dist_k[j]
             mask = pore_k[j]
-            run = np.float32(np.inf)
+            for i in range(nx):
+                candidate[i] = row[i]
+            if 0 <= previous < ny:
+                _lattice_row_from(candidate, dist_k[previous], wy, wd)
+            # Lowest of the 8 neighbours as values stand: a neighbour lowered later in this
+            # pass is either the one just before (handled in the loop) or in the row ahead,
+            # which the next pass sees.
+            lowest[:] = inf
+            for y in (j - 1, j + 1):
+                if 0 <= y < ny:
+                    _lattice_row_from(lowest, dist_k[y], zero, zero)
+            for i in range(1, nx):
+                if row[i - 1] < lowest[i]:
+                    lowest[i] = row[i - 1]
+            for i in range(nx - 1):
+                if row[i + 1] < lowest[i]:
+                    lowest[i] = row[i + 1]
+            # Only a voxel with a neighbour changed since it was last looked at can move.
+            any_movable = False
+            look = PORE_BIT | STALE_BIT if passes == 0 else STALE_BIT
+            for i in range(nx):
+                bound = lowest[i] + w_min
+                bound = candidate[i] if candidate[i] < bound else bound
+                movable[i] = (mask[i] & look != 0) & (mask[i] & PORE_BIT != 0) & (bound < row[i])
+                any_movable |= movable[i]
+                mask[i] &= ~STALE_BIT
+            if not any_movable:
+                continue
+            after_change = False
             for ii in range(nx):
-                i = nx - 1 - ii if backward else ii
-                if mask[i] & PORE_BIT == 0:
-                    run = np.float32(np.inf)
+                i = nx - 1 - ii if columns_back else ii
+                if not (movable[i] or after_change):
                     continue
+                after_change = False
+                if mask[i] & PORE_BIT == 0:
+                    continue
+                before = i + 1 if columns_back else i - 1
+                run = row[before] if 0 <= before < nx else inf
                 current = row[i]
                 value = candidate[i]
                 along = run + wx
                 if along < value:
                     value = along
-                if metric == EUCLIDEAN and min(lowest[i], run) + w_min < value:
+                # All 8 neighbours, so that a voxel looked at is settled until one changes.
+                if min(lowest[i], run) + w_min < value:
                     value = _ring_update(dist_k, j, i, hy, hx, value, metric)
                 stored = np.float32(value)
                 if _improves(stored, current, tolerance):
                     row[i] = stored
                     changed = True
+                    after_change = True
+                    for y in range(max(j - 1, 0), min(j + 2, ny)):
+                        for x in range(max(i - 1, 0), min(i + 2, nx)):
+                            pore_k[y, x] |= STALE_BIT
                     if passes + 1 >= max_passes:
                         mask[i] |= QUEUED_BIT
-                run = row[i]
         passes += 1
-        if not changed and passes >= 2:
-            if passes >= max_passes:
-                for j in range(ny):
-                    for i in range(nx):
-                        pore_k[j, i] &= PORE_BIT
+        if not changed:
+            for j in range(ny):
+                for i in range(nx):
+                    pore_k[j, i] &= PORE_BIT if passes >= max_passes else ~STALE_BIT
             return passes
         if passes >= max_passes:
+            for j in range(ny):
+                for i in range(nx):
+                    pore_k[j, i] &= ~STALE_BIT
             return -1
 
 
