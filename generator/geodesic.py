@@ -24,7 +24,7 @@ METRICS = ("euclidean", "lattice")
 AXES = {"z": 0, "y": 1, "x": 2, 0: 0, 1: 1, 2: 2}
 EUCLIDEAN_TOLERANCE = 1e-6  # relative change below which a semi-Lagrangian update is dropped
 IN_PLANE_BANDS = 4
-DENSE_PASSES = 100  # raster passes over a slice before the in-plane relaxation goes sparse
+DENSE_PASSES = 12  # raster passes over a slice before the in-plane relaxation goes sparse
 
 
 def resolve_axis(axis) -> int:

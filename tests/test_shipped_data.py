@@ -1,0 +1,87 @@
+"""The reference datasets shipped in data/: read through the public reader, checked against
+the documented schema, the default design and physical consistency."""
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from generator import open_dataset
+from generator.dataset import UNITS
+from generator.design import PARAMETERS, make_design
+from generator.parameters import PARAMETER_RANGES
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SHIPPED = {"gdl200": ("200", 240), "gdl1000": ("1000", 78)}
+
+
+@pytest.fixture(scope="module", params=sorted(SHIPPED))
+def shipped(request):
+    name = request.param
+    return name, open_dataset(DATA / f"{name}.h5")
+
+
+def test_schema_and_counts(shipped):
+    name, data = shipped
+    domain, n = SHIPPED[name]
+    table = data.table
+    assert len(table) == n
+    assert set(UNITS) <= set(table.columns), set(UNITS) - set(table.columns)
+    assert {c: data.units[c] for c in UNITS} == UNITS
+    with h5py.File(DATA / f"{name}.h5", "r") as f:
+        assert f.attrs["format"] == "gdl-dataset" and int(f.attrs["schema_version"]) == 1
+        assert "volumes" not in f or len(f["volumes"]) == 0  # tables only, no voxel volumes
+    assert list(table["index"]) == list(range(n))
+    assert (table["status"] == "ok").all(), table.loc[table["status"] != "ok", "error"]
+    assert table["id"].is_unique
+
+
+def test_provenance_records_the_default_sweep(shipped):
+    name, data = shipped
+    domain, n = SHIPPED[name]
+    record = data.provenance
+    assert record["domain"] == domain and record["n"] == n
+    assert record["design"] == "sobol" and record["design_seed"] == 0
+    assert record["voxel_um"] == 1.0
+    assert len(record["git_commit"]) == 40 and int(record["git_commit"], 16) >= 0
+    assert "sweep" in record["command_line"] and f"--domain {domain}" in record["command_line"]
+    for key in ("package_version", "numba", "numpy", "h5py"):
+        assert record.get(key), key
+
+
+def test_parameters_are_the_default_design(shipped):
+    name, data = shipped
+    _, n = SHIPPED[name]
+    design = make_design(n, design="sobol", seed=0)
+    for column in PARAMETERS:
+        np.testing.assert_allclose(data.table[column], design[column], rtol=1e-12)
+        low, high = PARAMETER_RANGES[column][:2]
+        assert data.table[column].between(low, high).all(), column
+    assert list(data.table["seed"]) == list(design["seed"])
+
+
+def test_measured_structure_is_consistent(shipped):
+    _, data = shipped
+    t = data.table
+    for stage in ("before", "after"):
+        total = t[f"pore_fraction_{stage}"] + t[f"fibre_fraction_{stage}"]
+        total += t[f"binder_fraction_{stage}"]
+        np.testing.assert_allclose(total, 1.0, atol=1e-9)
+    # The generator hits its targets before compression (voxel counts, not a fit).
+    np.testing.assert_allclose(t["fibre_fraction_before"], t["fiber_fraction"], atol=2e-3)
+    np.testing.assert_allclose(t["binder_fraction_before"], t["binder_fraction"], atol=2e-3)
+    expected_thickness = (1 - t["compression"]) * t["thickness_um"]
+    assert (abs(t["thickness_voxels"] - expected_thickness) <= 1.0).all()
+
+
+def test_tortuosities_are_ordered_as_their_metrics(shipped):
+    _, data = shipped
+    t = data.table
+    assert np.isfinite(t["tau_euclidean"]).all()
+    assert (t["tau_euclidean"] >= 1.0).all()
+    # The lattice metric only adds detours to the euclidean one.
+    assert (t["tau_lattice"] >= t["tau_euclidean"] - 1e-6).all()
+    assert (t["tau_volume_lattice"] >= t["tau_volume_euclidean"] - 1e-6).all()
+    assert t["percolating_fraction"].between(0, 1).all()
+    assert (t["connected_fraction"] >= t["percolating_fraction"]).all()
