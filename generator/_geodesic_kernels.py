@@ -186,13 +186,16 @@ def _ring_update(dist_k, j, i, hy, hx, best, metric):
     """Best value at (j, i) from its 8 neighbours in the same plane."""
     ny, nx = dist_k.shape
     w_min = min(hy, hx)
+    w_diagonal = math.sqrt(hy * hy + hx * hx)
     for r in range(8):
-        y = j + RING_DY[r]
-        x = i + RING_DX[r]
+        dy = RING_DY[r]
+        dx = RING_DX[r]
+        y = j + dy
+        x = i + dx
         if 0 <= y < ny and 0 <= x < nx:
             value = dist_k[y, x]
             if value + w_min < best:
-                candidate = value + math.sqrt((RING_DY[r] * hy) ** 2 + (RING_DX[r] * hx) ** 2)
+                candidate = value + (hx if dy == 0 else (hy if dx == 0 else w_diagonal))
                 if candidate < best:
                     best = candidate
     if metric != EUCLIDEAN:
@@ -392,11 +395,14 @@ def relax_plane(dist_k, pore_k, hy, hx, metric, tolerance, max_passes):
     wx = np.float32(hx)
     wd = np.float32(math.sqrt(hy * hy + hx * hx))
     w_min = np.float32(min(hy, hx))
+    euclidean = metric == EUCLIDEAN
+    w_bound_y = w_min if euclidean else wy
+    w_bound_x = w_min if euclidean else wx
+    w_bound_diagonal = w_min if euclidean else wd
     inf = np.float32(np.inf)
     candidate = np.empty(nx, dtype=np.float32)
     lowest = np.empty(nx, dtype=np.float32)
     movable = np.empty(nx, dtype=np.bool_)
-    zero = np.float32(0.0)
     passes = 0
     while True:
         changed = False
@@ -413,25 +419,23 @@ def relax_plane(dist_k, pore_k, hy, hx, metric, tolerance, max_passes):
                 candidate[i] = row[i]
             if 0 <= previous < ny:
                 _lattice_row_from(candidate, dist_k[previous], wy, wd)
-            # Lowest of the 8 neighbours as values stand: a neighbour lowered later in this
-            # pass is either the one just before (handled in the loop) or in the row ahead,
-            # which the next pass sees.
+            # Lower bound from each of the 8 neighbours as values stand: the lattice step
+            # itself, or (euclidean) the value plus the shortest step, below every segment
+            # update. A neighbour lowered later in this pass is either the one just before
+            # (the run, in the loop) or in the row ahead, which the next pass sees.
             lowest[:] = inf
             for y in (j - 1, j + 1):
                 if 0 <= y < ny:
-                    _lattice_row_from(lowest, dist_k[y], zero, zero)
+                    _lattice_row_from(lowest, dist_k[y], w_bound_y, w_bound_diagonal)
             for i in range(1, nx):
-                if row[i - 1] < lowest[i]:
-                    lowest[i] = row[i - 1]
+                lowest[i] = min(lowest[i], row[i - 1] + w_bound_x)
             for i in range(nx - 1):
-                if row[i + 1] < lowest[i]:
-                    lowest[i] = row[i + 1]
+                lowest[i] = min(lowest[i], row[i + 1] + w_bound_x)
             # Only a voxel with a neighbour changed since it was last looked at can move.
             any_movable = False
             look = PORE_BIT | STALE_BIT if passes == 0 else STALE_BIT
             for i in range(nx):
-                bound = lowest[i] + w_min
-                bound = candidate[i] if candidate[i] < bound else bound
+                bound = min(lowest[i], candidate[i])
                 movable[i] = (mask[i] & look != 0) & (mask[i] & PORE_BIT != 0) & (bound < row[i])
                 any_movable |= movable[i]
                 mask[i] &= ~STALE_BIT
@@ -448,13 +452,13 @@ def relax_plane(dist_k, pore_k, hy, hx, metric, tolerance, max_passes):
                 before = i + 1 if columns_back else i - 1
                 run = row[before] if 0 <= before < nx else inf
                 current = row[i]
-                value = candidate[i]
-                along = run + wx
-                if along < value:
-                    value = along
-                # All 8 neighbours, so that a voxel looked at is settled until one changes.
-                if min(lowest[i], run) + w_min < value:
-                    value = _ring_update(dist_k, j, i, hy, hx, value, metric)
+                value = min(candidate[i], run + wx)
+                # Every neighbour counts, so a voxel looked at is settled until one changes.
+                if metric == EUCLIDEAN:
+                    if min(lowest[i], run + w_min) < value:
+                        value = _ring_update(dist_k, j, i, hy, hx, value, metric)
+                else:
+                    value = min(value, lowest[i])
                 stored = np.float32(value)
                 if _improves(stored, current, tolerance):
                     row[i] = stored
