@@ -134,13 +134,34 @@ def _triangles_row(out, up, centre, down, hy, hx, hz):
 
 
 @nb.njit(cache=True, nogil=True)
-def _patch_segments(dist_n, j, i, hy, hx, hz, best):
+def _segment_constants(hy, hx, hz):
+    """Per ring position: spoke length^2 and 1/length; for axial ones, the ring segments'
+    squared distance to ``v``, that distance, and their length^2 and 1/length."""
+    table = np.zeros((8, 6))
+    for r in range(8):
+        dy = RING_DY[r]
+        dx = RING_DX[r]
+        length2 = (dy * hy) ** 2 + (dx * hx) ** 2
+        table[r, 0] = length2
+        table[r, 1] = 1.0 / math.sqrt(length2)
+        if r % 2 == 0:
+            step = hx if dx == 0 else hy
+            table[r, 2] = length2 + hz * hz
+            table[r, 3] = math.sqrt(length2 + hz * hz)
+            table[r, 4] = step * step
+            table[r, 5] = 1.0 / step
+    return table
+
+
+@nb.njit(cache=True, nogil=True)
+def _patch_segments(dist_n, j, i, hz, constants, best):
     """Best of ``best`` and the segments of the 3 x 3 patch of an adjacent slice (hz away).
 
     The fallback when no triangle of :func:`_triangles_row` holds the optimum (a partly solid
     patch, a front steeper than 45 degrees): the 8 spokes from the voxel straight behind
-    ``v`` and the 8 ring segments. Lattice steps are the caller's. A segment is only solved
-    when its lower end plus its distance to ``v`` beats ``best``.
+    ``v`` and the 8 ring segments (``constants`` from :func:`_segment_constants`). Lattice
+    steps are the caller's. A segment is only solved when its lower end plus its distance to
+    ``v`` beats ``best``.
     """
     ny, nx = dist_n.shape
     hz2 = hz * hz
@@ -157,16 +178,13 @@ def _patch_segments(dist_n, j, i, hy, hx, hz, best):
             continue
         # Spoke from the voxel behind (the foot, hz away) out to this neighbour.
         if a < d00 and a + hz < best:
-            length2 = (dy * hy) ** 2 + (dx * hx) ** 2
-            value = _edge_from_foot(d00, a, hz2, 1.0 / math.sqrt(length2), length2)
+            value = _edge_from_foot(d00, a, hz2, constants[r, 1], constants[r, 0])
             if value < best:
                 best = value
         if r % 2 == 1:
             continue
         # Ring segments from this axial neighbour (their foot) to both diagonal ones.
-        q2 = (dy * hy) ** 2 + (dx * hx) ** 2 + hz2
-        q = math.sqrt(q2)
-        step = hx if dx == 0 else hy
+        q = constants[r, 3]
         for side in (-1, 1):
             y1 = y + (side if dy == 0 else 0)
             x1 = x + (side if dx == 0 else 0)
@@ -175,10 +193,60 @@ def _patch_segments(dist_n, j, i, hy, hx, hz, best):
             b = dist_n[y1, x1]
             if b >= a or b + q >= best:
                 continue
-            value = _edge_from_foot(a, b, q2, 1.0 / step, step * step)
+            value = _edge_from_foot(a, b, constants[r, 2], constants[r, 5], constants[r, 4])
             if value < best:
                 best = value
     return best
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _edge_select(start, other, q2, inv_length, length2):
+    """:func:`_edge_from_foot` with selects instead of branches (float32, vectorises)."""
+    one = np.float32(1.0)
+    g = (start - other) * inv_length
+    rest = one - g * g
+    inside = (g > 0) & (rest > 0) & (g * g * q2 < rest * length2)
+    value = start + math.sqrt(q2 * (rest if inside else one))
+    return value if inside else np.float32(np.inf)
+
+
+@nb.njit(cache=True, nogil=True)
+def _patch_segments_gathered(out, patch, count, hy, hx, hz):
+    """:func:`_patch_segments` for ``count`` interior voxels at once (vectorised).
+
+    ``patch[k, n]`` holds voxel n's 3 x 3 patch, ``k = 3 (dy + 1) + (dx + 1)``; ``out[n]``
+    is the best spoke or ring segment value, +inf if none holds an inside optimum.
+    """
+    fy = np.float32(hy)
+    fx = np.float32(hx)
+    hz2 = np.float32(hz * hz)
+    y2 = fy * fy
+    x2 = fx * fx
+    d2 = y2 + x2
+    inv_y = np.float32(1.0 / hy)
+    inv_x = np.float32(1.0 / hx)
+    inv_d = np.float32(1.0 / math.sqrt(hy * hy + hx * hx))
+    ring_y2 = y2 + hz2  # the ring segments at dy = -+1, from the axial voxel along x
+    ring_x2 = x2 + hz2
+    for n in range(count):
+        d00 = patch[4, n]
+        best = _edge_select(d00, patch[1, n], hz2, inv_y, y2)
+        best = min(best, _edge_select(d00, patch[7, n], hz2, inv_y, y2))
+        best = min(best, _edge_select(d00, patch[3, n], hz2, inv_x, x2))
+        best = min(best, _edge_select(d00, patch[5, n], hz2, inv_x, x2))
+        best = min(best, _edge_select(d00, patch[0, n], hz2, inv_d, d2))
+        best = min(best, _edge_select(d00, patch[2, n], hz2, inv_d, d2))
+        best = min(best, _edge_select(d00, patch[6, n], hz2, inv_d, d2))
+        best = min(best, _edge_select(d00, patch[8, n], hz2, inv_d, d2))
+        best = min(best, _edge_select(patch[1, n], patch[0, n], ring_y2, inv_x, x2))
+        best = min(best, _edge_select(patch[1, n], patch[2, n], ring_y2, inv_x, x2))
+        best = min(best, _edge_select(patch[7, n], patch[6, n], ring_y2, inv_x, x2))
+        best = min(best, _edge_select(patch[7, n], patch[8, n], ring_y2, inv_x, x2))
+        best = min(best, _edge_select(patch[3, n], patch[0, n], ring_x2, inv_y, y2))
+        best = min(best, _edge_select(patch[3, n], patch[6, n], ring_x2, inv_y, y2))
+        best = min(best, _edge_select(patch[5, n], patch[2, n], ring_x2, inv_y, y2))
+        best = min(best, _edge_select(patch[5, n], patch[8, n], ring_x2, inv_y, y2))
+        out[n] = best
 
 
 @nb.njit(cache=True, nogil=True)
@@ -283,6 +351,7 @@ def step_across(
     w_face_x = np.float32(math.sqrt(hx * hx + hz * hz))
     w_corner = np.float32(math.sqrt(hy * hy + hx * hx + hz * hz))
     recent = CHANGED_BIT | CHANGED_BEFORE_BIT
+    constants = _segment_constants(hy, hx, hz)
     improved = np.zeros(ny, dtype=np.int64)
     best_rows = scratch[0]
     lowest_rows = scratch[1]
@@ -330,6 +399,33 @@ def step_across(
                 gain |= lowest[i] + hz < best[i]
             if gain and 0 < j < ny - 1:
                 _triangles_row(triangle, dist_n[j - 1], dist_n[j], dist_n[j + 1], hy, hx, hz)
+                # Where no triangle holds the optimum, the patch's segments: gathered, then
+                # solved together (vectorised), into the same row.
+                fallback = 0
+                for i in range(1, nx - 1):
+                    fallback += (
+                        (pore_k[j, i] & PORE_BIT != 0)
+                        & (lowest[i] + hz < best[i])
+                        & (triangle[i] == np.inf)
+                    )
+                if fallback:
+                    where = np.empty(fallback, dtype=np.int64)
+                    patch = np.empty((9, fallback), dtype=np.float32)
+                    n = 0
+                    for i in range(1, nx - 1):
+                        if (
+                            pore_k[j, i] & PORE_BIT
+                            and lowest[i] + hz < best[i]
+                            and triangle[i] == np.inf
+                        ):
+                            where[n] = i
+                            for k in range(9):
+                                patch[k, n] = dist_n[j + k // 3 - 1, i + k % 3 - 1]
+                            n += 1
+                    values = np.empty(fallback, dtype=np.float32)
+                    _patch_segments_gathered(values, patch, fallback, hy, hx, hz)
+                    for n in range(fallback):
+                        triangle[where[n]] = values[n]
             else:
                 triangle[:] = np.inf
         count = 0
@@ -341,10 +437,10 @@ def step_across(
             current = dist_k[j, i]
             value = best[i]
             if metric == EUCLIDEAN and lowest[i] + hz < value:
-                if triangle[i] < np.inf:
+                if 0 < j < ny - 1 and 0 < i < nx - 1 and gain:
                     value = min(value, triangle[i])
                 else:
-                    value = _patch_segments(dist_n, j, i, hy, hx, hz, value)
+                    value = _patch_segments(dist_n, j, i, hz, constants, value)
             stored = np.float32(value)
             if _improves(stored, current, tolerance):
                 dist_k[j, i] = stored
