@@ -407,6 +407,7 @@ def step_across(
                         (pore_k[j, i] & PORE_BIT != 0)
                         & (lowest[i] + hz < best[i])
                         & (triangle[i] == np.inf)
+                        & (not sparse or (near[i - 1] | near[i] | near[i + 1]) & recent != 0)
                     )
                 if fallback:
                     where = np.empty(fallback, dtype=np.int64)
@@ -417,6 +418,7 @@ def step_across(
                             pore_k[j, i] & PORE_BIT
                             and lowest[i] + hz < best[i]
                             and triangle[i] == np.inf
+                            and (not sparse or (near[i - 1] | near[i] | near[i + 1]) & recent)
                         ):
                             where[n] = i
                             for k in range(9):
