@@ -513,6 +513,13 @@ def relax_plane(dist_k, pore_k, hy, hx, metric, tolerance, max_passes):
             previous = j + 1 if rows_back else j - 1
             row = dist_k[j]
             mask = pore_k[j]
+            if passes > 0:
+                # After the first pass, a row none of whose voxels is stale is settled.
+                flags = np.uint8(0)
+                for i in range(nx):
+                    flags |= mask[i]
+                if flags & STALE_BIT == 0:
+                    continue
             for i in range(nx):
                 candidate[i] = row[i]
             if 0 <= previous < ny:
