@@ -133,6 +133,25 @@ def _triangles_row(out, up, centre, down, hy, hx, hz):
         out[i] = a if a < b else b
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _ring_segments_from(field, y, x, dy, dx, a, q, q2, inv_step, step2, best):
+    """Best of ``best`` and the two ring segments from the axial neighbour ``(y, x)`` (value
+    ``a``, offset ``(dy, dx)``, distance ``q`` from ``v``) to the diagonal ones beside it."""
+    ny, nx = field.shape
+    for side in (-1, 1):
+        y1 = y + (side if dy == 0 else 0)
+        x1 = x + (side if dx == 0 else 0)
+        if not (0 <= y1 < ny and 0 <= x1 < nx):
+            continue
+        b = field[y1, x1]
+        if b >= a or b + q >= best:
+            continue
+        value = _edge_from_foot(a, b, q2, inv_step, step2)
+        if value < best:
+            best = value
+    return best
+
+
 @nb.njit(cache=True, nogil=True)
 def _segment_constants(hy, hx, hz):
     """Per ring position: spoke length^2 and 1/length; for axial ones, the ring segments'
@@ -183,19 +202,19 @@ def _patch_segments(dist_n, j, i, hz, constants, best):
                 best = value
         if r % 2 == 1:
             continue
-        # Ring segments from this axial neighbour (their foot) to both diagonal ones.
-        q = constants[r, 3]
-        for side in (-1, 1):
-            y1 = y + (side if dy == 0 else 0)
-            x1 = x + (side if dx == 0 else 0)
-            if not (0 <= y1 < ny and 0 <= x1 < nx):
-                continue
-            b = dist_n[y1, x1]
-            if b >= a or b + q >= best:
-                continue
-            value = _edge_from_foot(a, b, constants[r, 2], constants[r, 5], constants[r, 4])
-            if value < best:
-                best = value
+        best = _ring_segments_from(
+            dist_n,
+            y,
+            x,
+            dy,
+            dx,
+            a,
+            constants[r, 3],
+            constants[r, 2],
+            constants[r, 5],
+            constants[r, 4],
+            best,
+        )
     return best
 
 
@@ -277,21 +296,11 @@ def _ring_update(dist_k, j, i, hy, hx, best, metric):
         if not (0 <= y < ny and 0 <= x < nx):
             continue
         a = dist_k[y, x]
-        q = hx if dy == 0 else hy
         if a == np.inf:
             continue
+        q = hx if dy == 0 else hy
         step = hx if dx == 0 else hy
-        for side in (-1, 1):
-            y1 = y + (side if dy == 0 else 0)
-            x1 = x + (side if dx == 0 else 0)
-            if not (0 <= y1 < ny and 0 <= x1 < nx):
-                continue
-            b = dist_k[y1, x1]
-            if b >= a or b + q >= best:
-                continue
-            value = _edge_from_foot(a, b, q * q, 1.0 / step, step * step)
-            if value < best:
-                best = value
+        best = _ring_segments_from(dist_k, y, x, dy, dx, a, q, q * q, 1.0 / step, step * step, best)
     return best
 
 

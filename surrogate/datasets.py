@@ -23,6 +23,16 @@ GDL_INPUTS = (
 )
 GDL_TARGETS = {"tortuosity": "tau_euclidean", "tortuosity_lattice": "tau_lattice"}
 REGISTRY = {"gdl200": Path("data/gdl200.h5"), "gdl1000": Path("data/gdl1000.h5")}
+# The reference datasets shipped with the source tree, used when the working directory has none.
+SHIPPED = Path(__file__).resolve().parents[1] / "data"
+
+
+def registry_path(name: str) -> Path:
+    """A named GDL dataset: ``data/<name>.h5`` in the working directory (a sweep's default
+    output) if it exists, else the shipped reference dataset."""
+    local = REGISTRY[name]
+    shipped = SHIPPED / local.name
+    return local if local.is_file() or not shipped.is_file() else shipped
 
 
 @dataclass
@@ -96,7 +106,7 @@ def load_dataset(name_or_path, *, table=None, columns=None, drop_invalid=False) 
     text = str(name_or_path)
     if text in NAMES:
         return electrode_dataset(text, table=table, columns=columns, drop_invalid=drop_invalid)
-    path = REGISTRY.get(text, Path(text))
+    path = registry_path(text) if text in REGISTRY else Path(text)
     if text not in REGISTRY and not path.suffix:
         names = ", ".join([*REGISTRY, *NAMES])
         raise ValueError(f"unknown dataset {text!r}: a name ({names}) or a path")

@@ -85,3 +85,16 @@ def test_tortuosities_are_ordered_as_their_metrics(shipped):
     assert (t["tau_volume_lattice"] >= t["tau_volume_euclidean"] - 1e-6).all()
     assert t["percolating_fraction"].between(0, 1).all()
     assert (t["connected_fraction"] >= t["percolating_fraction"]).all()
+
+
+def test_surrogates_find_the_shipped_datasets_from_anywhere(tmp_path, monkeypatch):
+    from surrogate.datasets import load_dataset
+
+    monkeypatch.chdir(tmp_path)  # no data/ here: the shipped copies are used
+    for name, (_, n) in SHIPPED.items():
+        dataset = load_dataset(name)
+        assert len(dataset.inputs) == n
+        assert Path(dataset.provenance["file"]).resolve() == (DATA / f"{name}.h5").resolve()
+        # The target is the euclidean tortuosity column, row for row.
+        table = open_dataset(DATA / f"{name}.h5").table
+        np.testing.assert_array_equal(dataset.targets["tortuosity"], table["tau_euclidean"])
