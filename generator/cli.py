@@ -194,8 +194,7 @@ def sweep(
 
     Re-running the same command resumes; a failed sample is recorded and the exit code is 1.
     """
-    import sys
-
+    from generator.io import command_line
     from generator.sweep import run_sweep
 
     given = {
@@ -253,7 +252,7 @@ def sweep(
             force=force,
             scheduler=scheduler,
             workers=workers,
-            command_line=" ".join(sys.argv),
+            command_line=command_line(),
             shard=parts,
             cluster=cluster,
             jobqueue_options=options,
@@ -292,8 +291,7 @@ def merge(
     volumes: bool = typer.Option(True, "--volumes/--no-volumes", help="Link the volumes."),
 ) -> None:
     """Consolidate the sample files of a sharded sweep (same options) into its dataset."""
-    import sys
-
+    from generator.io import command_line
     from generator.sweep import merge as merge_samples
 
     try:
@@ -305,7 +303,7 @@ def merge(
             voxel_um=voxel_um,
             out=out,
             keep_volumes=volumes,
-            command_line=" ".join(sys.argv),
+            command_line=command_line(),
         )
     except (ValueError, OSError) as err:
         _fail(str(err))

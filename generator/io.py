@@ -35,6 +35,26 @@ def git_commit() -> str:
     return result.stdout.strip() if result.returncode == 0 else ""
 
 
+def command_line(argv=None) -> str:
+    """The command line as typed, without this machine's paths.
+
+    ``python -m generator sweep ...`` for a package run with ``-m`` (whose ``argv[0]`` is the
+    absolute path of its ``__main__.py``), the program's file name otherwise; the arguments
+    are kept as given.
+    """
+    argv = list(sys.argv if argv is None else argv)
+    if not argv:
+        return ""
+    program = Path(argv[0])
+    if program.name == "__main__.py":
+        head = f"python -m {program.parent.name}"
+    elif program.suffix == ".py":
+        head = f"python {program.name}"
+    else:
+        head = program.name
+    return " ".join([head, *argv[1:]])
+
+
 def provenance() -> dict[str, str]:
     """Versions, commit, time and command line, as stored with every file."""
     import h5py
@@ -46,7 +66,7 @@ def provenance() -> dict[str, str]:
         "package_version": __version__,
         "git_commit": git_commit(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command_line": " ".join(sys.argv),
+        "command_line": command_line(),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "numba": numba.__version__,

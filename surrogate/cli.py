@@ -57,7 +57,6 @@ def transfer(
     drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Drop invalid table rows."),
 ) -> None:
     """Pretrain on SOURCE, transfer to DESTINATION, evaluate against alternatives, explain."""
-    import sys
 
     from generator.io import provenance
     from surrogate.evaluate import evaluate_transfer
@@ -74,7 +73,6 @@ def transfer(
     run = new_run_dir(runs, "transfer", src.name, dst.name, target)
     record = {
         **provenance(),
-        "command_line": " ".join(sys.argv),
         "source_provenance": json.dumps(src.provenance, default=str),
         "destination_provenance": json.dumps(dst.provenance, default=str),
     }

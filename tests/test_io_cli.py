@@ -94,3 +94,14 @@ def test_import_loads_no_torch_and_compiles_nothing():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_command_line_keeps_no_machine_paths():
+    from generator.io import command_line
+
+    assert command_line(["/opt/x/generator/__main__.py", "sweep", "--domain", "200"]) == (
+        "python -m generator sweep --domain 200"
+    )
+    assert command_line(["/home/u/bench.py", "--sizes", "500"]) == "python bench.py --sizes 500"
+    assert command_line(["/usr/local/bin/surrogate", "transfer"]) == "surrogate transfer"
+    assert command_line([]) == ""
