@@ -12,6 +12,7 @@ import tifffile
 from skimage.graph import MCP_Geometric
 
 from generator import generate, geodesic_distance, geometric_tortuosity
+from workflows.tortuosity_accuracy import exact_tau, slab_channel
 
 METRICS = ("euclidean", "lattice")
 
@@ -28,39 +29,19 @@ def test_empty_box_is_exactly_one(metric, spacing):
     assert np.array_equal(d, np.broadcast_to((np.arange(17) * hz)[:, None, None], d.shape))
 
 
-def slanted_channel(alpha_deg, width=12.0, nz=100):
-    """A straight slab channel at alpha from the z axis, in the (z, x) plane."""
-    a = np.radians(alpha_deg)
-    nx = int(nz * np.tan(a) + width / np.cos(a) + 10)
-    z, x = np.meshgrid(np.arange(nz), np.arange(nx), indexing="ij")
-    x0 = 5 + width / (2 * np.cos(a))
-    pore2d = np.abs((x - x0 - z * np.tan(a)) * np.cos(a)) <= width / 2
-    return np.repeat(pore2d[:, None, :], 3, axis=1)
-
-
-def exact_channel_tau(pore):
-    """The channel is convex: the shortest path from an inlet voxel to the outlet face is the
-    straight segment to the nearest outlet voxel of the channel."""
-    length = pore.shape[0] - 1
-    inlet = np.nonzero(pore[0, 0])[0]
-    outlet = np.nonzero(pore[-1, 0])[0]
-    paths = [np.min(np.hypot(length, outlet - x)) for x in inlet]
-    return np.mean(paths) / length
-
-
 @pytest.mark.parametrize("alpha", [0, 10, 20, 26.565, 35, 45])
 def test_euclidean_metric_on_slanted_channels_within_one_percent(alpha):
-    pore = slanted_channel(alpha)
-    exact = exact_channel_tau(pore)
+    pore = slab_channel(alpha)
+    exact = exact_tau(pore)
     result = geometric_tortuosity(pore, metric="euclidean")
     assert result.tau == pytest.approx(exact, rel=0.01)
 
 
 def test_lattice_metric_over_estimates_an_oblique_channel():
     # The 26-connected lattice pays its known detour at 26.6 degrees (exact ~1.10 here).
-    pore = slanted_channel(26.565)
+    pore = slab_channel(26.565)
     lattice = geometric_tortuosity(pore, metric="lattice").tau
-    assert lattice > 1.05 * exact_channel_tau(pore)
+    assert lattice > 1.05 * exact_tau(pore)
 
 
 def cylinder_case(radius=15.0, nz=100, nx=121):
