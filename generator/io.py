@@ -19,20 +19,31 @@ FORMAT = "gdl-sample"
 FORMAT_VERSION = 1
 
 
-def git_commit() -> str:
-    """Commit of the source tree this package runs from, or ``""`` outside a git checkout."""
+def _git(args, folder) -> str | None:
+    """Output of a git command run in ``folder``; None when git or the checkout is missing."""
     try:
         result = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
+            ["git", *args], cwd=folder, capture_output=True, text=True, timeout=5, check=False
         )
     except (OSError, subprocess.SubprocessError):
-        return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def git_commit(folder=None) -> str:
+    """Commit of the source tree this package runs from (or of ``folder``), ``""`` outside a
+    git checkout."""
+    return _git(["rev-parse", "HEAD"], folder or Path(__file__).resolve().parent) or ""
+
+
+def git_dirty(folder=None) -> bool | None:
+    """True when tracked files differ from the commit (the code that ran is not the commit's
+    alone), None outside a git checkout."""
+    status = _git(
+        ["status", "--porcelain", "--untracked-files=no"],
+        folder or Path(__file__).resolve().parent,
+    )
+    return None if status is None else bool(status)
 
 
 def command_line(argv=None) -> str:
@@ -65,6 +76,8 @@ def provenance() -> dict[str, str]:
     return {
         "package_version": __version__,
         "git_commit": git_commit(),
+        # "true" when tracked files differed from the commit, "" outside a checkout.
+        "git_dirty": {True: "true", False: "false", None: ""}[git_dirty()],
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "command_line": command_line(),
         "python": platform.python_version(),

@@ -105,3 +105,27 @@ def test_command_line_keeps_no_machine_paths():
     assert command_line(["/home/u/bench.py", "--sizes", "500"]) == "python bench.py --sizes 500"
     assert command_line(["/usr/local/bin/surrogate", "transfer"]) == "surrogate transfer"
     assert command_line([]) == ""
+
+
+def test_git_state_of_a_checkout(tmp_path):
+    import subprocess
+
+    from generator.io import git_commit, git_dirty
+
+    assert git_commit(tmp_path) == "" and git_dirty(tmp_path) is None  # not a checkout
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", "code.py")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout.strip()
+    assert git_commit(tmp_path) == head and git_dirty(tmp_path) is False
+    (tmp_path / "notes.txt").write_text("untracked files do not count\n")
+    assert git_dirty(tmp_path) is False
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert git_dirty(tmp_path) is True
