@@ -20,12 +20,21 @@ open_dataset
 Importing this package compiles nothing: numba kernels compile (or load from cache) on first use.
 """
 
-from generator.dataset import open_dataset
-from generator.geodesic import geodesic_distance
-from generator.io import read_sample
-from generator.parameters import DOMAIN_PRESETS, PARAMETER_RANGES, SampleParameters
-from generator.structure import GDLSample, generate, phase_fractions
-from generator.tortuosity import TortuosityResult, geometric_tortuosity
+# Names are imported on first use (PEP 562): ``python -m generator`` and ``--help`` start without
+# loading numba, and a sweep can point numba's cache elsewhere before any kernel module loads.
+_EXPORTS = {
+    "open_dataset": "generator.dataset",
+    "geodesic_distance": "generator.geodesic",
+    "read_sample": "generator.io",
+    "DOMAIN_PRESETS": "generator.parameters",
+    "PARAMETER_RANGES": "generator.parameters",
+    "SampleParameters": "generator.parameters",
+    "GDLSample": "generator.structure",
+    "generate": "generator.structure",
+    "phase_fractions": "generator.structure",
+    "TortuosityResult": "generator.tortuosity",
+    "geometric_tortuosity": "generator.tortuosity",
+}
 
 __version__ = "0.1.0"
 
@@ -43,3 +52,17 @@ __all__ = [
     "phase_fractions",
     "read_sample",
 ]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        import importlib
+
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'generator' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

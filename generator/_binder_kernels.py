@@ -9,7 +9,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-PORE, FIBRE, BINDER = 0, 1, 2
+from generator.phases import BINDER, FIBRE, PORE
+
 ATTACHED = 4  # transient label during the attachment sweeps (3 is the binder shell)
 
 

@@ -8,6 +8,7 @@ one-line message: out-of-range parameter, unreadable file, existing output witho
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -152,126 +153,216 @@ def tortuosity_command(
     typer.echo(json.dumps(summary, indent=2))
 
 
+# Options that define a sweep's plan: shared by sweep and merge (one definition each).
+DomainOption = Annotated[str, typer.Option(help="Domain preset: 200 or 1000.")]
+CountOption = Annotated[
+    int | None, typer.Option("--n", help="Samples (default: the paper's, 240 or 78).")
+]
+DesignOption = Annotated[str, typer.Option(help="Design: sobol, lhs or random.")]
+SeedOption = Annotated[int, typer.Option(help="Seeds the design and every sample.")]
+VoxelOption = Annotated[float, typer.Option("--voxel-um", help="Voxel size in um.")]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Dataset file (default: gdl<domain>.h5 in this folder)."),
+]
+VolumesOption = Annotated[
+    bool, typer.Option("--volumes/--no-volumes", help="Store (link) the volumes.")
+]
+RANGE_HELP = "Range LOW,HIGH of {} (inside {}..{} {})."
+
+
+def _range_option(name: str):
+    from generator.parameters import PARAMETER_RANGES
+
+    low, high, unit, _ = PARAMETER_RANGES[name]
+    flag = "--" + name.removesuffix("_um").replace("_", "-") + "-range"
+    return Annotated[str | None, typer.Option(flag, help=RANGE_HELP.format(name, low, high, unit))]
+
+
+DiameterRange = _range_option("fiber_diameter_um")
+FibreRange = _range_option("fiber_fraction")
+BinderRange = _range_option("binder_fraction")
+ThicknessRange = _range_option("thickness_um")
+CompressionRange = _range_option("compression")
+
+
+def _ranges(texts: dict):
+    from generator.design import parse_ranges
+
+    return parse_ranges(**texts)
+
+
+def _plan(domain, n, design, seed, voxel_um, out, volumes, ranges):
+    from generator.plan import SweepPlan
+
+    return SweepPlan.create(
+        domain=domain,
+        n=n,
+        design=design,
+        seed=seed,
+        ranges=ranges,
+        voxel_um=voxel_um,
+        out=out,
+        keep_volumes=volumes,
+    )
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``(I, N)`` from ``I/N``."""
+    try:
+        index, count = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard {text!r} must be I/N, for example 3/10") from None
+    return index, count
+
+
+def numba_cache_folder(given: Path | None) -> Path:
+    """numba's cache for this sweep: ``--numba-cache``, else ``$NUMBA_CACHE_DIR``, else a
+    per-user, per-model folder in the user's cache directory (shared by every job of a cluster
+    whose home is shared; compiled once, by the first process that needs it)."""
+    import os
+
+    from generator.model_version import model_version
+
+    if given is not None:
+        return given.expanduser()
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return Path(os.environ["NUMBA_CACHE_DIR"])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "gdl-generator" / f"numba-{model_version()}"
+
+
 @app.command()
 def sweep(
-    domain: str = typer.Option("1000", help="Domain preset: 200 or 1000."),
-    n: int = typer.Option(None, "--n", help="Samples (default: the paper's, 240 or 78)."),
-    design: str = typer.Option("sobol", help="Design: sobol, lhs or random."),
-    seed: int = typer.Option(0, help="Seeds the design and every sample."),
-    voxel_um: float = typer.Option(1.0, "--voxel-um", help="Voxel size in um."),
-    out: Path = typer.Option(None, "--out", help="Dataset file (default data/gdl<domain>.h5)."),
-    volumes: bool = typer.Option(True, "--volumes/--no-volumes", help="Store the volumes."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="List what would run, run nothing."),
-    force: bool = typer.Option(False, "--force", help="Start over: delete earlier results."),
+    domain: DomainOption = "1000",
+    n: CountOption = None,
+    design: DesignOption = "sobol",
+    seed: SeedOption = 0,
+    voxel_um: VoxelOption = 1.0,
+    out: OutOption = None,
+    volumes: VolumesOption = True,
+    fiber_diameter_range: DiameterRange = None,
+    fiber_fraction_range: FibreRange = None,
+    binder_fraction_range: BinderRange = None,
+    thickness_range: ThicknessRange = None,
+    compression_range: CompressionRange = None,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan, run nothing."),
+    force: bool = typer.Option(
+        False, "--force", help="Start over: remove this project's dataset and sample files."
+    ),
     scheduler: str = typer.Option(None, help="Address of a running Dask scheduler."),
     workers: int = typer.Option(None, help="Local worker processes (default: by cores, memory)."),
     cluster: str = typer.Option(
         None, help="Batch cluster via dask-jobqueue: slurm, pbs, sge, lsf."
     ),
-    jobs: int = typer.Option(1, help="Batch jobs to start with --cluster."),
-    cores: int = typer.Option(None, help="--cluster: cores per job."),
+    jobs: int = typer.Option(1, help="--cluster: worker jobs (one sample at a time each)."),
+    cores: int = typer.Option(None, help="--cluster: cores per job (numba threads)."),
     memory: str = typer.Option(None, help="--cluster: memory per job, e.g. 4GB."),
     walltime: str = typer.Option(None, help="--cluster: walltime per job, e.g. 02:00:00."),
     queue: str = typer.Option(None, help="--cluster: queue or partition."),
     account: str = typer.Option(None, help="--cluster: account to charge."),
+    job_extra: list[str] = typer.Option(
+        None, help="--cluster: an extra scheduler directive, e.g. '--qos=low' (repeatable)."
+    ),
     job_script_prologue: list[str] = typer.Option(
-        None, help="--cluster: a shell line to run before the worker (repeatable)."
+        None, help="--cluster: a shell line run before the worker, e.g. 'module load x'."
     ),
     interface: str = typer.Option(None, help="--cluster: network interface for the scheduler."),
+    log_dir: Path = typer.Option(None, "--log-dir", help="--cluster: folder for job logs."),
+    max_resubmits: int = typer.Option(
+        3, help="--cluster: replace lost worker jobs at most this often, then exit 1."
+    ),
     print_job_script: bool = typer.Option(
         False, "--print-job-script", help="--cluster: print the job script and submit nothing."
     ),
     shard: str = typer.Option(
-        None, help="Run only the I-th of N slices here, as I/N (batch arrays)."
+        None, help="Run only shard I of N here, as I/N (batch arrays); merge consolidates."
     ),
-    fiber_diameter_range: str = typer.Option(None, help="Range LOW,HIGH, um."),
-    fiber_fraction_range: str = typer.Option(None, help="Range LOW,HIGH."),
-    binder_fraction_range: str = typer.Option(None, help="Range LOW,HIGH."),
-    thickness_range: str = typer.Option(None, help="Range LOW,HIGH, um."),
-    compression_range: str = typer.Option(None, help="Range LOW,HIGH."),
+    shard_base: int = typer.Option(1, help="Number of the first shard: 1 or 0."),
+    numba_cache: Path = typer.Option(
+        None, help="numba cache folder (default: $NUMBA_CACHE_DIR, else the user's cache)."
+    ),
 ) -> None:
     """Generate a dataset: a design of samples on Dask, tortuosity by both metrics, one HDF5.
 
-    Re-running the same command resumes; a failed sample is recorded and the exit code is 1.
+    Re-running the same command resumes (files are verified first); a failed sample is recorded
+    and the exit code is 1.
     """
-    from generator.io import command_line
-    from generator.sweep import run_sweep
+    import os
 
-    given = {
-        "fiber_diameter_um": fiber_diameter_range,
-        "fiber_fraction": fiber_fraction_range,
-        "binder_fraction": binder_fraction_range,
-        "thickness_um": thickness_range,
-        "compression": compression_range,
-    }
+    ranges_text = dict(
+        fiber_diameter_um=fiber_diameter_range,
+        fiber_fraction=fiber_fraction_range,
+        binder_fraction=binder_fraction_range,
+        thickness_um=thickness_range,
+        compression=compression_range,
+    )
     options = {
         "cores": cores,
         "memory": memory,
         "walltime": walltime,
         "queue": queue,
         "account": account,
+        "job_extra_directives": job_extra or None,
         "job_script_prologue": job_script_prologue or None,
         "interface": interface,
+        "log_directory": str(log_dir) if log_dir else None,
     }
     try:
+        if workers is not None and workers < 1:
+            raise ValueError(f"--workers {workers} must be at least 1")
+        if cluster and cores is not None and cores < 1:
+            raise ValueError(f"--cores {cores} must be at least 1")
+        cache = numba_cache_folder(numba_cache)
+        # Before any kernel module is imported here (shards run in this process).
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(cache))
+        plan = _plan(domain, n, design, seed, voxel_um, out, volumes, _ranges(ranges_text))
         if print_job_script:
-            from generator.sweep import jobqueue_cluster
-
-            if not cluster:
-                raise ValueError("--print-job-script needs --cluster")
-            batch = jobqueue_cluster(cluster, options, int(cores or 1))
-            typer.echo(batch.job_script())
-            batch.close()
+            _print_job_script(plan, cluster, options, cache)
             return
-        parts = None
-        if shard is not None:
-            try:
-                parts = tuple(int(v) for v in shard.split("/"))
-            except ValueError:
-                parts = ()
-            if len(parts) != 2:
-                raise ValueError(f"--shard {shard!r} must be I/N, for example 3/10")
-        ranges = {}
-        for name, text in given.items():
-            if text is None:
-                continue
-            parts = [float(v) for v in text.replace(",", " ").split()]
-            if len(parts) != 2:
-                raise ValueError(f"range for {name} must be LOW,HIGH, got {text!r}")
-            ranges[name] = tuple(parts)
+        from generator.executors import DaskExecutor, InProcessExecutor
+        from generator.io import command_line
+        from generator.sweep import run_sweep
+
+        parts = parse_shard(shard) if shard is not None else None
+        executor = (
+            InProcessExecutor()
+            if parts
+            else DaskExecutor(
+                workers=workers,
+                scheduler=scheduler,
+                cluster=cluster,
+                jobqueue_options=options,
+                jobs=jobs,
+                numba_cache=cache,
+                max_resubmits=max_resubmits,
+            )
+        )
         summary = run_sweep(
-            domain=domain,
-            n=n,
-            design=design,
-            seed=seed,
-            ranges=ranges,
-            voxel_um=voxel_um,
-            out=out,
-            keep_volumes=volumes,
-            dry_run=dry_run,
+            plan,
+            executor=executor,
             force=force,
-            scheduler=scheduler,
-            workers=workers,
-            command_line=command_line(),
+            dry_run=dry_run,
             shard=parts,
-            cluster=cluster,
-            jobqueue_options=options,
-            jobs=jobs,
+            shard_base=shard_base,
+            explicit_out=out is not None,
+            command_line=command_line(),
         )
     except (ValueError, OSError) as err:
         _fail(str(err))
+    except RuntimeError as err:  # a batch cluster that could not be kept alive
+        from generator.clusters import ClusterLost
+
+        if not isinstance(err, ClusterLost):
+            raise
+        typer.echo(f"error: {err}", err=True)
+        typer.echo("finished samples are kept; run the same command again to resume", err=True)
+        raise typer.Exit(1) from None
     if summary.dry_run:
         return
-    if parts is not None:
-        typer.echo(
-            f"shard {shard}: {summary.total} samples, {summary.skipped} already done, "
-            f"{summary.ran} run, {len(summary.failed)} failed, {summary.seconds:.1f} s"
-        )
-        if summary.failed:
-            raise typer.Exit(1)
-        return
+    what = f"shard {shard}" if parts else f"dataset {summary.dataset}"
     typer.echo(
-        f"dataset {summary.dataset}: {summary.total} samples, {summary.skipped} already done, "
+        f"{what}: {summary.total} samples, {summary.skipped} already done, "
         f"{summary.ran} run, {len(summary.failed)} failed, {summary.seconds:.1f} s"
     )
     for index, error in summary.failed:
@@ -280,38 +371,89 @@ def sweep(
         raise typer.Exit(1)
 
 
+def _print_job_script(plan, cluster, options, cache) -> None:
+    import tempfile
+
+    from generator.clusters import jobqueue_cluster
+
+    if not cluster:
+        raise ValueError("--print-job-script needs --cluster")
+    with tempfile.TemporaryDirectory() as folder:
+        batch = jobqueue_cluster(
+            cluster,
+            options,
+            threads=int(options.get("cores") or 1),
+            tls_folder=Path(folder),
+            numba_cache=cache,
+        )
+        try:
+            typer.echo(batch.job_script())
+        finally:
+            batch.close()
+
+
 @app.command()
 def merge(
-    domain: str = typer.Option("1000", help="Domain preset of the sweep."),
-    n: int = typer.Option(None, "--n", help="Samples of the sweep."),
-    design: str = typer.Option("sobol", help="Design of the sweep."),
-    seed: int = typer.Option(0, help="Seed of the sweep."),
-    voxel_um: float = typer.Option(1.0, "--voxel-um", help="Voxel size of the sweep."),
-    out: Path = typer.Option(None, "--out", help="Dataset file of the sweep."),
-    volumes: bool = typer.Option(True, "--volumes/--no-volumes", help="Link the volumes."),
+    domain: DomainOption = "1000",
+    n: CountOption = None,
+    design: DesignOption = "sobol",
+    seed: SeedOption = 0,
+    voxel_um: VoxelOption = 1.0,
+    out: OutOption = None,
+    volumes: VolumesOption = True,
+    fiber_diameter_range: DiameterRange = None,
+    fiber_fraction_range: FibreRange = None,
+    binder_fraction_range: BinderRange = None,
+    thickness_range: ThicknessRange = None,
+    compression_range: CompressionRange = None,
+    shards: int = typer.Option(
+        None, help="Shards the sweep ran in: name the ones to rerun for missing samples."
+    ),
+    shard_base: int = typer.Option(1, help="Number of the first shard: 1 or 0."),
+    force: bool = typer.Option(False, "--force", help="Replace a dataset of another plan."),
 ) -> None:
-    """Consolidate the sample files of a sharded sweep (same options) into its dataset."""
+    """Consolidate the sample files of a sharded sweep (same plan options) into its dataset.
+
+    Missing samples are listed on stderr with the shards to rerun; the exit code is then 1.
+    """
     from generator.io import command_line
     from generator.sweep import merge as merge_samples
+    from generator.sweep import missing_shards
 
+    ranges_text = dict(
+        fiber_diameter_um=fiber_diameter_range,
+        fiber_fraction=fiber_fraction_range,
+        binder_fraction=binder_fraction_range,
+        thickness_um=thickness_range,
+        compression=compression_range,
+    )
     try:
+        plan = _plan(domain, n, design, seed, voxel_um, out, volumes, _ranges(ranges_text))
+        if shards is not None and not 1 <= shards <= plan.n:
+            raise ValueError(f"--shards {shards} must be between 1 and n = {plan.n}")
         summary = merge_samples(
-            domain=domain,
-            n=n,
-            design=design,
-            seed=seed,
-            voxel_um=voxel_um,
-            out=out,
-            keep_volumes=volumes,
-            command_line=command_line(),
+            plan, force=force, explicit_out=out is not None, command_line=command_line()
         )
     except (ValueError, OSError) as err:
         _fail(str(err))
     typer.echo(
         f"dataset {summary.dataset}: {summary.total} samples, {summary.skipped} merged, "
-        f"{len(summary.failed)} missing"
+        f"{len(summary.missing)} missing"
     )
-    if summary.failed:
+    for index, reason in summary.redone:
+        typer.echo(f"sample {index} not trusted: {reason}", err=True)
+    if summary.missing:
+        typer.echo(
+            f"missing samples (design index): {', '.join(map(str, summary.missing))}", err=True
+        )
+        if shards:
+            rerun = missing_shards(plan, summary.missing, shards, shard_base)
+            listed = ",".join(map(str, rerun))
+            typer.echo(
+                f"shards to rerun: {listed}; for example: sbatch --array={listed} "
+                "workflows/slurm/sweep-array.sbatch (same GDL_* settings), then merge again",
+                err=True,
+            )
         raise typer.Exit(1)
 
 

@@ -16,6 +16,9 @@ import numpy as np
 import pandas as pd
 
 FORMAT = "gdl-dataset"
+# The reference datasets shipped beside the source tree (read by any run, rewritten by none
+# without an explicit --out and --force).
+SHIPPED_DATA = Path(__file__).resolve().parents[1] / "data"
 SCHEMA_VERSION = 1
 
 UNITS = {
@@ -44,6 +47,7 @@ UNITS = {
     "connected_fraction": "1",
     "percolating_fraction": "1",
     "isolated_pore_voxels": "voxels",
+    "compile_s": "s",
     "generate_s": "s",
     "tortuosity_euclidean_s": "s",
     "tortuosity_lattice_s": "s",
@@ -55,6 +59,7 @@ UNITS = {
 # Columns that describe the run (where, how long), not the sample: they may differ between
 # otherwise identical sweeps.
 RUN_COLUMNS = (
+    "compile_s",
     "generate_s",
     "tortuosity_euclidean_s",
     "tortuosity_lattice_s",

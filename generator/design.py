@@ -34,6 +34,22 @@ def validate_ranges(ranges: dict | None) -> dict[str, tuple[float, float]]:
     return resolved
 
 
+def parse_ranges(**given: str | None) -> dict[str, tuple[float, float]]:
+    """``{parameter: (low, high)}`` from the ``LOW,HIGH`` texts given (None = not given)."""
+    ranges = {}
+    for name, text in given.items():
+        if text is None:
+            continue
+        try:
+            parts = [float(v) for v in text.replace(",", " ").split()]
+        except ValueError:
+            parts = []
+        if len(parts) != 2:
+            raise ValueError(f"range for {name} must be LOW,HIGH (two numbers), got {text!r}")
+        ranges[name] = (parts[0], parts[1])
+    return ranges
+
+
 def make_design(n: int, *, design: Design = "sobol", seed: int = 0, ranges=None) -> pd.DataFrame:
     """``n`` parameter sets spread over the ranges, each with its own generator seed.
 

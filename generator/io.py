@@ -15,8 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from generator.phases import PHASE_LABELS
+
 FORMAT = "gdl-sample"
-FORMAT_VERSION = 1
+# 2: the volume may be absent (a sweep with --no-volumes), model_version and checksum added.
+FORMAT_VERSION = 2
+CHECKSUM_ATTRIBUTE = "checksum"
 
 
 def _git(args, folder) -> str | None:
@@ -112,11 +116,15 @@ def _chunks(shape) -> tuple[int, ...]:
     return tuple(min(n, c) for n, c in zip(shape, (16, 128, 128), strict=True))
 
 
-def write_sample(sample, path, *, force: bool = False) -> Path:
+def write_sample(
+    sample, path, *, force: bool = False, keep_volume: bool = True, extra_attrs=None
+) -> Path:
     """Write a :class:`~generator.structure.GDLSample` to ``path`` (HDF5).
 
     The file is written under a temporary name in the same folder and renamed into place, so
-    an interrupted write never leaves a truncated file at ``path``.
+    an interrupted write never leaves a truncated file at ``path``. It records the model
+    version (:func:`generator.model_version.model_version`) and a checksum of its whole content
+    (:func:`content_digest`), so a later reader can tell a finished file from a damaged one.
 
     Parameters
     ----------
@@ -124,6 +132,10 @@ def write_sample(sample, path, *, force: bool = False) -> Path:
     path : str or Path
     force : bool
         Overwrite an existing file.
+    keep_volume : bool
+        Store the label volume (False keeps fibres, parameters and attributes only).
+    extra_attrs : dict, optional
+        More root attributes (a sweep stores its task and table row here).
 
     Returns
     -------
@@ -131,53 +143,135 @@ def write_sample(sample, path, *, force: bool = False) -> Path:
     """
     import h5py
 
+    from generator.model_version import model_version
+
     path = Path(path)
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pass force=True (--force) to overwrite it")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"output folder {folder} does not exist")
-    with atomic_file(path) as temporary, h5py.File(temporary, "w") as f:
-        f.attrs["format"] = FORMAT
-        f.attrs["format_version"] = FORMAT_VERSION
-        volume = f.create_dataset(
-            "volume",
-            data=sample.volume,
-            chunks=_chunks(sample.volume.shape),
-            compression="gzip",
-            compression_opts=4,
-            shuffle=True,
-        )
-        volume.attrs["axes"] = "z,y,x"
-        volume.attrs["labels"] = json.dumps({"0": "pore", "1": "fibre", "2": "binder"})
-        volume.attrs["voxel_um"] = sample.voxel_um
-        fibres = f.create_group("fibres")
-        fibres.attrs["frame"] = "um, (x, y, z), before compression"
-        for name in ("centre", "direction", "radius", "length"):
-            fibres.create_dataset(name, data=getattr(sample.fibres, name))
-        params = f.create_group("parameters")
-        for name, value in sample.parameters.as_dict().items():
-            params.attrs[name] = value
-        f.attrs["seed"] = sample.seed
-        f.attrs["voxel_um"] = sample.voxel_um
-        f.attrs["units"] = "lengths in um, fractions as voxel fractions (0-1)"
-        f.attrs["domain"] = sample.domain
-        f.attrs["domain_um"] = np.asarray(sample.domain_um)
-        f.attrs["fractions"] = json.dumps(sample.fractions)
-        f.attrs["orientation_target"] = np.asarray(sample.orientation_target)
-        f.attrs["orientation_tensor"] = sample.orientation_tensor
-        f.attrs["binder"] = json.dumps(
-            {
-                "squared_radius_low": sample.binder.squared_radius_low,
-                "squared_radius_high": sample.binder.squared_radius_high,
-                "detached_voxels": sample.binder.detached_voxels,
-            }
-        )
-        f.attrs["scaled_columns"] = sample.scaled_columns
-        f.attrs["timings"] = json.dumps(sample.timings)
-        for key, value in provenance().items():
-            f.attrs[f"provenance_{key}"] = value
+    with atomic_file(path) as temporary:
+        with h5py.File(temporary, "w") as f:
+            f.attrs["format"] = FORMAT
+            f.attrs["format_version"] = FORMAT_VERSION
+            f.attrs["model_version"] = model_version()
+            if keep_volume:
+                volume = f.create_dataset(
+                    "volume",
+                    data=sample.volume,
+                    chunks=_chunks(sample.volume.shape),
+                    compression="gzip",
+                    compression_opts=4,
+                    shuffle=True,
+                )
+                volume.attrs["axes"] = "z,y,x"
+                volume.attrs["labels"] = json.dumps(PHASE_LABELS)
+                volume.attrs["voxel_um"] = sample.voxel_um
+            f.attrs["shape_zyx"] = np.asarray(sample.volume.shape, dtype=np.int64)
+            fibres = f.create_group("fibres")
+            fibres.attrs["frame"] = "um, (x, y, z), before compression"
+            for name in ("centre", "direction", "radius", "length"):
+                fibres.create_dataset(name, data=getattr(sample.fibres, name))
+            params = f.create_group("parameters")
+            for name, value in sample.parameters.as_dict().items():
+                params.attrs[name] = value
+            f.attrs["seed"] = sample.seed
+            f.attrs["voxel_um"] = sample.voxel_um
+            f.attrs["units"] = "lengths in um, fractions as voxel fractions (0-1)"
+            f.attrs["domain"] = sample.domain
+            f.attrs["domain_um"] = np.asarray(sample.domain_um)
+            f.attrs["fractions"] = json.dumps(sample.fractions)
+            f.attrs["orientation_target"] = np.asarray(sample.orientation_target)
+            f.attrs["orientation_tensor"] = sample.orientation_tensor
+            f.attrs["binder"] = json.dumps(
+                {
+                    "squared_radius_low": sample.binder.squared_radius_low,
+                    "squared_radius_high": sample.binder.squared_radius_high,
+                    "detached_voxels": sample.binder.detached_voxels,
+                }
+            )
+            f.attrs["scaled_columns"] = sample.scaled_columns
+            f.attrs["timings"] = json.dumps(sample.timings)
+            for key, value in provenance().items():
+                f.attrs[f"provenance_{key}"] = value
+            for key, value in (extra_attrs or {}).items():
+                f.attrs[key] = value
+        with h5py.File(temporary, "r+") as f:
+            f.attrs[CHECKSUM_ATTRIBUTE] = content_digest(f)
     return path
+
+
+def _digest_value(digest, value) -> None:
+    if isinstance(value, str):
+        digest.update(value.encode())
+    elif isinstance(value, bytes):
+        digest.update(value)
+    else:
+        array = np.asarray(value)
+        if array.dtype.kind == "O":
+            for item in array.ravel():
+                _digest_value(digest, item)
+        else:
+            digest.update(array.dtype.str.encode() + repr(array.shape).encode())
+            digest.update(array.tobytes())
+
+
+def content_digest(f) -> str:
+    """SHA-256 of everything an HDF5 file holds but its checksum attribute.
+
+    Chunked datasets are hashed as their stored (compressed) chunks, read without decoding:
+    verifying a 3e8-voxel volume costs a read of ~20 MB, and any changed stored byte shows.
+
+    Parameters
+    ----------
+    f : h5py.File
+        Open for reading.
+
+    Returns
+    -------
+    str
+        Hex digest.
+    """
+    import hashlib
+
+    import h5py
+
+    digest = hashlib.sha256()
+
+    def attributes(name, obj) -> None:
+        for key in sorted(obj.attrs):
+            if name == "/" and key == CHECKSUM_ATTRIBUTE:
+                continue
+            digest.update(f"{name}@{key}=".encode())
+            _digest_value(digest, obj.attrs[key])
+
+    def visit(name, obj) -> None:
+        attributes(name, obj)
+        if not isinstance(obj, h5py.Dataset):
+            return
+        digest.update(f"{name}:{obj.dtype.str}:{obj.shape}".encode())
+        if obj.chunks is None:
+            _digest_value(digest, obj[()])
+            return
+        for position in range(obj.id.get_num_chunks()):
+            info = obj.id.get_chunk_info(position)
+            mask, stored = obj.id.read_direct_chunk(info.chunk_offset)
+            digest.update(repr((info.chunk_offset, mask)).encode())
+            digest.update(stored)
+
+    attributes("/", f)
+    names = []
+    f.visit(names.append)
+    for name in sorted(names):
+        visit(name, f[name])
+    return digest.hexdigest()
+
+
+def verify_checksum(f) -> bool:
+    """True when an open file's stored checksum equals its content's digest."""
+    stored = f.attrs.get(CHECKSUM_ATTRIBUTE)
+    return stored is not None and str(stored) == content_digest(f)
 
 
 def open_checked(path, file_format: str, what: str):
@@ -215,6 +309,11 @@ def read_sample(path):
     from generator.structure import GDLSample
 
     with open_checked(path, FORMAT, "sample") as f:
+        if "volume" not in f:
+            raise ValueError(
+                f"{path} stores no volume (its sweep ran with --no-volumes); only its table "
+                "row and fibres are in it"
+            )
         fibres = FibreSet(**{name: f["fibres"][name][()] for name in f["fibres"]})
         sample = GDLSample(
             volume=f["volume"][()],

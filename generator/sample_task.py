@@ -1,29 +1,60 @@
-"""One sample of a sweep: generate, measure the tortuosity, write one file atomically.
+"""One sample of a sweep: generate, measure the tortuosity, write one file atomically; and the
+check that decides whether a file found later is a finished sample of a given task.
 
 This is the unit of work a Dask worker (or a batch array task) runs. It never raises: a sample
 that fails returns a row with ``status = "failed"`` and the error, and writes no file, so a
-resumed sweep tries it again.
+resumed sweep tries it again. The file is an ordinary sample file (the format
+``python -m generator sample`` writes, read by ``read_sample``, ``show`` and ``tortuosity``)
+with the sweep's task, plan and table row as extra attributes.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import time
 import traceback
 from pathlib import Path
 
-import numpy as np
-
 from generator.design import PARAMETERS
 
 METRICS = ("euclidean", "lattice")
-RESULT_FORMAT = "gdl-sweep-sample"
+# Root attributes a sweep adds to a sample file.
+TASK_ATTRIBUTE, ROW_ATTRIBUTE, PLAN_ATTRIBUTE = "sweep_task", "sweep_row", "sweep_plan"
+# The sweep sample format of versions before 2 (a file of its own kind), recognised so that
+# --force can remove it and a resume can name it.
+LEGACY_FORMAT = "gdl-sweep-sample"
+# Task keys that say which sample it is (the rest say where and how to store it).
+IDENTITY_KEYS = ("id", "index", "seed", "domain", "voxel_um", *PARAMETERS)
+
+
+_WARMED = False
 
 
 def _peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's cache) every kernel a sample uses, once per process.
+
+    Returns the seconds it took (0 after the first call), recorded as ``compile_s`` so that
+    the generation and tortuosity timings of a sample never include compilation.
+    """
+    global _WARMED
+    if _WARMED:
+        return 0.0
+    from generator.structure import generate
+    from generator.tortuosity import geometric_tortuosity
+
+    tic = time.perf_counter()
+    sample = generate(domain=(80, 80), voxel_um=4.0, fiber_diameter_um=12, compression=0.2)
+    for metric in METRICS:
+        geometric_tortuosity(sample.volume, metric=metric, voxel_um=4.0)
+    _WARMED = True
+    return time.perf_counter() - tic
 
 
 def run_sample(task: dict) -> dict:
@@ -32,8 +63,8 @@ def run_sample(task: dict) -> dict:
     Parameters
     ----------
     task : dict
-        ``id``, ``index``, the five parameters, ``seed``, ``domain``, ``voxel_um``, ``folder``
-        and ``keep_volume``.
+        ``id``, ``index``, the five parameters, ``seed``, ``domain``, ``voxel_um``, ``folder``,
+        ``keep_volume`` and ``plan`` (the plan's identity, stored with the file).
 
     Returns
     -------
@@ -44,8 +75,11 @@ def run_sample(task: dict) -> dict:
     """
     row = {key: task[key] for key in ("id", "index", "seed", *PARAMETERS)}
     row.update(status="failed", error="", host=os.uname().nodename, pid=os.getpid())
+    row["compile_s"] = 0.0
     start = time.perf_counter()
     try:
+        row["compile_s"] = warm_up()
+        start = time.perf_counter()
         from generator.structure import generate
         from generator.tortuosity import geometric_tortuosity
 
@@ -83,41 +117,133 @@ def run_sample(task: dict) -> dict:
 
 
 def _write_sample_file(path: Path, row: dict, task: dict, sample) -> None:
+    from generator.io import write_sample
+
+    stored_task = {key: task[key] for key in IDENTITY_KEYS}
+    write_sample(
+        sample,
+        path,
+        force=True,  # the sweep found no valid file here: a stale or damaged one is replaced
+        keep_volume=bool(task["keep_volume"]),
+        extra_attrs={
+            TASK_ATTRIBUTE: json.dumps(stored_task),
+            PLAN_ATTRIBUTE: json.dumps(task["plan"], sort_keys=True),
+            ROW_ATTRIBUTE: json.dumps(row),
+        },
+    )
+
+
+def sample_file_kind(path) -> str:
+    """What a file in a samples folder is: ``"sweep-sample"`` (this project's sweep sample),
+    ``"legacy-sample"`` (the sweep format before version 2), ``"sample"`` (a sample file
+    without sweep attributes), ``"damaged"`` (not readable as HDF5) or ``"foreign"``."""
     import h5py
 
-    from generator.io import atomic_file, provenance
+    from generator.io import FORMAT
 
-    with atomic_file(path) as temporary:
-        with h5py.File(temporary, "w") as f:
-            f.attrs["format"] = RESULT_FORMAT
-            f.attrs["row"] = json.dumps(row)
-            f.attrs["task"] = json.dumps({k: v for k, v in task.items() if k != "folder"})
-            f.attrs["provenance"] = json.dumps(provenance())
-            if task["keep_volume"]:
-                f.create_dataset(
-                    "volume",
-                    data=sample.volume,
-                    chunks=tuple(
-                        min(n, c) for n, c in zip(sample.volume.shape, (16, 128, 128), strict=True)
-                    ),
-                    compression="gzip",
-                    compression_opts=4,
-                    shuffle=True,
-                )
-                f["volume"].attrs["axes"] = "z,y,x"
-                f["volume"].attrs["voxel_um"] = sample.voxel_um
-            f.create_dataset("fibre_direction", data=sample.fibres.direction.astype(np.float32))
+    try:
+        with h5py.File(path, "r") as f:
+            file_format = f.attrs.get("format")
+            has_row = ROW_ATTRIBUTE in f.attrs
+    except OSError:
+        return "damaged"
+    if file_format == FORMAT:
+        return "sweep-sample" if has_row else "sample"
+    return "legacy-sample" if file_format == LEGACY_FORMAT else "foreign"
 
 
-def read_sample_row(path) -> dict | None:
-    """The row stored in a finished sample file, or None if the file is missing or corrupt."""
+def stored_plan(path) -> dict | None:
+    """The plan identity recorded in a sweep sample file, None when it has none."""
     import h5py
 
     try:
         with h5py.File(path, "r") as f:
-            if f.attrs.get("format") != RESULT_FORMAT:
-                return None
-            row = json.loads(f.attrs["row"])
-    except (OSError, KeyError, ValueError):
+            text = f.attrs.get(PLAN_ATTRIBUTE)
+            return json.loads(text) if text is not None else None
+    except (OSError, ValueError):
         return None
-    return row if row.get("status") == "ok" else None
+
+
+def _same_number(a, b) -> bool:
+    try:
+        return repr(float(a)) == repr(float(b))
+    except (TypeError, ValueError):
+        return False
+
+
+def _row_problem(row: dict, task: dict) -> str | None:
+    """Why a stored row cannot be this task's finished row, or None when it can."""
+    from generator.dataset import UNITS
+
+    if row.get("status") != "ok":
+        return f"its row has status {row.get('status')!r}"
+    if set(row) != set(UNITS):
+        extra = sorted(set(row) - set(UNITS))
+        missing = sorted(set(UNITS) - set(row))
+        return f"its row has columns {extra} it should not have and lacks {missing}"
+    if row["id"] != task["id"] or int(row["index"]) != int(task["index"]):
+        return f"its row is sample {row['index']} ({row['id']}), not {task['index']}"
+    if int(row["seed"]) != int(task["seed"]):
+        return f"its row has seed {row['seed']}, the task {task['seed']}"
+    for name in PARAMETERS:
+        if not _same_number(row[name], task[name]):
+            return f"its row has {name}={row[name]}, the task {task[name]}"
+    for metric in METRICS:
+        for key in (f"tau_{metric}", f"tau_volume_{metric}"):
+            value = float(row[key])
+            if math.isnan(value) or value < 1.0:
+                return f"its {key}={value} is not a tortuosity (>= 1 or inf)"
+    for key in ("connected_fraction", "percolating_fraction"):
+        if not 0.0 <= float(row[key]) <= 1.0:
+            return f"its {key}={row[key]} is outside [0, 1]"
+    return None
+
+
+def verify_sample_file(path, task: dict) -> tuple[dict | None, str]:
+    """The finished row of ``task`` stored at ``path``, or None and the reason it is not one.
+
+    A file is trusted only when it is a sweep sample file whose checksum verifies, made by this
+    code (model version), for this task (identity keys), with a row that matches the task and
+    holds valid values, and with a volume if the task keeps volumes.
+
+    Parameters
+    ----------
+    path : str or Path
+    task : dict
+
+    Returns
+    -------
+    (dict or None, str)
+        The row and ``""``, or None and why (``"missing"`` when there is no file).
+    """
+    import h5py
+
+    from generator.io import FORMAT, verify_checksum
+    from generator.model_version import model_version
+
+    path = Path(path)
+    if not path.exists():
+        return None, "missing"
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format") != FORMAT or ROW_ATTRIBUTE not in f.attrs:
+                return None, "not a sweep sample file of this version"
+            if not verify_checksum(f):
+                return None, "its checksum does not match its content (damaged file)"
+            made_by = str(f.attrs.get("model_version"))
+            if made_by != model_version():
+                return None, f"made by model {made_by}, this code is {model_version()}"
+            stored_task = json.loads(f.attrs[TASK_ATTRIBUTE])
+            row = json.loads(f.attrs[ROW_ATTRIBUTE])
+            has_volume = "volume" in f
+    except (OSError, KeyError, ValueError, RuntimeError) as err:
+        return None, f"unreadable ({type(err).__name__}: {err})"
+    for key in IDENTITY_KEYS:
+        if not (stored_task.get(key) == task[key] or _same_number(stored_task.get(key), task[key])):
+            return None, f"made for {key}={stored_task.get(key)!r}, the task has {task[key]!r}"
+    problem = _row_problem(row, task)
+    if problem:
+        return None, problem
+    if task["keep_volume"] and not has_volume:
+        return None, "it stores no volume (made with --no-volumes) and volumes are asked for"
+    return row, ""

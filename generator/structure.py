@@ -11,9 +11,8 @@ from generator._orientation import DEFAULT_ORIENTATION, validate_orientation
 from generator.binder import BinderResult, add_binder
 from generator.fibres import FibreSet, FibreStream, stack_fibres
 from generator.parameters import SampleParameters, resolve_domain, voxel_shape
+from generator.phases import BINDER, FIBRE, PHASES, PORE  # noqa: F401 (re-exported)
 
-PORE, FIBRE, BINDER = 0, 1, 2
-PHASES = ("pore", "fibre", "binder")
 FRACTION_TOLERANCE = 0.005
 # Stop adding fibres once within this of the target: one more fibre adds at most ~0.002.
 FIBRE_STOP_MARGIN = 0.001

@@ -196,7 +196,9 @@ def explain(
         _fail(f"{run} has no split.json (not a transfer run directory)")
     split = json.loads(split_path.read_text())
     net, meta = _load_model(run, model)
-    data = _load(split["destination"])
+    from surrogate.report import resolve_run_dataset
+
+    data = _load(resolve_run_dataset(split["destination"], run))
     if data.feature_names != meta["features"]:
         _fail(f"dataset inputs {data.feature_names} differ from the model's {meta['features']}")
     x, _ = data.arrays(split["target"])

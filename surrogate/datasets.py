@@ -22,17 +22,16 @@ GDL_INPUTS = (
     "compression",
 )
 GDL_TARGETS = {"tortuosity": "tau_euclidean", "tortuosity_lattice": "tau_lattice"}
-REGISTRY = {"gdl200": Path("data/gdl200.h5"), "gdl1000": Path("data/gdl1000.h5")}
-# The reference datasets shipped with the source tree, used when the working directory has none.
-SHIPPED = Path(__file__).resolve().parents[1] / "data"
+# Named GDL datasets: the reference datasets shipped with the source tree. A dataset of one's
+# own is given by its path (a name never silently means a file in the working directory).
+REGISTRY = ("gdl200", "gdl1000")
 
 
 def registry_path(name: str) -> Path:
-    """A named GDL dataset: ``data/<name>.h5`` in the working directory (a sweep's default
-    output) if it exists, else the shipped reference dataset."""
-    local = REGISTRY[name]
-    shipped = SHIPPED / local.name
-    return local if local.is_file() or not shipped.is_file() else shipped
+    """The shipped reference dataset called ``name``."""
+    from generator.dataset import SHIPPED_DATA
+
+    return SHIPPED_DATA / f"{name}.h5"
 
 
 @dataclass
@@ -124,5 +123,6 @@ def load_dataset(name_or_path, *, table=None, columns=None, drop_invalid=False) 
         GDL_INPUTS,
         list(GDL_TARGETS),
         units,
-        {"file": str(path), **data.provenance},
+        # A registry name, or the path as given: never an absolute install path.
+        {**data.provenance, "file": text},
     )

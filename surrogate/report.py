@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -142,6 +143,27 @@ def shap_figures(model, x_background, x_test, feature_names, run: Path, prefix="
     return files, error
 
 
+def run_relative(dataset: str, run: Path) -> str:
+    """A dataset reference for a run file: a registry name as it is, a path relative to the
+    run directory (so the run can be moved with its data and never records install paths)."""
+    from surrogate.datasets import REGISTRY
+    from surrogate.electrodes import NAMES
+
+    if dataset in REGISTRY or dataset in NAMES or not Path(dataset).suffix:
+        return dataset
+    return os.path.relpath(Path(dataset).resolve(), run.resolve())
+
+
+def resolve_run_dataset(dataset: str, run: Path) -> str:
+    """Inverse of :func:`run_relative`: a name, or the path relative to the run directory."""
+    from surrogate.datasets import REGISTRY
+    from surrogate.electrodes import NAMES
+
+    if dataset in REGISTRY or dataset in NAMES or not Path(dataset).suffix:
+        return dataset
+    return str(Path(run) / dataset)
+
+
 def write_transfer_run(
     result: TransferResult, source, destination, run: Path, provenance: dict
 ) -> dict:
@@ -170,8 +192,10 @@ def write_transfer_run(
     (run / "split.json").write_text(
         json.dumps(
             {
-                "source": source.provenance.get("file", source.name),
-                "destination": destination.provenance.get("file", destination.name),
+                "source": run_relative(source.provenance.get("file", source.name), run),
+                "destination": run_relative(
+                    destination.provenance.get("file", destination.name), run
+                ),
                 "target": result.target,
                 "target_train": [int(i) for i in train],
                 "target_test": [int(i) for i in test],

@@ -12,7 +12,7 @@ import pytest
 
 from generator import open_dataset
 from generator.sweep import run_sweep
-from tests.test_sweep import TINY, sample_values
+from tests.test_sweep import TINY, sample_values, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.slurm
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     out = tmp_path_factory.mktemp("reference") / "d.h5"
-    run_sweep(n=4, out=out, workers=2, **TINY)
+    sweep(n=4, out=out, workers=2, **TINY)
     return open_dataset(out).table
 
 

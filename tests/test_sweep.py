@@ -13,10 +13,19 @@ import pytest
 
 from generator import generate, geometric_tortuosity, open_dataset
 from generator.dataset import RUN_COLUMNS
+from generator.executors import DaskExecutor
+from generator.plan import SweepPlan
 from generator.sample_task import run_sample
 from generator.sweep import run_sweep
 
 TINY = dict(domain="200", voxel_um=10.0, design="sobol", seed=3)
+
+
+def sweep(*, workers=None, scheduler=None, sample_function=None, force=False, **plan_options):
+    """A sweep through the public pieces: a plan, a Dask executor, run_sweep."""
+    plan = SweepPlan.create(**plan_options)
+    executor = DaskExecutor(workers=workers, scheduler=scheduler)
+    return run_sweep(plan, executor=executor, sample_function=sample_function, force=force)
 
 
 def sample_values(table: pd.DataFrame) -> pd.DataFrame:
@@ -27,7 +36,7 @@ def sample_values(table: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     out = tmp_path_factory.mktemp("reference") / "d.h5"
-    summary = run_sweep(n=4, out=out, workers=2, **TINY)
+    summary = sweep(n=4, out=out, workers=2, **TINY)
     assert summary.ran == 4 and not summary.failed
     return out
 
@@ -40,6 +49,7 @@ def test_dataset_table_and_volumes_match_direct_generation(reference):
     assert data.units["fiber_diameter_um"] == "um" and data.units["tau_euclidean"] == "1"
     assert data.provenance["design"] == "sobol" and data.provenance["n"] == 4
     assert data.provenance["package_version"]
+    assert data.provenance["model_version"].startswith("m-")
     for position in (0, 3):
         row = table.iloc[position]
         direct = generate(
@@ -64,9 +74,11 @@ def test_dataset_table_and_volumes_match_direct_generation(reference):
 
 def test_dry_run_lists_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "d.h5"
-    summary = run_sweep(n=5, out=out, dry_run=True, **TINY)
+    summary = run_sweep(SweepPlan.create(n=5, out=out, **TINY), dry_run=True)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 6 and lines[-1].startswith("5 to run, 0 already done")
+    assert len([line for line in lines if line.startswith("would run")]) == 5
+    assert lines[-1].startswith("5 to run, 0 already done")
+    assert "range thickness_um: 280 .. 320" in lines
     assert summary.ran == 0 and not out.exists()
 
 
@@ -78,12 +90,12 @@ def test_resume_skips_finished_and_redoes_missing_or_corrupt(reference, tmp_path
     files = sorted((tmp_path / "d_samples").glob("*.h5"))
     files[0].unlink()
     files[1].write_bytes(b"truncated")
-    summary = run_sweep(n=4, out=out, workers=1, **TINY)
+    summary = sweep(n=4, out=out, workers=1, **TINY)
     assert summary.skipped == 2 and summary.ran == 2
     pd.testing.assert_frame_equal(
         sample_values(open_dataset(out).table), sample_values(open_dataset(reference).table)
     )
-    again = run_sweep(n=4, out=out, workers=1, **TINY)
+    again = sweep(n=4, out=out, workers=1, **TINY)
     assert again.skipped == 4 and again.ran == 0
 
 
@@ -135,13 +147,13 @@ def failing_on_index_one(task):
 
 def test_a_failing_sample_is_recorded_and_the_sweep_goes_on(tmp_path):
     out = tmp_path / "d.h5"
-    summary = run_sweep(n=3, out=out, workers=1, sample_function=failing_on_index_one, **TINY)
+    summary = sweep(n=3, out=out, workers=1, sample_function=failing_on_index_one, **TINY)
     assert [index for index, _ in summary.failed] == [1]
     table = open_dataset(out).table
     assert list(table["status"]) == ["ok", "failed", "ok"]
     assert "injected failure" in table["error"].iloc[1]
     # Resuming retries only the failed sample.
-    again = run_sweep(n=3, out=out, workers=1, **TINY)
+    again = sweep(n=3, out=out, workers=1, **TINY)
     assert again.skipped == 2 and again.ran == 1 and not again.failed
 
 
@@ -212,7 +224,7 @@ def test_external_scheduler_and_worker_on_loopback(reference, tmp_path):
     )
     try:
         out = tmp_path / "d.h5"
-        summary = run_sweep(n=4, out=out, scheduler=address, **TINY)
+        summary = sweep(n=4, out=out, scheduler=address, **TINY)
         assert summary.ran == 4 and not summary.failed
         table = open_dataset(out).table
         assert table["pid"].nunique() == 1 and int(table["pid"].iloc[0]) != os.getpid()
@@ -271,7 +283,7 @@ def test_worker_killed_mid_sample_loses_nothing(tmp_path):
     assert process.returncode == 0, stderr
     assert "6 run, 0 failed" in stdout
     uninterrupted = tmp_path / "u.h5"
-    run_sweep(domain="200", voxel_um=5.0, seed=4, n=6, out=uninterrupted, workers=1)
+    sweep(domain="200", voxel_um=5.0, seed=4, n=6, out=uninterrupted, workers=1)
     pd.testing.assert_frame_equal(
         sample_values(open_dataset(out).table), sample_values(open_dataset(uninterrupted).table)
     )

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from generator.design import PARAMETERS, parse_ranges, validate_ranges
+
 PRESETS = {
     "quick": {
         "200": {"n": 120, "voxel_um": 4.0},
@@ -132,11 +134,15 @@ def run_study(
     sizes=None,
     seed=0,
     surrogate_options=None,
+    ranges=None,
 ) -> Path:
     """Run the GDL study and return the report's path. ``sizes`` overrides the preset's
-    ``{domain: {"n": ..., "voxel_um": ...}}`` (tests use it to shrink the run)."""
+    ``{domain: {"n": ..., "voxel_um": ...}}`` (tests use it to shrink the run); ``ranges``
+    (``{parameter: (low, high)}``) narrows both sweeps' designs."""
     from generator import open_dataset
+    from generator.executors import DaskExecutor
     from generator.io import provenance
+    from generator.plan import SweepPlan
     from generator.sweep import run_sweep
     from surrogate.datasets import load_dataset
     from surrogate.evaluate import PAPER_TABLE_2, evaluate_transfer
@@ -153,18 +159,22 @@ def run_study(
     for domain in ("200", "1000"):
         start = time.time()
         path = out / f"gdl{domain}.h5"
-        summary = run_sweep(
+        plan = SweepPlan.create(
             domain=domain,
             n=settings[domain]["n"],
             voxel_um=settings[domain]["voxel_um"],
             seed=seed,
+            ranges=ranges,
             out=path,
+        )
+        executor = DaskExecutor(
+            workers=workers,
             scheduler=scheduler,
             cluster=cluster,
-            jobqueue_options=jobqueue_options,
+            jobqueue_options=jobqueue_options or {},
             jobs=jobs,
-            workers=workers,
         )
+        summary = run_sweep(plan, executor=executor)
         if summary.failed:
             print(f"warning: {len(summary.failed)} failed samples in {path}", file=sys.stderr)
         timings[f"sweep {domain}"] = time.time() - start
@@ -288,7 +298,15 @@ def main(argv=None) -> None:
     parser.add_argument("--walltime")
     parser.add_argument("--queue")
     parser.add_argument("--account")
+    for name in PARAMETERS:
+        flag = "--" + name.removesuffix("_um").replace("_", "-") + "-range"
+        parser.add_argument(flag, dest=f"range_{name}", metavar="LOW,HIGH")
     args = parser.parse_args(argv)
+    try:
+        ranges = parse_ranges(**{name: getattr(args, f"range_{name}") for name in PARAMETERS})
+        validate_ranges(ranges)
+    except ValueError as err:
+        parser.error(str(err))
     options = {
         "cores": args.cores,
         "memory": args.memory,
@@ -306,6 +324,7 @@ def main(argv=None) -> None:
         jobs=args.jobs,
         workers=args.workers,
         seed=args.seed,
+        ranges=ranges,
     )
     print(f"report: {report} ({time.time() - start:.0f} s)")
 
