@@ -154,19 +154,29 @@ def tortuosity_command(
 
 
 # Options that define a sweep's plan: shared by sweep and merge (one definition each).
-DomainOption = Annotated[str, typer.Option(help="Domain preset: 200 or 1000.")]
+DomainOption = Annotated[str, typer.Option(envvar="GDL_DOMAIN", help="Domain preset: 200 or 1000.")]
 CountOption = Annotated[
-    int | None, typer.Option("--n", help="Samples (default: the paper's, 240 or 78).")
+    int | None,
+    typer.Option("--n", envvar="GDL_N", help="Samples (default: the paper's, 240 or 78)."),
 ]
-DesignOption = Annotated[str, typer.Option(help="Design: sobol, lhs or random.")]
-SeedOption = Annotated[int, typer.Option(help="Seeds the design and every sample.")]
-VoxelOption = Annotated[float, typer.Option("--voxel-um", help="Voxel size in um.")]
+DesignOption = Annotated[
+    str, typer.Option(envvar="GDL_DESIGN", help="Design: sobol, lhs or random.")
+]
+SeedOption = Annotated[
+    int, typer.Option(envvar="GDL_SEED", help="Seeds the design and every sample.")
+]
+VoxelOption = Annotated[
+    float, typer.Option("--voxel-um", envvar="GDL_VOXEL_UM", help="Voxel size in um.")
+]
 OutOption = Annotated[
     Path | None,
-    typer.Option("--out", help="Dataset file (default: gdl<domain>.h5 in this folder)."),
+    typer.Option(
+        "--out", envvar="GDL_OUT", help="Dataset file (default: gdl<domain>.h5 in this folder)."
+    ),
 ]
 VolumesOption = Annotated[
-    bool, typer.Option("--volumes/--no-volumes", help="Store (link) the volumes.")
+    bool,
+    typer.Option("--volumes/--no-volumes", envvar="GDL_VOLUMES", help="Store (link) the volumes."),
 ]
 RANGE_HELP = "Range LOW,HIGH of {} (inside {}..{} {})."
 
@@ -176,7 +186,11 @@ def _range_option(name: str):
 
     low, high, unit, _ = PARAMETER_RANGES[name]
     flag = "--" + name.removesuffix("_um").replace("_", "-") + "-range"
-    return Annotated[str | None, typer.Option(flag, help=RANGE_HELP.format(name, low, high, unit))]
+    envvar = "GDL_" + flag.removeprefix("--").replace("-", "_").upper()
+    return Annotated[
+        str | None,
+        typer.Option(flag, envvar=envvar, help=RANGE_HELP.format(name, low, high, unit)),
+    ]
 
 
 DiameterRange = _range_option("fiber_diameter_um")
@@ -207,13 +221,17 @@ def _plan(domain, n, design, seed, voxel_um, out, volumes, ranges):
     )
 
 
-def parse_shard(text: str) -> tuple[int, int]:
-    """``(I, N)`` from ``I/N``."""
+def parse_shard(text: str, n: int) -> tuple[int, int]:
+    """``(I, N)`` from ``I/N``, or from ``I`` alone with N = n (one sample a shard)."""
     try:
-        index, count = (int(v) for v in text.split("/"))
+        parts = [int(v) for v in text.split("/")]
     except ValueError:
-        raise ValueError(f"--shard {text!r} must be I/N, for example 3/10") from None
-    return index, count
+        parts = []
+    if len(parts) == 1:
+        parts.append(n)
+    if len(parts) != 2:
+        raise ValueError(f"--shard {text!r} must be I/N or I, for example 3/10")
+    return parts[0], parts[1]
 
 
 def numba_cache_folder(given: Path | None) -> Path:
@@ -255,12 +273,20 @@ def sweep(
     cluster: str = typer.Option(
         None, help="Batch cluster via dask-jobqueue: slurm, pbs, sge, lsf."
     ),
-    jobs: int = typer.Option(1, help="--cluster: worker jobs (one sample at a time each)."),
-    cores: int = typer.Option(None, help="--cluster: cores per job (numba threads)."),
-    memory: str = typer.Option(None, help="--cluster: memory per job, e.g. 4GB."),
-    walltime: str = typer.Option(None, help="--cluster: walltime per job, e.g. 02:00:00."),
-    queue: str = typer.Option(None, help="--cluster: queue or partition."),
-    account: str = typer.Option(None, help="--cluster: account to charge."),
+    jobs: int = typer.Option(
+        1, envvar="GDL_JOBS", help="--cluster: worker jobs (one sample at a time each)."
+    ),
+    cores: int = typer.Option(
+        None, envvar="GDL_CORES", help="--cluster: cores per job (numba threads)."
+    ),
+    memory: str = typer.Option(
+        None, envvar="GDL_MEMORY", help="--cluster: memory per job, e.g. 4GB."
+    ),
+    walltime: str = typer.Option(
+        None, envvar="GDL_WALLTIME", help="--cluster: walltime per job, e.g. 02:00:00."
+    ),
+    queue: str = typer.Option(None, envvar="GDL_QUEUE", help="--cluster: queue or partition."),
+    account: str = typer.Option(None, envvar="GDL_ACCOUNT", help="--cluster: account to charge."),
     job_extra: list[str] = typer.Option(
         None, help="--cluster: an extra scheduler directive, e.g. '--qos=low' (repeatable)."
     ),
@@ -276,9 +302,13 @@ def sweep(
         False, "--print-job-script", help="--cluster: print the job script and submit nothing."
     ),
     shard: str = typer.Option(
-        None, help="Run only shard I of N here, as I/N (batch arrays); merge consolidates."
+        None,
+        help="Run only shard I of N here, as I/N, or I alone for N = n (one sample a shard); "
+        "merge consolidates.",
     ),
-    shard_base: int = typer.Option(1, help="Number of the first shard: 1 or 0."),
+    shard_base: int = typer.Option(
+        1, envvar="GDL_SHARD_BASE", help="Number of the first shard: 1 or 0."
+    ),
     numba_cache: Path = typer.Option(
         None, help="numba cache folder (default: $NUMBA_CACHE_DIR, else the user's cache)."
     ),
@@ -324,7 +354,7 @@ def sweep(
         from generator.io import command_line
         from generator.sweep import run_sweep
 
-        parts = parse_shard(shard) if shard is not None else None
+        parts = parse_shard(shard, plan.n) if shard is not None else None
         executor = (
             InProcessExecutor()
             if parts
@@ -407,9 +437,13 @@ def merge(
     thickness_range: ThicknessRange = None,
     compression_range: CompressionRange = None,
     shards: int = typer.Option(
-        None, help="Shards the sweep ran in: name the ones to rerun for missing samples."
+        None,
+        envvar="GDL_SHARDS",
+        help="Shards the sweep ran in: name the ones to rerun for missing samples.",
     ),
-    shard_base: int = typer.Option(1, help="Number of the first shard: 1 or 0."),
+    shard_base: int = typer.Option(
+        1, envvar="GDL_SHARD_BASE", help="Number of the first shard: 1 or 0."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace a dataset of another plan."),
 ) -> None:
     """Consolidate the sample files of a sharded sweep (same plan options) into its dataset.

@@ -200,7 +200,7 @@ class BatchWatch:
     """
 
     def __init__(
-        self, cluster, kind: str, jobs: int, *, max_resubmits: int = 3, submit_timeout: float = 60.0
+        self, cluster, kind: str, jobs: int, *, max_resubmits: int = 3, submit_timeout: float = 20.0
     ):
         self.cluster, self.kind, self.jobs = cluster, kind, jobs
         self.max_resubmits, self.submit_timeout = max_resubmits, submit_timeout

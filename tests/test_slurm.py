@@ -2,15 +2,19 @@
 machine; CI does). Without SLURM these tests skip, except under CI where they must run."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from generator import open_dataset
+from generator.executors import DaskExecutor
+from generator.plan import SweepPlan
 from generator.sweep import run_sweep
 from tests.test_sweep import TINY, sample_values, sweep
 
@@ -44,21 +48,18 @@ def reference(tmp_path_factory):
     return open_dataset(out).table
 
 
-def test_shipped_array_script_then_merge(reference, tmp_path):
-    out = tmp_path / "d.h5"
-    env = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        GDL_DOMAIN="200",
-        GDL_N="4",
-        GDL_SEED="3",
-        GDL_VOXEL_UM="10",
-        GDL_OUT=str(out),
-        PYTHONPATH=str(ROOT),
-    )
-    common = [
+def slurm_env(tmp_path, **gdl):
+    env = dict(os.environ, PYTHON=sys.executable, PYTHONPATH=str(ROOT))
+    env.update(GDL_DOMAIN="200", GDL_SEED="3", GDL_VOXEL_UM="10", GDL_OUT=str(tmp_path / "d.h5"))
+    env.update({f"GDL_{key.upper()}": str(value) for key, value in gdl.items()})
+    return env
+
+
+def sbatch(tmp_path, env, *args, wait=True):
+    command = [
         "sbatch",
-        "--wait",
+        "--parsable",
+        *(["--wait"] if wait else []),
         "--chdir",
         str(tmp_path),
         "--mem=1G",
@@ -66,34 +67,131 @@ def test_shipped_array_script_then_merge(reference, tmp_path):
         "--cpus-per-task=1",
         "--output",
         str(tmp_path / "%x-%A_%a.out"),
+        *args,
     ]
-    array = subprocess.run(
-        common + ["--array=1-3", str(ROOT / "workflows/slurm/sweep-array.sbatch")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    logs = "\n".join(p.read_text() for p in tmp_path.glob("*.out"))
-    assert array.returncode == 0, array.stderr + logs
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+
+
+def logs(tmp_path) -> str:
+    return "\n".join(p.read_text() for p in tmp_path.glob("*.out"))
+
+
+def test_array_then_merge_then_a_partial_resubmission(reference, tmp_path):
+    """All array tasks (some starting in the same second) succeed; the merge equals the local
+    sweep; a lost sample is found by the merge, which names its shard; resubmitting only that
+    index (--array=K, N fixed at submit time) completes it."""
+    env = slurm_env(tmp_path, n=4, shards=4)
+    array = sbatch(tmp_path, env, "--array=1-4", str(ROOT / "workflows/slurm/sweep-array.sbatch"))
+    assert array.returncode == 0, array.stderr + logs(tmp_path)
+    out = tmp_path / "d.h5"
     assert not out.exists()  # shards write sample files only
-    assert len(list((tmp_path / "d_samples").glob("*.h5"))) == 4
-    merged = subprocess.run(
-        common + [str(ROOT / "workflows/slurm/merge.sbatch")],
+    files = sorted((tmp_path / "d_samples").glob("*.h5"))
+    assert len(files) == 4
+    merged = sbatch(tmp_path, env, str(ROOT / "workflows/slurm/merge.sbatch"))
+    assert merged.returncode == 0, merged.stderr + logs(tmp_path)
+    pd.testing.assert_frame_equal(sample_values(open_dataset(out).table), sample_values(reference))
+
+    table = open_dataset(out).table
+    lost = table.iloc[2]
+    (tmp_path / "d_samples" / f"{lost['id']}.h5").unlink()
+    merged = sbatch(tmp_path, env, str(ROOT / "workflows/slurm/merge.sbatch"))
+    assert merged.returncode != 0
+    shard = int(lost["index"]) % 4 + 1
+    assert f"sbatch --array={shard} " in logs(tmp_path)
+    again = sbatch(
+        tmp_path, env, f"--array={shard}", str(ROOT / "workflows/slurm/sweep-array.sbatch")
+    )
+    assert again.returncode == 0, again.stderr + logs(tmp_path)
+    merged = sbatch(tmp_path, env, str(ROOT / "workflows/slurm/merge.sbatch"))
+    assert merged.returncode == 0, merged.stderr + logs(tmp_path)
+    pd.testing.assert_frame_equal(sample_values(open_dataset(out).table), sample_values(reference))
+
+
+def test_submit_script_forwards_settings_to_the_merge(tmp_path):
+    env = slurm_env(tmp_path, n=2)
+    done = subprocess.run(
+        [
+            "bash",
+            str(ROOT / "workflows/slurm/submit-array.sh"),
+            "--account=gdltest",
+            "--partition=debug",
+            "--chdir",
+            str(tmp_path),
+            "--mem=1G",
+            "--cpus-per-task=1",
+            "--output",
+            str(tmp_path / "%x-%j.out"),
+            "--hold",
+        ],
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=60,
     )
-    assert merged.returncode == 0, merged.stderr
-    pd.testing.assert_frame_equal(sample_values(open_dataset(out).table), sample_values(reference))
+    assert done.returncode == 0, done.stderr
+    ids = re.findall(r"job (\d+)", done.stdout)
+    assert len(ids) == 2, done.stdout
+    try:
+        for job in ids:
+            shown = subprocess.run(
+                ["scontrol", "show", "job", job], capture_output=True, text=True
+            ).stdout
+            assert "Account=gdltest" in shown and "Partition=debug" in shown, shown
+        merge_job = subprocess.run(
+            ["scontrol", "show", "job", ids[1]], capture_output=True, text=True
+        ).stdout
+        assert f"Dependency=afterany:{ids[0]}" in merge_job
+        array_job = subprocess.run(
+            ["scontrol", "show", "job", ids[0]], capture_output=True, text=True
+        ).stdout
+        assert "ArrayTaskId=1-2" in array_job
+    finally:
+        subprocess.run(["scancel", *ids], check=False)
+
+
+def test_jobqueue_sweep_with_an_unusable_partition_exits_1_with_the_reason(tmp_path):
+    start = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "sweep",
+            "--domain",
+            "200",
+            "--n",
+            "2",
+            "--voxel-um",
+            "10",
+            "--out",
+            str(tmp_path / "d.h5"),
+            "--cluster",
+            "slurm",
+            "--queue",
+            "nosuchpartition",
+            "--cores",
+            "1",
+            "--memory",
+            "1GB",
+            "--max-resubmits",
+            "1",
+            "--log-dir",
+            str(tmp_path / "logs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "could not be started" in done.stderr and "run the same command again" in done.stderr
+    assert time.monotonic() - start < 300
+    assert "nosuchpartition" in done.stderr or "partition" in done.stderr.lower()
 
 
 def test_dask_jobqueue_workers_as_slurm_jobs(reference, tmp_path):
     out = tmp_path / "d.h5"
-    summary = run_sweep(
-        n=4,
-        out=out,
+    executor = DaskExecutor(
         cluster="slurm",
         jobs=1,
         jobqueue_options={
@@ -102,8 +200,8 @@ def test_dask_jobqueue_workers_as_slurm_jobs(reference, tmp_path):
             "walltime": "00:10:00",
             "log_directory": str(tmp_path),
         },
-        **TINY,
     )
+    summary = run_sweep(SweepPlan.create(n=4, out=out, **TINY), executor=executor)
     assert summary.ran == 4 and not summary.failed
     table = open_dataset(out).table
     assert int(table["pid"].iloc[0]) != os.getpid()

@@ -261,7 +261,7 @@ def test_worker_killed_mid_sample_loses_nothing(tmp_path):
         str(out),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    sweep = psutil.Process(process.pid)
+    parent = psutil.Process(process.pid)
     killed = None
     deadline = time.time() + 120
     folder = tmp_path / "d_samples"
@@ -271,7 +271,7 @@ def test_worker_killed_mid_sample_loses_nothing(tmp_path):
             continue
         workers = [
             p
-            for p in sweep.children(recursive=True)
+            for p in parent.children(recursive=True)
             if any("spawn" in part or "forkserver" in part for part in p.cmdline())
         ]
         busy = [p for p in workers if p.cpu_percent(interval=0.2) > 50]

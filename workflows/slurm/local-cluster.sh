@@ -6,6 +6,7 @@
 # Needs root (the daemons run as root here). Configuration goes to /etc/slurm/slurm.conf and is
 # rewritten on every start with this machine's real CPU count and memory.
 set -euo pipefail
+STARTED=/run/gdl-local-cluster.started
 
 install() {
     export DEBIAN_FRONTEND=noninteractive
@@ -56,9 +57,16 @@ start() {
     chown -R munge:munge /etc/munge /var/lib/munge /var/log/munge /run/munge 2>/dev/null || true
     chmod 400 /etc/munge/munge.key
     mkdir -p /run/munge && chown munge:munge /run/munge
-    pgrep -x munged >/dev/null || su -s /bin/sh munge -c munged
-    pgrep -x slurmctld >/dev/null || slurmctld
-    pgrep -x slurmd >/dev/null || slurmd
+    # Record what this script starts, so that stop ends those daemons and no others.
+    if ! pgrep -x munged >/dev/null; then
+        su -s /bin/sh munge -c munged && echo /run/munge/munged.pid >> "$STARTED"
+    fi
+    if ! pgrep -x slurmctld >/dev/null; then
+        slurmctld && echo /run/slurmctld.pid >> "$STARTED"
+    fi
+    if ! pgrep -x slurmd >/dev/null; then
+        slurmd && echo /run/slurmd.pid >> "$STARTED"
+    fi
     for _ in $(seq 1 60); do
         if sinfo -h -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
             sinfo
@@ -73,10 +81,14 @@ start() {
 }
 
 stop() {
-    scontrol shutdown >/dev/null 2>&1 || true
-    pkill -x slurmd 2>/dev/null || true
-    pkill -x slurmctld 2>/dev/null || true
-    pkill -x munged 2>/dev/null || true
+    # Only the daemons start() launched, by the PIDs they recorded.
+    [ -f "$STARTED" ] || { echo "nothing started by this script" >&2; return 0; }
+    tac "$STARTED" | while read -r pidfile; do
+        if [ -s "$pidfile" ]; then
+            kill "$(cat "$pidfile")" 2>/dev/null || true
+        fi
+    done
+    rm -f "$STARTED"
 }
 
 case "${1:-}" in
