@@ -420,6 +420,12 @@ def _print_job_script(plan, cluster, options, cache) -> None:
             typer.echo(batch.job_script())
         finally:
             batch.close()
+            # The worker certificate files live as long as their handles: close them here,
+            # before their folder goes.
+            for name in [n for n in vars(batch) if n.startswith("_job_")]:
+                handle = getattr(batch, name)
+                if hasattr(handle, "close"):
+                    handle.close()
 
 
 @app.command()

@@ -238,5 +238,8 @@ def test_job_script_is_printed_without_submitting(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "#SBATCH --cpus-per-task=2" in done.stdout and "#SBATCH -p debug" in done.stdout
-    assert "NUMBA_CACHE_DIR" in done.stdout and "NUMBA_NUM_THREADS=2" in done.stdout
+    assert "NUMBA_CACHE_DIR" in done.stdout and 'NUMBA_NUM_THREADS="2"' in done.stdout
+    # One sample at a time per job, whatever its cores; TLS with this run's certificate.
+    assert "--resources sample=1" in done.stdout and "--tls-key" in done.stdout
+    assert done.stderr.strip() == "" or "Traceback" not in done.stderr
     assert not job_ids() - before  # nothing was submitted
