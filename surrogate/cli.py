@@ -71,10 +71,19 @@ def transfer(
     except ValueError as err:
         _fail(str(err))
     run = new_run_dir(runs, "transfer", src.name, dst.name, target)
+    from surrogate.report import run_relative
+
+    def located(data) -> str:
+        # Dataset references relative to the run (or registry names): no machine paths.
+        return json.dumps(
+            {**data.provenance, "file": run_relative(data.provenance.get("file", ""), run)},
+            default=str,
+        )
+
     record = {
         **provenance(),
-        "source_provenance": json.dumps(src.provenance, default=str),
-        "destination_provenance": json.dumps(dst.provenance, default=str),
+        "source_provenance": located(src),
+        "destination_provenance": located(dst),
     }
     write_transfer_run(result, src, dst, run, record)
     typer.echo(table_markdown(result.summary(), target))

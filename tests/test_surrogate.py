@@ -5,6 +5,7 @@ import copy
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -175,6 +176,13 @@ def test_cli_transfer_writes_a_complete_run(tmp_path):
     assert done.returncode == 0, done.stderr
     run = next((tmp_path / "runs").iterdir())
     metrics = json.loads((run / "metrics.json").read_text())
+    split = json.loads((run / "split.json").read_text())
+    # Run files locate their datasets relative to the run: no machine paths in them.
+    assert (run / split["destination"]).resolve() == (tmp_path / "dst.h5").resolve()
+    assert str(tmp_path) not in (run / "split.json").read_text()
+    for key in ("source_provenance", "destination_provenance"):  # the typed command may hold one
+        located = json.loads(metrics["provenance"][key])["file"]
+        assert not Path(located).is_absolute() and (run / located).resolve().is_file()
     assert metrics["architecture"]["trainable_pretrained"] == 46
     assert metrics["architecture"]["trainable_adapter"] == 10
     assert len(metrics["methods"]["transferred"]["mape"]["values"]) == 2

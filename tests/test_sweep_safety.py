@@ -484,3 +484,34 @@ def test_the_local_cluster_refuses_clients_without_its_certificate():
                     tls.sendall(b"\x00" * 8)
                     if not tls.recv(1):
                         raise ConnectionError("closed by the scheduler")
+
+
+def test_the_batch_cluster_scheduler_refuses_clients_without_its_certificate(tmp_path):
+    """The dask-jobqueue scheduler listens beyond loopback (compute nodes must reach it), so
+    TLS with this run's certificate is what keeps other hosts out. No job is submitted."""
+    from distributed import Client
+    from distributed.comm.core import CommClosedError
+    from distributed.security import Security
+
+    from generator.clusters import jobqueue_cluster
+
+    cluster = jobqueue_cluster(
+        "slurm", {"cores": 1, "memory": "1GB"}, threads=1, tls_folder=tmp_path / "tls"
+    )
+    try:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://")
+        assert oct((tmp_path / "tls").stat().st_mode & 0o777) == "0o700"
+        with Client(cluster) as owner:  # the owner's client carries the certificate
+            assert owner.scheduler_info()["type"] == "Scheduler"
+        refused = (CommClosedError, OSError, TimeoutError)
+        with pytest.raises(refused):
+            Client(address, security=Security.temporary(), timeout="5s")
+        with pytest.raises(refused):
+            Client(address.replace("tls://", "tcp://"), timeout="5s")
+    finally:
+        cluster.close()
+        for name in [n for n in vars(cluster) if n.startswith("_job_")]:
+            handle = getattr(cluster, name)
+            if hasattr(handle, "close"):
+                handle.close()
