@@ -200,13 +200,9 @@ ThicknessRange = _range_option("thickness_um")
 CompressionRange = _range_option("compression")
 
 
-def _ranges(texts: dict):
+def _plan(domain, n, design, seed, voxel_um, out, volumes, **range_texts):
+    """The sweep plan of the shared plan options (range texts as given on the command line)."""
     from generator.design import parse_ranges
-
-    return parse_ranges(**texts)
-
-
-def _plan(domain, n, design, seed, voxel_um, out, volumes, ranges):
     from generator.plan import SweepPlan
 
     return SweepPlan.create(
@@ -214,7 +210,13 @@ def _plan(domain, n, design, seed, voxel_um, out, volumes, ranges):
         n=n,
         design=design,
         seed=seed,
-        ranges=ranges,
+        ranges=parse_ranges(
+            fiber_diameter_um=range_texts["fiber_diameter_range"],
+            fiber_fraction=range_texts["fiber_fraction_range"],
+            binder_fraction=range_texts["binder_fraction_range"],
+            thickness_um=range_texts["thickness_range"],
+            compression=range_texts["compression_range"],
+        ),
         voxel_um=voxel_um,
         out=out,
         keep_volumes=volumes,
@@ -246,7 +248,12 @@ def numba_cache_folder(given: Path | None) -> Path:
         return given.expanduser()
     if os.environ.get("NUMBA_CACHE_DIR"):
         return Path(os.environ["NUMBA_CACHE_DIR"])
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home folder (some batch environments): a per-user temp folder
+        import tempfile
+
+        base = Path(tempfile.gettempdir()) / f"cache-{os.getuid()}"
     return base / "gdl-generator" / f"numba-{model_version()}"
 
 
@@ -320,13 +327,6 @@ def sweep(
     """
     import os
 
-    ranges_text = dict(
-        fiber_diameter_um=fiber_diameter_range,
-        fiber_fraction=fiber_fraction_range,
-        binder_fraction=binder_fraction_range,
-        thickness_um=thickness_range,
-        compression=compression_range,
-    )
     options = {
         "cores": cores,
         "memory": memory,
@@ -346,7 +346,20 @@ def sweep(
         cache = numba_cache_folder(numba_cache)
         # Before any kernel module is imported here (shards run in this process).
         os.environ.setdefault("NUMBA_CACHE_DIR", str(cache))
-        plan = _plan(domain, n, design, seed, voxel_um, out, volumes, _ranges(ranges_text))
+        plan = _plan(
+            domain,
+            n,
+            design,
+            seed,
+            voxel_um,
+            out,
+            volumes,
+            fiber_diameter_range=fiber_diameter_range,
+            fiber_fraction_range=fiber_fraction_range,
+            binder_fraction_range=binder_fraction_range,
+            thickness_range=thickness_range,
+            compression_range=compression_range,
+        )
         if print_job_script:
             _print_job_script(plan, cluster, options, cache)
             return
@@ -404,7 +417,7 @@ def sweep(
 def _print_job_script(plan, cluster, options, cache) -> None:
     import tempfile
 
-    from generator.clusters import jobqueue_cluster
+    from generator.clusters import close_cluster, jobqueue_cluster
 
     if not cluster:
         raise ValueError("--print-job-script needs --cluster")
@@ -419,13 +432,7 @@ def _print_job_script(plan, cluster, options, cache) -> None:
         try:
             typer.echo(batch.job_script())
         finally:
-            batch.close()
-            # The worker certificate files live as long as their handles: close them here,
-            # before their folder goes.
-            for name in [n for n in vars(batch) if n.startswith("_job_")]:
-                handle = getattr(batch, name)
-                if hasattr(handle, "close"):
-                    handle.close()
+            close_cluster(batch)
 
 
 @app.command()
@@ -460,15 +467,21 @@ def merge(
     from generator.sweep import merge as merge_samples
     from generator.sweep import missing_shards
 
-    ranges_text = dict(
-        fiber_diameter_um=fiber_diameter_range,
-        fiber_fraction=fiber_fraction_range,
-        binder_fraction=binder_fraction_range,
-        thickness_um=thickness_range,
-        compression=compression_range,
-    )
     try:
-        plan = _plan(domain, n, design, seed, voxel_um, out, volumes, _ranges(ranges_text))
+        plan = _plan(
+            domain,
+            n,
+            design,
+            seed,
+            voxel_um,
+            out,
+            volumes,
+            fiber_diameter_range=fiber_diameter_range,
+            fiber_fraction_range=fiber_fraction_range,
+            binder_fraction_range=binder_fraction_range,
+            thickness_range=thickness_range,
+            compression_range=compression_range,
+        )
         if shards is not None and not 1 <= shards <= plan.n:
             raise ValueError(f"--shards {shards} must be between 1 and n = {plan.n}")
         summary = merge_samples(

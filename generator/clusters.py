@@ -263,6 +263,26 @@ class BatchWatch:
         self.started = time.monotonic()
 
 
+def close_cluster(cluster) -> None:
+    """Close a dask-jobqueue cluster, cancel jobs it could not close, and remove the worker
+    certificate files it wrote (they live as long as their open handles)."""
+    try:
+        cluster.close()
+    except (AssertionError, RuntimeError, OSError):
+        # A job that never started cannot be closed cleanly; cancel what is left.
+        for job in list(cluster.workers.values()):
+            if getattr(job, "job_id", None):
+                subprocess.run(
+                    [*job.cancel_command.split(), str(job.job_id)],
+                    capture_output=True,
+                    check=False,
+                )
+    for name in [n for n in vars(cluster) if n.startswith("_job_")]:
+        handle = getattr(cluster, name)
+        if hasattr(handle, "close"):
+            handle.close()
+
+
 @contextmanager
 def batch_client(
     kind: str,
@@ -287,14 +307,4 @@ def batch_client(
             yield client, watch
     finally:
         watch.close()
-        try:
-            cluster.close()
-        except (AssertionError, RuntimeError, OSError):
-            # A job that never started cannot be closed cleanly; cancel what is left.
-            for job in list(cluster.workers.values()):
-                if getattr(job, "job_id", None):
-                    subprocess.run(
-                        [*job.cancel_command.split(), str(job.job_id)],
-                        capture_output=True,
-                        check=False,
-                    )
+        close_cluster(cluster)

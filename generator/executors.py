@@ -135,7 +135,7 @@ class DaskExecutor:
         return time.perf_counter() - tic
 
     def run(self, plan, tasks: list[dict], function, on_row) -> None:
-        from distributed import as_completed
+        from distributed import wait
 
         if self.cluster:
             self.check_batch_memory(plan.peak_bytes())
@@ -168,19 +168,22 @@ class DaskExecutor:
             keys = [f"sample-{task['id']}" for task in tasks]
             by_key = dict(zip(keys, tasks, strict=True))
             extra = {"resources": {SAMPLE_RESOURCE: 1}} if self.cluster else {}
-            futures = client.map(function, tasks, key=keys, pure=False, **extra)
-            pending = as_completed(futures)
-            while not pending.is_empty():
-                for future in pending.next_batch(block=False) or []:
+            remaining = set(client.map(function, tasks, key=keys, pure=False, **extra))
+            while remaining:
+                # Wake on a result, or every few seconds to look after the batch jobs.
+                try:
+                    wait(list(remaining), timeout=5.0, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    pass
+                for future in [f for f in remaining if f.done()]:
+                    remaining.discard(future)
                     on_row(self._row(future, by_key[future.key]))
-                if watch is not None:
+                if watch is not None and remaining:
                     try:
                         watch.check()
                     except Exception:
-                        client.cancel([f for f in futures if not f.done()])
+                        client.cancel(list(remaining))
                         raise
-                if not pending.is_empty():
-                    pending_wait(pending, timeout=5.0)
 
     @staticmethod
     def _row(future, task: dict) -> dict:
@@ -188,19 +191,3 @@ class DaskExecutor:
             return future.result()
         except Exception as err:  # the task died (e.g. its worker was killed 3 times)
             return failed_row(task, f"{type(err).__name__}: {err}")
-
-
-def pending_wait(pending, timeout: float) -> None:
-    """Block until a result of ``pending`` (an ``as_completed``) arrives or ``timeout`` ends."""
-    import time
-
-    from distributed import wait
-
-    futures = [f for f in list(pending.futures) if not f.done()]
-    if not futures:
-        time.sleep(0.05)
-        return
-    try:
-        wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
-    except TimeoutError:
-        pass

@@ -26,6 +26,10 @@ from tests.test_sweep import TINY, sample_values
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# A 2-sample sweep of the small domain at 10 um, as typed on the command line.
+TINY_SWEEP = ("sweep", "--domain", "200", "--n", "2", "--voxel-um", "10")
+
+
 def cli(*args, cwd=None, timeout=300):
     return subprocess.run(
         [sys.executable, "-m", "generator", *args],
@@ -126,13 +130,7 @@ def test_an_unrelated_output_file_is_never_touched(tmp_path):
     precious.write_bytes(b"my thesis\n")
     for extra in ([], ["--force"]):
         done = cli(
-            "sweep",
-            "--domain",
-            "200",
-            "--n",
-            "2",
-            "--voxel-um",
-            "10",
+            *TINY_SWEEP,
             "--out",
             str(precious),
             *extra,
@@ -153,13 +151,7 @@ def test_special_files_are_refused_before_any_work(tmp_path, kind):
         (tmp_path / "real").write_text("x")
         target.symlink_to(tmp_path / "real")
     done = cli(
-        "sweep",
-        "--domain",
-        "200",
-        "--n",
-        "2",
-        "--voxel-um",
-        "10",
+        *TINY_SWEEP,
         "--out",
         str(target),
         "--force",
@@ -235,10 +227,10 @@ def test_shipped_datasets_are_never_rewritten_by_default(tmp_path):
     shipped = data / "gdl200.h5"
     before = shipped.read_bytes()
     # The default --out, run from the shipped data folder, is the shipped file: refused.
-    done = cli("sweep", "--domain", "200", "--n", "2", "--voxel-um", "10", cwd=data)
+    done = cli(*TINY_SWEEP, cwd=data)
     assert "shipped reference dataset" in one_line_error(done)
     # Named explicitly but without --force: refused too.
-    done = cli("sweep", "--domain", "200", "--n", "2", "--voxel-um", "10", "--out", str(shipped))
+    done = cli(*TINY_SWEEP, "--out", str(shipped))
     assert "shipped reference dataset" in one_line_error(done)
     assert shipped.read_bytes() == before
     assert not (data / "gdl200_samples").exists()
@@ -340,13 +332,7 @@ def test_a_sweep_sample_file_is_an_ordinary_sample_file(finished, tmp_path):
 def test_workers_below_one_is_a_bad_input(tmp_path):
     for value in ("0", "-1"):
         done = cli(
-            "sweep",
-            "--domain",
-            "200",
-            "--n",
-            "2",
-            "--voxel-um",
-            "10",
+            *TINY_SWEEP,
             "--out",
             str(tmp_path / "d.h5"),
             "--workers",
@@ -415,13 +401,7 @@ def test_shards_may_be_numbered_from_zero(tmp_path):
     out = tmp_path / "d.h5"
     for index in (0, 1):
         done = cli(
-            "sweep",
-            "--domain",
-            "200",
-            "--n",
-            "2",
-            "--voxel-um",
-            "10",
+            *TINY_SWEEP,
             "--seed",
             "3",
             "--out",
@@ -493,7 +473,7 @@ def test_the_batch_cluster_scheduler_refuses_clients_without_its_certificate(tmp
     from distributed.comm.core import CommClosedError
     from distributed.security import Security
 
-    from generator.clusters import jobqueue_cluster
+    from generator.clusters import close_cluster, jobqueue_cluster
 
     cluster = jobqueue_cluster(
         "slurm", {"cores": 1, "memory": "1GB"}, threads=1, tls_folder=tmp_path / "tls"
@@ -510,8 +490,4 @@ def test_the_batch_cluster_scheduler_refuses_clients_without_its_certificate(tmp
         with pytest.raises(refused):
             Client(address.replace("tls://", "tcp://"), timeout="5s")
     finally:
-        cluster.close()
-        for name in [n for n in vars(cluster) if n.startswith("_job_")]:
-            handle = getattr(cluster, name)
-            if hasattr(handle, "close"):
-                handle.close()
+        close_cluster(cluster)
