@@ -83,6 +83,11 @@ class DaskExecutor:
             raise ValueError(f"--workers {self.workers} must be at least 1")
         if self.jobs < 1:
             raise ValueError(f"--jobs {self.jobs} must be at least 1")
+        from generator.clusters import JOBQUEUE_KINDS
+
+        if self.cluster is not None and self.cluster not in JOBQUEUE_KINDS:
+            raise ValueError(f"cluster={self.cluster!r} is not one of {', '.join(JOBQUEUE_KINDS)}")
+        parse_memory(self.jobqueue_options.get("memory"))  # a bad size fails before any work
         if self.scheduler and self.cluster:
             raise ValueError("--scheduler and --cluster exclude each other: choose one")
 
