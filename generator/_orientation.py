@@ -76,22 +76,6 @@ def in_plane_anisotropy(t11: float, t22: float) -> float:
     return 4.0 * (t11 / (t11 + t22) - 0.5)
 
 
-def sample_in_plane_angle(u: np.ndarray, anisotropy: float) -> np.ndarray:
-    """Map uniforms in [0, 1) to ``phi`` in [0, pi) with density ``(1 + a cos 2phi)/pi``."""
-    phi = np.pi * u
-    if anisotropy == 0.0:
-        return phi
-    # Newton on the monotone CDF (phi + a/2 sin 2phi)/pi = u; a few steps reach 1e-12.
-    target = np.pi * u
-    for _ in range(30):
-        residual = phi + 0.5 * anisotropy * np.sin(2 * phi) - target
-        slope = 1.0 + anisotropy * np.cos(2 * phi)
-        phi = np.clip(phi - residual / np.maximum(slope, 1e-6), 0.0, np.pi)
-        if np.max(np.abs(residual)) < 1e-12:
-            break
-    return phi
-
-
 def directions(phi: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """Unit vectors (n, 3) in (x, y, z) from in-plane angle and tilt."""
     cos_theta = np.cos(theta)

@@ -19,6 +19,10 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+STRATIFY_HELP = (
+    "Fibre lines from a scrambled Sobol sequence (less scatter between seeds) or independent "
+    "draws (the pure Boolean line model); the distribution of fibres is the same."
+)
 
 
 def _fail(message: str) -> None:
@@ -39,6 +43,9 @@ def sample(
     compression: float = typer.Option(0.2, help="Compression factor (0-0.5)."),
     seed: int = typer.Option(0, help="Random seed; same seed, same volume."),
     voxel_um: float = typer.Option(1.0, "--voxel-um", help="Voxel size in um; >1 coarsens."),
+    stratify: bool = typer.Option(
+        True, "--stratify/--no-stratify", help=STRATIFY_HELP, show_default=True
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output file."),
 ) -> None:
     """Generate one sample and write it to an HDF5 file."""
@@ -57,7 +64,9 @@ def sample(
             thickness_um=thickness,
             compression=compression,
         )
-        result = generate(parameters, domain=domain, seed=seed, voxel_um=voxel_um)
+        result = generate(
+            parameters, domain=domain, seed=seed, voxel_um=voxel_um, stratify=stratify
+        )
     except ValueError as err:
         _fail(str(err))
     result.to_hdf5(out, force=force)
@@ -178,6 +187,17 @@ VolumesOption = Annotated[
     bool,
     typer.Option("--volumes/--no-volumes", envvar="GDL_VOLUMES", help="Store (link) the volumes."),
 ]
+StratifyOption = Annotated[
+    bool, typer.Option("--stratify/--no-stratify", envvar="GDL_STRATIFY", help=STRATIFY_HELP)
+]
+PairingOption = Annotated[
+    str,
+    typer.Option(
+        envvar="GDL_PAIRING",
+        help="independent: each domain its own design and seeds; paired: the same parameter "
+        "sets on both domains (new seeds), for studying the domain effect.",
+    ),
+]
 RANGE_HELP = "Range LOW,HIGH of {} (inside {}..{} {})."
 
 
@@ -200,7 +220,7 @@ ThicknessRange = _range_option("thickness_um")
 CompressionRange = _range_option("compression")
 
 
-def _plan(domain, n, design, seed, voxel_um, out, volumes, **range_texts):
+def _plan(domain, n, design, seed, voxel_um, out, volumes, stratify, pairing, **range_texts):
     """The sweep plan of the shared plan options (range texts as given on the command line)."""
     from generator.design import parse_ranges
     from generator.plan import SweepPlan
@@ -220,6 +240,8 @@ def _plan(domain, n, design, seed, voxel_um, out, volumes, **range_texts):
         voxel_um=voxel_um,
         out=out,
         keep_volumes=volumes,
+        stratify=stratify,
+        pairing=pairing,
     )
 
 
@@ -266,6 +288,8 @@ def sweep(
     voxel_um: VoxelOption = 1.0,
     out: OutOption = None,
     volumes: VolumesOption = True,
+    stratify: StratifyOption = True,
+    pairing: PairingOption = "independent",
     fiber_diameter_range: DiameterRange = None,
     fiber_fraction_range: FibreRange = None,
     binder_fraction_range: BinderRange = None,
@@ -354,6 +378,8 @@ def sweep(
             voxel_um,
             out,
             volumes,
+            stratify,
+            pairing,
             fiber_diameter_range=fiber_diameter_range,
             fiber_fraction_range=fiber_fraction_range,
             binder_fraction_range=binder_fraction_range,
@@ -444,6 +470,8 @@ def merge(
     voxel_um: VoxelOption = 1.0,
     out: OutOption = None,
     volumes: VolumesOption = True,
+    stratify: StratifyOption = True,
+    pairing: PairingOption = "independent",
     fiber_diameter_range: DiameterRange = None,
     fiber_fraction_range: FibreRange = None,
     binder_fraction_range: BinderRange = None,
@@ -476,6 +504,8 @@ def merge(
             voxel_um,
             out,
             volumes,
+            stratify,
+            pairing,
             fiber_diameter_range=fiber_diameter_range,
             fiber_fraction_range=fiber_fraction_range,
             binder_fraction_range=binder_fraction_range,

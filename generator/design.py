@@ -14,7 +14,15 @@ from generator.parameters import PARAMETER_RANGES
 
 Design = Literal["sobol", "lhs", "random"]
 DESIGNS = ("sobol", "lhs", "random")
+# independent: each domain draws its own design and seeds (the paper's separate datasets);
+# paired: the same parameter sets on every domain, each sample with its own seed.
+PAIRINGS = ("independent", "paired")
 PARAMETERS = tuple(PARAMETER_RANGES)
+
+
+def domain_key(domain: str) -> int:
+    """A stable 32-bit number for a domain name, mixed into the design's seed."""
+    return int.from_bytes(hashlib.sha256(f"gdl-domain:{domain}".encode()).digest()[:4], "little")
 
 
 def validate_ranges(ranges: dict | None) -> dict[str, tuple[float, float]]:
@@ -50,7 +58,15 @@ def parse_ranges(**given: str | None) -> dict[str, tuple[float, float]]:
     return ranges
 
 
-def make_design(n: int, *, design: Design = "sobol", seed: int = 0, ranges=None) -> pd.DataFrame:
+def make_design(
+    n: int,
+    *,
+    domain: str,
+    design: Design = "sobol",
+    seed: int = 0,
+    ranges=None,
+    pairing: str = "independent",
+) -> pd.DataFrame:
     """``n`` parameter sets spread over the ranges, each with its own generator seed.
 
     Parameters
@@ -59,10 +75,15 @@ def make_design(n: int, *, design: Design = "sobol", seed: int = 0, ranges=None)
         Number of samples.
     design : {"sobol", "lhs", "random"}
         Scrambled Sobol points (the first ``n``), Latin hypercube, or independent uniforms.
+    domain : str
+        The domain the design is for; with the same ``seed`` two domains get different designs
+        (``pairing="independent"``) or the same parameter sets (``"paired"``), and always
+        different sample seeds.
     seed : int
         Seeds the design and, through ``numpy.random.SeedSequence``, each sample's seed.
     ranges : dict, optional
         ``{parameter: (low, high)}`` overriding the paper's ranges.
+    pairing : {"independent", "paired"}
 
     Returns
     -------
@@ -73,8 +94,11 @@ def make_design(n: int, *, design: Design = "sobol", seed: int = 0, ranges=None)
         raise ValueError(f"n={n!r} must be a positive whole number of samples")
     if design not in DESIGNS:
         raise ValueError(f"design={design!r} is not one of {', '.join(DESIGNS)}")
+    if pairing not in PAIRINGS:
+        raise ValueError(f"pairing={pairing!r} is not one of {', '.join(PAIRINGS)}")
     resolved = validate_ranges(ranges)
-    rng = np.random.default_rng(seed)
+    domain_entropy = [int(seed), domain_key(str(domain))]
+    rng = np.random.default_rng(domain_entropy if pairing == "independent" else int(seed))
     if design == "sobol":
         with warnings.catch_warnings():
             # Sobol balance is exact for powers of two; the first n points are still spread.
@@ -94,13 +118,16 @@ def make_design(n: int, *, design: Design = "sobol", seed: int = 0, ranges=None)
     for column, name in enumerate(PARAMETERS):
         low, high = resolved[name]
         table[name] = low + unit[:, column] * (high - low)
-    children = np.random.SeedSequence(seed).spawn(int(n))
+    children = np.random.SeedSequence(domain_entropy).spawn(int(n))
     table["seed"] = [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
     return table
 
 
-def sample_id(parameters: dict, seed: int, *, domain: str, voxel_um: float, version: str) -> str:
-    """Identity of a sample: a hash of its parameters, seed, domain, voxel and generator version.
+def sample_id(
+    parameters: dict, seed: int, *, domain: str, voxel_um: float, version: str, stratify: bool
+) -> str:
+    """Identity of a sample: a hash of its parameters, seed, domain, voxel, fibre sampling
+    (stratified or not) and model version.
 
     Floats enter through ``repr`` (shortest round-trip form), so a value read back from a file
     hashes the same as the value that was written.
@@ -111,5 +138,6 @@ def sample_id(parameters: dict, seed: int, *, domain: str, voxel_um: float, vers
         "domain": str(domain),
         "voxel_um": repr(float(voxel_um)),
         "version": version,
+        "stratify": bool(stratify),
     }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,22 +1,28 @@
-"""Straight infinite fibres as a stratified Poisson line process over the sample box.
+"""Straight infinite fibres as a Poisson line process over the sample box.
 
 Why a line process: a fibre is a straight circular cylinder that crosses the whole domain
-(GeoDict's "infinite" fibres). Drawing each line's direction from the target distribution and
-its position uniformly over the plane perpendicular to it (rejecting lines that miss the box)
-makes the expected fibre length inside the box the same in every place and, per direction,
-proportional to the target distribution. There is therefore no density deficit at the in-plane
-edges and no bias towards the long side of a 2000 x 200 um box.
+(GeoDict's "infinite" fibres). In a Poisson line process with direction law ``nu`` the
+expected fibre length inside any region, per direction, is the region's volume times ``nu``;
+so the length-weighted direction distribution is ``nu`` exactly, in every box shape, with no
+density deficit at the edges and no bias towards the long side of a 2000 x 200 um box.
 
 A line is parametrised by its in-plane angle ``phi``, tilt ``theta``, signed in-plane offset ``s``
-of its projection from the box centre and its height ``z0`` there. Uniform ``(s, z0)`` is the
-Lebesgue measure on the perpendicular plane up to the factor ``1/cos(theta)``; drawing
-``sin(theta)`` uniformly (density proportional to ``cos(theta)``) cancels that factor exactly.
+of its projection from the box centre and its height ``z0`` there. The perpendicular area
+element is ``ds dz0 cos(theta)``, and only offsets inside the box's in-plane shadow
+``w(phi) = |sin phi| Lx + |cos phi| Ly`` (grown by the radius) can hit it. Drawing
 
-Directions and positions come from two scrambled Sobol sequences (stratification), and each
-fibre's direction is the best of a few candidates for the running length-weighted orientation
-tensor (herding); its position is drawn after, independently of that choice. With a few hundred
-fibres, independent random angles miss the target tensor by several hundredths; this keeps every
-sample within a few thousandths.
+* ``phi`` with density proportional to ``f(phi) w(phi)`` (``f`` the in-plane law),
+* ``sin(theta)`` uniformly (density proportional to ``cos(theta)``, cancelling the area factor),
+* ``s`` uniformly over the shadow and ``z0`` uniformly over the box height plus a margin,
+
+from four uniforms per line gives exactly the lines of the process that can touch the box;
+lines whose axis misses the box add no length. Nothing is selected or rejected by a score, so
+no direction or position is preferred.
+
+``stratify=True`` takes the four uniforms from a scrambled Sobol sequence instead of independent
+draws. Each scrambled point is still uniform on the unit cube, so every expectation (direction
+histogram, tensor, fibre count, profiles) is unchanged; the sums over one sample just scatter
+less around them. ``stratify=False`` is the pure Boolean line model.
 """
 
 from __future__ import annotations
@@ -30,14 +36,13 @@ from generator._orientation import (
     directions,
     in_plane_anisotropy,
     orientation_tensor,
-    sample_in_plane_angle,
     tilt_limit,
 )
 
-HERDING_CANDIDATES = 4
-POSITION_CANDIDATES = 4
-PROFILE_BINS = 20
-SOBOL_BATCH = 1024
+# Grid of the tabulated in-plane angle CDF; its inversion error is far below a voxel.
+ANGLE_TABLE_POINTS = 1 << 14
+FIRST_BATCH = 256
+STRATIFY_DEFAULT = True
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,8 @@ class FibreSet:
         Unit axis direction.
     radius : ndarray, shape (n,)
     length : ndarray, shape (n,)
-        Length of the axis inside the domain (the orientation tensor's weight).
+        Length of the axis inside the domain (the orientation tensor's weight); zero for a
+        fibre whose surface grazes the domain while its axis misses it.
     """
 
     centre: np.ndarray
@@ -101,13 +107,13 @@ def chord(point: np.ndarray, direction: np.ndarray, low, high) -> tuple[np.ndarr
     return t0, t1
 
 
-class FibreStream:
-    """Draws fibres one batch at a time for a box, a radius and a target orientation.
+def shadow_width(phi: np.ndarray, lx: float, ly: float) -> np.ndarray:
+    """Width of an ``lx`` x ``ly`` rectangle seen along in-plane direction ``phi``."""
+    return np.abs(np.sin(phi)) * lx + np.abs(np.cos(phi)) * ly
 
-    Each new fibre's direction is the best of a few candidate directions for the running
-    length-weighted orientation tensor (scored with the mean chord length of that direction);
-    its position is then drawn independently of that choice, so positions stay exactly those of
-    the Poisson line process and herding cannot favour short chords near edges and corners.
+
+class FibreStream:
+    """Draws the fibres of a Poisson line process through a box, in a reproducible order.
 
     Parameters
     ----------
@@ -118,129 +124,94 @@ class FibreStream:
     orientation : tuple of float
         Target diagonal ``(t11, t22, t33)`` of the length-weighted orientation tensor.
     seed : int
-        Seeds the scrambled Sobol sequences; the same seed gives the same fibres.
+        The same seed gives the same fibres.
+    stratify : bool
+        Scrambled Sobol points (True) or independent uniforms (False) for the line parameters;
+        both give the same distribution of fibres (see the module docstring).
     """
 
-    def __init__(self, box_um, radius_um: float, orientation, seed: int):
+    def __init__(self, box_um, radius_um: float, orientation, seed: int, *, stratify=True):
         self.box = np.asarray(box_um, dtype=np.float64)
         self.radius = float(radius_um)
-        self.target = np.diag(np.asarray(orientation, dtype=np.float64))
-        self.anisotropy = in_plane_anisotropy(orientation[0], orientation[1])
+        self.stratify = bool(stratify)
+        anisotropy = in_plane_anisotropy(orientation[0], orientation[1])
         self.theta_max = tilt_limit(orientation[2])
         lx, ly, lz = self.box
-        self.half_span = 0.5 * np.hypot(lx, ly) + self.radius
+        grown_x, grown_y = lx + 2 * self.radius, ly + 2 * self.radius
+        self._grown = (grown_x, grown_y)
+        self.half_span = 0.5 * np.hypot(grown_x, grown_y)
         self.z_margin = self.half_span * np.tan(self.theta_max) + self.radius / np.cos(
             self.theta_max
         )
-        # Projected area of the box seen along d is sum_i |d_i| * (area of face i).
-        self._face_area = np.array([ly * lz, lx * lz, lx * ly])
-        self._max_projection = float(np.linalg.norm(self._face_area))
+        # Inverse CDF of phi with density proportional to f(phi) w(phi) on [0, pi).
+        grid = np.linspace(0.0, np.pi, ANGLE_TABLE_POINTS + 1)
+        density = (1.0 + anisotropy * np.cos(2 * grid)) * shadow_width(grid, grown_x, grown_y)
+        cdf = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]))])
+        self._angle_grid, self._angle_cdf = grid, cdf / cdf[-1]
         rng = np.random.default_rng(seed)
-        self._direction_qmc = qmc.Sobol(d=3, scramble=True, seed=rng)
-        self._position_qmc = qmc.Sobol(d=2, scramble=True, seed=rng)
-        self._directions = np.zeros((0, 3))
-        self._positions = np.zeros((0, 2))
-        self._bin_edges = np.linspace(0.0, 1.0, PROFILE_BINS + 1)[None] * self.box[:, None]
-        self._profile = np.zeros((3, PROFILE_BINS))
-        self._weighted_sum = np.zeros((3, 3))
-        self._total_length = 0.0
+        if self.stratify:
+            self._sobol = qmc.Sobol(d=4, scramble=True, seed=rng)
+        else:
+            self._rng = rng
+        self._pending = np.zeros((0, 7))
 
-    def _more_directions(self) -> None:
-        """Directions of lines that hit the box: target density times projected box area."""
-        u = self._direction_qmc.random(SOBOL_BATCH)
-        phi = sample_in_plane_angle(u[:, 0], self.anisotropy)
-        theta = np.arcsin((2 * u[:, 1] - 1) * np.sin(self.theta_max))
+    def _uniforms(self) -> np.ndarray:
+        """The next block of points in [0, 1)^4; Sobol blocks keep every prefix a power of 2."""
+        if self.stratify:
+            return self._sobol.random(max(FIRST_BATCH, self._sobol.num_generated))
+        return self._rng.random((FIRST_BATCH, 4))
+
+    def _lines(self, u: np.ndarray) -> np.ndarray:
+        """Rows (centre, direction, length in box) of the lines for points ``u`` that touch the
+        box, in the order of ``u``."""
+        phi = np.interp(u[:, 0], self._angle_cdf, self._angle_grid)
+        offset = (u[:, 1] - 0.5) * shadow_width(phi, *self._grown)
+        theta = np.arcsin((2 * u[:, 2] - 1) * np.sin(self.theta_max))
+        height = -self.z_margin + u[:, 3] * (self.box[2] + 2 * self.z_margin)
         d = directions(phi, theta)
-        keep = u[:, 2] * self._max_projection < np.abs(d) @ self._face_area
-        self._directions = np.concatenate([self._directions, d[keep]])
-
-    def _next_positions(self, count: int) -> np.ndarray:
-        while len(self._positions) < count:
-            self._positions = np.concatenate(
-                [self._positions, self._position_qmc.random(SOBOL_BATCH)]
-            )
-        u, self._positions = self._positions[:count], self._positions[count:]
-        return u
-
-    def _profile_share(self, anchor, d, t0, t1) -> np.ndarray:
-        """Axis length of each candidate segment in each profile bin, shape (m, 3, bins)."""
-        edges = self._bin_edges  # (3, bins + 1)
-        share = np.zeros((len(anchor), 3, PROFILE_BINS))
-        for axis in range(3):
-            a = anchor[:, axis, None] + t0[:, None] * d[axis]
-            b = anchor[:, axis, None] + t1[:, None] * d[axis]
-            low, high = np.minimum(a, b), np.maximum(a, b)
-            span = np.maximum(high - low, 1e-12)
-            overlap = np.clip(
-                np.minimum(high, edges[axis, 1:]) - np.maximum(low, edges[axis, :-1]), 0, None
-            )
-            share[:, axis] = overlap / span * (t1 - t0)[:, None]
-        return share
-
-    def _place(self, d: np.ndarray) -> np.ndarray:
-        """Position for direction ``d``: the best of a few uniform (Poisson) candidates for the
-        evenness of the running fibre-length profiles along x, y and z."""
-        phi = np.arctan2(d[1], d[0])
-        normal = np.array([-np.sin(phi), np.cos(phi), 0.0])
-        centre_xy = np.array([0.5 * self.box[0], 0.5 * self.box[1], 0.0])
-        grown_low, grown_high = -self.radius, self.box + self.radius
-        hits = []
-        while sum(len(h[0]) for h in hits) < POSITION_CANDIDATES:
-            u = self._next_positions(4 * POSITION_CANDIDATES)
-            anchor = centre_xy + ((2 * u[:, 0] - 1) * self.half_span)[:, None] * normal
-            anchor[:, 2] = -self.z_margin + u[:, 1] * (self.box[2] + 2 * self.z_margin)
-            g0, g1 = chord(anchor, np.broadcast_to(d, anchor.shape), grown_low, grown_high)
-            hit = g1 > g0
-            hits.append((anchor[hit], g0[hit], g1[hit]))
-        anchor = np.concatenate([h[0] for h in hits])[:POSITION_CANDIDATES]
-        g0 = np.concatenate([h[1] for h in hits])[:POSITION_CANDIDATES]
-        g1 = np.concatenate([h[2] for h in hits])[:POSITION_CANDIDATES]
-        a0, a1 = chord(anchor, np.broadcast_to(d, anchor.shape), 0.0, self.box)
+        anchor = np.stack(
+            [
+                0.5 * self.box[0] - offset * np.sin(phi),
+                0.5 * self.box[1] + offset * np.cos(phi),
+                height,
+            ],
+            axis=1,
+        )
+        g0, g1 = chord(anchor, d, -self.radius, self.box + self.radius)
+        touches = g1 > g0
+        anchor, d, g0, g1 = anchor[touches], d[touches], g0[touches], g1[touches]
+        a0, a1 = chord(anchor, d, 0.0, self.box)
         inside = a1 > a0
-        t0, t1 = np.where(inside, a0, 0.0), np.where(inside, a1, 0.0)
-        share = self._profile_share(anchor, d, t0, t1)
-        profile = self._profile[None] + share
-        spread = profile - profile.mean(axis=2, keepdims=True)
-        best = int(np.argmin(np.sum(spread**2, axis=(1, 2))))
-        self._profile += share[best]
-        length = max(a1[best] - a0[best], 0.0)
+        length = np.where(inside, a1 - a0, 0.0)
         # Centre on the axis chord through the box, or the grown box for grazing fibres.
-        mid = 0.5 * (a0[best] + a1[best]) if length > 0 else 0.5 * (g0[best] + g1[best])
-        return np.concatenate([anchor[best] + mid * d, d, [length]])
-
-    def _choose_direction(self) -> np.ndarray:
-        while len(self._directions) < HERDING_CANDIDATES:
-            self._more_directions()
-        candidates = self._directions[:HERDING_CANDIDATES]
-        self._directions = self._directions[HERDING_CANDIDATES:]
-        mean_chord = np.prod(self.box) / (np.abs(candidates) @ self._face_area)
-        total = self._total_length + mean_chord
-        outer = candidates[:, :, None] * candidates[:, None, :]
-        tensors = (self._weighted_sum[None] + mean_chord[:, None, None] * outer) / total[
-            :, None, None
-        ]
-        error = np.sum((tensors - self.target[None]) ** 2, axis=(1, 2))
-        return candidates[int(np.argmin(error))]
+        mid = np.where(inside, 0.5 * (a0 + a1), 0.5 * (g0 + g1))
+        return np.concatenate([anchor + mid[:, None] * d, d, length[:, None]], axis=1)
 
     def take(self, volume_um3: float) -> np.ndarray:
-        """Fibres whose nominal volume (pi r^2 times length in the box) adds up to ``volume_um3``.
+        """The next fibres, until their nominal volume (pi r^2 times length in the box) adds
+        up to ``volume_um3``.
 
         Returns
         -------
         ndarray, shape (n, 7)
-            Rows of centre (3), direction (3), length in the box; at least one row.
+            Rows of centre (3), direction (3), length in the box; at least one row with a
+            positive length.
         """
         area = np.pi * self.radius**2
         chosen = []
         added = 0.0
-        while not chosen or added < volume_um3:
-            row = self._place(self._choose_direction())
-            d, length = row[3:6], row[6]
-            self._weighted_sum += length * np.outer(d, d)
-            self._total_length += length
-            added += area * length
-            chosen.append(row)
-        return np.array(chosen)
+        while True:
+            if not len(self._pending):
+                self._pending = self._lines(self._uniforms())
+                continue
+            volume = added + area * np.cumsum(self._pending[:, 6])
+            reached = np.flatnonzero((volume >= volume_um3) & (volume > 0))
+            stop = int(reached[0]) + 1 if len(reached) else len(self._pending)
+            chosen.append(self._pending[:stop])
+            added = float(volume[stop - 1])
+            self._pending = self._pending[stop:]
+            if len(reached):
+                return np.concatenate(chosen)
 
 
 def stack_fibres(rows: list[np.ndarray], radius_um: float) -> FibreSet:

@@ -184,6 +184,7 @@ def write_sample(
             f.attrs["fractions"] = json.dumps(sample.fractions)
             f.attrs["orientation_target"] = np.asarray(sample.orientation_target)
             f.attrs["orientation_tensor"] = sample.orientation_tensor
+            f.attrs["stratify"] = bool(sample.stratify)
             f.attrs["binder"] = json.dumps(
                 {
                     "squared_radius_low": sample.binder.squared_radius_low,
@@ -327,6 +328,7 @@ def read_sample(path):
             orientation_target=tuple(float(v) for v in f.attrs["orientation_target"]),
             binder=BinderResult(**json.loads(f.attrs["binder"])),
             scaled_columns=int(f.attrs["scaled_columns"]),
+            stratify=bool(f.attrs.get("stratify", True)),
             timings=json.loads(f.attrs["timings"]),
             provenance={
                 key.removeprefix("provenance_"): str(value)

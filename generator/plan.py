@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from generator.design import PARAMETERS, make_design, sample_id, validate_ranges
+from generator.design import DESIGNS, PAIRINGS, PARAMETERS, make_design, sample_id, validate_ranges
 from generator.parameters import resolve_domain, voxel_shape
 
 PAPER_COUNTS = {"200": 240, "1000": 78}
@@ -59,6 +59,10 @@ class SweepPlan:
     out : Path
         The dataset file; sample files go to ``<out stem>_samples/``.
     keep_volumes : bool
+    stratify : bool
+        Fibre lines from a scrambled Sobol sequence (True) or independent draws.
+    pairing : str
+        ``"independent"`` (each domain its own design) or ``"paired"`` (same parameter sets).
     model : str
         Model version of the code (:func:`generator.model_version.model_version`).
     """
@@ -71,6 +75,8 @@ class SweepPlan:
     voxel_um: float
     out: Path
     keep_volumes: bool
+    stratify: bool
+    pairing: str
     model: str
 
     @classmethod
@@ -85,6 +91,8 @@ class SweepPlan:
         voxel_um=1.0,
         out=None,
         keep_volumes=True,
+        stratify=True,
+        pairing="independent",
     ) -> SweepPlan:
         """Resolve and check the options of a sweep; nothing is read or written.
 
@@ -103,6 +111,10 @@ class SweepPlan:
         voxel_um = float(voxel_um)
         if not 0.0 < voxel_um < float("inf"):
             raise ValueError(f"voxel size {voxel_um!r} um must be a positive finite number")
+        if design not in DESIGNS:
+            raise ValueError(f"design {design!r} is not one of {', '.join(DESIGNS)}")
+        if pairing not in PAIRINGS:
+            raise ValueError(f"pairing {pairing!r} is not one of {', '.join(PAIRINGS)}")
         if not 0 <= int(seed) < 2**63:
             raise ValueError(f"seed={seed} must be a whole number in [0, 2**63)")
         return cls(
@@ -114,6 +126,8 @@ class SweepPlan:
             voxel_um=voxel_um,
             out=Path(out) if out else default_output(domain_name),
             keep_volumes=bool(keep_volumes),
+            stratify=bool(stratify),
+            pairing=pairing,
             model=model_version(),
         )
 
@@ -133,6 +147,8 @@ class SweepPlan:
             "n": self.n,
             "design": self.design,
             "design_seed": self.seed,
+            "pairing": self.pairing,
+            "stratify": self.stratify,
             "ranges": {name: [float(v) for v in self.ranges[name]] for name in PARAMETERS},
             "voxel_um": self.voxel_um,
             "model_version": self.model,
@@ -141,7 +157,14 @@ class SweepPlan:
     @cached_property
     def design_table(self):
         """The design: ``index``, the five parameters and ``seed`` per sample."""
-        return make_design(self.n, design=self.design, seed=self.seed, ranges=self.ranges)
+        return make_design(
+            self.n,
+            domain=self.domain,
+            design=self.design,
+            seed=self.seed,
+            ranges=self.ranges,
+            pairing=self.pairing,
+        )
 
     @cached_property
     def tasks(self) -> list[dict]:
@@ -151,7 +174,12 @@ class SweepPlan:
         for row in self.design_table.to_dict("records"):
             params = {name: float(row[name]) for name in PARAMETERS}
             ident = sample_id(
-                params, row["seed"], domain=self.domain, voxel_um=self.voxel_um, version=self.model
+                params,
+                row["seed"],
+                domain=self.domain,
+                voxel_um=self.voxel_um,
+                version=self.model,
+                stratify=self.stratify,
             )
             tasks.append(
                 {
@@ -161,6 +189,7 @@ class SweepPlan:
                     **params,
                     "domain": self.domain,
                     "voxel_um": self.voxel_um,
+                    "stratify": self.stratify,
                     "folder": str(self.folder),
                     "keep_volume": self.keep_volumes,
                     "plan": identity,
@@ -215,8 +244,9 @@ class SweepPlan:
     def describe(self) -> str:
         """One line per setting, for a dry run."""
         lines = [
-            f"plan: domain {self.domain}, n {self.n}, design {self.design} (seed {self.seed}), "
-            f"voxel {self.voxel_um:g} um, model {self.model}",
+            f"plan: domain {self.domain}, n {self.n}, design {self.design} (seed {self.seed}, "
+            f"{self.pairing}), voxel {self.voxel_um:g} um, "
+            f"fibres {'stratified' if self.stratify else 'independent'}, model {self.model}",
             f"dataset {self.out}, sample files in {self.folder}",
         ]
         for name in PARAMETERS:

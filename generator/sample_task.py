@@ -19,15 +19,15 @@ import traceback
 from pathlib import Path
 
 from generator.design import PARAMETERS
+from generator.geodesic import METRICS
 
-METRICS = ("euclidean", "lattice")
 # Root attributes a sweep adds to a sample file.
 TASK_ATTRIBUTE, ROW_ATTRIBUTE, PLAN_ATTRIBUTE = "sweep_task", "sweep_row", "sweep_plan"
 # The sweep sample format of versions before 2 (a file of its own kind), recognised so that
 # --force can remove it and a resume can name it.
 LEGACY_FORMAT = "gdl-sweep-sample"
 # Task keys that say which sample it is (the rest say where and how to store it).
-IDENTITY_KEYS = ("id", "index", "seed", "domain", "voxel_um", *PARAMETERS)
+IDENTITY_KEYS = ("id", "index", "seed", "domain", "voxel_um", "stratify", *PARAMETERS)
 
 
 _WARMED = False
@@ -50,7 +50,7 @@ def warm_up() -> float:
     from generator.tortuosity import geometric_tortuosity
 
     tic = time.perf_counter()
-    sample = generate(domain=(80, 80), voxel_um=4.0, fiber_diameter_um=12, compression=0.2)
+    sample = generate(domain=(160, 160), voxel_um=4.0, fiber_diameter_um=8, compression=0.2)
     for metric in METRICS:
         geometric_tortuosity(sample.volume, metric=metric, voxel_um=4.0)
     _WARMED = True
@@ -63,8 +63,9 @@ def run_sample(task: dict) -> dict:
     Parameters
     ----------
     task : dict
-        ``id``, ``index``, the five parameters, ``seed``, ``domain``, ``voxel_um``, ``folder``,
-        ``keep_volume`` and ``plan`` (the plan's identity, stored with the file).
+        ``id``, ``index``, the five parameters, ``seed``, ``domain``, ``voxel_um``,
+        ``stratify``, ``folder``, ``keep_volume`` and ``plan`` (the plan's identity, stored
+        with the file).
 
     Returns
     -------
@@ -87,6 +88,7 @@ def run_sample(task: dict) -> dict:
             domain=task["domain"],
             seed=int(task["seed"]),
             voxel_um=float(task["voxel_um"]),
+            stratify=bool(task["stratify"]),
             **{name: float(task[name]) for name in PARAMETERS},
         )
         for stage in ("before_compression", "after_compression"):

@@ -54,8 +54,10 @@ def test_provenance_records_the_default_sweep(shipped):
 
 def test_parameters_are_the_default_design(shipped):
     name, data = shipped
-    _, n = SHIPPED[name]
-    design = make_design(n, design="sobol", seed=0)
+    domain, n = SHIPPED[name]
+    if "pairing" not in data.provenance.get("plan", {}):
+        pytest.skip("made before each domain drew its own design (regenerated in issue 14)")
+    design = make_design(n, domain=domain, design="sobol", seed=0)
     for column in PARAMETERS:
         np.testing.assert_allclose(data.table[column], design[column], rtol=1e-12)
         low, high = PARAMETER_RANGES[column][:2]

@@ -134,7 +134,7 @@ def test_splits_and_errors():
 def synthetic_dataset_file(path, n, seed, shift):
     rng = np.random.default_rng(seed)
     rows = []
-    for r in make_design(n, seed=seed).to_dict("records"):
+    for r in make_design(n, domain="200", seed=seed).to_dict("records"):
         b = (r["fiber_fraction"] - 0.1) / 0.15
         tau = 1.03 + 0.05 * b**2 + 0.2 * (r["binder_fraction"] - 0.05) + shift
         rows.append(

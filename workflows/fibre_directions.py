@@ -1,0 +1,151 @@
+"""Measure the fibre direction distribution the generator realises, and plot it.
+
+For each domain preset and each fibre sampling mode (stratified, independent) this places the
+fibres of several seeds at one mid-range parameter set and records, per sample, the
+length-weighted histogram of the in-plane angle phi (15 degree bins, relative to uniform), of
+the tilt theta (relative to the documented uniform law), the moments <cos 2phi> and <cos 4phi>,
+T33 and the fibre count. ``--reference`` adds a table written earlier (for example by another
+version of the model) to the plot.
+
+Run: ``python -m workflows.fibre_directions --out generator/doc/fibre_directions``
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from generator._orientation import DEFAULT_ORIENTATION, tilt_limit
+from generator.parameters import DOMAIN_PRESETS, voxel_shape
+
+PHI_BINS = 12  # 15 degrees each over [0, 180)
+TILT_BINS = 8
+MID = {"fiber_diameter_um": 9.0, "fiber_fraction": 0.175, "thickness_um": 300.0}
+
+
+def direction_statistics(direction: np.ndarray, length: np.ndarray, t33: float) -> dict:
+    """Length-weighted direction statistics of one fibre list."""
+    phi = np.mod(np.arctan2(direction[:, 1], direction[:, 0]), np.pi)
+    theta = np.arcsin(np.clip(direction[:, 2], -1, 1))
+    weight = length / length.sum()
+    phi_share, _ = np.histogram(phi, bins=PHI_BINS, range=(0, np.pi), weights=weight)
+    limit = tilt_limit(t33)
+    tilt_share, _ = np.histogram(theta, bins=TILT_BINS, range=(-limit, limit), weights=weight)
+    row = {
+        "cos2phi": float(weight @ np.cos(2 * phi)),
+        "cos4phi": float(weight @ np.cos(4 * phi)),
+        "t33": float(weight @ direction[:, 2] ** 2),
+        "n_fibres": int(np.count_nonzero(length > 0)),
+    }
+    row.update({f"phi_{k}": PHI_BINS * v for k, v in enumerate(phi_share)})
+    row.update({f"tilt_{k}": TILT_BINS * v for k, v in enumerate(tilt_share)})
+    return row
+
+
+def measure(seeds: int = 8, voxel_um: float = 2.0, label: str = "current") -> pd.DataFrame:
+    """One row per domain, mode and seed, from the fibres placed by the generator."""
+    from generator.structure import place_fibres
+
+    rows = []
+    for domain, in_plane in DOMAIN_PRESETS.items():
+        shape = voxel_shape(in_plane, MID["thickness_um"], voxel_um)
+        for stratify in (True, False):
+            for seed in range(seeds):
+                _, fibres = place_fibres(
+                    shape,
+                    voxel_um,
+                    0.5 * MID["fiber_diameter_um"],
+                    MID["fiber_fraction"],
+                    DEFAULT_ORIENTATION,
+                    seed,
+                    stratify=stratify,
+                )
+                row = {"model": label, "domain": domain, "stratify": stratify, "seed": seed}
+                row.update(
+                    direction_statistics(fibres.direction, fibres.length, DEFAULT_ORIENTATION[2])
+                )
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per model, domain and mode: worst bin, worst per-sample moments, mean T33 and count."""
+    phi_columns = [c for c in table if c.startswith("phi_")]
+    groups = table.groupby(["model", "domain", "stratify"], sort=False)
+    out = groups.apply(
+        lambda g: pd.Series(
+            {
+                "phi_bin_min": g[phi_columns].mean().min(),
+                "phi_bin_max": g[phi_columns].mean().max(),
+                "max_abs_cos2phi": g["cos2phi"].abs().max(),
+                "max_abs_cos4phi": g["cos4phi"].abs().max(),
+                "t33_mean": g["t33"].mean(),
+                "n_fibres_mean": g["n_fibres"].mean(),
+            }
+        ),
+        include_groups=False,
+    )
+    return out.reset_index()
+
+
+def plot(table: pd.DataFrame, path: Path) -> None:
+    """Mean length share per phi and tilt bin, relative to the target law, per domain."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharey="row")
+    phi_centres = (np.arange(PHI_BINS) + 0.5) * 180 / PHI_BINS
+    limit = np.degrees(tilt_limit(DEFAULT_ORIENTATION[2]))
+    tilt_centres = -limit + (np.arange(TILT_BINS) + 0.5) * 2 * limit / TILT_BINS
+    for column, domain in enumerate(DOMAIN_PRESETS):
+        for (model, stratify), group in table[table["domain"] == domain].groupby(
+            ["model", "stratify"], sort=False
+        ):
+            label = f"{model}, {'stratified' if stratify else 'independent'}"
+            phi = group[[f"phi_{k}" for k in range(PHI_BINS)]]
+            tilt = group[[f"tilt_{k}" for k in range(TILT_BINS)]]
+            axes[0, column].plot(phi_centres, phi.mean(), marker="o", label=label)
+            axes[1, column].plot(tilt_centres, tilt.mean(), marker="o", label=label)
+        x_um, y_um = DOMAIN_PRESETS[domain]
+        axes[0, column].set_title(f"domain {domain} ({x_um:g} x {y_um:g} um)")
+        axes[0, column].set_xlabel("in-plane angle phi (deg), 15 deg bins")
+        axes[1, column].set_xlabel("tilt theta (deg)")
+        for row in range(2):
+            axes[row, column].axhspan(0.95, 1.05, color="0.9", zorder=0)
+            axes[row, column].axhline(1.0, color="k", lw=0.8)
+    axes[0, 0].set_ylabel("length share / uniform")
+    axes[1, 0].set_ylabel("length share / documented law")
+    axes[0, 1].legend(fontsize=8)
+    n_seeds = table.groupby(["model", "domain", "stratify"]).size().max()
+    fig.suptitle(f"Fibre directions, mean over {n_seeds} seeds (grey: +/-5 %)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("fibre_directions"))
+    parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--voxel-um", type=float, default=2.0)
+    parser.add_argument("--label", default="current")
+    parser.add_argument("--reference", type=Path, help="A table written earlier, to compare.")
+    args = parser.parse_args(argv)
+    table = measure(args.seeds, args.voxel_um, args.label)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out.with_suffix(".csv"), index=False)
+    if args.reference:
+        reference = pd.read_csv(args.reference, dtype={"domain": str})
+        table = pd.concat([reference, table], ignore_index=True)
+    plot(table, args.out.with_suffix(".png"))
+    with pd.option_context("display.width", 140, "display.precision", 4):
+        print(summary(table).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
