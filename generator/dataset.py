@@ -15,11 +15,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from generator.geodesic import METRICS
+
 FORMAT = "gdl-dataset"
 # The reference datasets shipped beside the source tree (read by any run, rewritten by none
 # without an explicit --out and --force).
 SHIPPED_DATA = Path(__file__).resolve().parents[1] / "data"
 SCHEMA_VERSION = 1
+# Table column of each path metric's tortuosity.
+TAU_COLUMNS = {metric: f"tau_{metric}" for metric in METRICS}
 
 UNITS = {
     "index": "1",

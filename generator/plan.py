@@ -14,9 +14,10 @@ from functools import cached_property
 from pathlib import Path
 
 from generator.design import DESIGNS, PAIRINGS, PARAMETERS, make_design, sample_id, validate_ranges
+from generator.paper import SAMPLE_COUNTS
 from generator.parameters import resolve_domain, voxel_shape
 
-PAPER_COUNTS = {"200": 240, "1000": 78}
+PAPER_COUNTS = SAMPLE_COUNTS
 # Peak bytes a voxel of one sample task: generation ~5.5, tortuosity ~5 beside the volume
 # (measured at 1 um: 2.55-2.9 GiB for the 3e8-voxel 1000 preset).
 BYTES_PER_VOXEL_PEAK = 10.0

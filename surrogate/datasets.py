@@ -14,14 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-GDL_INPUTS = (
-    "fiber_diameter_um",
-    "fiber_fraction",
-    "binder_fraction",
-    "thickness_um",
-    "compression",
-)
-GDL_TARGETS = {"tortuosity": "tau_euclidean", "tortuosity_lattice": "tau_lattice"}
+from generator.dataset import TAU_COLUMNS
+from generator.design import PARAMETERS
+
+GDL_INPUTS = PARAMETERS
+GDL_TARGETS = {"tortuosity": TAU_COLUMNS["euclidean"], "tortuosity_lattice": TAU_COLUMNS["lattice"]}
 # Named GDL datasets: the reference datasets shipped with the source tree. A dataset of one's
 # own is given by its path (a name never silently means a file in the working directory).
 REGISTRY = ("gdl200", "gdl1000")

@@ -19,8 +19,11 @@ LABELS = {
     "transferred": "transferred (frozen + adapter)",
     "scratch": "same MLP, target only",
     "finetune_all": "pretrained, all layers fine-tuned",
+    "pretrained_plus_offset": "baseline: pretrained + one offset on target",
+    "quadratic_ridge_plus_offset": "baseline: quadratic ridge on source + one offset",
     "mean": "baseline: mean of target train",
     "linear": "baseline: linear regression",
+    "quadratic_ridge": "baseline: quadratic ridge, target only",
     "random_forest": "baseline: random forest",
 }
 

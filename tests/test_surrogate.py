@@ -79,6 +79,27 @@ def test_transfer_beats_pretrained_and_scratch_on_a_known_shift(shifted_result):
     assert transferred < scores["mean"]["mape"]["mean"]
 
 
+def test_baselines_on_a_known_shift(shifted_result):
+    scores = {method: s["mape"]["mean"] for method, s in shifted_result.summary().items()}
+    # The target is quadratic in the inputs (a squared term): the quadratic ridge sees it, the
+    # linear fit cannot.
+    assert scores["quadratic_ridge"] < scores["linear"] / 2
+    # A stretch (x1.6) is not an offset: offset-only transfers stay well behind the adapter.
+    for method in ("pretrained_plus_offset", "quadratic_ridge_plus_offset"):
+        assert scores[method] > 2 * scores["transferred"]
+
+
+def test_mape_offset_is_the_brute_force_minimiser():
+    from surrogate.evaluate import mape_offset
+
+    rng = np.random.default_rng(3)
+    y = 1 + rng.random(41)
+    p = y + rng.normal(0.04, 0.03, 41)
+    grid = np.linspace(-0.2, 0.1, 60001)
+    losses = np.mean(np.abs(y[:, None] - p[:, None] - grid[None]) / y[:, None], axis=0)
+    assert mape_offset(y, p) == pytest.approx(grid[np.argmin(losses)], abs=1e-5)
+
+
 def test_frozen_weights_are_bit_identical_after_transfer():
     source, target = shifted_pair(seed=1)
     xs, ys = source.arrays("t")

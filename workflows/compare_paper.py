@@ -15,13 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from generator.dataset import TAU_COLUMNS as METRIC_COLUMNS
+from generator.paper import TAU as PAPER_TAU
+
 DATA = Path(__file__).resolve().parents[1] / "data"
-# The paper's GDL tortuosities (GeoDict, geometric tortuosity through the thickness).
-PAPER_TAU = {
-    "gdl200": {"mean": 1.07, "min": 1.03, "max": 1.17},
-    "gdl1000": {"mean": 1.09, "min": 1.08, "max": 1.17},
-}
-METRIC_COLUMNS = {"euclidean": "tau_euclidean", "lattice": "tau_lattice"}
 
 
 def tortuosity_table(tables: dict) -> str:

@@ -15,13 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-# The paper's Table 1 (test MAPE %): pretrained on graphite / on the target, and transferred.
-PAPER_TABLE_1 = {
-    ("sigra", "density"): (4.5, 78.8, 14.5),
-    ("nmc", "density"): (4.5, 56.1, 8.1),
-    ("sigra", "mass_loading"): (13.9, 45.0, 3.7),
-    ("nmc", "mass_loading"): (13.9, 70.8, 10.6),
-}
+from generator.paper import TABLE_1_MAPE as PAPER_TABLE_1
 
 
 def run_electrode_study(

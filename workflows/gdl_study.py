@@ -26,7 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from generator.dataset import TAU_COLUMNS
 from generator.design import PARAMETERS, parse_ranges, validate_ranges
+from generator.paper import tau_sentence
 
 PRESETS = {
     "quick": {
@@ -101,8 +103,8 @@ def plot_tortuosity_distributions(tables: dict, path: Path) -> Path:
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     for ax, column, metric in (
-        (axes[0], "tau_euclidean", "euclidean"),
-        (axes[1], "tau_lattice", "lattice"),
+        (axes[0], TAU_COLUMNS["euclidean"], "euclidean"),
+        (axes[1], TAU_COLUMNS["lattice"], "lattice"),
     ):
         for (name, table), colour in zip(tables.items(), ("#c0392b", "#2f6fce"), strict=False):
             values = table.loc[table["status"] == "ok", column]
@@ -241,8 +243,7 @@ def run_study(
         )
     lines += [
         "",
-        "The paper (GeoDict, 1 um voxels): gdl200 mean 1.07 (1.03-1.17), gdl1000 mean 1.09 "
-        "(1.08-1.17).",
+        tau_sentence(),
         "",
         "![tortuosity distributions](figures/tortuosity_distributions.png)",
         "",
