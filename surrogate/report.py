@@ -60,6 +60,13 @@ def table_markdown(summary: dict, target: str) -> str:
             f"{s['mae']['mean']:.4g} ± {s['mae']['std']:.2g} | "
             f"{s['r2']['mean']:.3f} ± {s['r2']['std']:.3f} | {paper} |"
         )
+    if target.startswith("tortuosity"):
+        from generator.noise_floor import floor_sentence
+
+        metric = "lattice" if target.endswith("lattice") else "euclidean"
+        floor = floor_sentence(metric)
+        if floor:
+            lines += ["", floor]
     return "\n".join(lines)
 
 

@@ -41,3 +41,52 @@ def test_electrode_study_report(tmp_path):
     for key, methods in study["metrics"].items():
         assert f"{methods['transferred']['mape']['mean']:.3f}" in text, key
     assert "Paper's Table 1" in text
+
+
+class _Data:
+    def __init__(self, table, pairing):
+        self.table = table
+        self.provenance = {"plan": {"pairing": pairing}}
+
+
+def _tables(shift, paired, n=12):
+    import numpy as np
+    import pandas as pd
+
+    from generator.design import PARAMETERS
+
+    rng = np.random.default_rng(0)
+    x = rng.random((n, len(PARAMETERS)))
+    tau = 1.03 + 0.05 * x[:, 1]
+    small = pd.DataFrame(x, columns=list(PARAMETERS)).assign(
+        index=range(n), seed=range(n), status="ok", tau_euclidean=tau, tau_lattice=tau + 0.04
+    )
+    large = small.copy()
+    large["seed"] += 1000
+    if not paired:
+        large[list(PARAMETERS)] = rng.random((n, len(PARAMETERS)))
+    large["tau_euclidean"] += shift
+    large["tau_lattice"] += shift
+    pairing = "paired" if paired else "independent"
+    return {"gdl200": _Data(small, pairing), "gdl1000": _Data(large, pairing)}
+
+
+def test_domain_shift_is_paired_when_the_designs_are():
+    from workflows.compare_paper import shift_table
+
+    text = shift_table(_tables(0.01, paired=True))
+    # Hand count: all 12 input vectors shared, no seed shared; every difference is 0.01.
+    assert "inputs occur in gdl200: 12 of 12; shared seeds: 0" in text
+    assert "| `euclidean` | +0.0100 ± 0.0000 |" in text
+    text = shift_table(_tables(0.01, paired=False))
+    assert "inputs occur in gdl200: 0 of 12" in text and "Mann–Whitney" in text
+
+
+def test_feature_ranking_finds_the_only_input_that_matters():
+    from workflows.compare_paper import feature_ranking
+
+    tables = {name: data.table for name, data in _tables(0.0, paired=False, n=60).items()}
+    rows = {line.split(" | ")[0].strip("| "): line for line in feature_ranking(tables).split("\n")}
+    # tau depends on fiber_fraction alone: rank 1 in both datasets; paper rank 2.
+    assert rows["fiber_fraction"].startswith("| fiber_fraction | 2 | 1 (")
+    assert rows["fiber_fraction"].count("| 1 (") == 2

@@ -4,8 +4,10 @@
     python -m workflows.compare_paper --figure tau.png      # and the two distributions
 
 Prints Markdown tables: the tortuosity of each dataset by metric (mean, min, max, standard
-deviation) beside the paper's reported values, the shift from the small to the large domain,
-and the wall time and peak memory per sample as the sweep recorded them.
+deviation) beside the paper's reported values, the shift from the small to the large domain
+(paired when the designs are), the scatter between seeds at fixed parameters, the inputs ranked
+by importance beside the paper's order, and the wall time and peak memory per sample as the
+sweep recorded them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from generator.dataset import TAU_COLUMNS as METRIC_COLUMNS
+from generator.design import PARAMETERS
+from generator.paper import GDL_FEATURE_ORDER as PAPER_FEATURE_ORDER
 from generator.paper import TAU as PAPER_TAU
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -44,29 +48,125 @@ def tortuosity_table(tables: dict) -> str:
     return "\n".join(lines)
 
 
-def shift_table(tables: dict) -> str:
-    """Markdown: how far the large domain sits right of the small one, per metric."""
-    if not {"gdl200", "gdl1000"} <= set(tables):
-        return ""
-    from scipy.stats import mannwhitneyu
+def _plan(data) -> dict:
+    return data.provenance.get("plan", {})
 
-    lines = [
-        "| metric | mean gdl1000 − gdl200 | median gdl1000 − gdl200 | Mann–Whitney p |",
-        "|---|---|---|---|",
-    ]
+
+def design_overlap(small, large) -> tuple[int, int]:
+    """Rows of ``large`` whose parameter vector, and whose seed, also occur in ``small``."""
+    key = list(PARAMETERS)
+    vectors = {tuple(np.round(row, 12)) for row in small[key].to_numpy(dtype=float)}
+    shared_vectors = sum(
+        tuple(np.round(row, 12)) in vectors for row in large[key].to_numpy(dtype=float)
+    )
+    shared_seeds = int(large["seed"].isin(set(small["seed"])).sum())
+    return shared_vectors, shared_seeds
+
+
+def paired_rows(small, large):
+    """Index-aligned rows of two paired designs (same parameter sets), or None."""
+    n = min(len(small), len(large))
+    a = small.set_index("index").loc[range(n)]
+    b = large.set_index("index").loc[range(n)]
+    same = np.allclose(a[list(PARAMETERS)], b[list(PARAMETERS)], rtol=1e-12, atol=0)
+    return (a, b) if same else None
+
+
+def shift_table(datasets: dict) -> str:
+    """Markdown: how far the large domain sits from the small one, per metric.
+
+    Paired designs (``--pairing paired``: the same parameter sets on both domains) are compared
+    sample by sample (mean and sd of the differences, Wilcoxon signed-rank and paired t tests);
+    independent designs with Mann-Whitney and Welch tests. Rows whose inputs occur in both
+    datasets are counted: with independent designs there are none.
+    """
+    if not {"gdl200", "gdl1000"} <= set(datasets):
+        return ""
+    from scipy import stats
+
+    small_data, large_data = datasets["gdl200"], datasets["gdl1000"]
+    small = small_data.table[small_data.table["status"] == "ok"]
+    large = large_data.table[large_data.table["status"] == "ok"]
+    shared_vectors, shared_seeds = design_overlap(small, large)
+    pairs = None
+    if _plan(small_data).get("pairing") == _plan(large_data).get("pairing") == "paired":
+        pairs = paired_rows(small, large)
     paper = PAPER_TAU["gdl1000"]["mean"] - PAPER_TAU["gdl200"]["mean"]
-    lines.append(f"| paper | {paper:+.2f} | | |")
+    lines = [
+        f"gdl1000 rows whose inputs occur in gdl200: {shared_vectors} of {len(large)}; "
+        f"shared seeds: {shared_seeds}.",
+        "",
+    ]
+    if pairs is not None:
+        a, b = pairs
+        lines += [
+            f"| metric | paired shift gdl1000 − gdl200 (mean ± sd, n={len(a)}) "
+            "| Wilcoxon p | paired t p |",
+            "|---|---|---|---|",
+            f"| paper | {paper:+.2f} (not paired) | | |",
+        ]
+        for metric, column in METRIC_COLUMNS.items():
+            diff = b[column].to_numpy(dtype=float) - a[column].to_numpy(dtype=float)
+            lines.append(
+                f"| `{metric}` | {diff.mean():+.4f} ± {diff.std(ddof=1):.4f} | "
+                f"{stats.wilcoxon(diff).pvalue:.2g} | {stats.ttest_1samp(diff, 0).pvalue:.2g} |"
+            )
+        return "\n".join(lines)
+    lines += [
+        "| metric | mean gdl1000 − gdl200 | median gdl1000 − gdl200 | Mann–Whitney p | Welch t p |",
+        "|---|---|---|---|---|",
+        f"| paper | {paper:+.2f} | | | |",
+    ]
     for metric, column in METRIC_COLUMNS.items():
-        small, large = (
-            tables[name].loc[tables[name]["status"] == "ok", column].to_numpy(dtype=float)
-            for name in ("gdl200", "gdl1000")
-        )
-        p = mannwhitneyu(large, small, alternative="two-sided").pvalue
+        s, g = (t[column].to_numpy(dtype=float) for t in (small, large))
         lines.append(
-            f"| `{metric}` | {large.mean() - small.mean():+.4f} | "
-            f"{np.median(large) - np.median(small):+.4f} | {p:.2g} |"
+            f"| `{metric}` | {g.mean() - s.mean():+.4f} | {np.median(g) - np.median(s):+.4f} | "
+            f"{stats.mannwhitneyu(g, s, alternative='two-sided').pvalue:.2g} | "
+            f"{stats.ttest_ind(g, s, equal_var=False).pvalue:.2g} |"
         )
     return "\n".join(lines)
+
+
+def feature_ranking(tables: dict, repeats: int = 30) -> str:
+    """Markdown: inputs ranked by permutation importance (drop in R² when one input is
+    shuffled) of a quadratic ridge fit to each dataset's euclidean tau, beside the paper's
+    SHAP order."""
+    from sklearn.inspection import permutation_importance
+
+    from surrogate.evaluate import quadratic_ridge
+
+    importance = {}
+    for name, table in tables.items():
+        ok = table[table["status"] == "ok"]
+        x = ok[list(PARAMETERS)].to_numpy(dtype=float)
+        y = ok[METRIC_COLUMNS["euclidean"]].to_numpy(dtype=float)
+        model = quadratic_ridge().fit(x, y)
+        result = permutation_importance(model, x, y, n_repeats=repeats, random_state=0)
+        importance[name] = (result.importances_mean, model.score(x, y))
+    header = "| input | paper rank (SHAP) | " + " | ".join(
+        f"{name}: rank (ΔR²), fit R² {r2:.3f}" for name, (_, r2) in importance.items()
+    )
+    lines = [header + " |", "|---" * (2 + len(importance)) + "|"]
+    for parameter in PARAMETERS:
+        cells = [parameter, str(PAPER_FEATURE_ORDER.index(parameter) + 1)]
+        for values, _ in importance.values():
+            rank = int(np.sum(values > values[PARAMETERS.index(parameter)])) + 1
+            cells.append(f"{rank} ({values[PARAMETERS.index(parameter)]:.3f})")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def noise_floor_table(path: Path | None = None) -> str:
+    """Markdown: tau's scatter between seeds at fixed parameters, if it has been measured."""
+    import pandas as pd
+
+    from generator.noise_floor import SHIPPED_FILE, markdown, summarise
+
+    path = path or SHIPPED_FILE
+    if not path.exists():
+        return ""
+
+    return markdown(summarise(pd.read_csv(path, dtype={"domain": str})))
 
 
 def cost_table(datasets: dict) -> str:
@@ -108,9 +208,14 @@ def main(argv=None) -> None:
     datasets = {path.stem: open_dataset(path) for path in paths}
     tables = {name: data.table for name, data in datasets.items()}
     print(tortuosity_table(tables), end="\n\n")
-    shift = shift_table(tables)
+    shift = shift_table(datasets)
     if shift:
         print(shift, end="\n\n")
+    floor = noise_floor_table()
+    if floor:
+        print("Scatter of tau between seeds at fixed parameters (the MAPE floor):", end="\n\n")
+        print(floor, end="\n\n")
+    print(feature_ranking(tables), end="\n\n")
     print(cost_table(datasets))
     if args.figure:
         from workflows.gdl_study import plot_tortuosity_distributions

@@ -7,7 +7,7 @@ metrics and prints, per group, the mean, the standard deviation (with its 95 % c
 interval) and the *MAPE floor*: the mean absolute percentage deviation of the samples from their
 own mean, i.e. the test MAPE of a perfect predictor of the mean.
 
-Run: ``python -m workflows.noise_floor --out data/doc/noise_floor.csv`` (8 seeds at 2 um).
+Run: ``python -m generator.noise_floor --out data/doc/noise_floor.csv`` (8 seeds at 2 um).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ MID_PARAMETERS = {
     "thickness_um": 300.0,
     "compression": 0.25,
 }
+# The measurement shipped with the reference datasets (2 um, 8 seeds).
+SHIPPED_FILE = Path(__file__).resolve().parents[1] / "data" / "doc" / "noise_floor.csv"
 # Seeds far from any design's (designs draw 32-bit seeds from a SeedSequence).
 FIRST_SEED = 7_000_000
 
@@ -100,6 +102,24 @@ def markdown(summary: pd.DataFrame) -> str:
             f"({r.sd_95_low:.4f}–{r.sd_95_high:.4f}) | {r.mape_floor_percent:.3f} |"
         )
     return "\n".join(lines)
+
+
+def floor_sentence(metric: str = "euclidean", path: Path = SHIPPED_FILE) -> str:
+    """One line for a MAPE table: the MAPE floor per domain (stratified fibres), or ""."""
+    if not path.exists():
+        return ""
+    summary = summarise(pd.read_csv(path, dtype={"domain": str}))
+    rows = summary[(summary["metric"] == metric) & (summary["fibres"] == "stratified")]
+    if rows.empty:
+        return ""
+    parts = [
+        f"{r.domain}: {r.mape_floor_percent:.3f} % (sd {r.sd:.4f}, n={r.n})"
+        for r in rows.itertuples()
+    ]
+    return (
+        f"Noise floor: MAPE of a perfect predictor of the mean at fixed parameters, {metric} tau, "
+        "from the seed-to-seed scatter (data/doc/noise_floor.csv, 2 um): " + "; ".join(parts) + "."
+    )
 
 
 def main(argv=None) -> None:
