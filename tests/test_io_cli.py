@@ -64,6 +64,7 @@ def test_cli_sample_then_show_writes_a_real_png(tmp_path):
             "4",
             "--compression",
             "0.25",
+            "--no-stratify",
             "--out",
             str(out),
         ],
@@ -72,7 +73,9 @@ def test_cli_sample_then_show_writes_a_real_png(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     # 1000 um / 5 um = 200 in-plane; 300 um / 5 um = 60 through-plane, times 0.75 = 45.
-    assert read_sample(out).volume.shape == (45, 200, 200)
+    back = read_sample(out)
+    assert back.volume.shape == (45, 200, 200)
+    assert back.stratify is False  # the option reached the generator and the file
     shown = subprocess.run(
         run + ["show", str(out), "--out", str(png)], capture_output=True, text=True
     )

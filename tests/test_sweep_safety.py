@@ -491,3 +491,33 @@ def test_the_batch_cluster_scheduler_refuses_clients_without_its_certificate(tmp
             Client(address.replace("tls://", "tcp://"), timeout="5s")
     finally:
         close_cluster(cluster)
+
+
+def test_fibre_sampling_and_pairing_are_part_of_the_plan(finished, tmp_path):
+    out = copy_sweep(finished, tmp_path)
+    before = out.read_bytes()
+    with pytest.raises(OwnershipError, match=r"stratify True \(file\) vs False"):
+        in_process(out, stratify=False)
+    with pytest.raises(OwnershipError, match=r"pairing 'independent' \(file\) vs 'paired'"):
+        in_process(out, pairing="paired")
+    assert out.read_bytes() == before
+    done = cli(*TINY_SWEEP, "--no-stratify", "--pairing", "paired", "--dry-run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "paired" in done.stdout and "fibres independent" in done.stdout
+    assert "pairing 'sideways' is not one of independent, paired" in one_line_error(
+        cli(*TINY_SWEEP, "--pairing", "sideways", "--dry-run", cwd=tmp_path)
+    )
+
+
+def test_the_two_domains_draw_disjoint_designs_unless_paired():
+    small, large = (SweepPlan.create(domain=d, n=40).design_table for d in ("200", "1000"))
+    columns = ["fiber_diameter_um", "fiber_fraction", "binder_fraction"]
+    assert not set(map(tuple, small[columns].to_numpy())) & set(
+        map(tuple, large[columns].to_numpy())
+    )
+    assert not set(small["seed"]) & set(large["seed"])
+    small, large = (
+        SweepPlan.create(domain=d, n=40, pairing="paired").design_table for d in ("200", "1000")
+    )
+    np.testing.assert_array_equal(small[columns], large[columns])
+    assert not set(small["seed"]) & set(large["seed"])
