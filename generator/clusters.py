@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -166,28 +167,85 @@ class _ErrorLog(logging.Handler):
         self.last = " ".join(message.split())[:500]
 
 
-def _slurm_alive(job_ids: list[str]) -> set[str]:
-    """SLURM jobs among ``job_ids`` that are pending or running."""
-    done = subprocess.run(
-        ["squeue", "-h", "-o", "%i %T", "-j", ",".join(job_ids)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+# Queue states in which a job will still run (or is running), per batch system.
+_ALIVE_STATES = {
+    "slurm": {
+        "PENDING",
+        "RUNNING",
+        "CONFIGURING",
+        "COMPLETING",
+        "REQUEUED",
+        "RESIZING",
+        "SUSPENDED",
+    },
+    # PBS Pro / OpenPBS and Torque one-letter states; C (Torque) and F (PBS Pro) are finished.
+    "pbs": set("QRHWTSBEU"),
+    # Grid Engine: r, t, qw, hqw, s... ; states with E (error) or d (being deleted) will not run.
+    "sge": None,
+    "lsf": {"PEND", "RUN", "PSUSP", "USUSP", "SSUSP", "WAIT", "PROV"},
+}
+# Messages of a query that named jobs the system has forgotten (they ended).
+_NOT_FOUND = re.compile(r"invalid job id|unknown job id|is not found|do not exist", re.IGNORECASE)
+
+
+def _queue_command(kind: str, job_ids: list[str]) -> list[str]:
+    if kind == "slurm":
+        return ["squeue", "-h", "-o", "%i %T", "-j", ",".join(job_ids)]
+    if kind == "pbs":
+        return ["qstat", *job_ids]
+    if kind == "sge":
+        return ["qstat"]  # the user's jobs; -j prints a different, multi-line format
+    return ["bjobs", "-noheader", "-o", "jobid stat", *job_ids]
+
+
+def parse_queue(kind: str, text: str) -> set[str]:
+    """Numeric ids of the jobs that will still run, from a queue listing of ``kind``.
+
+    Formats: ``squeue -h -o "%i %T"`` (slurm), ``qstat`` (pbs: id, name, user, time, state,
+    queue; sge: id, priority, name, user, state, ...), ``bjobs -noheader -o "jobid stat"`` (lsf).
+    """
     alive = set()
-    for line in done.stdout.splitlines():
+    for line in text.splitlines():
         parts = line.split()
-        if len(parts) == 2 and parts[1] in (
-            "PENDING",
-            "RUNNING",
-            "CONFIGURING",
-            "COMPLETING",
-            "REQUEUED",
-            "RESIZING",
-            "SUSPENDED",
-        ):
-            alive.add(parts[0])
+        if not parts or not parts[0].split(".")[0].isdigit():
+            continue  # headers and separators
+        job_id = parts[0].split(".")[0]
+        if kind == "slurm" and len(parts) >= 2:
+            state = parts[1]
+        elif kind == "pbs" and len(parts) >= 6:
+            state = parts[-2]
+        elif kind == "sge" and len(parts) >= 5:
+            state = "dead" if set(parts[4]) & set("Ed") else "alive"
+        elif kind == "lsf" and len(parts) >= 2:
+            state = parts[1]
+        else:
+            continue
+        states = _ALIVE_STATES[kind]
+        if (states is None and state == "alive") or (states is not None and state in states):
+            alive.add(job_id)
     return alive
+
+
+def queue_alive(kind: str, job_ids: list[str]) -> set[str] | None:
+    """The jobs among ``job_ids`` that the batch system still holds to run; ``None`` when the
+    system could not be asked (a missing command, a timeout, an error that does not say the
+    jobs are unknown), so that a busy controller never looks like lost workers."""
+    if kind not in _ALIVE_STATES or not job_ids:
+        return None
+    try:
+        done = subprocess.run(
+            _queue_command(kind, job_ids),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    alive = parse_queue(kind, done.stdout)
+    if done.returncode != 0 and not alive and not _NOT_FOUND.search(done.stderr):
+        return None
+    return alive & {str(job_id).split(".")[0] for job_id in job_ids}
 
 
 class BatchWatch:
@@ -221,10 +279,12 @@ class BatchWatch:
         """Names of jobs never submitted, and of submitted jobs no longer in the queue."""
         jobs = dict(self.cluster.workers)
         unsubmitted = [name for name, job in jobs.items() if getattr(job, "job_id", None) is None]
-        submitted = {name: str(job.job_id) for name, job in jobs.items() if job.job_id}
-        if self.kind != "slurm" or not submitted:
+        submitted = {
+            name: str(job.job_id).split(".")[0] for name, job in jobs.items() if job.job_id
+        }
+        alive = queue_alive(self.kind, list(submitted.values()))
+        if alive is None:
             return unsubmitted, []
-        alive = _slurm_alive(list(submitted.values()))
         workers = self.cluster.scheduler_info.get("workers", {}).values()
         connected = {str(worker.get("name")) for worker in workers}
         gone = [

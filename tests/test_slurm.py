@@ -243,3 +243,19 @@ def test_job_script_is_printed_without_submitting(tmp_path):
     assert "--resources sample=1" in done.stdout and "--tls-key" in done.stdout
     assert done.stderr.strip() == "" or "Traceback" not in done.stderr
     assert not job_ids() - before  # nothing was submitted
+
+
+def test_the_queue_poll_sees_a_real_job_come_and_go(tmp_path):
+    from generator.clusters import queue_alive
+
+    done = sbatch(tmp_path, dict(os.environ), "--wrap", "sleep 120", wait=False)
+    assert done.returncode == 0, done.stderr
+    job = done.stdout.strip().split(";")[0]
+    try:
+        assert queue_alive("slurm", [job]) == {job}
+    finally:
+        subprocess.run(["scancel", job], check=False)
+    deadline = time.monotonic() + 60
+    while queue_alive("slurm", [job]) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert queue_alive("slurm", [job]) == set()
