@@ -30,6 +30,9 @@ class InProcessExecutor:
 
     description = "this process"
 
+    def check_plan(self, plan) -> None:
+        """Nothing to check: this process runs whatever the plan asks."""
+
     def run(self, plan, tasks: list[dict], function, on_row) -> None:
         for task in tasks:
             on_row(function(task))
@@ -109,6 +112,11 @@ class DaskExecutor:
         n_workers = self.workers or max(1, min(cores, by_memory))
         return n_workers, max(1, cores // n_workers)
 
+    def check_plan(self, plan) -> None:
+        """Refuse, before anything is written or submitted, what the executor cannot run."""
+        if self.cluster:
+            self.check_batch_memory(plan.peak_bytes())
+
     def check_batch_memory(self, peak_bytes: float) -> None:
         """Refuse a batch job memory that cannot hold one sample (one sample runs per job)."""
         memory = parse_memory(self.jobqueue_options.get("memory"))
@@ -142,8 +150,7 @@ class DaskExecutor:
     def run(self, plan, tasks: list[dict], function, on_row) -> None:
         from distributed import wait
 
-        if self.cluster:
-            self.check_batch_memory(plan.peak_bytes())
+        self.check_plan(plan)
         self.warm_cache()
 
         from generator.clusters import SAMPLE_RESOURCE, batch_client, local_client, scheduler_client

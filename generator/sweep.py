@@ -179,7 +179,10 @@ def run_sweep(
     if force and shard is not None:
         raise ValueError("--force with --shard would remove the other shards' samples: refused")
     tasks = plan.tasks if shard is None else plan.shard(*shard, base=shard_base)
+    if executor is None:
+        executor = InProcessExecutor() if shard is not None else DaskExecutor()
     if not dry_run:
+        executor.check_plan(plan)
         check_output(plan, force=force, explicit_out=explicit_out)
         if force:
             removed = remove_plan_files(plan)
@@ -196,8 +199,6 @@ def run_sweep(
     check_writable(
         plan.folder, todo=len(scan.pending), voxels=plan.voxels(), keep_volumes=plan.keep_volumes
     )
-    if executor is None:
-        executor = InProcessExecutor() if shard is not None else DaskExecutor()
     start = time.time()
     rows = dict(scan.done)
     if scan.pending:

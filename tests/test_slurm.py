@@ -259,3 +259,86 @@ def test_the_queue_poll_sees_a_real_job_come_and_go(tmp_path):
     while queue_alive("slurm", [job]) and time.monotonic() < deadline:
         time.sleep(1)
     assert queue_alive("slurm", [job]) == set()
+
+
+def test_a_walltime_shorter_than_the_work_ends_in_bounded_time_keeping_samples(tmp_path):
+    # 30 samples of ~2-4 s each outlive a 1-minute job: SLURM ends it mid-sweep. With no
+    # resubmission allowed the sweep exits 1 with the reason, promptly, and what finished stays.
+    cache = tmp_path / "numba-cache"
+    start = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "sweep",
+            "--domain",
+            "200",
+            "--n",
+            "30",
+            "--voxel-um",
+            "2",
+            "--no-volumes",
+            "--cluster",
+            "slurm",
+            "--cores",
+            "1",
+            "--memory",
+            "1GB",
+            "--walltime",
+            "00:01:00",
+            "--max-resubmits",
+            "0",
+            "--numba-cache",
+            str(cache),
+            "--log-dir",
+            str(tmp_path / "logs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    elapsed = time.monotonic() - start
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "run the same command again to resume" in done.stderr
+    assert elapsed < 420, elapsed
+    finished = sorted((tmp_path / "gdl200_samples").glob("*.h5"))
+    assert 0 < len(finished) < 30
+    # The job loaded the kernels the submitting process had compiled into the shared cache.
+    assert any(cache.rglob("*.nbi"))
+    import json
+
+    import h5py
+
+    from generator.sample_task import ROW_ATTRIBUTE
+
+    for path in finished:
+        with h5py.File(path) as f:
+            assert json.loads(f.attrs[ROW_ATTRIBUTE])["compile_s"] < 10
+
+
+def test_a_job_memory_below_one_sample_is_refused_before_any_job(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "sweep",
+            "--domain",
+            "1000",
+            "--cluster",
+            "slurm",
+            "--memory",
+            "500MB",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert "--memory 500MB cannot hold one sample" in done.stderr and "GiB" in done.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing submitted
+    queued = subprocess.run(["squeue", "-h", "-n", "dask-worker"], capture_output=True, text=True)
+    assert queued.stdout.strip() == ""
