@@ -57,6 +57,8 @@ def transfer(
     drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Drop invalid table rows."),
 ) -> None:
     """Pretrain on SOURCE, transfer to DESTINATION, evaluate against alternatives, explain."""
+    if splits < 1:
+        _fail(f"--splits {splits} must be at least 1")
 
     from generator.io import provenance
     from surrogate.evaluate import evaluate_transfer
@@ -70,7 +72,10 @@ def transfer(
         )
     except ValueError as err:
         _fail(str(err))
-    run = new_run_dir(runs, "transfer", src.name, dst.name, target)
+    try:
+        run = new_run_dir(runs, "transfer", src.name, dst.name, target)
+    except OSError as err:
+        _fail(f"cannot make a run directory in {runs}: {err.strerror or err}")
     from surrogate.report import run_relative
 
     def located(data) -> str:
@@ -107,19 +112,19 @@ def pretrain(
 
     from surrogate.evaluate import metrics, split_indices
     from surrogate.models import DEFAULT_ARCHITECTURES, MLP
-    from surrogate.report import new_run_dir, save_model
+    from surrogate.report import input_range, new_run_dir, save_model
     from surrogate.training import fit, predict
 
     data = _load(source, table, columns, drop_invalid)
     try:
         x, y = data.arrays(target)
         train, val, test = split_indices(len(x), seed)
+        layers, width = DEFAULT_ARCHITECTURES.get(target, (3, 3))
+        model = MLP(x.shape[1], layers, width)
+        model.set_scalers(torch.as_tensor(x[train]), torch.as_tensor(y[train]))
+        fit(model, x[train], y[train], x[val], y[val], epochs=epochs, restarts=restarts, seed=seed)
     except ValueError as err:
         _fail(str(err))
-    layers, width = DEFAULT_ARCHITECTURES.get(target, (3, 3))
-    model = MLP(x.shape[1], layers, width)
-    model.set_scalers(torch.as_tensor(x[train]), torch.as_tensor(y[train]))
-    fit(model, x[train], y[train], x[val], y[val], epochs=epochs, restarts=restarts, seed=seed)
     scores = metrics(y[test], predict(model, x[test]))
     run = new_run_dir(runs, "pretrain", data.name, data.name, target)
     save_model(
@@ -132,6 +137,7 @@ def pretrain(
             "units": {k: data.units.get(k, "") for k in data.feature_names},
             "architecture": {"layers": layers, "width": width},
             "source": data.name,
+            "input_range": input_range(x[train], {"features": data.feature_names}),
         },
     )
     (run / "metrics.json").write_text(
@@ -159,33 +165,80 @@ def _load_model(run: Path, kind: str):
     return model, meta
 
 
+def _prediction_inputs(csv, value, features):
+    """The rows to predict, as floats, from a CSV or ``name=value`` pairs; exit 2 on bad input."""
+    import numpy as np
+    import pandas as pd
+
+    if csv is not None:
+        try:
+            frame = pd.read_csv(csv)
+        except (OSError, ValueError) as err:
+            _fail(f"cannot read {csv} as CSV: {err}")
+    else:
+        pairs = {}
+        for item in value or []:
+            name, sep, text = item.partition("=")
+            if not sep or not name:
+                _fail(f"--set {item!r} must be name=value, with name one of {', '.join(features)}")
+            pairs[name.strip()] = text
+        if not pairs:
+            _fail(f"give the inputs with --csv or --set name=value for {', '.join(features)}")
+        frame = pd.DataFrame([pairs])
+    unknown = [c for c in frame.columns if c not in features]
+    missing = [f for f in features if f not in frame.columns]
+    if unknown or missing:
+        _fail(f"the model takes {', '.join(features)}; unknown {unknown}, missing {missing}")
+    frame = frame[features]
+    for name in features:
+        numbers = pd.to_numeric(frame[name], errors="coerce")
+        bad = ~np.isfinite(numbers.to_numpy(dtype=float))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            _fail(f"{name}={frame[name].iloc[row]!r} (row {row}) is not a finite number")
+        frame[name] = numbers.astype(float)
+    return frame
+
+
 @app.command()
 def predict(
     run: Path = typer.Argument(..., help="A run directory."),
     csv: Path = typer.Option(None, help="CSV with one column per input feature."),
     model: str = typer.Option("transferred", help="transferred or pretrained."),
     value: list[str] = typer.Option(None, "--set", help="feature=value (repeatable)."),
+    allow_extrapolation: bool = typer.Option(
+        False,
+        "--allow-extrapolation",
+        help="Predict outside the range the model was trained on (with a warning).",
+    ),
 ) -> None:
-    """Predict the target for inputs given as --set name=value or as a CSV."""
+    """Predict the target for inputs given as --set name=value or as a CSV (one JSON line
+    per row)."""
     import numpy as np
-    import pandas as pd
 
     from surrogate.training import predict as run_model
 
+    if model not in ("transferred", "pretrained"):
+        _fail(f"--model {model!r} must be transferred or pretrained")
     net, meta = _load_model(run, model)
     features = meta["features"]
-    if csv is not None:
-        frame = pd.read_csv(csv)
-    else:
-        pairs = dict(item.split("=", 1) for item in (value or []))
-        frame = pd.DataFrame([{k: float(v) for k, v in pairs.items()}])
-    unknown = [c for c in frame.columns if c not in features]
-    missing = [f for f in features if f not in frame.columns]
-    if unknown or missing:
-        _fail(f"the model takes {', '.join(features)}; unknown {unknown}, missing {missing}")
-    values = run_model(net, frame[features].to_numpy(np.float32))
+    frame = _prediction_inputs(csv, value, features)
+    for name, (low, high) in meta.get("input_range", {}).items():
+        outside = ~frame[name].between(low, high)
+        if outside.any():
+            row = int(np.flatnonzero(outside.to_numpy())[0])
+            message = (
+                f"{name}={frame[name].iloc[row]:g} (row {row}) is outside the range the model "
+                f"was trained on, {low:g}..{high:g}"
+            )
+            if not allow_extrapolation:
+                _fail(message + "; pass --allow-extrapolation to predict anyway")
+            typer.echo(f"warning: {message}: extrapolating", err=True)
+    values = run_model(net, frame.to_numpy(np.float32))
     for row, prediction in zip(frame.to_dict("records"), values, strict=True):
-        typer.echo(json.dumps({**row, meta["target"]: float(prediction)}))
+        if not np.isfinite(prediction):
+            _fail(f"the model gave a non-finite prediction for {row}")
+        typer.echo(json.dumps({**row, meta["target"]: float(prediction)}, allow_nan=False))
 
 
 @app.command()

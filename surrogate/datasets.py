@@ -61,13 +61,42 @@ class TableDataset:
         return len(self.inputs)
 
     def arrays(self, target: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(X, y)`` as float32 arrays for one target."""
+        """``(X, y)`` as float32 arrays for one target.
+
+        Raises ``ValueError`` naming the rows when an input is not finite or the target is not
+        a finite positive number (the MAPE loss divides by it).
+        """
         if target not in self.targets.columns:
             raise ValueError(
                 f"dataset {self.name!r} has no target {target!r}; it has "
                 f"{', '.join(self.targets.columns)}"
             )
-        return (self.inputs.to_numpy(np.float32), self.targets[target].to_numpy(np.float32))
+        x = self.inputs.to_numpy(np.float64)
+        y = self.targets[target].to_numpy(np.float64)
+        bad = invalid_rows(x, y)
+        if len(bad):
+            shown = ", ".join(f"{i} ({reason})" for i, reason in bad[:5])
+            more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+            raise ValueError(
+                f"dataset {self.name!r}: {len(bad)} row(s) cannot train a MAPE model on "
+                f"{target!r}: {shown}{more}; pass --drop-invalid to leave them out"
+            )
+        return x.astype(np.float32), y.astype(np.float32)
+
+
+def invalid_rows(x: np.ndarray, y: np.ndarray) -> list[tuple[int, str]]:
+    """``(row, reason)`` of rows with a non-finite input, or a target that is not a finite
+    positive number."""
+    bad = []
+    for i in np.flatnonzero(~np.isfinite(x).all(axis=1) | ~np.isfinite(y) | ~(y > 0)):
+        if not np.isfinite(x[i]).all():
+            reason = "input not finite"
+        elif not np.isfinite(y[i]):
+            reason = f"target {y[i]}"
+        else:
+            reason = f"target {y[i]:g} is not positive"
+        bad.append((int(i), reason))
+    return bad
 
 
 def from_frame(
@@ -113,6 +142,16 @@ def load_dataset(name_or_path, *, table=None, columns=None, drop_invalid=False) 
     table = data.table[data.table["status"] == "ok"].rename(
         columns={column: target for target, column in GDL_TARGETS.items()}
     )
+    dropped = []
+    if drop_invalid:
+        # A non-percolating sample (tau = inf) is valid data, but no MAPE target.
+        x = table[list(GDL_INPUTS)].to_numpy(np.float64)
+        keep = np.ones(len(table), dtype=bool)
+        for target in GDL_TARGETS:
+            for row, reason in invalid_rows(x, table[target].to_numpy(np.float64)):
+                keep[row] = False
+                dropped.append(f"sample {table['index'].iloc[row]}: {target} {reason}")
+        table = table[keep]
     units = {c: data.units.get(c, "") for c in GDL_INPUTS} | {t: "1" for t in GDL_TARGETS}
     return from_frame(
         text if text in REGISTRY else path.stem,
@@ -121,5 +160,5 @@ def load_dataset(name_or_path, *, table=None, columns=None, drop_invalid=False) 
         list(GDL_TARGETS),
         units,
         # A registry name, or the path as given: never an absolute install path.
-        {**data.provenance, "file": text},
+        {**data.provenance, "file": text, "dropped_rows": dropped},
     )

@@ -250,6 +250,7 @@ def evaluate_transfer(
             result.histories = {"pretrained": h_pre, "transferred": h_tl, "scratch": h_scratch}
             result.first_split = {
                 "source_test": s_test,
+                "source_train": s_train,
                 "target_test": d_test,
                 "target_train": d_train,
                 "target_true": yd[d_test],

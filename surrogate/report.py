@@ -42,6 +42,14 @@ def save_model(model, path: Path, metadata: dict) -> None:
     path.with_suffix(".json").write_text(json.dumps(metadata, indent=2))
 
 
+def input_range(x: np.ndarray, metadata: dict) -> dict:
+    """``{feature: [min, max]}`` of the rows a model was trained on (predict's bounds)."""
+    return {
+        name: [float(x[:, i].min()), float(x[:, i].max())]
+        for i, name in enumerate(metadata["features"])
+    }
+
+
 def load_state(path: Path) -> dict:
     """A saved state_dict, loaded with ``weights_only=True`` (no code is unpickled)."""
     return torch.load(path.with_suffix(".pt"), weights_only=True)
@@ -188,11 +196,21 @@ def write_transfer_run(
         "source": source.name,
         "destination": destination.name,
     }
-    save_model(result.pretrained, run / "pretrained", {**metadata, "kind": "pretrained"})
-    save_model(result.transferred, run / "transferred", {**metadata, "kind": "transferred"})
-    files = _figures(result, source, destination, run)
     xs, _ = source.arrays(result.target)
     xd, _ = destination.arrays(result.target)
+    source_train = xs[result.first_split["source_train"]]
+    target_train = xd[result.first_split["target_train"]]
+    save_model(
+        result.pretrained,
+        run / "pretrained",
+        {**metadata, "kind": "pretrained", "input_range": input_range(source_train, metadata)},
+    )
+    save_model(
+        result.transferred,
+        run / "transferred",
+        {**metadata, "kind": "transferred", "input_range": input_range(target_train, metadata)},
+    )
+    files = _figures(result, source, destination, run)
     test = result.first_split["target_test"]
     train = result.first_split["target_train"]
     shap_files, additivity = shap_figures(

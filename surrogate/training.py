@@ -59,6 +59,11 @@ def fit(
     -------
     History
     """
+    for name, value in (("epochs", epochs), ("restarts", restarts), ("batch_size", batch_size)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+    if not np.isfinite(learning_rate) or learning_rate <= 0:
+        raise ValueError(f"learning_rate={learning_rate!r} must be a positive number")
     x_train, y_train = torch.as_tensor(x_train), torch.as_tensor(y_train)
     x_val, y_val = torch.as_tensor(x_val), torch.as_tensor(y_val)
     best_state, best_loss, best = None, float("inf"), History()
@@ -97,6 +102,11 @@ def fit(
                 best_loss, best_state = val, copy.deepcopy(model.state_dict())
                 history.best_epoch = epoch
                 best = history
+    if best_state is None:
+        raise ValueError(
+            "training reached no finite validation loss: check the targets (finite and positive "
+            "under the MAPE loss) and the learning rate"
+        )
     model.load_state_dict(best_state)
     return best
 
