@@ -103,10 +103,13 @@ def show(
     plot_sample(loaded, target)
     typer.echo(f"wrote {target}")
     if tortuosity:
+        from generator.phases import PORE
         from generator.tortuosity import geometric_tortuosity
 
         try:
-            result = geometric_tortuosity(loaded.volume, metric=metric, voxel_um=loaded.voxel_um)
+            result = geometric_tortuosity(
+                loaded.volume, metric=metric, voxel_um=loaded.voxel_um, pore_label=PORE
+            )
         except ValueError as err:
             _fail(str(err))
         map_path = target.with_name(target.stem + "_tortuosity.png")
@@ -125,21 +128,29 @@ def tortuosity_command(
         help="Voxel size in um: one value or three (z,y,x). Default: the file's own, else 1.",
     ),
     pore_label: int = typer.Option(
-        None, "--pore-label", help="Label of the pore phase (required for non-binary images)."
+        None,
+        "--pore-label",
+        help="Label of the pore phase: needed for integer images, unless the file records its "
+        "labels (this generator's samples do). Boolean .npy masks are True = pore.",
+    ),
+    dataset: str = typer.Option(
+        None, "--dataset", help="The 3D dataset to read from an HDF5 file of another tool."
     ),
 ) -> None:
     """Geometric tortuosity of an image; a JSON result on stdout.
 
-    Binary 0/1 images take 1 as pore (as PoreSpy does); generator samples take label 0.
+    Which voxels are pore is never guessed: a boolean mask is True = pore, a generator sample
+    says its own labels, any other image needs --pore-label (PuMA, GeoDict and ImageJ masks mark
+    pore 0; PoreSpy marks pore 1).
     """
     import json
 
-    from generator.images import choose_pore_label, read_image
+    from generator.images import read_image
     from generator.tortuosity import geometric_tortuosity
 
     try:
-        loaded = read_image(image)
-        label = choose_pore_label(loaded.array, pore_label, loaded.pore_label)
+        loaded = read_image(image, dataset=dataset)
+        label = pore_label if pore_label is not None else loaded.pore_label
         if voxel_um is None:
             spacing = loaded.voxel_um or 1.0
         else:

@@ -1,13 +1,24 @@
-"""Read 3D images for the tortuosity: the generator's HDF5 samples, TIFF stacks, NumPy files."""
+"""Read 3D images for the tortuosity: the generator's HDF5 samples, other tools' HDF5 datasets,
+TIFF stacks and NumPy files.
+
+Which voxels are pore is decided by one rule, :func:`generator.geodesic.pore_mask`; a file
+contributes only what it records (a generator sample's label table), never a guess.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from generator.io import FORMAT as SAMPLE_FORMAT
+
 SUFFIXES = (".h5", ".hdf5", ".tif", ".tiff", ".npy")
+
+# Refuse to read an image whose declared size would not fit in this share of available memory.
+MEMORY_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -20,7 +31,7 @@ class LoadedImage:
     voxel_um : float or None
         Voxel size stored in the file (generator samples), else None.
     pore_label : int or None
-        Pore label known from the file format (0 for generator samples), else None.
+        Pore label the file records (generator samples), else None.
     """
 
     array: np.ndarray
@@ -28,11 +39,72 @@ class LoadedImage:
     pore_label: int | None
 
 
-def read_image(path) -> LoadedImage:
-    """Load a 3D image from ``.h5`` (a generator sample), ``.tif``/``.tiff`` or ``.npy``.
+def check_fits(shape, dtype, path) -> None:
+    """Refuse, before reading, an image whose declared size exceeds the available memory."""
+    import psutil
+
+    need = float(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
+    # The tortuosity needs about 10 bytes a voxel beside the image itself.
+    need += float(np.prod(shape, dtype=np.float64)) * 10
+    available = psutil.virtual_memory().available
+    if need > MEMORY_SHARE * available:
+        raise ValueError(
+            f"{path} declares a {tuple(int(s) for s in shape)} image of {np.dtype(dtype)}: its "
+            f"tortuosity needs about {need / 2**30:.1f} GiB, this machine has "
+            f"{available / 2**30:.1f} GiB available"
+        )
+
+
+def _recorded_pore_label(volume) -> int | None:
+    labels = volume.attrs.get("labels")
+    if labels is None:
+        return None
+    for label, name in json.loads(labels).items():
+        if name == "pore":
+            return int(label)
+    return None
+
+
+def _read_hdf5(path: Path, dataset: str | None) -> LoadedImage:
+    import h5py
+
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise ValueError(f"{path} is not a readable HDF5 file ({err})") from err
+    with f:
+        own = f.attrs.get("format") == SAMPLE_FORMAT
+        name = dataset or ("volume" if own else None)
+        if name is None:
+            found = []
+            f.visititems(
+                lambda key, item: found.append(key) if isinstance(item, h5py.Dataset) else None
+            )
+            raise ValueError(
+                f"{path} is not a generator sample: name the 3D dataset to read with --dataset "
+                f"(datasets in it: {', '.join(found[:8]) or 'none'})"
+            )
+        item = f.get(name)
+        if not isinstance(item, h5py.Dataset):
+            kind = "a group" if item is not None else "missing"
+            raise ValueError(f"{path}: {name!r} is {kind}, not a dataset")
+        if item.ndim != 3:
+            raise ValueError(f"{path}: {name!r} has shape {item.shape}; need a 3D dataset")
+        check_fits(item.shape, item.dtype, path)
+        try:
+            array = item[()]
+        except OSError as err:
+            raise ValueError(f"{path}: {name!r} could not be read ({err})") from err
+        voxel = float(f.attrs["voxel_um"]) if own and "voxel_um" in f.attrs else None
+        return LoadedImage(array, voxel, _recorded_pore_label(item) if own else None)
+
+
+def read_image(path, *, dataset: str | None = None) -> LoadedImage:
+    """Load a 3D image from ``.h5`` (a generator sample, or the ``dataset`` named in another
+    tool's file), ``.tif``/``.tiff`` or ``.npy``.
 
     Raises ``FileNotFoundError`` for a missing file and ``ValueError`` for an unreadable one,
-    with the reason.
+    with the reason; a declared size that cannot fit in memory is refused before reading.
     """
     path = Path(path)
     if not path.is_file():
@@ -40,48 +112,30 @@ def read_image(path) -> LoadedImage:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"{path}: unsupported file type {suffix!r}; expected one of {SUFFIXES}")
+    if dataset is not None and suffix not in (".h5", ".hdf5"):
+        raise ValueError(f"--dataset applies to HDF5 files, not to {path.name}")
+    if suffix in (".h5", ".hdf5"):
+        return _read_hdf5(path, dataset)
     try:
-        if suffix in (".h5", ".hdf5"):
-            import h5py
-
-            with h5py.File(path, "r") as f:
-                if "volume" not in f:
-                    raise ValueError(f"{path} has no 'volume' dataset (not a generator sample)")
-                array = f["volume"][()]
-                voxel = float(f.attrs["voxel_um"]) if "voxel_um" in f.attrs else None
-            return LoadedImage(array, voxel, 0)
         if suffix in (".tif", ".tiff"):
             import tifffile
 
-            array = tifffile.imread(path)
+            with tifffile.TiffFile(path) as tif:
+                series = tif.series[0]
+                check_fits(series.shape, series.dtype, path)
+                array = series.asarray()
         else:
-            array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, KeyError) as err:
+            mapped = np.load(path, allow_pickle=False, mmap_mode="r")
+            if mapped.dtype.fields is not None:
+                raise ValueError(
+                    f"{path} holds a structured array ({mapped.dtype}); need 3D labels"
+                )
+            check_fits(mapped.shape, mapped.dtype, path)
+            array = np.array(mapped)
+    except (OSError, ValueError, KeyError, IndexError) as err:
         if isinstance(err, ValueError) and str(path) in str(err):
             raise
         raise ValueError(f"{path} could not be read as an image ({err})") from err
     if array.ndim != 3:
         raise ValueError(f"{path} holds a {array.ndim}D array of shape {array.shape}; need 3D")
     return LoadedImage(array, None, None)
-
-
-def choose_pore_label(array: np.ndarray, pore_label, known_label):
-    """The pore label to use: the one given, the file's own, or 1 in a binary 0/1 image.
-
-    A non-binary image without a label is refused: guessing which phase is pore would give a
-    credible-looking but wrong tortuosity.
-    """
-    if pore_label is not None:
-        if not np.any(array == pore_label):
-            raise ValueError(f"pore label {pore_label} does not occur in the image")
-        return pore_label
-    if known_label is not None:
-        return known_label
-    if array.dtype == bool:
-        return None
-    values = np.unique(array[:: max(1, array.shape[0] // 8)])
-    if np.all(np.isin(values, (0, 1))) and np.all(np.isin(np.unique(array), (0, 1))):
-        return 1
-    raise ValueError(
-        f"the image is not binary (values include {values[:6].tolist()}); give --pore-label"
-    )

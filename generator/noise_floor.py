@@ -21,6 +21,7 @@ import pandas as pd
 
 from generator.dataset import TAU_COLUMNS
 from generator.parameters import DOMAIN_PRESETS
+from generator.phases import PORE
 
 MID_PARAMETERS = {
     "fiber_diameter_um": 9.0,
@@ -55,7 +56,7 @@ def measure(seeds: int = 8, voxel_um: float = 2.0) -> pd.DataFrame:
                 row = {"domain": domain, "stratify": stratify, "seed": FIRST_SEED + k}
                 for metric, column in TAU_COLUMNS.items():
                     row[column] = geometric_tortuosity(
-                        sample.volume, metric=metric, voxel_um=voxel_um
+                        sample.volume, metric=metric, voxel_um=voxel_um, pore_label=PORE
                     ).tau
                 row["seconds"] = time.perf_counter() - tic
                 rows.append(row)

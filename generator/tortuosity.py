@@ -127,7 +127,8 @@ def geometric_tortuosity(
     Parameters
     ----------
     image : ndarray, 3D
-        Boolean pore mask (``True`` pore) or label image (pore ``== pore_label``, default 0).
+        Boolean pore mask (``True`` pore) or a label image with ``pore_label`` (see
+        :func:`generator.geodesic.pore_mask`: labels are never guessed).
     axis : {"z", "y", "x"} or int
         Flow axis (``"z"`` is array axis 0, the generator's through-plane axis).
     metric : {"euclidean", "lattice"}

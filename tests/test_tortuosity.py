@@ -178,24 +178,37 @@ def test_cli_reads_npy_tif_and_h5(tmp_path, small_sample):
     binary = (rng.random((15, 20, 20)) < 0.7).astype(np.uint8)  # 1 = pore
     np.save(tmp_path / "a.npy", binary)
     tifffile.imwrite(tmp_path / "a.tif", binary)
+    np.save(tmp_path / "mask.npy", binary.astype(bool))
     expected = geometric_tortuosity(binary.astype(bool)).tau
+    solid_tau = geometric_tortuosity(binary == 0).tau
     for name in ("a.npy", "a.tif"):
-        done = run_cli(tmp_path / name)
+        # 0/1 images: which is pore is named, never guessed (PoreSpy: 1; PuMA, GeoDict: 0).
+        refused = run_cli(tmp_path / name)
+        assert refused.returncode == 2
+        assert f"pore 0 gives porosity {np.mean(binary == 0):.3f}" in refused.stderr
+        assert f"pore 1 gives {np.mean(binary == 1):.3f}" in refused.stderr
+        done = run_cli(tmp_path / name, "--pore-label", "1")
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["tau"] == pytest.approx(expected)
+        puma = run_cli(tmp_path / name, "--pore-label", "0")
+        assert json.loads(puma.stdout)["tau"] == pytest.approx(solid_tau)
+    done = run_cli(tmp_path / "mask.npy")  # a boolean mask: True is pore
+    assert json.loads(done.stdout)["tau"] == pytest.approx(expected)
     small_sample.to_hdf5(tmp_path / "s.h5")
     done = run_cli(tmp_path / "s.h5", "--metric", "lattice")
     result = json.loads(done.stdout)
     assert result["pore_label"] == 0 and result["voxel_um"] == [4.0, 4.0, 4.0]
     with warnings.catch_warnings():
-        expected = geometric_tortuosity(small_sample.volume, metric="lattice", voxel_um=4.0)
+        expected = geometric_tortuosity(
+            small_sample.volume, metric="lattice", voxel_um=4.0, pore_label=0
+        )
     assert result["tau"] == pytest.approx(expected.tau)
 
 
 @pytest.mark.parametrize(
     ("content", "args", "message"),
     [
-        ("labels", [], "not binary"),
+        ("labels", [], "holds 3 value(s) ([0, 1, 2]): give the pore label"),
         ("labels", ["--pore-label", "7"], "pore label 7 does not occur"),
         ("solid", [], "no pore voxels"),
         ("garbage", [], "could not be read"),
@@ -207,7 +220,7 @@ def test_cli_errors_are_one_line_with_exit_2(tmp_path, content, args, message):
     if content == "labels":
         np.save(path, np.arange(3 * 4 * 5).reshape(3, 4, 5) % 3)
     elif content == "solid":
-        np.save(path, np.zeros((4, 4, 4), dtype=np.uint8))
+        np.save(path, np.zeros((4, 4, 4), dtype=bool))
     elif content == "garbage":
         path.write_bytes(b"not an array")
     done = run_cli(path, *args)

@@ -1,0 +1,80 @@
+"""The generator CLI given files from other tools and hostile inputs: every case ends in exit 2
+with one line naming the value and what was expected, before any heavy work, and leaves no
+output file behind."""
+
+import json
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+
+from generator import geometric_tortuosity
+
+
+def generator_cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def one_line_error(done):
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
+    return lines[0]
+
+
+def test_another_tools_hdf5_is_read_only_from_the_named_dataset(tmp_path):
+    rng = np.random.default_rng(2)
+    solid = (rng.random((12, 16, 16)) < 0.3).astype(np.uint8)  # PuMA convention: 0 = pore
+    path = tmp_path / "puma.h5"
+    with h5py.File(path, "w") as f:
+        f["grid/data"] = solid
+        f["volume"] = solid  # a dataset called 'volume' is not a reason to guess
+    line = one_line_error(generator_cli("tortuosity", path))
+    assert "is not a generator sample: name the 3D dataset" in line and "grid/data" in line
+    done = generator_cli("tortuosity", path, "--dataset", "grid/data", "--pore-label", "0")
+    assert done.returncode == 0, done.stderr
+    expected = geometric_tortuosity(solid == 0).tau
+    assert json.loads(done.stdout)["tau"] == pytest.approx(expected)
+    line = one_line_error(generator_cli("tortuosity", path, "--dataset", "grid/data"))
+    assert "holds two values, 0 and 1" in line
+
+
+def test_hostile_hdf5_files(tmp_path):
+    group = tmp_path / "group.h5"
+    with h5py.File(group, "w") as f:
+        f.create_group("volume")
+    assert "'volume' is a group" in one_line_error(
+        generator_cli("tortuosity", group, "--dataset", "volume")
+    )
+    huge = tmp_path / "huge.h5"
+    with h5py.File(huge, "w") as f:
+        f.create_dataset("v", shape=(3000, 3000, 3000), dtype=np.uint8, chunks=(64, 64, 64))
+    assert huge.stat().st_size < 100_000  # declares 2.7e10 voxels, stores none
+    line = one_line_error(generator_cli("tortuosity", huge, "--dataset", "v", "--pore-label", "0"))
+    assert "declares a (3000, 3000, 3000) image" in line and "GiB available" in line
+    garbage = tmp_path / "garbage.h5"
+    garbage.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 40)
+    assert "not a readable HDF5 file" in one_line_error(generator_cli("tortuosity", garbage))
+
+
+@pytest.mark.parametrize(
+    ("array", "message"),
+    [
+        (np.zeros((0, 0, 0), dtype=np.uint8), "needs at least 2 slices along axis 0"),
+        (np.zeros((3, 3, 3), dtype=[("a", "u1"), ("b", "f4")]), "structured array"),
+        (np.full((3, 3, 3), 0.5), "neither a boolean mask nor integer labels"),
+        (np.zeros((3, 3), dtype=bool), "holds a 2D array"),
+    ],
+)
+def test_hostile_numpy_files(tmp_path, array, message):
+    path = tmp_path / "x.npy"
+    np.save(path, array)
+    assert message in one_line_error(generator_cli("tortuosity", path, "--pore-label", "0"))
