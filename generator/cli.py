@@ -30,6 +30,24 @@ def _fail(message: str) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _check_output_file(out: Path, force: bool = True) -> None:
+    """Fail before any work when ``out`` exists (without force) or its folder is not writable."""
+    import os
+    import tempfile
+
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.exists() and not force:
+        _fail(f"{out} exists; pass --force to overwrite it")
+    if not folder.is_dir():
+        _fail(f"output folder {folder} does not exist")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as err:
+        _fail(f"cannot write to {folder}: {err.strerror or err}")
+
+
 @app.command()
 def sample(
     out: Path = typer.Option(..., "--out", help="Output HDF5 file."),
@@ -52,10 +70,7 @@ def sample(
     from generator.parameters import SampleParameters
     from generator.structure import generate
 
-    if out.exists() and not force:
-        _fail(f"{out} exists; pass --force to overwrite it")
-    if not (out.parent if str(out.parent) else Path(".")).is_dir():
-        _fail(f"output folder {out.parent} does not exist")
+    _check_output_file(out, force)
     try:
         parameters = SampleParameters(
             fiber_diameter_um=fiber_diameter,
@@ -100,6 +115,7 @@ def show(
     except (FileNotFoundError, ValueError) as err:
         _fail(str(err))
     target = out or path.with_suffix(".png")
+    _check_output_file(target)
     plot_sample(loaded, target)
     typer.echo(f"wrote {target}")
     if tortuosity:

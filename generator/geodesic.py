@@ -36,9 +36,19 @@ def resolve_axis(axis) -> int:
 
 def resolve_spacing(voxel_um) -> np.ndarray:
     """Voxel size per array axis from a scalar or a 3-sequence, all positive."""
-    spacing = np.broadcast_to(np.asarray(voxel_um, dtype=np.float64), (3,)).copy()
-    if not np.all(np.isfinite(spacing)) or np.any(spacing <= 0):
-        raise ValueError(f"voxel_um={voxel_um!r} must be positive (one value or one per axis)")
+    from generator.guards import VOXEL_UM_RANGE
+
+    try:
+        spacing = np.broadcast_to(np.asarray(voxel_um, dtype=np.float64), (3,)).copy()
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"voxel_um={voxel_um!r} must be one number or one per axis") from err
+    low, high = VOXEL_UM_RANGE
+    if not np.all(np.isfinite(spacing)) or np.any(spacing < low) or np.any(spacing > high):
+        # Distances are float32 in um: outside this range they under- or overflow.
+        raise ValueError(
+            f"voxel_um={voxel_um!r} must be finite and within [{low:g}, {high:g}] um (one value "
+            "or one per axis)"
+        )
     return spacing
 
 

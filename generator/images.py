@@ -8,17 +8,16 @@ contributes only what it records (a generator sample's label table), never a gue
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from generator.guards import TORTUOSITY_BYTES_PER_VOXEL, check_memory
 from generator.io import FORMAT as SAMPLE_FORMAT
 
 SUFFIXES = (".h5", ".hdf5", ".tif", ".tiff", ".npy")
-
-# Refuse to read an image whose declared size would not fit in this share of available memory.
-MEMORY_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -40,19 +39,13 @@ class LoadedImage:
 
 
 def check_fits(shape, dtype, path) -> None:
-    """Refuse, before reading, an image whose declared size exceeds the available memory."""
-    import psutil
-
-    need = float(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
-    # The tortuosity needs about 10 bytes a voxel beside the image itself.
-    need += float(np.prod(shape, dtype=np.float64)) * 10
-    available = psutil.virtual_memory().available
-    if need > MEMORY_SHARE * available:
-        raise ValueError(
-            f"{path} declares a {tuple(int(s) for s in shape)} image of {np.dtype(dtype)}: its "
-            f"tortuosity needs about {need / 2**30:.1f} GiB, this machine has "
-            f"{available / 2**30:.1f} GiB available"
-        )
+    """Refuse, before reading, an image whose tortuosity would not fit in memory."""
+    voxels = math.prod(float(n) for n in shape)
+    check_memory(
+        voxels * (np.dtype(dtype).itemsize + TORTUOSITY_BYTES_PER_VOXEL),
+        f"{path} declares a {tuple(int(n) for n in shape)} image of {np.dtype(dtype)}: it",
+        "crop or coarsen the image",
+    )
 
 
 def _recorded_pore_label(volume) -> int | None:

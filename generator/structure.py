@@ -10,6 +10,7 @@ import numpy as np
 from generator._orientation import DEFAULT_ORIENTATION, validate_orientation
 from generator.binder import BinderResult, add_binder
 from generator.fibres import STRATIFY_DEFAULT, FibreSet, FibreStream, stack_fibres
+from generator.guards import check_sample_grid, check_voxel_size
 from generator.parameters import SampleParameters, resolve_domain, voxel_shape
 from generator.phases import BINDER, FIBRE, PHASES, PORE  # noqa: F401 (re-exported)
 
@@ -175,12 +176,14 @@ def generate(
         parameters = SampleParameters(**parameter_values)
     elif parameter_values:
         raise TypeError("pass either a SampleParameters or keyword parameters, not both")
-    if int(seed) != seed or seed < 0:
-        raise ValueError(f"seed={seed!r} must be a non-negative integer")
+    if int(seed) != seed or not 0 <= seed < 2**63:
+        raise ValueError(f"seed={seed!r} must be a whole number in [0, 2**63)")
+    voxel_um = check_voxel_size(voxel_um)
     orientation = validate_orientation(orientation)
     domain_name, in_plane = resolve_domain(domain)
     shape = voxel_shape(in_plane, parameters.thickness_um, voxel_um)
     radius_um = 0.5 * parameters.fiber_diameter_um
+    check_sample_grid(shape, voxel_um, radius_um)
     timings = {}
 
     start = time.perf_counter()

@@ -59,7 +59,8 @@ def test_hostile_hdf5_files(tmp_path):
         f.create_dataset("v", shape=(3000, 3000, 3000), dtype=np.uint8, chunks=(64, 64, 64))
     assert huge.stat().st_size < 100_000  # declares 2.7e10 voxels, stores none
     line = one_line_error(generator_cli("tortuosity", huge, "--dataset", "v", "--pore-label", "0"))
-    assert "declares a (3000, 3000, 3000) image" in line and "GiB available" in line
+    assert "declares a (3000, 3000, 3000) image of uint8: it needs about" in line
+    assert "GiB available: crop or coarsen the image" in line
     garbage = tmp_path / "garbage.h5"
     garbage.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 40)
     assert "not a readable HDF5 file" in one_line_error(generator_cli("tortuosity", garbage))
@@ -78,3 +79,41 @@ def test_hostile_numpy_files(tmp_path, array, message):
     path = tmp_path / "x.npy"
     np.save(path, array)
     assert message in one_line_error(generator_cli("tortuosity", path, "--pore-label", "0"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--voxel-um", "9.5"], "voxel size 9.5 um is coarser than the fibre diameter 9 um"),
+        (["--voxel-um", "5000"], "voxel size 5000 um is coarser than the fibre diameter"),
+        (["--voxel-um", "inf"], "voxel size inf um must be a finite number in [0.0001, 10000]"),
+        (["--voxel-um", "nan"], "voxel size nan um must be a finite number"),
+        (["--voxel-um", "1e-40"], "voxel size 1e-40 um must be a finite number"),
+        (["--voxel-um", "1e300"], "voxel size 1e+300 um must be a finite number"),
+        (["--domain", "1000", "--voxel-um", "0.1"], "GiB available: use a coarser --voxel-um"),
+        (["--seed", str(2**64)], "must be a whole number in [0, 2**63)"),
+        (["--seed", "-1"], "must be a whole number in [0, 2**63)"),
+        (["--domain", "700"], "domain='700' is not a preset"),
+        (["--compression", "0.9"], "compression=0.9 is outside its range [0.0, 0.5]"),
+    ],
+)
+def test_sample_refuses_before_any_work(tmp_path, args, message):
+    done = generator_cli("sample", "--out", tmp_path / "s.h5", *args)
+    assert message in one_line_error(done)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_api_refuses_voxels_that_would_break_float32_distances():
+    pore = np.ones((4, 4, 4), dtype=bool)
+    for voxel in (1e-40, 1e300, float("inf"), -1.0):
+        with pytest.raises(ValueError, match=r"must be finite and within \[0.0001, 10000\] um"):
+            geometric_tortuosity(pore, voxel_um=voxel)
+
+
+def test_unwritable_outputs_are_refused_before_the_work(tmp_path, small_sample):
+    # /proc refuses new files even to root: a folder nobody can write to.
+    line = one_line_error(generator_cli("sample", "--out", "/proc/s.h5", "--voxel-um", "4"))
+    assert "cannot write to /proc" in line
+    small_sample.to_hdf5(tmp_path / "s.h5")
+    line = one_line_error(generator_cli("show", tmp_path / "s.h5", "--out", "/proc/s.png"))
+    assert "cannot write to /proc" in line

@@ -50,7 +50,7 @@ def reference(tmp_path_factory):
 
 def slurm_env(tmp_path, **gdl):
     env = dict(os.environ, PYTHON=sys.executable, PYTHONPATH=str(ROOT))
-    env.update(GDL_DOMAIN="200", GDL_SEED="3", GDL_VOXEL_UM="10", GDL_OUT=str(tmp_path / "d.h5"))
+    env.update(GDL_DOMAIN="200", GDL_SEED="3", GDL_VOXEL_UM="6", GDL_OUT=str(tmp_path / "d.h5"))
     env.update({f"GDL_{key.upper()}": str(value) for key, value in gdl.items()})
     return env
 
@@ -162,7 +162,7 @@ def test_jobqueue_sweep_with_an_unusable_partition_exits_1_with_the_reason(tmp_p
             "--n",
             "2",
             "--voxel-um",
-            "10",
+            "6",
             "--out",
             str(tmp_path / "d.h5"),
             "--cluster",

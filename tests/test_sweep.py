@@ -18,7 +18,7 @@ from generator.plan import SweepPlan
 from generator.sample_task import run_sample
 from generator.sweep import run_sweep
 
-TINY = dict(domain="200", voxel_um=10.0, design="sobol", seed=3)
+TINY = dict(domain="200", voxel_um=6.0, design="sobol", seed=3)
 
 
 def sweep(*, workers=None, scheduler=None, sample_function=None, force=False, **plan_options):
@@ -54,7 +54,7 @@ def test_dataset_table_and_volumes_match_direct_generation(reference):
         row = table.iloc[position]
         direct = generate(
             domain="200",
-            voxel_um=10.0,
+            voxel_um=6.0,
             seed=int(row["seed"]),
             fiber_diameter_um=row["fiber_diameter_um"],
             fiber_fraction=row["fiber_fraction"],
@@ -65,7 +65,7 @@ def test_dataset_table_and_volumes_match_direct_generation(reference):
         volume = data.volume(position)
         assert np.array_equal(volume, direct.volume)
         assert row["fibre_fraction_after"] == pytest.approx(np.mean(volume == 1))
-        tau = geometric_tortuosity(volume, metric="lattice", voxel_um=10.0, pore_label=0).tau
+        tau = geometric_tortuosity(volume, metric="lattice", voxel_um=6.0, pore_label=0).tau
         assert row["tau_lattice"] == pytest.approx(tau)
     # The design spreads over the paper's ranges.
     assert table["fiber_diameter_um"].between(6, 12).all()
@@ -109,7 +109,7 @@ def test_killed_sweep_resumes_to_the_same_table(reference, tmp_path):
         "--domain",
         "200",
         "--voxel-um",
-        "10",
+        "6",
         "--seed",
         "3",
         "--n",
@@ -169,7 +169,7 @@ def test_cli_exit_code_and_unwritable_output(tmp_path):
             "--domain",
             "200",
             "--voxel-um",
-            "10",
+            "6",
             "--n",
             "2",
             "--out",

@@ -26,8 +26,8 @@ from tests.test_sweep import TINY, sample_values
 ROOT = Path(__file__).resolve().parents[1]
 
 
-# A 2-sample sweep of the small domain at 10 um, as typed on the command line.
-TINY_SWEEP = ("sweep", "--domain", "200", "--n", "2", "--voxel-um", "10")
+# A 2-sample sweep of the small domain at 6 um (the finest fibre is 6 um across), typed.
+TINY_SWEEP = ("sweep", "--domain", "200", "--n", "2", "--voxel-um", "6")
 
 
 def cli(*args, cwd=None, timeout=300):
@@ -108,7 +108,7 @@ def test_merge_and_study_take_the_range_options(tmp_path):
         "--out",
         str(tmp_path / "m.h5"),
         "--voxel-um",
-        "10",
+        "6",
     )
     assert done.returncode == 1 and "missing samples (design index): 0, 1" in done.stderr
     ranges = open_dataset(tmp_path / "m.h5").provenance["ranges"]
@@ -189,7 +189,7 @@ def test_force_with_a_shard_is_refused(tmp_path):
         "--n",
         "4",
         "--voxel-um",
-        "10",
+        "6",
         "--out",
         str(tmp_path / "d.h5"),
         "--shard",
@@ -212,7 +212,7 @@ def test_another_plans_dataset_needs_force(finished, tmp_path):
         "--n",
         "3",
         "--voxel-um",
-        "10",
+        "6",
         "--seed",
         "4",
         "--out",
@@ -318,12 +318,12 @@ def test_samples_of_other_code_are_never_mixed_in(finished, tmp_path, monkeypatc
 def test_a_sweep_sample_file_is_an_ordinary_sample_file(finished, tmp_path):
     path = sorted(finished.with_name("d_samples").glob("*.h5"))[0]
     sample = read_sample(path)
-    assert sample.voxel_um == 10.0 and sample.volume.ndim == 3
+    assert sample.voxel_um == 6.0 and sample.volume.ndim == 3
     done = cli("tortuosity", str(path), "--metric", "lattice")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert result["voxel_um"] == [10.0, 10.0, 10.0]
-    assert result["length_um"] == pytest.approx(10.0 * (sample.volume.shape[0] - 1))
+    assert result["voxel_um"] == [6.0, 6.0, 6.0]
+    assert result["length_um"] == pytest.approx(6.0 * (sample.volume.shape[0] - 1))
     shown = cli("show", str(path), "--out", str(tmp_path / "s.png"))
     assert shown.returncode == 0 and (tmp_path / "s.png").stat().st_size > 10_000
 
@@ -353,7 +353,7 @@ def test_merge_lists_missing_samples_and_the_shards_to_rerun(finished, tmp_path)
         "--n",
         "3",
         "--voxel-um",
-        "10",
+        "6",
         "--seed",
         "3",
         "--out",
@@ -427,7 +427,7 @@ def test_shards_may_be_numbered_from_zero(tmp_path):
     )
     assert "0 <= I <= 1" in one_line_error(bad)
     merged = cli(
-        "merge", "--domain", "200", "--n", "2", "--voxel-um", "10", "--seed", "3", "--out", str(out)
+        "merge", "--domain", "200", "--n", "2", "--voxel-um", "6", "--seed", "3", "--out", str(out)
     )
     assert merged.returncode == 0, merged.stderr
     assert (open_dataset(out).table["status"] == "ok").all()

@@ -11,7 +11,7 @@ from workflows.gdl_study import run_study
 def test_gdl_study_quick_pipeline_at_a_tiny_size(tmp_path):
     report = run_study(
         out=tmp_path,
-        sizes={"200": {"n": 16, "voxel_um": 10.0}, "1000": {"n": 12, "voxel_um": 20.0}},
+        sizes={"200": {"n": 16, "voxel_um": 6.0}, "1000": {"n": 12, "voxel_um": 6.0}},
         surrogate_options={"splits": 2, "epochs": 40, "restarts": 1},
         workers=2,
     )
@@ -22,7 +22,7 @@ def test_gdl_study_quick_pipeline_at_a_tiny_size(tmp_path):
     assert study["metrics"] == metrics["methods"]
     for method in ("pretrained_on_source", "pretrained_on_target", "transferred", "mean"):
         assert f"{metrics['methods'][method]['mape']['mean']:.3f}" in text
-    assert "| gdl200 | 16 | 10 |" in text and "| gdl1000 | 12 | 20 |" in text
+    assert "| gdl200 | 16 | 6 |" in text and "| gdl1000 | 12 | 6 |" in text
     for line in text.splitlines():
         if line.startswith("!["):
             image = mpimg.imread(tmp_path / line.split("(")[1].rstrip(")"))

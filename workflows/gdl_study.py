@@ -5,7 +5,7 @@
     python -m workflows.gdl_study --preset paper --cluster slurm --jobs 10 --cores 2 --memory 4GB
 
 Presets:
-- ``quick``: coarse voxels (4 um for ``200``, 8 um for ``1000``) and 120 + 40 samples; every
+- ``quick``: coarse voxels (4 um for ``200``, 6 um for ``1000``) and 120 + 40 samples; every
   figure and table of the paper-scale run, in a few minutes.
 - ``paper``: 240 ``200`` samples and 78 ``1000`` samples at 1 um, on the local cluster or a
   batch cluster; re-running resumes the sweeps.
@@ -33,7 +33,7 @@ from generator.paper import tau_sentence
 PRESETS = {
     "quick": {
         "200": {"n": 120, "voxel_um": 4.0},
-        "1000": {"n": 40, "voxel_um": 8.0},
+        "1000": {"n": 40, "voxel_um": 6.0},
         "splits": 5,
         "epochs": 250,
         "restarts": 2,
