@@ -29,6 +29,7 @@ import numpy as np
 from generator.dataset import TAU_COLUMNS
 from generator.design import PARAMETERS, parse_ranges, validate_ranges
 from generator.paper import tau_sentence
+from workflows.compare_paper import feature_ranking, shift_table
 
 PRESETS = {
     "quick": {
@@ -202,10 +203,11 @@ def run_study(
 
     figures = out / "figures"
     figures.mkdir(exist_ok=True)
-    tables = {}
+    tables, opened = {}, {}
     for domain, path in datasets.items():
         data = open_dataset(path)
         tables[f"gdl{domain}"] = data.table
+        opened[f"gdl{domain}"] = data
         first_ok = int(np.flatnonzero(data.table["status"].to_numpy() == "ok")[0])
         plot_structure(
             data.volume(first_ok),
@@ -246,6 +248,14 @@ def run_study(
         tau_sentence(),
         "",
         "![tortuosity distributions](figures/tortuosity_distributions.png)",
+        "",
+        "### From the small to the large domain",
+        "",
+        shift_table(opened),
+        "",
+        "### What drives tortuosity, beside the paper's order",
+        "",
+        feature_ranking(tables),
         "",
         "## Surrogate: pretrained on gdl200, transferred to gdl1000",
         "",
