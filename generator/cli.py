@@ -80,11 +80,19 @@ def sample(
             compression=compression,
         )
         result = generate(
-            parameters, domain=domain, seed=seed, voxel_um=voxel_um, stratify=stratify
+            parameters,
+            domain=domain,
+            seed=seed,
+            voxel_um=voxel_um,
+            stratify=stratify,
+            progress=True,
         )
     except ValueError as err:
         _fail(str(err))
-    result.to_hdf5(out, force=force)
+    from generator.progress import stage
+
+    with stage(f"writing {out}"):
+        result.to_hdf5(out, force=force)
     before = result.fractions["before_compression"]
     after = result.fractions["after_compression"]
     nz, ny, nx = result.volume.shape
@@ -124,7 +132,11 @@ def show(
 
         try:
             result = geometric_tortuosity(
-                loaded.volume, metric=metric, voxel_um=loaded.voxel_um, pore_label=PORE
+                loaded.volume,
+                metric=metric,
+                voxel_um=loaded.voxel_um,
+                pore_label=PORE,
+                progress=True,
             )
         except ValueError as err:
             _fail(str(err))
@@ -180,6 +192,7 @@ def tortuosity_command(
             metric=metric,
             voxel_um=spacing,
             pore_label=label,
+            progress=True,
         )
     except (FileNotFoundError, ValueError) as err:
         _fail(str(err))

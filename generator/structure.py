@@ -13,6 +13,8 @@ from generator.fibres import STRATIFY_DEFAULT, FibreSet, FibreStream, stack_fibr
 from generator.guards import check_sample_grid, check_voxel_size
 from generator.parameters import SampleParameters, resolve_domain, voxel_shape
 from generator.phases import BINDER, FIBRE, PHASES, PORE  # noqa: F401 (re-exported)
+from generator.progress import silent as _silent
+from generator.progress import stage
 
 FRACTION_TOLERANCE = 0.005
 # Stop adding fibres once within this of the target: one more fibre adds at most ~0.002.
@@ -141,6 +143,7 @@ def generate(
     voxel_um: float = 1.0,
     orientation=DEFAULT_ORIENTATION,
     stratify: bool = STRATIFY_DEFAULT,
+    progress: bool = False,
     **parameter_values,
 ) -> GDLSample:
     """Generate one fibrous GDL sample: fibres, then binder, then compression.
@@ -162,6 +165,8 @@ def generate(
         Draw the fibre lines from a scrambled Sobol sequence (less sample-to-sample scatter)
         or independently (the pure Boolean line model); both have the same distribution of
         fibres (see :mod:`generator.fibres`).
+    progress : bool
+        Show each stage on stderr (see :mod:`generator.progress`).
 
     Returns
     -------
@@ -185,34 +190,39 @@ def generate(
     radius_um = 0.5 * parameters.fiber_diameter_um
     check_sample_grid(shape, voxel_um, radius_um)
     timings = {}
+    report = stage if progress else _silent
+    size = "x".join(str(n) for n in shape[::-1])
 
     start = time.perf_counter()
-    volume, fibres = place_fibres(
-        shape,
-        voxel_um,
-        radius_um,
-        parameters.fiber_fraction,
-        orientation,
-        int(seed),
-        stratify=bool(stratify),
-    )
+    with report(f"fibres ({size} voxels)"):
+        volume, fibres = place_fibres(
+            shape,
+            voxel_um,
+            radius_um,
+            parameters.fiber_fraction,
+            orientation,
+            int(seed),
+            stratify=bool(stratify),
+        )
     timings["fibres_s"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    binder = add_binder(volume, parameters.binder_fraction, seed=int(seed))
-    before = phase_fractions(volume)
+    with report("binder"):
+        binder = add_binder(volume, parameters.binder_fraction, seed=int(seed))
+        before = phase_fractions(volume)
     timings["binder_s"] = time.perf_counter() - start
 
     start = time.perf_counter()
     scaled = 0
     nz_out = max(1, int(round((1.0 - parameters.compression) * shape[0])))
-    if nz_out != shape[0]:
-        from generator._compression_kernels import compress_columns
+    with report("compression"):
+        if nz_out != shape[0]:
+            from generator._compression_kernels import compress_columns
 
-        compressed = np.empty((nz_out,) + shape[1:], dtype=np.uint8)
-        scaled = int(compress_columns(volume, compressed))
-        volume = compressed
-    after = phase_fractions(volume)
+            compressed = np.empty((nz_out,) + shape[1:], dtype=np.uint8)
+            scaled = int(compress_columns(volume, compressed))
+            volume = compressed
+        after = phase_fractions(volume)
     timings["compression_s"] = time.perf_counter() - start
 
     return GDLSample(

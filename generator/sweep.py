@@ -20,6 +20,7 @@ from pathlib import Path
 from generator.design import PARAMETERS
 from generator.executors import DaskExecutor, InProcessExecutor, failed_row
 from generator.plan import SweepPlan
+from generator.progress import Counter
 
 log = logging.getLogger("generator.sweep")
 
@@ -76,50 +77,6 @@ def consolidate(plan: SweepPlan, rows_by_id: dict, command_line: str = "") -> Pa
         sweep_provenance(plan, command_line),
         plan.folder if plan.keep_volumes else None,
     )
-
-
-class _Progress:
-    """A progress bar on a terminal; plain periodic log lines otherwise (batch logs)."""
-
-    def __init__(self, total: int, label: str, stream=sys.stderr):
-        self.total, self.done, self.failed, self.label = total, 0, 0, label
-        self.stream = stream
-        self.start = time.time()
-        self.last_line = 0.0
-        self.bar = None
-        if stream.isatty() and total:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-            self.bar = Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                transient=False,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task(label, total=total)
-
-    def step(self, ok: bool) -> None:
-        self.done += 1
-        self.failed += 0 if ok else 1
-        if self.bar is not None:
-            label = f"{self.label} ({self.failed} failed)" if self.failed else self.label
-            self.bar.update(self.task, advance=1, description=label)
-        elif time.time() - self.last_line > 30 or self.done == self.total:
-            elapsed = time.time() - self.start
-            left = elapsed / self.done * (self.total - self.done)
-            print(
-                f"{self.label}: {self.done}/{self.total} samples, {self.failed} failed, "
-                f"{elapsed:.0f} s elapsed, ~{left:.0f} s left",
-                file=self.stream,
-                flush=True,
-            )
-            self.last_line = time.time()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def _dry_run(plan: SweepPlan, tasks: list[dict], scan) -> None:
@@ -203,7 +160,7 @@ def run_sweep(
     rows = dict(scan.done)
     if scan.pending:
         label = f"sweep {plan.domain}" + (f" shard {shard[0]}/{shard[1]}" if shard else "")
-        progress = _Progress(len(scan.pending), label)
+        progress = Counter(len(scan.pending), label)
 
         def on_row(row: dict) -> None:
             rows[row["id"]] = row

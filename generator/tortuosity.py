@@ -121,6 +121,7 @@ def geometric_tortuosity(
     voxel_um=1.0,
     pore_label=None,
     return_maps: bool = False,
+    progress: bool = False,
 ) -> TortuosityResult:
     """Geometric tortuosity of the pore space of a 3D image along one axis.
 
@@ -138,6 +139,8 @@ def geometric_tortuosity(
     pore_label : int, optional
     return_maps : bool
         Keep both per-voxel distance maps (8 bytes a voxel) in the result.
+    progress : bool
+        Show each of the two distance passes on stderr (see :mod:`generator.progress`).
 
     Returns
     -------
@@ -159,14 +162,19 @@ def geometric_tortuosity(
     nz = pore.shape[0]
     length = (nz - 1) * float(flow_spacing[0])
 
-    dist_out = _solve(pore, flow_spacing, metric, from_last=True)
+    from generator.progress import silent, stage
+
+    report = stage if progress else silent
+    with report(f"{metric} distances from the outlet"):
+        dist_out = _solve(pore, flow_spacing, metric, from_last=True)
     inlet_pore = pore[0] != 0
     inlet_paths = dist_out[0][inlet_pore]
     path_lengths = inlet_paths[np.isfinite(inlet_paths)].astype(np.float32)
     reached_out = np.isfinite(dist_out)
     if not return_maps:
         del dist_out
-    dist_in = _solve(pore, flow_spacing, metric, from_last=False)
+    with report(f"{metric} distances from the inlet"):
+        dist_in = _solve(pore, flow_spacing, metric, from_last=False)
     reached_in = np.isfinite(dist_in)
     n_connected = int(np.count_nonzero(reached_in))
     n_percolating = int(np.count_nonzero(reached_in & reached_out))

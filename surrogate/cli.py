@@ -68,7 +68,14 @@ def transfer(
     dst = _load(destination, table, columns, drop_invalid)
     try:
         result = evaluate_transfer(
-            src, dst, target, splits=splits, seed=seed, epochs=epochs, restarts=restarts
+            src,
+            dst,
+            target,
+            splits=splits,
+            seed=seed,
+            epochs=epochs,
+            restarts=restarts,
+            progress=True,
         )
     except ValueError as err:
         _fail(str(err))

@@ -119,6 +119,7 @@ def evaluate_transfer(
     adapter_width=None,
     learning_rate=0.01,
     batch_size=16,
+    progress: bool = False,
 ) -> TransferResult:
     """Pretrain on ``source``, transfer to ``destination``, compare with the alternatives.
 
@@ -129,10 +130,12 @@ def evaluate_transfer(
     plus one constant offset learned on the destination (the simplest transfer), a quadratic
     ridge fit on the source plus one offset, and, on the destination alone, the mean predictor,
     linear regression, quadratic ridge and random forest. Restarts are chosen on validation
-    loss only.
+    loss only. ``progress`` reports each finished split on stderr.
     """
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.linear_model import LinearRegression
+
+    from generator.progress import Counter
 
     if source.feature_names != destination.feature_names:
         raise ValueError(
@@ -144,6 +147,9 @@ def evaluate_transfer(
     xd, yd = destination.arrays(target)
     result = TransferResult(source.name, destination.name, target, source.feature_names)
     options = dict(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size)
+    counter = Counter(
+        splits if progress else 0, f"transfer {source.name} -> {destination.name}", "splits"
+    )
     for split in range(splits):
         s_train, s_val, s_test = split_indices(len(xs), seed + split)
         d_train, d_val, d_test = split_indices(len(xd), seed + 100 + split)
@@ -257,6 +263,8 @@ def evaluate_transfer(
                 "pretrained_prediction": predict(pretrained, xd[d_test]),
                 "transferred_prediction": predict(transferred, xd[d_test]),
             }
+        counter.step()
+    counter.close()
     result.architecture = {
         "layers": layers,
         "width": width,

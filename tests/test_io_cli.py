@@ -132,3 +132,37 @@ def test_git_state_of_a_checkout(tmp_path):
     assert git_dirty(tmp_path) is False
     (tmp_path / "code.py").write_text("x = 2\n")
     assert git_dirty(tmp_path) is True
+
+
+def run_in_terminal(args, cwd):
+    """Run a command with a pseudo-terminal as its stdout and stderr; return what it printed."""
+    import os
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(cwd)
+        os.execv(sys.executable, [sys.executable, *args])
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode(errors="replace")
+
+
+def test_long_steps_report_progress_on_a_terminal_only(tmp_path):
+    args = ["-m", "generator", "sample", "--voxel-um", "4", "--out", "s.h5"]
+    code, shown = run_in_terminal(args, tmp_path)
+    assert code == 0, shown
+    for stage in ("fibres (500x50x75 voxels): ", "binder: ", "compression: ", "writing s.h5: "):
+        assert stage in shown, shown
+    done = subprocess.run(
+        [sys.executable, *args, "--force"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0 and done.stderr == ""  # quick steps, no terminal: silent

@@ -50,6 +50,7 @@ def run_electrode_study(
     for target in ("density", "mass_loading"):
         for name in ("sigra", "nmc"):
             start = time.time()
+            print(f"study stage: graphite -> {name}, {target}", file=sys.stderr, flush=True)
             destination = load_dataset(name, table=table, columns=columns)
             result = evaluate_transfer(
                 source,
@@ -59,6 +60,7 @@ def run_electrode_study(
                 seed=seed,
                 epochs=epochs,
                 restarts=restarts,
+                progress=True,
             )
             run = new_run_dir(out / "runs", "transfer", "graphite", name, target)
             record = write_transfer_run(

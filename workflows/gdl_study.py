@@ -177,6 +177,11 @@ def run_study(
             jobqueue_options=jobqueue_options or {},
             jobs=jobs,
         )
+        print(
+            f"study stage: sweep of domain {domain} ({plan.n} samples at {plan.voxel_um:g} um)",
+            file=sys.stderr,
+            flush=True,
+        )
         summary = run_sweep(plan, executor=executor)
         if summary.failed:
             print(f"warning: {len(summary.failed)} failed samples in {path}", file=sys.stderr)
@@ -184,6 +189,7 @@ def run_study(
         datasets[domain] = path
 
     start = time.time()
+    print("study stage: surrogate transfer gdl200 -> gdl1000", file=sys.stderr, flush=True)
     source, destination = load_dataset(datasets["200"]), load_dataset(datasets["1000"])
     source.name, destination.name = "gdl200", "gdl1000"
     result = evaluate_transfer(
@@ -194,6 +200,7 @@ def run_study(
         epochs=settings["epochs"],
         restarts=settings["restarts"],
         seed=seed,
+        progress=True,
     )
     run = new_run_dir(out / "runs", "transfer", "gdl200", "gdl1000", "tortuosity")
     record = write_transfer_run(
