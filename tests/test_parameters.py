@@ -24,8 +24,8 @@ def test_non_numeric_parameter():
     ("kwargs", "message"),
     [
         ({"domain": "500"}, "domain='500' is not a preset"),
-        ({"voxel_um": 0}, "voxel_um=0 must be a positive length"),
-        ({"seed": -1}, "seed=-1 must be a non-negative integer"),
+        ({"voxel_um": 0}, r"voxel size 0 um must be a finite number in \[0.0001, 10000\]"),
+        ({"seed": -1}, r"seed=-1 must be a whole number in \[0, 2\*\*63\)"),
         ({"orientation": (0.5, 0.5, 0.5)}, "must be non-negative and sum to 1"),
         ({"orientation": (0.4, 0.4, 0.2)}, "t33=0.2 is above 0.1"),
         ({"orientation": (0.9, 0.1, 0.0)}, "in-plane share"),
