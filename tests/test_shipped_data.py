@@ -27,8 +27,7 @@ def test_schema_and_counts(shipped):
     domain, n = SHIPPED[name]
     table = data.table
     assert len(table) == n
-    # compile_s came after these files were made (they are regenerated with the fibre-model fix).
-    expected = {c: unit for c, unit in UNITS.items() if c != "compile_s"}
+    expected = dict(UNITS)
     assert set(expected) <= set(table.columns), set(expected) - set(table.columns)
     assert {c: data.units[c] for c in expected} == expected
     with h5py.File(DATA / f"{name}.h5", "r") as f:
@@ -50,13 +49,24 @@ def test_provenance_records_the_default_sweep(shipped):
     assert "sweep" in record["command_line"] and f"--domain {domain}" in record["command_line"]
     for key in ("package_version", "numba", "numpy", "h5py"):
         assert record.get(key), key
+    plan = record["plan"]
+    assert plan["pairing"] == "independent" and plan["stratify"] is True
+    assert plan["model_version"] == record["model_version"] and plan["voxel_um"] == 1.0
+
+
+def test_the_two_shipped_designs_share_no_inputs_and_no_seeds():
+    small, large = (open_dataset(DATA / f"{name}.h5").table for name in ("gdl200", "gdl1000"))
+    vectors = set(map(tuple, small[list(PARAMETERS)].to_numpy()))
+    assert not [row for row in map(tuple, large[list(PARAMETERS)].to_numpy()) if row in vectors]
+    assert not set(small["seed"]) & set(large["seed"])
+    # Both made by the same code: the same material model on both domains.
+    models = {open_dataset(DATA / f"{n}.h5").provenance["model_version"] for n in SHIPPED}
+    assert len(models) == 1
 
 
 def test_parameters_are_the_default_design(shipped):
     name, data = shipped
     domain, n = SHIPPED[name]
-    if "pairing" not in data.provenance.get("plan", {}):
-        pytest.skip("made before each domain drew its own design (regenerated in issue 14)")
     design = make_design(n, domain=domain, design="sobol", seed=0)
     for column in PARAMETERS:
         np.testing.assert_allclose(data.table[column], design[column], rtol=1e-12)
