@@ -6,6 +6,14 @@ from generator import generate
 SMALL = dict(domain="200", voxel_um=4.0)
 
 
+def one_line_error(done):
+    """The one stderr line of a command that ended with exit code 2 (bad input)."""
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
+    return lines[0]
+
+
 @pytest.fixture(scope="session")
 def small_sample():
     return generate(

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from generator import geometric_tortuosity
+from tests.conftest import one_line_error
 
 
 def generator_cli(*args, cwd=None):
@@ -21,13 +22,6 @@ def generator_cli(*args, cwd=None):
         cwd=cwd,
         timeout=300,
     )
-
-
-def one_line_error(done):
-    assert done.returncode == 2, done.stdout + done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
-    return lines[0]
 
 
 def test_another_tools_hdf5_is_read_only_from_the_named_dataset(tmp_path):

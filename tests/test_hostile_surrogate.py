@@ -10,6 +10,7 @@ import pytest
 
 from generator.dataset import write_dataset
 from generator.design import make_design
+from tests.conftest import one_line_error
 from tests.test_surrogate import synthetic_dataset_file
 
 INPUTS = {
@@ -25,13 +26,6 @@ def surrogate(*args):
     return subprocess.run(
         [sys.executable, "-m", "surrogate", *map(str, args)], capture_output=True, text=True
     )
-
-
-def one_line_error(done):
-    assert done.returncode == 2, done.stdout + done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

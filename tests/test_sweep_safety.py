@@ -21,6 +21,7 @@ from generator.ownership import OwnershipError, check_writable
 from generator.plan import SweepPlan
 from generator.sample_task import ROW_ATTRIBUTE
 from generator.sweep import run_sweep
+from tests.conftest import one_line_error
 from tests.test_sweep import TINY, sample_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,13 +45,6 @@ def cli(*args, cwd=None, timeout=300):
 def in_process(out, n=3, force=False, **options):
     plan = SweepPlan.create(n=n, out=out, **{**TINY, **options})
     return run_sweep(plan, executor=InProcessExecutor(), force=force)
-
-
-def one_line_error(done):
-    assert done.returncode == 2, done.stdout + done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
