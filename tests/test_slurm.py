@@ -262,8 +262,10 @@ def test_the_queue_poll_sees_a_real_job_come_and_go(tmp_path):
 
 
 def test_a_walltime_shorter_than_the_work_ends_in_bounded_time_keeping_samples(tmp_path):
-    # 30 samples of ~2-4 s each outlive a 1-minute job: SLURM ends it mid-sweep. With no
-    # resubmission allowed the sweep exits 1 with the reason, promptly, and what finished stays.
+    # 150 samples of ~2-4 s each (5+ minutes of work) outlive a 1-minute job, however late
+    # SLURM enforces the limit (its timer and grace add up to a minute or more): SLURM ends it
+    # mid-sweep. With no resubmission allowed the sweep exits 1 with the reason, promptly, and
+    # what finished stays.
     cache = tmp_path / "numba-cache"
     start = time.monotonic()
     done = subprocess.run(
@@ -275,7 +277,7 @@ def test_a_walltime_shorter_than_the_work_ends_in_bounded_time_keeping_samples(t
             "--domain",
             "200",
             "--n",
-            "30",
+            "150",
             "--voxel-um",
             "2",
             "--no-volumes",
@@ -304,7 +306,7 @@ def test_a_walltime_shorter_than_the_work_ends_in_bounded_time_keeping_samples(t
     assert "run the same command again to resume" in done.stderr
     assert elapsed < 420, elapsed
     finished = sorted((tmp_path / "gdl200_samples").glob("*.h5"))
-    assert 0 < len(finished) < 30
+    assert 0 < len(finished) < 150
     # The job loaded the kernels the submitting process had compiled into the shared cache.
     assert any(cache.rglob("*.nbi"))
     import json
