@@ -124,6 +124,13 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
 
     ``pore`` is used for scratch flags and left as it came (0/1).
     """
+    from generator.threads import ThreadPacer
+
+    with ThreadPacer() as pacer:
+        return _sweeps(pore, spacing, metric, from_last, pacer)
+
+
+def _sweeps(pore, spacing, metric, from_last, pacer) -> np.ndarray:
     from generator._geodesic_kernels import (
         age_change_flags,
         clear_flags,
@@ -151,6 +158,7 @@ def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) 
     near_rows = np.zeros(pore.shape[1:], dtype=np.uint8)
 
     def across(k, behind, mark, sparse):
+        pacer.pace()
         return step_across(
             dist[k],
             dist[behind],

@@ -9,6 +9,7 @@ the input (bytes a voxel) and the speed ratios the tortuosity issue asks for::
                                                          # ours and dijkstra3d at 1000
     python -m workflows.bench_tortuosity --with-skimage  # add scikit-image MCP at 500 (~2 min)
     python -m workflows.bench_tortuosity --sizes 500     # only the smaller volume
+    python -m workflows.bench_tortuosity --contention    # alone / 1 thread / beside busy processes
 
 Ours runs ``--repeat`` times (default 3), each in a fresh process, and the median is reported;
 the peers' runs take 20 s to minutes, so they run once.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -105,6 +107,63 @@ def _volume(size: int, folder: Path) -> Path:
     return path
 
 
+def _measure(kind: str, path: Path, repeat: int, env: dict | None = None) -> dict | None:
+    """The median run (by time) of ``repeat`` fresh child processes, or None if one failed.
+
+    This machine's timings of second-long runs vary by tens of percent from run to run.
+    """
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-m", "workflows.bench_tortuosity", "--child", kind, str(path)],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, **(env or {})),
+        )
+        if done.returncode != 0:
+            print(f"{kind:15s} failed: {done.stderr.strip().splitlines()[-1]}")
+            return None
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    median = dict(sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2])
+    median["all_seconds"] = [run["seconds"] for run in runs]
+    return median
+
+
+def _print_run(label: str, r: dict) -> None:
+    times = ", ".join(f"{s:.2f}" for s in r["all_seconds"])
+    print(
+        f"{label:15s} {r['seconds']:8.2f} s  peak {r['peak_gib']:5.2f} GiB  "
+        f"{r['bytes_per_voxel']:5.2f} bytes/voxel beyond the input  reached {r['reached']}"
+        + (f"  (median of {times})" if len(r["all_seconds"]) > 1 else "")
+    )
+
+
+def _contention(path: Path, repeat: int, busy: int | None, with_peer: bool) -> None:
+    """Ours alone, single-threaded and beside busy processes; dijkstra3d under the same load."""
+    from workflows._contention import CONDITIONS, busy_neighbours, core_count, ratio_lines
+
+    neighbours = core_count() if busy is None else busy
+    for metric in ("lattice", "euclidean"):
+        seconds = {}
+        for label, env, count in CONDITIONS:
+            with busy_neighbours(neighbours if count is None else count):
+                r = _measure(f"ours-{metric}", path, repeat, env)
+            if r is not None:
+                seconds[label] = r["seconds"]
+                times = ", ".join(f"{s:.2f}" for s in r["all_seconds"])
+                print(f"{metric:9s} {label:26s} {r['seconds']:7.2f} s  (runs: {times})")
+        for line in ratio_lines(seconds, metric):
+            print(line)
+        if with_peer and metric == "lattice" and "contended" in seconds:
+            with busy_neighbours(neighbours):
+                peer = _measure("dijkstra3d", path, 1)
+            if peer is not None:
+                print(
+                    f"lattice, contended: dijkstra3d {peer['seconds']:.2f} s, speed-up "
+                    f"{peer['seconds'] / seconds['contended']:.1f}x under the same load"
+                )
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1000])
@@ -113,6 +172,15 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="fresh runs of ours (median reported); peers run once"
     )
+    parser.add_argument(
+        "--contention",
+        action="store_true",
+        help="ours alone, single-threaded and beside busy processes (plus dijkstra3d contended)",
+    )
+    parser.add_argument(
+        "--busy", type=int, default=None, help="busy processes in contention (default: cores)"
+    )
+    parser.add_argument("--no-peer", action="store_true", help="contention mode: skip dijkstra3d")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -121,43 +189,21 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes:
             path = _volume(size, Path(folder))
+            print(f"--- {size} x {size} x 300 voxels")
+            if args.contention:
+                _contention(path, args.repeat, args.busy, not args.no_peer)
+                continue
             kinds = ["ours-lattice", "ours-euclidean", "dijkstra3d"]
             if size <= 500 or args.all:
                 kinds.append("skfmm")
             if args.with_skimage and size <= 500:
                 kinds.append("skimage")
             results = {}
-            print(f"--- {size} x {size} x 300 voxels")
             for kind in kinds:
-                runs = []
-                for _ in range(args.repeat if kind.startswith("ours") else 1):
-                    done = subprocess.run(
-                        [
-                            sys.executable,
-                            "-m",
-                            "workflows.bench_tortuosity",
-                            "--child",
-                            kind,
-                            str(path),
-                        ],
-                        capture_output=True,
-                        text=True,
-                    )
-                    if done.returncode != 0:
-                        print(f"{kind:15s} failed: {done.stderr.strip().splitlines()[-1]}")
-                        break
-                    runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-                if not runs:
-                    continue
-                # The median run (by time) of fresh processes: this machine's timings of
-                # second-long runs vary by tens of percent from run to run.
-                r = results[kind] = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
-                times = ", ".join(f"{run['seconds']:.2f}" for run in runs)
-                print(
-                    f"{kind:15s} {r['seconds']:8.2f} s  peak {r['peak_gib']:5.2f} GiB  "
-                    f"{r['bytes_per_voxel']:5.2f} bytes/voxel beyond the input  "
-                    f"reached {r['reached']}" + (f"  (median of {times})" if len(runs) > 1 else "")
-                )
+                r = _measure(kind, path, args.repeat if kind.startswith("ours") else 1)
+                if r is not None:
+                    results[kind] = r
+                    _print_run(kind, r)
             if "dijkstra3d" in results:
                 d3 = results["dijkstra3d"]["seconds"]
                 print(
