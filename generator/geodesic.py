@@ -10,7 +10,7 @@ units when ``voxel_um=1``), +inf where ``v`` is solid or not connected to the in
     ``MCP_Geometric``). It over-estimates oblique paths by up to about 8 %.
 ``"euclidean"`` (default)
     A semi-Lagrangian discretisation of the Euclidean distance on the same neighbourhood (see
-    :mod:`generator._geodesic_kernels`): straight paths in any direction within about 1 %.
+    :mod:`generator._geodesic.metrics`): straight paths in any direction within about 1 %.
 """
 
 from __future__ import annotations
@@ -22,9 +22,6 @@ import numpy as np
 Metric = Literal["euclidean", "lattice"]
 METRICS = ("euclidean", "lattice")
 AXES = {"z": 0, "y": 1, "x": 2, 0: 0, 1: 1, 2: 2}
-EUCLIDEAN_TOLERANCE = 1e-6  # relative change below which a semi-Lagrangian update is dropped
-IN_PLANE_BANDS = 4
-DENSE_PASSES = 12  # raster passes over a slice before the in-plane relaxation goes sparse
 
 
 def resolve_axis(axis) -> int:
@@ -111,104 +108,6 @@ def _missing_label_message(image: np.ndarray) -> str:
     )
 
 
-def _metric_code(metric) -> int:
-    from generator._geodesic_kernels import EUCLIDEAN, LATTICE
-
-    if metric not in METRICS:
-        raise ValueError(f"metric={metric!r} is not one of {', '.join(METRICS)}")
-    return EUCLIDEAN if metric == "euclidean" else LATTICE
-
-
-def _solve(pore: np.ndarray, spacing: np.ndarray, metric: str, from_last: bool) -> np.ndarray:
-    """Distance from the first (or last) slice of axis 0 of a uint8 pore array (0/1), in um.
-
-    ``pore`` is used for scratch flags and left as it came (0/1).
-    """
-    from generator.threads import ThreadPacer
-
-    with ThreadPacer() as pacer:
-        return _sweeps(pore, spacing, metric, from_last, pacer)
-
-
-def _sweeps(pore, spacing, metric, from_last, pacer) -> np.ndarray:
-    from generator._geodesic_kernels import (
-        age_change_flags,
-        clear_flags,
-        relax_plane_bands,
-        relax_sparse,
-        step_across,
-    )
-
-    code = _metric_code(metric)
-    tolerance = EUCLIDEAN_TOLERANCE if metric == "euclidean" else 0.0
-    hz, hy, hx = (float(v) for v in spacing)
-    nz = pore.shape[0]
-    dist = np.full(pore.shape, np.inf, dtype=np.float32)
-    order = list(range(nz - 1, -1, -1)) if from_last else list(range(nz))
-    source = order[0]
-    dist[source][pore[source] != 0] = 0.0
-
-    # Bands of rows for the in-plane raster passes, spread over the threads. A fixed count (not
-    # the thread count) keeps the result the same whatever the number of threads.
-    bands = max(1, min(IN_PLANE_BANDS, pore.shape[1] // 32))
-    # Work space allocated once (fresh large allocations on every call cost page faults).
-    seeds = np.empty(pore.shape[1] * pore.shape[2], dtype=np.int64)
-    row_counts = np.zeros(pore.shape[1], dtype=np.int64)
-    scratch = np.empty((3,) + pore.shape[1:], dtype=np.float32)
-    near_rows = np.zeros(pore.shape[1:], dtype=np.uint8)
-
-    def across(k, behind, mark, sparse):
-        pacer.pace()
-        return step_across(
-            dist[k],
-            dist[behind],
-            pore[k],
-            pore[behind],
-            hy,
-            hx,
-            hz,
-            code,
-            tolerance,
-            mark,
-            sparse,
-            seeds,
-            row_counts,
-            scratch,
-            near_rows,
-        )
-
-    def relax_from_seeds(k, scan):
-        relax_sparse(dist[k], pore[k], hy, hx, code, tolerance, seeds, row_counts, scan)
-
-    # First sweep, dense: every slice from the one behind it, then within its plane.
-    for behind, k in zip([source] + order[:-1], order, strict=True):
-        if k != source and not across(k, behind, False, False):
-            continue
-        if relax_plane_bands(dist[k], pore[k], hy, hx, code, tolerance, DENSE_PASSES, bands):
-            relax_from_seeds(k, True)
-    clear_flags(pore)
-    # Sparse sweeps in alternating directions until one changes nothing.
-    changed_last = np.ones(nz, dtype=bool)
-    toward_source = True
-    first = True
-    while True:
-        sweep = order[::-1] if toward_source else order
-        changed_now = np.zeros(nz, dtype=bool)
-        for behind, k in zip(sweep[:-1], sweep[1:], strict=True):
-            if k == source or not (changed_last[behind] or changed_now[behind]):
-                continue
-            if across(k, behind, True, not first):
-                relax_from_seeds(k, False)
-                changed_now[k] = True
-        if not changed_now.any():
-            clear_flags(pore)
-            return dist
-        age_change_flags(pore)
-        changed_last = changed_now
-        toward_source = not toward_source
-        first = False
-
-
 def geodesic_distance(
     image: np.ndarray,
     *,
@@ -239,22 +138,7 @@ def geodesic_distance(
     ndarray of float32, same shape as ``image``
         Distances in um; +inf at solid voxels and pore not connected to the face.
     """
-    flow = resolve_axis(axis)
-    spacing = resolve_spacing(voxel_um)
-    _metric_code(metric)
-    order = [flow] + [a for a in range(3) if a != flow]
-    pore = owned_pore_array(image, pore_label, order)
-    dist = _solve(pore, spacing[order], metric, from_outlet)
-    return np.transpose(dist, np.argsort(order))
+    from generator._geodesic import prepare, solve
 
-
-def owned_pore_array(image, pore_label, order) -> np.ndarray:
-    """A fresh C-contiguous uint8 pore array (1 pore) with the flow axis first.
-
-    The solver keeps scratch flags in it, so it never aliases the caller's image; it costs one
-    byte a voxel (the comparison's own result is reused when no transpose is needed).
-    """
-    mask = pore_mask(image, pore_label)
-    if mask is image or order != [0, 1, 2] or not mask.flags.c_contiguous:
-        return np.ascontiguousarray(np.transpose(mask, order)).astype(np.uint8)
-    return mask.view(np.uint8)
+    prepared = prepare(image, axis=axis, metric=metric, voxel_um=voxel_um, pore_label=pore_label)
+    return prepared.restore(solve(prepared, from_last=from_outlet))

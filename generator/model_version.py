@@ -28,7 +28,10 @@ OUTPUT_MODULES = (
     "_compression_kernels",
     "structure",
     "geodesic",
-    "_geodesic_kernels",
+    "_geodesic/flags",
+    "_geodesic/metrics",
+    "_geodesic/sweeps",
+    "_geodesic/driver",
     "tortuosity",
     "sample_task",
 )

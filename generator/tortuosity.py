@@ -25,14 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from generator.geodesic import (
-    Metric,
-    _metric_code,
-    _solve,
-    owned_pore_array,
-    resolve_axis,
-    resolve_spacing,
-)
+from generator.geodesic import Metric
 
 
 @dataclass
@@ -146,27 +139,24 @@ def geometric_tortuosity(
     -------
     TortuosityResult
     """
-    flow = resolve_axis(axis)
-    spacing = resolve_spacing(voxel_um)
-    _metric_code(metric)
-    if np.ndim(image) == 3 and np.shape(image)[flow] < 2:
-        raise ValueError(
-            f"the image needs at least 2 slices along axis {flow}, got {np.shape(image)}"
-        )
-    order = [flow] + [a for a in range(3) if a != flow]
-    pore = owned_pore_array(image, pore_label, order)
-    flow_spacing = spacing[order]
+    from generator._geodesic import Workspace, prepare, solve
+    from generator.progress import silent, stage
+
+    prepared = prepare(
+        image, axis=axis, metric=metric, voxel_um=voxel_um, pore_label=pore_label, min_slices=2
+    )
+    pore = prepared.pore
     n_pore = int(np.count_nonzero(pore))
     if n_pore == 0:
         raise ValueError("the image has no pore voxels (check pore_label)")
     nz = pore.shape[0]
-    length = (nz - 1) * float(flow_spacing[0])
-
-    from generator.progress import silent, stage
+    step = float(prepared.spacing[0])
+    length = (nz - 1) * step
+    workspace = Workspace(prepared)
 
     report = stage if progress else silent
     with report(f"{metric} distances from the outlet"):
-        dist_out = _solve(pore, flow_spacing, metric, from_last=True)
+        dist_out = solve(prepared, from_last=True, workspace=workspace)
     inlet_pore = pore[0] != 0
     inlet_paths = dist_out[0][inlet_pore]
     path_lengths = inlet_paths[np.isfinite(inlet_paths)].astype(np.float32)
@@ -174,7 +164,7 @@ def geometric_tortuosity(
     if not return_maps:
         del dist_out
     with report(f"{metric} distances from the inlet"):
-        dist_in = _solve(pore, flow_spacing, metric, from_last=False)
+        dist_in = solve(prepared, from_last=False, workspace=workspace)
     reached_in = np.isfinite(dist_in)
     n_connected = int(np.count_nonzero(reached_in))
     n_percolating = int(np.count_nonzero(reached_in & reached_out))
@@ -185,7 +175,7 @@ def geometric_tortuosity(
     ratio_count = 0
     for k in range(1, nz):
         values = dist_in[k][reached_in[k]]
-        ratio_sum += float(values.sum(dtype=np.float64)) / (k * float(flow_spacing[0]))
+        ratio_sum += float(values.sum(dtype=np.float64)) / (k * step)
         ratio_count += values.size
     del reached_in
     outlet_ratio = (dist_in[-1] / length).astype(np.float32)
@@ -201,14 +191,13 @@ def geometric_tortuosity(
             stacklevel=2,
         )
     tau_volume = ratio_sum / ratio_count if ratio_count else float("inf")
-    inverse = np.argsort(order)
     return TortuosityResult(
         tau=tau,
         tau_volume=float(tau_volume),
         percolating=bool(percolating),
         metric=metric,
-        axis=flow,
-        voxel_um=tuple(float(v) for v in spacing),
+        axis=prepared.flow_axis,
+        voxel_um=prepared.voxel_um,
         length_um=length,
         porosity=n_pore / pore.size,
         connected_fraction=n_connected / n_pore,
@@ -218,6 +207,6 @@ def geometric_tortuosity(
         percolating_inlet_voxels=int(path_lengths.size),
         path_lengths_um=path_lengths,
         outlet_ratio=outlet_ratio,
-        distance_from_inlet=np.transpose(dist_in, inverse) if return_maps else None,
-        distance_from_outlet=np.transpose(dist_out, inverse) if return_maps else None,
+        distance_from_inlet=prepared.restore(dist_in) if return_maps else None,
+        distance_from_outlet=prepared.restore(dist_out) if return_maps else None,
     )
