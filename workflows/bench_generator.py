@@ -6,6 +6,7 @@ generator issue asks for::
 
     python -m workflows.bench_generator            # 1000 x 1000 x 300 at 1 um (about a minute)
     python -m workflows.bench_generator --scale 0.5
+    python -m workflows.bench_generator --contention   # alone / 1 thread / beside busy processes
 
 Contenders: PoreSpy 3 ``cylinders`` (fibres only, integer radius, porosity target), our fibre
 placement alone, and our whole chain (fibres, binder to target, compression). Numba compile time
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -80,32 +82,72 @@ def _child(kind: str, scale: float) -> dict:
     }
 
 
+def _run(kind: str, scale: float, env: dict | None = None) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "workflows.bench_generator", "--child", kind, "--scale", str(scale)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, **(env or {})),
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _contention(scale: float, repeat: int, busy: int | None, with_peer: bool) -> None:
+    """The whole chain alone, single-threaded and beside busy processes; PoreSpy contended."""
+    from workflows._contention import CONDITIONS, busy_neighbours, core_count, ratio_lines
+
+    neighbours = core_count() if busy is None else busy
+    seconds = {}
+    for label, env, count in CONDITIONS:
+        if label == "contended, fixed threads":
+            continue  # the generator's kernels are coarse: no pacing to switch off
+        with busy_neighbours(neighbours if count is None else count):
+            runs = sorted(_run("chain", scale, env)["seconds"] for _ in range(repeat))
+        seconds[label] = runs[len(runs) // 2]
+        times = ", ".join(f"{t:.2f}" for t in runs)
+        print(f"chain {label:22s} {seconds[label]:7.2f} s  (runs: {times})")
+    for line in ratio_lines(seconds, "whole chain"):
+        print(line)
+    if with_peer:
+        try:
+            with busy_neighbours(neighbours):
+                peer = _run("porespy", scale)["seconds"]
+        except subprocess.CalledProcessError as err:
+            print(
+                f"PoreSpy failed: {err.stderr.strip().splitlines()[-1]} (pip install -e '.[bench]')"
+            )
+            return
+        print(
+            f"contended: PoreSpy cylinders {peer:.2f} s, whole chain / PoreSpy "
+            f"{seconds['contended'] / peer:.2f} under the same load"
+        )
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="in-plane scale of 1000 x 1000")
+    parser.add_argument(
+        "--contention",
+        action="store_true",
+        help="the chain alone, single-threaded and beside busy processes (plus PoreSpy contended)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="contention mode: runs per condition")
+    parser.add_argument(
+        "--busy", type=int, default=None, help="busy processes in contention (default: cores)"
+    )
+    parser.add_argument("--no-peer", action="store_true", help="contention mode: skip PoreSpy")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(_child(args.child, args.scale)))
         return
+    if args.contention:
+        _contention(args.scale, args.repeat, args.busy, not args.no_peer)
+        return
     results = {}
     for kind in ("porespy", "fibres", "chain"):
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "workflows.bench_generator",
-                "--child",
-                kind,
-                "--scale",
-                str(args.scale),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
-        r = results[kind]
+        results[kind] = r = _run(kind, args.scale)
         print(
             f"{kind:8s} {r['seconds']:7.2f} s  peak {r['peak_gib']:5.2f} GiB  "
             f"fibre fraction {r['fibre_fraction']:.4f}  ({r['voxels']:.2e} voxels)"
