@@ -136,22 +136,23 @@ def solve(prepared: Prepared, *, from_last: bool, workspace: Workspace | None = 
 
 
 def _sweep_schedule(prepared, work, from_last, pacer) -> np.ndarray:
-    from generator._geodesic.sweeps import (
-        age_change_flags,
-        clear_flags,
-        fill_unreached,
-        relax_plane_bands,
-        relax_sparse,
-        step_across,
-    )
+    from generator._geodesic import sweeps
+
+    if prepared.euclidean:
+        step_across = sweeps.step_across_euclidean
+        relax_plane_bands = sweeps.relax_plane_bands_euclidean
+        relax_sparse = sweeps.relax_sparse_euclidean
+    else:
+        step_across = sweeps.step_across_lattice
+        relax_plane_bands = sweeps.relax_plane_bands_lattice
+        relax_sparse = sweeps.relax_sparse_lattice
 
     pore = prepared.pore
-    euclidean = prepared.euclidean
     spacing, tolerance = work.spacing, work.tolerance
     kernel_arrays = work.kernel_arrays()
     nz = pore.shape[0]
     dist = np.empty(pore.shape, dtype=np.float32)
-    fill_unreached(dist)
+    sweeps.fill_unreached(dist)
     order = list(range(nz - 1, -1, -1)) if from_last else list(range(nz))
     source = order[0]
     dist[source][pore[source] != 0] = 0.0
@@ -159,24 +160,20 @@ def _sweep_schedule(prepared, work, from_last, pacer) -> np.ndarray:
     def across(k, behind, mark, sparse):
         pacer.pace()
         return step_across(
-            dist[k], dist[behind], pore[k], pore[behind], spacing, euclidean, tolerance, mark,
-            sparse, *kernel_arrays,
+            dist[k], dist[behind], pore[k], pore[behind], spacing, tolerance, mark, sparse,
+            *kernel_arrays,
         )  # fmt: skip
 
     def relax_queued(k, scan):
-        relax_sparse(
-            dist[k], pore[k], spacing, euclidean, tolerance, work.seeds, work.row_counts, scan
-        )
+        relax_sparse(dist[k], pore[k], spacing, tolerance, work.seeds, work.row_counts, scan)
 
     # First sweep, dense: every slice from the one behind it, then within its plane.
     for behind, k in zip([source] + order[:-1], order, strict=True):
         if k != source and not across(k, behind, False, False):
             continue
-        if relax_plane_bands(
-            dist[k], pore[k], spacing, euclidean, tolerance, DENSE_PASSES, work.bands
-        ):
+        if relax_plane_bands(dist[k], pore[k], spacing, tolerance, DENSE_PASSES, work.bands):
             relax_queued(k, True)
-    clear_flags(pore)
+    sweeps.clear_flags(pore)
     # Sparse sweeps in alternating directions until one changes nothing.
     changed_last = np.ones(nz, dtype=bool)
     toward_source = True
@@ -191,9 +188,9 @@ def _sweep_schedule(prepared, work, from_last, pacer) -> np.ndarray:
                 relax_queued(k, False)
                 changed_now[k] = True
         if not changed_now.any():
-            clear_flags(pore)
+            sweeps.clear_flags(pore)
             return dist
-        age_change_flags(pore)
+        sweeps.age_change_flags(pore)
         changed_last = changed_now
         toward_source = not toward_source
         first = False

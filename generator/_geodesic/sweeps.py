@@ -2,7 +2,10 @@
 
 Plain arrays: ``pore`` is uint8 with the bits of :mod:`generator._geodesic.flags` (bit 0 pore),
 ``dist`` float32 with +inf at solid or unreached voxels, ``spacing = (hz, hy, hx)`` the voxel
-sizes along axes 0, 1, 2, and ``euclidean`` the metric (True: semi-Lagrangian, False: lattice).
+sizes along axes 0, 1, 2. The metric ``euclidean`` (True: semi-Lagrangian, False: lattice) is a
+literal argument: numba compiles each kernel once per metric, with no branch on it in the
+loops. Python calls the entry points at the end of this module, which fix it (called from
+Python with a plain bool, a literal-argument kernel re-runs type inference on every call).
 
 A slice takes the best values reachable from the slice behind it (:func:`step_across`), then
 relaxes within its plane (:func:`relax_plane_bands`, raster passes). Paths that turn back through
@@ -63,6 +66,7 @@ def step_across(
     With ``sparse``, only voxels whose 3 x 3 patch in ``dist_n`` holds a voxel flagged changed
     (this sweep or the last) are looked at: nothing else can have become improvable.
     """
+    nb.literally(euclidean)
     hz, hy, hx = spacing
     ny, nx = dist_k.shape
     w_straight = np.float32(hz)
@@ -207,6 +211,7 @@ def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
     pass changed are queued and the function returns -1: :func:`relax_sparse` finishes from
     them (the semi-Lagrangian update converges slowly by whole passes in fibre shadows).
     """
+    nb.literally(euclidean)
     ny, nx = dist_k.shape
     wy = np.float32(hy)
     wx = np.float32(hx)
@@ -315,6 +320,7 @@ def relax_plane_bands(dist_k, pore_k, spacing, euclidean, tolerance, max_passes,
     with :func:`relax_sparse` (``scan=True``), which carries paths across the band edges.
     Returns True when such a finish is needed.
     """
+    nb.literally(euclidean)
     _, hy, hx = spacing
     ny, nx = dist_k.shape
     edges = np.empty(bands + 1, dtype=np.int64)
@@ -343,6 +349,7 @@ def relax_sparse(dist_k, pore_k, spacing, euclidean, tolerance, seeds, row_count
     fixed point apart from the neighbours of queued voxels; queued bits are cleared. Returns
     the number of updates.
     """
+    nb.literally(euclidean)
     _, hy, hx = spacing
     ny, nx = dist_k.shape
     capacity = 1024
@@ -410,3 +417,54 @@ def relax_sparse(dist_k, pore_k, spacing, euclidean, tolerance, seeds, row_count
             queue[(head + size) % capacity] = y * nx + x
             size += 1
     return updates
+
+
+# --- Entry points with the metric fixed (what the driver calls) --------------------------------
+
+
+@nb.njit(cache=True)
+def step_across_lattice(
+    dist_k, dist_n, pore_k, pore_n, spacing, tolerance, mark, sparse,
+    seeds, row_counts, scratch, near_rows,
+):  # fmt: skip
+    """:func:`step_across` with the lattice metric."""
+    return step_across(
+        dist_k, dist_n, pore_k, pore_n, spacing, False, tolerance, mark, sparse,
+        seeds, row_counts, scratch, near_rows,
+    )  # fmt: skip
+
+
+@nb.njit(cache=True)
+def step_across_euclidean(
+    dist_k, dist_n, pore_k, pore_n, spacing, tolerance, mark, sparse,
+    seeds, row_counts, scratch, near_rows,
+):  # fmt: skip
+    """:func:`step_across` with the semi-Lagrangian (Euclidean) metric."""
+    return step_across(
+        dist_k, dist_n, pore_k, pore_n, spacing, True, tolerance, mark, sparse,
+        seeds, row_counts, scratch, near_rows,
+    )  # fmt: skip
+
+
+@nb.njit(cache=True)
+def relax_plane_bands_lattice(dist_k, pore_k, spacing, tolerance, max_passes, bands):
+    """:func:`relax_plane_bands` with the lattice metric."""
+    return relax_plane_bands(dist_k, pore_k, spacing, False, tolerance, max_passes, bands)
+
+
+@nb.njit(cache=True)
+def relax_plane_bands_euclidean(dist_k, pore_k, spacing, tolerance, max_passes, bands):
+    """:func:`relax_plane_bands` with the semi-Lagrangian (Euclidean) metric."""
+    return relax_plane_bands(dist_k, pore_k, spacing, True, tolerance, max_passes, bands)
+
+
+@nb.njit(cache=True, nogil=True)
+def relax_sparse_lattice(dist_k, pore_k, spacing, tolerance, seeds, row_counts, scan):
+    """:func:`relax_sparse` with the lattice metric."""
+    return relax_sparse(dist_k, pore_k, spacing, False, tolerance, seeds, row_counts, scan)
+
+
+@nb.njit(cache=True, nogil=True)
+def relax_sparse_euclidean(dist_k, pore_k, spacing, tolerance, seeds, row_counts, scan):
+    """:func:`relax_sparse` with the semi-Lagrangian (Euclidean) metric."""
+    return relax_sparse(dist_k, pore_k, spacing, True, tolerance, seeds, row_counts, scan)
