@@ -4,6 +4,9 @@ Public API
 ----------
 load_dataset, from_frame, TableDataset
     Tables of named inputs and targets (``gdl200``, ``gdl1000`` or any path).
+read_table, TableSpec, table_dataset, TableError
+    A lab's own table: read it (CSV, Excel, Parquet), name its inputs and target, filter and
+    validate its rows (:mod:`surrogate.tables`).
 MLP, Adapter, TransferModel
     The paper's networks (:mod:`surrogate.models`).
 evaluate_transfer
@@ -11,8 +14,18 @@ evaluate_transfer
 """
 
 from surrogate.datasets import TableDataset, from_frame, load_dataset
+from surrogate.tables import TableError, TableSpec, read_table, table_dataset
 
-__all__ = ["TableDataset", "evaluate_transfer", "from_frame", "load_dataset"]
+__all__ = [
+    "TableDataset",
+    "TableError",
+    "TableSpec",
+    "evaluate_transfer",
+    "from_frame",
+    "load_dataset",
+    "read_table",
+    "table_dataset",
+]
 
 
 def __getattr__(name):

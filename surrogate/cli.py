@@ -7,6 +7,7 @@ model was not trained on; one line on stderr); 1 an unexpected error.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -23,30 +24,129 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _load(name, table=None, columns=None, drop_invalid=False):
+def _spec(inputs, target, spec_file, where):
+    """The table spec the options describe, or None (a preset's own columns)."""
+    import dataclasses
+
+    from surrogate.tables import TableSpec, parse_inputs
+
+    spec = None
+    try:
+        if spec_file is not None:
+            spec = TableSpec.from_file(spec_file)
+            if inputs:
+                spec = dataclasses.replace(spec, inputs=tuple(parse_inputs(inputs)))
+            if target:
+                spec = dataclasses.replace(spec, target=target)
+        elif inputs:
+            if not target:
+                _fail("--inputs needs --target: the column to learn")
+            spec = TableSpec(inputs=tuple(parse_inputs(inputs)), target=target)
+    except (ValueError, OSError) as err:
+        _fail(str(err))
+    if where:
+        if spec is None:
+            _fail(
+                "a row filter needs the table's inputs and target: --inputs and --target, or --spec"
+            )
+        combined = f"{spec.where} and {where}" if spec.where else where
+        spec = dataclasses.replace(spec, where=combined)
+    return spec
+
+
+def _load(name, spec=None, table=None, columns=None, drop_invalid=False):
     from surrogate.datasets import load_dataset
+    from surrogate.tables import TableError
 
     try:
-        data = load_dataset(name, table=table, columns=columns, drop_invalid=drop_invalid)
-    except (ValueError, FileNotFoundError) as err:
+        data = load_dataset(
+            name, spec=spec, table=table, columns=columns, drop_invalid=drop_invalid
+        )
+    except TableError as err:
+        _fail(str(err))
+    except (ValueError, FileNotFoundError, OSError) as err:
         _fail(str(err))
     dropped = data.provenance.get("dropped_rows") or []
     if dropped:
-        typer.echo(f"dropped {len(dropped)} invalid row(s) of {name}'s table:", err=True)
+        typer.echo(f"dropped {len(dropped)} invalid row(s) of {name}:", err=True)
         for line in dropped:
             typer.echo(f"  {line}", err=True)
+    for line in data.provenance.get("warnings") or []:
+        typer.echo(f"warning: {name}: {line}", err=True)
     return data
+
+
+def _target(data, target):
+    """The target to learn: as given, else the dataset's only (or first GDL) target."""
+    if target:
+        return target
+    columns = list(data.targets.columns)
+    if len(columns) == 1 or "tortuosity" in columns:
+        return "tortuosity" if "tortuosity" in columns else columns[0]
+    _fail(f"name the target with --target: {data.name} has {', '.join(columns)}")
+
+
+def _hidden(text):
+    if text is None:
+        return None
+    from surrogate.models import parse_hidden
+
+    try:
+        return parse_hidden(text)
+    except ValueError as err:
+        _fail(str(err))
+
+
+def _same_inputs(source_names, destination_names, source_label, destination_label):
+    if list(source_names) != list(destination_names):
+        only_source = [c for c in source_names if c not in destination_names]
+        only_destination = [c for c in destination_names if c not in source_names]
+        detail = (
+            f"only in {source_label}: {only_source}; only in {destination_label}: "
+            f"{only_destination}"
+            if only_source or only_destination
+            else f"same names in another order: {list(source_names)} vs {list(destination_names)}"
+        )
+        _fail(f"the inputs must be the same on both sides; {detail}")
 
 
 TABLE_HELP = "Electrode table (CSV, Excel, Parquet) for graphite/sigra/nmc; default: the "
 TABLE_HELP += "shipped synthetic one."
+INPUTS_HELP = "Input columns of a table, comma separated, as typed in its header."
+TARGET_HELP = (
+    "Column to learn (tortuosity, tortuosity_lattice for GDL datasets; density, mass_loading "
+    "for graphite/sigra/nmc; any column of your own table)."
+)
+SPEC_HELP = "YAML/JSON spec: inputs, target, units, bounds, renames, where (surrogate/README.md)."
+HIDDEN_HELP = "Hidden layers: 3x3 (layers x width) or widths 8,8,4; default: the paper's net."
+DATASET_HELP = (
+    "gdl200, gdl1000, graphite, sigra, nmc, or a path: a sweep dataset (.h5) or a table "
+    "(.csv, .xlsx, .parquet)"
+)
+
+
+def _pretrained_run(path: Path):
+    """The net and metadata of a run directory that holds a pretrained model, or None."""
+    if not (path.is_dir() and (path / "pretrained.json").is_file()):
+        return None
+    model, meta = _load_model(path, "pretrained")
+    return model, meta
 
 
 @app.command()
 def transfer(
-    source: str = typer.Argument(..., help="Source dataset: a name (gdl200) or a path."),
-    destination: str = typer.Argument(..., help="Target dataset: a name (gdl1000) or a path."),
-    target: str = typer.Option("tortuosity", help="Target column."),
+    source: str = typer.Argument(
+        ..., help=f"Source: {DATASET_HELP}; or a run directory whose pretrained net to reuse."
+    ),
+    destination: str = typer.Argument(..., help=f"Destination: {DATASET_HELP}."),
+    target: str = typer.Option(None, help=TARGET_HELP),
+    inputs: str = typer.Option(None, help=INPUTS_HELP),
+    spec: Path = typer.Option(None, help=SPEC_HELP),
+    source_where: str = typer.Option(
+        None, help="Row filter of the source, e.g. \"Chemistry == 'graphite'\"."
+    ),
+    dest_where: str = typer.Option(None, help="Row filter of the destination."),
+    hidden: str = typer.Option(None, help=HIDDEN_HELP),
     splits: int = typer.Option(5, help="Random 70/30 splits."),
     epochs: int = typer.Option(250, help="Epochs per training."),
     restarts: int = typer.Option(3, help="Restarts per training, chosen on validation."),
@@ -56,16 +156,41 @@ def transfer(
     columns: Path = typer.Option(None, help="YAML/JSON mapping {their column: canonical}."),
     drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Drop invalid table rows."),
 ) -> None:
-    """Pretrain on SOURCE, transfer to DESTINATION, evaluate against alternatives, explain."""
+    """Pretrain on SOURCE (or reuse a run's net), transfer to DESTINATION, evaluate against
+    the alternatives and baselines, explain."""
     if splits < 1:
         _fail(f"--splits {splits} must be at least 1")
 
     from generator.io import provenance
     from surrogate.evaluate import evaluate_transfer
-    from surrogate.report import new_run_dir, table_markdown, write_transfer_run
+    from surrogate.report import new_run_dir, reference_for_run, table_markdown, write_transfer_run
 
-    src = _load(source, table, columns, drop_invalid)
-    dst = _load(destination, table, columns, drop_invalid)
+    saved = _pretrained_run(Path(source))
+    if saved is not None:
+        if hidden is not None:
+            _fail("--hidden does not apply when the pretrained net comes from a run")
+        net, meta = saved
+        if spec is None and not inputs:
+            inputs = ",".join(meta["features"])
+        target = target or meta["target"]
+        if target != meta["target"]:
+            _fail(f"the net of {source} learned {meta['target']!r}, not {target!r}")
+        src = None
+        dst_spec = _spec(inputs, target, spec, dest_where)
+        dst = _load(destination, dst_spec, table, columns, drop_invalid)
+        if dst_spec is None:
+            target = _target(dst, target)
+        _same_inputs(meta["features"], dst.feature_names, source, destination)
+        source_name = Path(source).name
+    else:
+        net = meta = None
+        src = _load(source, _spec(inputs, target, spec, source_where), table, columns, drop_invalid)
+        dst = _load(
+            destination, _spec(inputs, target, spec, dest_where), table, columns, drop_invalid
+        )
+        target = _target(src, target)
+        _same_inputs(src.feature_names, dst.feature_names, source, destination)
+        source_name = src.name
     try:
         result = evaluate_transfer(
             src,
@@ -75,37 +200,36 @@ def transfer(
             seed=seed,
             epochs=epochs,
             restarts=restarts,
+            hidden=_hidden(hidden),
             progress=True,
+            pretrained=net,
         )
     except ValueError as err:
         _fail(str(err))
     try:
-        run = new_run_dir(runs, "transfer", src.name, dst.name, target)
+        run = new_run_dir(runs, "transfer", source_name, dst.name, target)
     except OSError as err:
         _fail(f"cannot make a run directory in {runs}: {err.strerror or err}")
-    from surrogate.report import run_relative
-
-    def located(data) -> str:
-        # Dataset references relative to the run (or registry names): no machine paths.
-        return json.dumps(
-            {**data.provenance, "file": run_relative(data.provenance.get("file", ""), run)},
-            default=str,
-        )
-
     record = {
         **provenance(),
-        "source_provenance": located(src),
-        "destination_provenance": located(dst),
+        "source_reference": reference_for_run(src, run) if src is not None else None,
+        "destination_reference": reference_for_run(dst, run),
     }
-    write_transfer_run(result, src, dst, run, record)
+    if meta is not None:
+        meta = {**meta, "run": os.path.relpath(Path(source).resolve(), run.resolve())}
+    write_transfer_run(result, src, dst, run, record, pretrained_meta=meta)
     typer.echo(table_markdown(result.summary(), target))
     typer.echo(f"run directory: {run}")
 
 
 @app.command()
 def pretrain(
-    source: str = typer.Argument(..., help="Dataset: a name (gdl200) or a path."),
-    target: str = typer.Option("tortuosity", help="Target column."),
+    source: str = typer.Argument(..., help=f"Dataset: {DATASET_HELP}."),
+    target: str = typer.Option(None, help=TARGET_HELP),
+    inputs: str = typer.Option(None, help=INPUTS_HELP),
+    spec: Path = typer.Option(None, help=SPEC_HELP),
+    where: str = typer.Option(None, help="Row filter, e.g. \"Chemistry == 'graphite'\"."),
+    hidden: str = typer.Option(None, help=HIDDEN_HELP),
     epochs: int = typer.Option(250, help="Epochs."),
     restarts: int = typer.Option(3, help="Restarts, chosen on validation."),
     seed: int = typer.Option(0, help="Seed of the split and the training."),
@@ -114,26 +238,37 @@ def pretrain(
     columns: Path = typer.Option(None, help="YAML/JSON mapping {their column: canonical}."),
     drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Drop invalid table rows."),
 ) -> None:
-    """Train the paper's MLP on one dataset (70/30 split) and save it."""
-    import torch
-
+    """Train the MLP on one dataset (70/30 split, 10 % of the training rows for validation)
+    and save it; 'surrogate transfer RUN DST' reuses it."""
+    from generator.io import provenance
+    from surrogate.estimators import NetOptions
     from surrogate.evaluate import metrics, split_indices
-    from surrogate.models import DEFAULT_ARCHITECTURES, MLP
-    from surrogate.report import input_range, new_run_dir, save_model
-    from surrogate.training import fit, predict
+    from surrogate.evaluate import pretrain as train_net
+    from surrogate.models import DEFAULT_ARCHITECTURES, FALLBACK_ARCHITECTURE, trainable_parameters
+    from surrogate.report import input_range, new_run_dir, reference_for_run, save_model
+    from surrogate.training import predict
 
-    data = _load(source, table, columns, drop_invalid)
+    data = _load(source, _spec(inputs, target, spec, where), table, columns, drop_invalid)
+    target = _target(data, target)
+    widths = _hidden(hidden) or DEFAULT_ARCHITECTURES.get(target, FALLBACK_ARCHITECTURE)
     try:
         x, y = data.arrays(target)
-        train, val, test = split_indices(len(x), seed)
-        layers, width = DEFAULT_ARCHITECTURES.get(target, (3, 3))
-        model = MLP(x.shape[1], layers, width)
-        model.set_scalers(torch.as_tensor(x[train]), torch.as_tensor(y[train]))
-        fit(model, x[train], y[train], x[val], y[val], epochs=epochs, restarts=restarts, seed=seed)
+        train, val, test = split_indices(len(x), seed, name=f"dataset {data.name!r}")
+        options = NetOptions(epochs=epochs, restarts=restarts)
+        model, _ = train_net(x, y, train, val, widths, options, seed)
     except ValueError as err:
         _fail(str(err))
     scores = metrics(y[test], predict(model, x[test]))
-    run = new_run_dir(runs, "pretrain", data.name, data.name, target)
+    try:
+        run = new_run_dir(runs, "pretrain", data.name, target)
+    except OSError as err:
+        _fail(f"cannot make a run directory in {runs}: {err.strerror or err}")
+    architecture = {
+        "hidden": list(widths),
+        "layers": len(widths),
+        "width": widths[-1],
+        "trainable_pretrained": trainable_parameters(model),
+    }
     save_model(
         model,
         run / "pretrained",
@@ -142,22 +277,52 @@ def pretrain(
             "features": data.feature_names,
             "target": target,
             "units": {k: data.units.get(k, "") for k in data.feature_names},
-            "architecture": {"layers": layers, "width": width},
+            "target_unit": data.units.get(target, ""),
+            "architecture": architecture,
             "source": data.name,
             "input_range": input_range(x[train], {"features": data.feature_names}),
         },
     )
-    (run / "metrics.json").write_text(
-        json.dumps({"schema": "surrogate-metrics/1", "test": scores}, indent=2)
+    (run / "split.json").write_text(
+        json.dumps(
+            {
+                "source": reference_for_run(data, run),
+                "destination": reference_for_run(data, run),
+                "target": target,
+                "target_train": [int(i) for i in train],
+                "target_validation": [int(i) for i in val],
+                "target_test": [int(i) for i in test],
+            },
+            indent=2,
+        )
     )
+    (run / "metrics.json").write_text(
+        json.dumps(
+            {
+                "schema": "surrogate-metrics/1",
+                "kind": "pretrain",
+                "source": data.name,
+                "target": target,
+                "test": scores,
+                "rows": {"train": len(train), "validation": len(val), "test": len(test)},
+                "architecture": architecture,
+                "synthetic": data.provenance.get("synthetic") is True,
+                "provenance": {**provenance(), "reference": reference_for_run(data, run)},
+            },
+            indent=2,
+            default=str,
+        )
+    )
+    unit = data.units.get(target, "")
     typer.echo(
-        f"test MAPE {scores['mape']:.3f} %, MAE {scores['mae']:.4g}, R2 "
-        f"{scores['r2']:.3f}; run directory: {run}"
+        f"test MAPE {scores['mape']:.3f} %, MAE {scores['mae']:.4g}{' ' + unit if unit else ''}, "
+        f"R2 {scores['r2']:.3f} ({trainable_parameters(model)} trainable parameters); "
+        f"run directory: {run}"
     )
 
 
 def _load_model(run: Path, kind: str):
-    from surrogate.models import MLP, TransferModel
+    from surrogate.models import MLP, TransferModel, architecture_of
     from surrogate.report import load_state
 
     meta_path = run / f"{kind}.json"
@@ -165,7 +330,7 @@ def _load_model(run: Path, kind: str):
         _fail(f"no {kind} model in {run}")
     meta = json.loads(meta_path.read_text())
     arch = meta["architecture"]
-    model = MLP(len(meta["features"]), arch["layers"], arch["width"])
+    model = MLP(len(meta["features"]), architecture_of(arch))
     if kind == "transferred":
         model = TransferModel(model, arch.get("adapter_width"))
     model.load_state_dict(load_state(run / kind))
@@ -178,10 +343,13 @@ def _prediction_inputs(csv, value, features):
     import pandas as pd
 
     if csv is not None:
+        from surrogate.tables import read_table
+
         try:
-            frame = pd.read_csv(csv)
+            # Comma or semicolon separated, decimal comma, BOM, # comments: as tables are read.
+            frame, _ = read_table(csv)
         except (OSError, ValueError) as err:
-            _fail(f"cannot read {csv} as CSV: {err}")
+            _fail(f"cannot read {csv} as a table: {err}")
     else:
         pairs = {}
         for item in value or []:
@@ -211,7 +379,9 @@ def _prediction_inputs(csv, value, features):
 def predict(
     run: Path = typer.Argument(..., help="A run directory."),
     csv: Path = typer.Option(None, help="CSV with one column per input feature."),
-    model: str = typer.Option("transferred", help="transferred or pretrained."),
+    model: str = typer.Option(
+        None, help="transferred or pretrained; default: the transferred net if the run has one."
+    ),
     value: list[str] = typer.Option(None, "--set", help="feature=value (repeatable)."),
     allow_extrapolation: bool = typer.Option(
         False,
@@ -225,8 +395,7 @@ def predict(
 
     from surrogate.training import predict as run_model
 
-    if model not in ("transferred", "pretrained"):
-        _fail(f"--model {model!r} must be transferred or pretrained")
+    model = _model_kind(run, model)
     net, meta = _load_model(run, model)
     features = meta["features"]
     frame = _prediction_inputs(csv, value, features)
@@ -248,29 +417,50 @@ def predict(
         typer.echo(json.dumps({**row, meta["target"]: float(prediction)}, allow_nan=False))
 
 
+def _model_kind(run: Path, model):
+    """The net to use: as asked, else the transferred one if the run has it."""
+    if model is None:
+        return "transferred" if (run / "transferred.json").is_file() else "pretrained"
+    if model not in ("transferred", "pretrained"):
+        _fail(f"--model {model!r} must be transferred or pretrained")
+    if not (run / f"{model}.json").is_file():
+        kinds = [k for k in ("pretrained", "transferred") if (run / f"{k}.json").is_file()]
+        _fail(f"{run} has no {model} net (it has: {', '.join(kinds) or 'none'})")
+    return model
+
+
 @app.command()
 def explain(
-    run: Path = typer.Argument(..., help="A run directory written by 'transfer'."),
-    model: str = typer.Option("transferred", help="transferred or pretrained."),
+    run: Path = typer.Argument(..., help="A run directory (pretrain or transfer)."),
+    model: str = typer.Option(
+        None, help="transferred or pretrained; default: the transferred net if the run has one."
+    ),
 ) -> None:
-    """SHAP of a run's model on its target test set: one prediction and the beeswarm.
+    """SHAP of a run's model on its test rows: one prediction and the beeswarm.
 
-    The exact explainer (every coalition of the 5 or 6 inputs) against the target training
-    split; the explanations sum to prediction minus base value (the error is printed).
+    The exact explainer (every coalition of the inputs, up to about 12) against the training
+    rows; the explanations sum to prediction minus base value (the error is printed).
     """
-    from surrogate.report import shap_figures
+    from surrogate.report import dataset_from_run, shap_figures
 
     split_path = run / "split.json"
     if not split_path.is_file():
-        _fail(f"{run} has no split.json (not a transfer run directory)")
+        _fail(f"{run} has no split.json (not a run directory of 'surrogate pretrain/transfer')")
     split = json.loads(split_path.read_text())
+    model = _model_kind(run, model)
     net, meta = _load_model(run, model)
-    from surrogate.report import resolve_run_dataset
-
-    data = _load(resolve_run_dataset(split["destination"], run))
+    try:
+        data = dataset_from_run(split["destination"], run)
+    except (ValueError, FileNotFoundError, OSError) as err:
+        _fail(f"cannot load the dataset of {run}: {err}")
     if data.feature_names != meta["features"]:
         _fail(f"dataset inputs {data.feature_names} differ from the model's {meta['features']}")
-    x, _ = data.arrays(split["target"])
+    try:
+        x, _ = data.arrays(split["target"])
+    except ValueError as err:
+        _fail(str(err))
+    if len(meta["features"]) > 12:
+        _fail(f"{len(meta['features'])} inputs: exact SHAP enumerates 2^n coalitions (n <= 12)")
     files, error = shap_figures(
         net,
         x[split["target_train"]],

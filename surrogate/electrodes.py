@@ -1,9 +1,13 @@
-"""Lithium-ion electrode tables: read (CSV, Excel, Parquet), map columns, validate, select.
+"""Lithium-ion electrode tables: the paper's schema as a preset of :mod:`surrogate.tables`.
 
 One row per electrode: its chemistry, six process inputs and two measured targets. The
 canonical columns and units are below (and in ``data/README.md``); other names are mapped with a
-small YAML or JSON file ``{their column: canonical column}``. Validation uses pandera, lazily, so
-that every problem is reported at once with its row and column.
+small YAML or JSON file ``{their column: canonical column}``. The dataset names ``graphite``,
+``sigra`` and ``nmc`` resolve to :func:`electrode_spec`: the canonical inputs and bounds, a
+target (``density`` or ``mass_loading``) and the row filter of one chemistry. Tables are read by
+:func:`surrogate.tables.read_table` and validated by :func:`surrogate.tables.validate_table`
+(every problem at once, with its row and column); the chemistry column (known chemistries and
+their aliases) is checked here.
 """
 
 from __future__ import annotations
@@ -12,6 +16,36 @@ import json
 from pathlib import Path
 
 import pandas as pd
+
+from generator.dataset import SHIPPED_DATA
+from surrogate.tables import (
+    SYNTHETIC_NOTE,
+    Problem,
+    TableError,
+    TableSpec,
+    ValidatedTable,
+    apply_where,
+    find_problems,
+    read_table,
+    validate_table,
+)
+
+__all__ = [
+    "ALIASES",
+    "CHEMISTRIES",
+    "DEFAULT_TABLE",
+    "INPUTS",
+    "NAMES",
+    "TARGETS",
+    "TARGET_NAMES",
+    "TableError",
+    "electrode_dataset",
+    "electrode_spec",
+    "load_electrode_table",
+    "read_mapping",
+    "read_table",
+    "validate",
+]
 
 CHEMISTRIES = {"graphite": "graphite", "si-graphite": "si-graphite", "nmc": "nmc"}
 ALIASES = {
@@ -42,106 +76,128 @@ TARGETS = {
     "mass_loading_mg_cm2": ("mg/cm2", 0.01, 100.0),
 }
 TARGET_NAMES = {"density": "density_g_cm3", "mass_loading": "mass_loading_mg_cm2"}
-DEFAULT_TABLE = Path("data/electrodes_synthetic.csv")
-
-
-class TableError(ValueError):
-    """A table that failed validation; ``problems`` lists one line per problem."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.problems = problems
-        super().__init__(f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
-
-
-def read_table(path) -> pd.DataFrame:
-    """A CSV, Excel (.xlsx/.xls) or Parquet file as a DataFrame."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no table at {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path, comment="#")
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path)
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    raise ValueError(f"{path}: unsupported table type {suffix!r} (csv, xlsx, xls, parquet)")
+# Found from any working directory: the data folder beside the source tree.
+DEFAULT_TABLE = SHIPPED_DATA / "electrodes_synthetic.csv"
+# How the shipped table is named in provenance (never an install path).
+SHIPPED_NAME = "data/electrodes_synthetic.csv"
 
 
 def read_mapping(path) -> dict[str, str]:
-    """``{their column: canonical column}`` from a YAML or JSON file."""
+    """``{their column: canonical column}`` from a YAML or JSON file.
+
+    Raises ``ValueError`` when the file is not a mapping or maps to a name that is not a
+    canonical column.
+    """
     path = Path(path)
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
         mapping = yaml.safe_load(text)
     else:
         mapping = json.loads(text)
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{path}: expected a mapping {{their column: canonical column}}")
     canonical = {"chemistry", *INPUTS, *TARGETS}
-    unknown = sorted(v for v in mapping.values() if v not in canonical)
+    unknown = sorted(str(v) for v in mapping.values() if v not in canonical)
     if unknown:
         raise ValueError(
             f"{path}: mapping targets {unknown} are not canonical columns "
             f"({', '.join(sorted(canonical))})"
         )
-    return {str(k): str(v) for k, v in mapping.items()}
+    return {str(k).strip(): str(v) for k, v in mapping.items()}
 
 
-def _schema():
-    import pandera.pandas as pa
-    from pandera import Check, Column
-
-    columns = {
-        "chemistry": Column(str, Check.isin(sorted(CHEMISTRIES)), nullable=False),
-    }
-    for name, (_, low, high) in {**INPUTS, **TARGETS}.items():
-        columns[name] = Column(float, Check.in_range(low, high), nullable=False, coerce=True)
-    return pa.DataFrameSchema(
-        columns,
-        checks=[
-            Check(
-                lambda df: ~df.duplicated(keep="first"), element_wise=False, error="duplicated row"
-            )
-        ],
-        strict=False,
+def _spec(target_column: str, target: str | None = None) -> TableSpec:
+    """The canonical inputs and ``target_column`` (named ``target`` after renaming)."""
+    target = target or target_column
+    unit, low, high = TARGETS[target_column]
+    return TableSpec(
+        inputs=tuple(INPUTS),
+        target=target,
+        units={name: spec[0] for name, spec in INPUTS.items()} | {target: unit},
+        bounds={name: spec[1:] for name, spec in INPUTS.items()} | {target: (low, high)},
+        # A setting one chemistry holds fixed (graphite's coating speed) is still an input of
+        # the chemistry it transfers to.
+        allow_constant=tuple(INPUTS),
     )
 
 
-def _messages(failures: pd.DataFrame, table: pd.DataFrame) -> list[tuple[int | None, str]]:
-    """(row position, message) for each failure pandera found, deduplicated."""
-    out = []
-    seen = set()
-    for case in failures.itertuples():
-        column, check, index, value = case.column, str(case.check), case.index, case.failure_case
-        if check.startswith("column_in_dataframe"):
-            key, message = (None, column), None
-            message = f"missing column {value!r}"
-        elif index is None or pd.isna(index):
-            continue
+def electrode_spec(name: str, target: str = "density") -> TableSpec:
+    """The table spec of one chemistry of the canonical electrode table.
+
+    Parameters
+    ----------
+    name : {"graphite", "sigra", "nmc"}
+    target : {"density", "mass_loading"}
+
+    Returns
+    -------
+    TableSpec
+        The six canonical inputs with their units and physical bounds, the target renamed from
+        its canonical column (``density_g_cm3``, ``mass_loading_mg_cm2``), and the row filter
+        ``chemistry == '<chemistry>'``.
+    """
+    if name not in NAMES:
+        raise ValueError(f"unknown electrode dataset {name!r}; expected {', '.join(NAMES)}")
+    if target not in TARGET_NAMES:
+        raise ValueError(f"unknown electrode target {target!r}; expected {', '.join(TARGET_NAMES)}")
+    spec = _spec(TARGET_NAMES[target], target)
+    return TableSpec(
+        inputs=spec.inputs,
+        target=spec.target,
+        units=spec.units,
+        bounds=spec.bounds,
+        renames={column: short for short, column in TARGET_NAMES.items()},
+        where=f"chemistry == '{NAMES[name]}'",
+        allow_constant=spec.allow_constant,
+    )
+
+
+def _chemistry_problems(table: pd.DataFrame) -> list[Problem]:
+    if "chemistry" not in table.columns:
+        return [Problem(None, "missing column `chemistry`", "column")]
+    problems = []
+    for label, value in table["chemistry"].items():
+        if pd.isna(value) or not str(value).strip():
+            message = "missing value"
+        elif value not in CHEMISTRIES:
+            message = f"unknown chemistry {value!r} (expected {', '.join(CHEMISTRIES)})"
         else:
-            row = int(index)
-            key = (row, column)
-            if column == "chemistry" and check.startswith("isin"):
-                message = f"unknown chemistry {value!r} (expected {', '.join(CHEMISTRIES)})"
-            elif check.startswith("not_nullable"):
-                message = "missing value"
-            elif check.startswith("coerce") or check.startswith("dtype"):
-                message = f"not a number: {value!r}"
-            elif check.startswith("in_range"):
-                unit, low, high = {**INPUTS, **TARGETS}[column]
-                message = f"{value} is outside [{low:g}, {high:g}] {unit}"
-            elif "duplicated" in check:
-                key, message = (row, "*"), "duplicated row"
-                column = None
-            else:
-                message = f"{check} failed for {value!r}"
-        if key in seen or message is None:
             continue
-        seen.add(key)
-        where = f"row {key[0] + 1}" if key[0] is not None else "table"
-        out.append((key[0], f"{where}" + (f", column {column}" if column else "") + f": {message}"))
-    return out
+        problems.append(Problem(label, f"row {label + 1}, column `chemistry`: {message}"))
+    return problems
+
+
+def _validate(table: pd.DataFrame, *, source: str, drop_invalid: bool) -> ValidatedTable:
+    """The whole table against the schema: chemistry, six inputs, two targets."""
+    integer_rows = pd.api.types.is_integer_dtype(table.index) and table.index.is_unique
+    table = table.copy() if integer_rows else table.reset_index(drop=True)
+    if "chemistry" in table.columns:
+        table["chemistry"] = table["chemistry"].map(
+            lambda v: ALIASES.get(str(v).strip().lower(), str(v).strip()) if pd.notna(v) else v
+        )
+    problems = _chemistry_problems(table)
+    # Rows of different chemistries with the same numbers are no duplicates.
+    if "chemistry" in table.columns and len(table):
+        parts = [part for _, part in table.groupby(table["chemistry"].fillna(""), sort=False)]
+    else:
+        parts = [table]
+    specs = [_spec(column) for column in TARGETS]
+    for part in parts:
+        found = [find_problems(part, spec) for spec in specs]
+        # A duplicate is a row the same in both targets (a row with a missing density may
+        # share its inputs and mass loading with another: it is reported as missing).
+        repeated = [{p for p in ps if p.kind == "duplicate"} for ps in found]
+        both = set.intersection(*repeated)
+        problems += [p for ps in found for p in ps if p.kind != "duplicate" or p in both]
+    valid = validate_table(
+        table, specs[0], source=source, drop_invalid=drop_invalid, problems=problems
+    )
+    frame = valid.frame
+    for column in TARGETS:
+        frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    return valid
 
 
 def validate(table: pd.DataFrame, *, source: str = "table", drop_invalid: bool = False):
@@ -160,76 +216,104 @@ def validate(table: pd.DataFrame, *, source: str = "table", drop_invalid: bool =
     Returns
     -------
     (DataFrame, list of str)
-        The valid table (rows renumbered) and the messages of dropped rows.
+        The valid table (rows renumbered, chemistry aliases normalised, inputs and targets as
+        float64) and the messages of dropped rows.
     """
-    import pandera.pandas as pa
+    valid = _validate(table, source=source, drop_invalid=drop_invalid)
+    return valid.frame.reset_index(drop=True), valid.dropped
 
-    table = table.copy()
-    if "chemistry" in table.columns:
-        table["chemistry"] = table["chemistry"].map(
-            lambda v: ALIASES.get(str(v).strip().lower(), str(v).strip()) if pd.notna(v) else v
-        )
-    # Numbers first: a cell that is not a number is reported as such (not as out of range).
-    bad_cells = []
-    for name in [*INPUTS, *TARGETS]:
-        if name in table.columns:
-            numbers = pd.to_numeric(table[name], errors="coerce")
-            for row in table.index[numbers.isna() & table[name].notna()]:
-                bad_cells.append(
-                    (row, f"row {row + 1}, column {name}: not a number: {table.at[row, name]!r}")
-                )
-            table[name] = numbers
-    problems = list(bad_cells)
-    try:
-        _schema().validate(table, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        reported = {row for row, _ in bad_cells}
-        for row, message in _messages(err.failure_cases, table):
-            if row is not None and row in reported and "missing value" in message:
-                continue  # already said: not a number
-            problems.append((row, message))
-    if not problems:
-        return table.reset_index(drop=True), []
-    table_level = [m for row, m in problems if row is None]
-    if not drop_invalid or table_level:
-        raise TableError(source, [m for _, m in sorted(problems, key=lambda p: p[0] or -1)])
-    bad_rows = sorted({row for row, _ in problems})
-    kept = table.drop(index=bad_rows).reset_index(drop=True)
-    return kept, [m for _, m in sorted(problems, key=lambda p: p[0])]
+
+def _read(path, columns) -> tuple[pd.DataFrame, dict, str]:
+    """The table (columns mapped), its metadata, and its name for messages and provenance."""
+    if path:
+        frame, metadata = read_table(path)
+        file = str(path)
+    else:
+        frame, metadata = read_table(DEFAULT_TABLE)
+        file = SHIPPED_NAME
+    if columns:
+        mapping = read_mapping(columns) if isinstance(columns, (str, Path)) else dict(columns)
+        frame = frame.rename(columns=mapping)
+        repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+        if repeated:
+            raise ValueError(
+                f"{file}: after the column mapping, columns {repeated} appear more than once"
+            )
+    return frame, metadata, file
 
 
 def load_electrode_table(path=None, *, columns=None, drop_invalid=False):
     """Read, map and validate an electrode table (the shipped synthetic one by default).
 
+    Parameters
+    ----------
+    path : str or Path, optional
+        CSV, Excel or Parquet file (:func:`surrogate.tables.read_table`); default the shipped
+        ``data/electrodes_synthetic.csv``, found from any working directory.
+    columns : str, Path or dict, optional
+        ``{their column: canonical column}``, or a YAML/JSON file of it.
+    drop_invalid : bool
+        Drop the rows with problems (their messages are returned) instead of failing.
+
     Returns
     -------
     (DataFrame, list of str, dict)
-        Valid table, messages of dropped rows, and the file's metadata (source, synthetic).
+        Valid table, messages of dropped rows, and the file's metadata with ``file`` (as given)
+        and ``synthetic`` (True only when the file says ``# synthetic: true``).
     """
-    path = Path(path) if path else DEFAULT_TABLE
-    table = read_table(path)
-    if columns:
-        mapping = read_mapping(columns) if isinstance(columns, (str, Path)) else dict(columns)
-        table = table.rename(columns=mapping)
-    valid, dropped = validate(table, source=str(path), drop_invalid=drop_invalid)
-    meta = {"file": str(path), "synthetic": "synthetic" in path.name.lower()}
-    return valid, dropped, meta
+    frame, metadata, file = _read(path, columns)
+    valid = _validate(frame, source=file, drop_invalid=drop_invalid)
+    meta = {
+        **metadata,
+        "file": file,
+        "synthetic": metadata.get("synthetic") is True,
+        "warnings": valid.warnings,
+    }
+    return valid.frame.reset_index(drop=True), valid.dropped, meta
 
 
 def electrode_dataset(name: str, *, table=None, columns=None, drop_invalid=False):
-    """The :class:`~surrogate.datasets.TableDataset` of one chemistry (``graphite``, ``sigra``,
-    ``nmc``) from an electrode table; targets ``density`` and ``mass_loading``."""
+    """The :class:`~surrogate.datasets.TableDataset` of one chemistry of an electrode table.
+
+    Parameters
+    ----------
+    name : {"graphite", "sigra", "nmc"}
+    table : str or Path, optional
+        The electrode table; default the shipped synthetic one.
+    columns : str, Path or dict, optional
+        Column mapping, as for :func:`load_electrode_table`.
+    drop_invalid : bool
+        Drop invalid rows (listed in the provenance's ``dropped_rows``) instead of failing.
+
+    Returns
+    -------
+    TableDataset
+        The six canonical inputs; targets ``density`` and ``mass_loading``; the rows of
+        :func:`electrode_spec`'s filter, after the whole table was validated.
+    """
     from surrogate.datasets import from_frame
 
-    chemistry = NAMES[name]
-    frame, dropped, meta = load_electrode_table(table, columns=columns, drop_invalid=drop_invalid)
-    rows = frame[frame["chemistry"] == chemistry].rename(
-        columns={v: k for k, v in TARGET_NAMES.items()}
-    )
-    if len(rows) == 0:
-        raise ValueError(f"no {chemistry} rows in {meta['file']}")
-    units = {k: v[0] for k, v in INPUTS.items()} | {"density": "g/cm3", "mass_loading": "mg/cm2"}
-    provenance = {**meta, "chemistry": chemistry, "dropped_rows": dropped}
-    if meta["synthetic"]:
-        provenance["data"] = "SYNTHETIC table (physical model), not experimental data"
+    spec = electrode_spec(name)
+    frame, metadata, file = _read(table, columns)
+    valid = _validate(frame, source=file, drop_invalid=drop_invalid)
+    rows = spec.rename(valid.frame)
+    try:
+        rows = apply_where(rows, spec.where)
+    except ValueError as err:
+        raise ValueError(f"{file}: no {NAMES[name]} rows ({err})") from err
+    units = {k: v[0] for k, v in INPUTS.items()}
+    units |= {short: TARGETS[column][0] for short, column in TARGET_NAMES.items()}
+    synthetic = metadata.get("synthetic") is True
+    provenance = {
+        "file": file,
+        "chemistry": NAMES[name],
+        "where": spec.where,
+        "metadata": metadata,
+        "rows": {"table": len(frame), "selected": len(rows)},
+        "dropped_rows": valid.dropped,
+        "warnings": valid.warnings,
+        "synthetic": synthetic,
+    }
+    if synthetic:
+        provenance["data"] = SYNTHETIC_NOTE
     return from_frame(name, rows, list(INPUTS), list(TARGET_NAMES), units, provenance)

@@ -2,66 +2,51 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from generator.paper import TABLE_2_MAPE as PAPER_TABLE_2  # noqa: F401 (re-exported)
 from surrogate.datasets import TableDataset
-from surrogate.models import DEFAULT_ARCHITECTURES, MLP, TransferModel, trainable_parameters
+from surrogate.estimators import (  # noqa: F401 (re-exported)
+    BASELINES,
+    TARGET_METHODS,
+    NetOptions,
+    SplitContext,
+    mape_offset,
+    quadratic_ridge,
+)
+from surrogate.models import (
+    DEFAULT_ARCHITECTURES,
+    FALLBACK_ARCHITECTURE,
+    MLP,
+    TransferModel,
+    trainable_parameters,
+)
 from surrogate.training import fit, predict
 
-METHODS = (
-    "pretrained_on_source",
-    "pretrained_on_target",
-    "transferred",
-    "scratch",
-    "finetune_all",
-    "pretrained_plus_offset",
-    "quadratic_ridge_plus_offset",
-    "mean",
-    "linear",
-    "quadratic_ridge",
-    "random_forest",
-)
+METHODS = ("pretrained_on_source", *TARGET_METHODS)
+MIN_ROWS = 10  # the smallest table a 70/30 split with 10 % validation leaves 6/1/3 rows
 
 
-def split_indices(n: int, seed: int, test_fraction=0.3, validation_fraction=0.1):
-    """Random train / validation / test indices: 70/30, then 10 % of the train for validation."""
-    if n < 10:
-        raise ValueError(f"a dataset of {n} rows is too small to split (need at least 10)")
+def split_indices(n: int, seed: int, test_fraction=0.3, validation_fraction=0.1, name="dataset"):
+    """Random train / validation / test indices: 70/30, then 10 % of the train for validation.
+
+    Raises
+    ------
+    ValueError
+        For fewer than :data:`MIN_ROWS` rows, naming the table and the minimum.
+    """
+    if n < MIN_ROWS:
+        raise ValueError(
+            f"{name} has {n} usable row(s); a 70/30 split with 10 % of the training rows for "
+            f"validation needs at least {MIN_ROWS} (6 train, 1 validation, 3 test)"
+        )
     order = np.random.default_rng(seed).permutation(n)
     n_test = int(round(test_fraction * n))
     test, rest = order[:n_test], order[n_test:]
     n_val = max(1, int(round(validation_fraction * len(rest))))
     return rest[n_val:], rest[:n_val], test
-
-
-def mape_offset(y_true, y_pred) -> float:
-    """The constant ``c`` minimising the MAPE of ``y_pred + c``: the median of the residuals
-    weighted by ``1 / |y_true|`` (MAPE is a weighted L1 loss)."""
-    residual = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
-    weight = 1.0 / np.abs(np.asarray(y_true, dtype=float))
-    order = np.argsort(residual)
-    cumulative = np.cumsum(weight[order])
-    return float(residual[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
-
-
-def quadratic_ridge():
-    """Ridge regression on standardised inputs and all their squares and products, the
-    penalty chosen by leave-one-out cross-validation."""
-    from sklearn.linear_model import RidgeCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
-
-    return make_pipeline(
-        StandardScaler(),
-        PolynomialFeatures(degree=2, include_bias=False),
-        StandardScaler(),
-        RidgeCV(alphas=np.logspace(-4, 3, 30)),
-    )
 
 
 def metrics(y_true, y_pred) -> dict[str, float]:
@@ -77,7 +62,12 @@ def metrics(y_true, y_pred) -> dict[str, float]:
 
 @dataclass
 class TransferResult:
-    """Per-split metrics of every method, and the models and curves of the first split."""
+    """Per-split metrics of every method, and the models and curves of the first split.
+
+    ``pretrained`` is the first split's pretrained net (or the one net given, when transferring
+    from a saved run); ``split_rows`` the destination's rows per split (train, validation,
+    test), which the paired comparisons need.
+    """
 
     source: str
     target_dataset: str
@@ -89,6 +79,7 @@ class TransferResult:
     histories: dict = field(default_factory=dict)
     first_split: dict = field(default_factory=dict)
     architecture: dict = field(default_factory=dict)
+    split_rows: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
         """``{method: {metric: {"mean", "std", "values"}}}``."""
@@ -106,8 +97,23 @@ def _record(scores, method, values):
         scores.setdefault(method, {}).setdefault(name, []).append(value)
 
 
+def pretrain(x, y, train, val, hidden, options: NetOptions, seed: int):
+    """The MLP trained on the rows ``train`` (restart and epoch chosen on ``val``).
+
+    Returns
+    -------
+    (MLP, History)
+    """
+    import torch
+
+    net = MLP(x.shape[1], hidden)
+    net.set_scalers(torch.as_tensor(x[train]), torch.as_tensor(y[train]))
+    history = fit(net, x[train], y[train], x[val], y[val], seed=seed, **options.as_fit_kwargs())
+    return net, history
+
+
 def evaluate_transfer(
-    source: TableDataset,
+    source: TableDataset | None,
     destination: TableDataset,
     target: str,
     *,
@@ -115,162 +121,103 @@ def evaluate_transfer(
     seed: int = 0,
     epochs: int = 250,
     restarts: int = 3,
-    architecture=None,
+    hidden=None,
     adapter_width=None,
     learning_rate=0.01,
     batch_size=16,
     progress: bool = False,
+    pretrained: MLP | None = None,
 ) -> TransferResult:
     """Pretrain on ``source``, transfer to ``destination``, compare with the alternatives.
 
     For each of ``splits`` random 70/30 splits (10 % of each training split for validation):
-    the pretrained MLP on the source test set and on the destination test set, the transferred
-    net (frozen MLP + adapter), the same MLP trained from scratch on the destination, the
-    pretrained MLP fine-tuned whole on the destination, and the baselines: the pretrained MLP
-    plus one constant offset learned on the destination (the simplest transfer), a quadratic
-    ridge fit on the source plus one offset, and, on the destination alone, the mean predictor,
-    linear regression, quadratic ridge and random forest. Restarts are chosen on validation
-    loss only. ``progress`` reports each finished split on stderr.
-    """
-    from sklearn.ensemble import RandomForestRegressor
-    from sklearn.linear_model import LinearRegression
+    the pretrained MLP on the source test set, then every method of
+    :data:`surrogate.estimators.TARGET_METHODS` fitted on the destination's training rows
+    (its validation rows for the choices the nets make) and scored on its test rows: the
+    pretrained net as it is, the transferred net (frozen MLP + adapter), the same MLP from
+    scratch, the pretrained net fine-tuned whole, and the baselines.
 
+    With ``pretrained`` (a net saved by an earlier run) no source is trained: that one net is
+    transferred in every split, ``source`` may be None, and the methods that need the source
+    table are left out. ``hidden`` (hidden-layer widths) defaults to the paper's net for the
+    target. ``progress`` reports each finished split on stderr.
+    """
     from generator.progress import Counter
 
-    if source.feature_names != destination.feature_names:
+    if source is not None and source.feature_names != destination.feature_names:
         raise ValueError(
             f"source and target datasets have different inputs: {source.feature_names} vs "
             f"{destination.feature_names}"
         )
-    layers, width = architecture or DEFAULT_ARCHITECTURES.get(target, (3, 3))
-    xs, ys = source.arrays(target)
+    if pretrained is not None:
+        hidden = pretrained.hidden
+    hidden = tuple(hidden or DEFAULT_ARCHITECTURES.get(target, FALLBACK_ARCHITECTURE))
+    options = NetOptions(epochs, restarts, learning_rate, batch_size)
     xd, yd = destination.arrays(target)
-    result = TransferResult(source.name, destination.name, target, source.feature_names)
-    options = dict(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size)
+    if source is not None:
+        xs, ys = source.arrays(target)
+    origin = source.name if source is not None else "saved net"
+    result = TransferResult(origin, destination.name, target, destination.feature_names)
     counter = Counter(
-        splits if progress else 0, f"transfer {source.name} -> {destination.name}", "splits"
+        splits if progress else 0, f"transfer {origin} -> {destination.name}", "splits"
     )
     for split in range(splits):
-        s_train, s_val, s_test = split_indices(len(xs), seed + split)
-        d_train, d_val, d_test = split_indices(len(xd), seed + 100 + split)
+        d_train, d_val, d_test = split_indices(
+            len(xd), seed + 100 + split, name=f"destination {destination.name!r}"
+        )
         run_seed = seed * 100 + split
-
-        pretrained = MLP(xs.shape[1], layers, width)
-        pretrained.set_scalers(torch.as_tensor(xs[s_train]), torch.as_tensor(ys[s_train]))
-        h_pre = fit(
-            pretrained,
-            xs[s_train],
-            ys[s_train],
-            xs[s_val],
-            ys[s_val],
-            seed=run_seed,
-            restarts=restarts,
-            **options,
-        )
-        _record(
-            result.scores,
-            "pretrained_on_source",
-            metrics(ys[s_test], predict(pretrained, xs[s_test])),
-        )
-        _record(
-            result.scores,
-            "pretrained_on_target",
-            metrics(yd[d_test], predict(pretrained, xd[d_test])),
-        )
-
-        transferred = TransferModel(copy.deepcopy(pretrained), adapter_width)
-        h_tl = fit(
-            transferred,
-            xd[d_train],
-            yd[d_train],
-            xd[d_val],
-            yd[d_val],
-            seed=run_seed,
-            restarts=restarts,
-            **options,
-        )
-        _record(result.scores, "transferred", metrics(yd[d_test], predict(transferred, xd[d_test])))
-
-        scratch = MLP(xd.shape[1], layers, width)
-        scratch.set_scalers(torch.as_tensor(xd[d_train]), torch.as_tensor(yd[d_train]))
-        h_scratch = fit(
-            scratch,
-            xd[d_train],
-            yd[d_train],
-            xd[d_val],
-            yd[d_val],
-            seed=run_seed,
-            restarts=restarts,
-            **options,
-        )
-        _record(result.scores, "scratch", metrics(yd[d_test], predict(scratch, xd[d_test])))
-
-        finetuned = copy.deepcopy(pretrained)
-        fit(
-            finetuned,
-            xd[d_train],
-            yd[d_train],
-            xd[d_val],
-            yd[d_val],
-            seed=run_seed,
-            restarts=1,
-            init=lambda model: None,
-            **options,
-        )
-        _record(result.scores, "finetune_all", metrics(yd[d_test], predict(finetuned, xd[d_test])))
-
-        train_x, train_y = (
-            xd[np.concatenate([d_train, d_val])],
-            yd[np.concatenate([d_train, d_val])],
-        )
-        _record(
-            result.scores, "mean", metrics(yd[d_test], np.full(len(d_test), float(train_y.mean())))
-        )
-        offset = mape_offset(train_y, predict(pretrained, train_x))
-        _record(
-            result.scores,
-            "pretrained_plus_offset",
-            metrics(yd[d_test], predict(pretrained, xd[d_test]) + offset),
-        )
-        source_rows = np.concatenate([s_train, s_val])
-        ridge_source = quadratic_ridge().fit(xs[source_rows], ys[source_rows])
-        offset = mape_offset(train_y, ridge_source.predict(train_x))
-        _record(
-            result.scores,
-            "quadratic_ridge_plus_offset",
-            metrics(yd[d_test], ridge_source.predict(xd[d_test]) + offset),
-        )
-        ridge_target = quadratic_ridge().fit(train_x, train_y)
-        _record(
-            result.scores, "quadratic_ridge", metrics(yd[d_test], ridge_target.predict(xd[d_test]))
-        )
-        linear = LinearRegression().fit(train_x, train_y)
-        _record(result.scores, "linear", metrics(yd[d_test], linear.predict(xd[d_test])))
-        forest = RandomForestRegressor(n_estimators=200, random_state=run_seed).fit(
-            train_x, train_y
-        )
-        _record(result.scores, "random_forest", metrics(yd[d_test], forest.predict(xd[d_test])))
-
+        net, source_ridge, h_pre = pretrained, None, None
+        if source is not None:
+            s_train, s_val, s_test = split_indices(
+                len(xs), seed + split, name=f"source {source.name!r}"
+            )
+            if pretrained is None:
+                net, h_pre = pretrain(xs, ys, s_train, s_val, hidden, options, run_seed)
+            _record(
+                result.scores, "pretrained_on_source", metrics(ys[s_test], predict(net, xs[s_test]))
+            )
+            source_ridge = quadratic_ridge().fit(xs[s_train], ys[s_train])
+        context = SplitContext(net, source_ridge, hidden, adapter_width, options, run_seed)
+        fitted = {}
+        for method, make in TARGET_METHODS.items():
+            estimator = make(context)
+            if estimator is None:
+                continue
+            estimator.fit(xd[d_train], yd[d_train], xd[d_val], yd[d_val])
+            fitted[method] = estimator
+            _record(result.scores, method, metrics(yd[d_test], estimator.predict(xd[d_test])))
         if split == 0:
-            result.pretrained, result.transferred = pretrained, transferred
-            result.histories = {"pretrained": h_pre, "transferred": h_tl, "scratch": h_scratch}
+            result.pretrained, result.transferred = net, fitted["transferred"].model_
+            result.histories = {
+                "pretrained": h_pre,
+                "transferred": fitted["transferred"].history_,
+                "scratch": fitted["scratch"].history_,
+            }
             result.first_split = {
-                "source_test": s_test,
-                "source_train": s_train,
                 "target_test": d_test,
                 "target_train": d_train,
+                "target_validation": d_val,
                 "target_true": yd[d_test],
-                "pretrained_prediction": predict(pretrained, xd[d_test]),
-                "transferred_prediction": predict(transferred, xd[d_test]),
+                "pretrained_prediction": predict(net, xd[d_test]),
+                "transferred_prediction": fitted["transferred"].predict(xd[d_test]),
+            }
+            if source is not None:
+                result.first_split |= {"source_test": s_test, "source_train": s_train}
+            result.split_rows = {
+                "train": len(d_train),
+                "validation": len(d_val),
+                "test": len(d_test),
             }
         counter.step()
     counter.close()
     result.architecture = {
-        "layers": layers,
-        "width": width,
+        "hidden": list(hidden),
+        "layers": len(hidden),
+        "width": hidden[-1],
         "adapter_width": result.transferred.adapter.width,
         "trainable_pretrained": trainable_parameters(result.pretrained),
         "trainable_adapter": trainable_parameters(result.transferred),
+        "pretrained_from_run": pretrained is not None,
         "epochs": epochs,
         "restarts": restarts,
         "learning_rate": learning_rate,

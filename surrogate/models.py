@@ -9,37 +9,75 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-# Paper Tables 3 and 4: hidden layers x nodes of the pretrained net, per target.
+# Paper Tables 3 and 4: the widths of the hidden layers of the pretrained net, per target.
 DEFAULT_ARCHITECTURES = {
-    "tortuosity": (3, 3),
-    "tortuosity_lattice": (3, 3),
-    "density": (4, 4),
-    "mass_loading": (3, 3),
+    "tortuosity": (3, 3, 3),
+    "tortuosity_lattice": (3, 3, 3),
+    "density": (4, 4, 4, 4),
+    "mass_loading": (3, 3, 3),
 }
+# Any other target (a lab's own table) without --hidden: the paper's tortuosity net.
+FALLBACK_ARCHITECTURE = (3, 3, 3)
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """Hidden-layer widths from ``"3x3"`` (layers x width, the paper's notation) or a comma
+    list of widths (``"8,8,4"``).
+
+    Raises
+    ------
+    ValueError
+        Naming the text and the two accepted forms.
+    """
+    spec = str(text).strip().lower().replace("×", "x")
+    try:
+        if "x" in spec:
+            layers, width = (int(part) for part in spec.split("x"))
+            widths = (width,) * layers
+        else:
+            widths = tuple(int(part) for part in spec.split(","))
+    except ValueError:
+        widths = ()
+    if not widths or min(widths) < 1 or len(widths) > 32 or max(widths) > 4096:
+        raise ValueError(
+            f"--hidden {text!r}: expected LAYERSxWIDTH (3x3 = three layers of 3 nodes) or a "
+            "comma list of layer widths (8,8,4), each at least 1"
+        )
+    return widths
+
+
+def architecture_of(metadata: dict) -> tuple[int, ...]:
+    """Hidden widths from a saved model's ``architecture`` (``hidden``, or the older
+    ``layers`` and ``width``)."""
+    if "hidden" in metadata:
+        return tuple(int(w) for w in metadata["hidden"])
+    return (int(metadata["width"]),) * int(metadata["layers"])
 
 
 class MLP(nn.Module):
-    """Feed-forward net: ``layers`` hidden ReLU layers of ``width`` nodes, one linear output.
+    """Feed-forward net: hidden ReLU layers of the given widths, one linear output.
 
-    With 5 inputs and 3 x 3 it has 46 trainable parameters (the paper's tortuosity net). The
-    input standardisation and the target scale live in buffers (not parameters): they are
-    saved with the ``state_dict``, so the net always sees inputs scaled as it was trained.
+    With 5 inputs and ``hidden=(3, 3, 3)`` (the paper's "3 x 3") it has 46 trainable
+    parameters (the paper's tortuosity net). The input standardisation and the target scale
+    live in buffers (not parameters): they are saved with the ``state_dict``, so the net always
+    sees inputs scaled as it was trained.
     """
 
-    def __init__(self, n_inputs: int, layers: int = 3, width: int = 3):
+    def __init__(self, n_inputs: int, hidden=(3, 3, 3)):
         super().__init__()
-        if n_inputs < 1 or layers < 1 or width < 1:
-            raise ValueError(
-                f"need n_inputs, layers, width >= 1, got {n_inputs}, {layers}, {width}"
-            )
+        hidden = tuple(int(w) for w in hidden)
+        if n_inputs < 1 or not hidden or min(hidden) < 1:
+            raise ValueError(f"need n_inputs >= 1 and hidden widths >= 1, got {n_inputs}, {hidden}")
         blocks: list[nn.Module] = []
         size = n_inputs
-        for _ in range(layers):
+        for width in hidden:
             blocks += [nn.Linear(size, width), nn.ReLU()]
             size = width
         blocks.append(nn.Linear(size, 1))
         self.net = nn.Sequential(*blocks)
-        self.n_inputs, self.layers, self.width = n_inputs, layers, width
+        self.n_inputs, self.hidden = n_inputs, hidden
+        # The adapter's default width follows the last hidden layer (the paper's 1 -> w -> 1).
+        self.layers, self.width = len(hidden), hidden[-1]
         self.register_buffer("x_mean", torch.zeros(n_inputs))
         self.register_buffer("x_std", torch.ones(n_inputs))
         self.register_buffer("y_mean", torch.zeros(()))

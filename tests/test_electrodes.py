@@ -60,16 +60,16 @@ def test_every_problem_is_reported_at_once_with_row_and_column():
     with pytest.raises(TableError) as caught:
         validate(bad, source="bad.csv")
     problems = caught.value.problems
-    assert "row 2, column comma_gap_um: not a number: 'wide'" in problems
-    assert "row 3, column roll_gap_um: -5.0 is outside [0, 2000] um" in problems
-    assert any(p.startswith("row 4, column chemistry: unknown chemistry 'LFP'") for p in problems)
-    assert "row 5, column density_g_cm3: missing value" in problems
-    assert "row 6: duplicated row" in problems
+    assert "row 2, column `comma_gap_um`: not a number: 'wide'" in problems
+    assert "row 3, column `roll_gap_um`: -5 is outside [0, 2000] um" in problems
+    assert any(p.startswith("row 4, column `chemistry`: unknown chemistry 'LFP'") for p in problems)
+    assert "row 5, column `density_g_cm3`: missing value" in problems
+    assert "row 6: duplicate of row 1 (same inputs and target)" in problems
     assert len(problems) == 5
 
 
 def test_missing_column_is_a_table_problem_even_when_dropping():
-    with pytest.raises(TableError, match="missing column 'roll_gap_um'"):
+    with pytest.raises(TableError, match="missing column `roll_gap_um`"):
         validate(table({}).drop(columns=["roll_gap_um"]), drop_invalid=True)
 
 
@@ -78,7 +78,7 @@ def test_drop_invalid_says_how_many_and_which():
         table({}, {"roll_gap_um": -1.0}, {"am_wt_percent": 50}), drop_invalid=True
     )
     assert len(valid) == 2
-    assert dropped == ["row 2, column roll_gap_um: -1.0 is outside [0, 2000] um"]
+    assert dropped == ["row 2, column `roll_gap_um`: -1 is outside [0, 2000] um"]
 
 
 def test_a_table_with_other_names_and_extra_columns_loads_through_a_mapping(tmp_path):
@@ -195,4 +195,4 @@ def test_cli_reports_a_bad_table_in_full(tmp_path):
         text=True,
     )
     assert done.returncode == 2
-    assert "2 problem(s)" in done.stderr and "row 3, column chemistry" in done.stderr
+    assert "2 problem(s)" in done.stderr and "row 3, column `chemistry`" in done.stderr

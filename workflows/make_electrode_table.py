@@ -166,15 +166,63 @@ def make_table(seed: int = 0) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+# The example of README's "Your own table": the lab's own column names, as a German-locale
+# Excel would save them (semicolons, decimal commas, a byte-order mark).
+EXAMPLE_COLUMNS = {
+    "chemistry": "Chemistry",
+    "am_wt_percent": "Active Material [%]",
+    "solid_content_percent": "Solid Content [%]",
+    "coating_speed_m_min": "Coating Speed [m/min]",
+    "comma_gap_um": "Comma Gap [µm]",
+    "roll_speed_m_min": "Calender Speed [m/min]",
+    "roll_gap_um": "Calender Gap [µm]",
+    "density_g_cm3": "Density [g/cm³]",
+    "mass_loading_mg_cm2": "Mass Loading [mg/cm²]",
+}
+EXAMPLE_ROWS = {"graphite": 60, "nmc": 30}
+
+
+def write_example_table(path: Path, seed: int = 1) -> pd.DataFrame:
+    """``data/examples/coating_trials.csv``: rows of the synthetic model under a lab's own
+    names and a European locale's CSV conventions; flagged synthetic in its header."""
+    table = make_table(seed)
+    rows = pd.concat(
+        [table[table["chemistry"] == c].head(n) for c, n in EXAMPLE_ROWS.items()],
+        ignore_index=True,
+    ).rename(columns=EXAMPLE_COLUMNS)
+    rows["Chemistry"] = rows["Chemistry"].str.upper().replace({"GRAPHITE": "Graphite"})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        f.write(
+            "# Example lab table for README 'Your own table': SYNTHETIC rows of "
+            f"workflows/make_electrode_table.py (seed {seed}), NOT experimental data\n"
+            "# synthetic: true\n"
+        )
+        rows.to_csv(f, index=False, sep=";", decimal=",")
+    return rows
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("data/electrodes_synthetic.csv"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--example",
+        type=Path,
+        default=None,
+        help="write the README's example lab table here instead (data/examples/coating_trials.csv)",
+    )
     args = parser.parse_args(argv)
+    if args.example:
+        rows = write_example_table(args.example)
+        print(f"wrote {args.example}: {len(rows)} rows")
+        return
     table = make_table(args.seed)
     header = (
         "# SYNTHETIC electrode table made by workflows/make_electrode_table.py "
         f"(seed {args.seed}); NOT experimental data\n"
+        # The flag readers go by (surrogate.tables.read_table), never the file's name.
+        "# synthetic: true\n"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w") as f:

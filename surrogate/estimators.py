@@ -1,0 +1,267 @@
+"""Every method of a transfer evaluation as a scikit-learn-style estimator.
+
+One interface for the nets and the baselines: ``fit(X, y, X_val, y_val)`` then ``predict(X)``.
+Every method gets the same training rows and the same validation rows of a split: the nets pick
+their restart and epoch on the validation rows, the baselines that have nothing to choose
+ignore them (:class:`~sklearn.linear_model.RidgeCV` chooses its penalty by leave-one-out on the
+training rows). No method sees the test rows.
+
+:data:`TARGET_METHODS` names the methods that learn on the destination table; adding a
+baseline is one line there.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from surrogate.models import MLP, TransferModel
+from surrogate.training import fit, predict
+
+
+@dataclass
+class NetOptions:
+    """Training options shared by every net of an evaluation."""
+
+    epochs: int = 250
+    restarts: int = 3
+    learning_rate: float = 0.01
+    batch_size: int = 16
+
+    def as_fit_kwargs(self) -> dict:
+        return {
+            "epochs": self.epochs,
+            "restarts": self.restarts,
+            "learning_rate": self.learning_rate,
+            "batch_size": self.batch_size,
+        }
+
+
+class NetRegressor(RegressorMixin, BaseEstimator):
+    """The MLP trained from scratch on the rows given (the paper's net; ``scratch``).
+
+    Parameters
+    ----------
+    hidden : tuple of int
+        Hidden-layer widths.
+    options : NetOptions
+    seed : int
+    """
+
+    def __init__(self, hidden=(3, 3, 3), options=None, seed=0):
+        self.hidden = hidden
+        self.options = options
+        self.seed = seed
+
+    def fit(self, X, y, X_val, y_val):
+        self.model_ = MLP(np.shape(X)[1], self.hidden)
+        self.model_.set_scalers(torch.as_tensor(X), torch.as_tensor(y))
+        self.history_ = fit(
+            self.model_, X, y, X_val, y_val, seed=self.seed, **_options(self).as_fit_kwargs()
+        )
+        return self
+
+    def predict(self, X):
+        return predict(self.model_, X)
+
+
+class TransferRegressor(RegressorMixin, BaseEstimator):
+    """A frozen pretrained net followed by a small trainable adapter (the paper's transfer).
+
+    Only the adapter is fitted; the pretrained net passed in is never modified.
+    """
+
+    def __init__(self, pretrained=None, adapter_width=None, options=None, seed=0):
+        self.pretrained = pretrained
+        self.adapter_width = adapter_width
+        self.options = options
+        self.seed = seed
+
+    def fit(self, X, y, X_val, y_val):
+        self.model_ = TransferModel(copy.deepcopy(self.pretrained), self.adapter_width)
+        self.history_ = fit(
+            self.model_, X, y, X_val, y_val, seed=self.seed, **_options(self).as_fit_kwargs()
+        )
+        return self
+
+    def predict(self, X):
+        return predict(self.model_, X)
+
+
+class FineTuneRegressor(RegressorMixin, BaseEstimator):
+    """Every layer of a copy of the pretrained net trained further (one run from the
+    pretrained weights: a restart would throw them away)."""
+
+    def __init__(self, pretrained=None, options=None, seed=0):
+        self.pretrained = pretrained
+        self.options = options
+        self.seed = seed
+
+    def fit(self, X, y, X_val, y_val):
+        self.model_ = copy.deepcopy(self.pretrained)
+        kwargs = {**_options(self).as_fit_kwargs(), "restarts": 1}
+        self.history_ = fit(
+            self.model_, X, y, X_val, y_val, seed=self.seed, init=lambda model: None, **kwargs
+        )
+        return self
+
+    def predict(self, X):
+        return predict(self.model_, X)
+
+
+class FixedRegressor(RegressorMixin, BaseEstimator):
+    """A trained model used as it is (``fit`` learns nothing): the pretrained net on the
+    destination, or a model fitted on the source table."""
+
+    def __init__(self, model=None):
+        self.model = model
+
+    def fit(self, X, y, X_val=None, y_val=None):
+        return self
+
+    def predict(self, X):
+        if isinstance(self.model, torch.nn.Module):
+            return predict(self.model, X)
+        return np.asarray(self.model.predict(X), dtype=float)
+
+
+class OffsetRegressor(RegressorMixin, BaseEstimator):
+    """A fixed model plus one constant learned on the training rows: the simplest transfer.
+
+    The constant minimises the MAPE on the training rows (:func:`mape_offset`).
+    """
+
+    def __init__(self, base=None):
+        self.base = base
+
+    def fit(self, X, y, X_val=None, y_val=None):
+        self.offset_ = mape_offset(y, self.base.predict(X))
+        return self
+
+    def predict(self, X):
+        return self.base.predict(X) + self.offset_
+
+
+class SklearnRegressor(RegressorMixin, BaseEstimator):
+    """A scikit-learn regressor under the same ``fit(X, y, X_val, y_val)`` call (the
+    validation rows are not used)."""
+
+    def __init__(self, regressor=None):
+        self.regressor = regressor
+
+    def fit(self, X, y, X_val=None, y_val=None):
+        from sklearn.base import clone
+
+        self.regressor_ = clone(self.regressor).fit(X, y)
+        return self
+
+    def predict(self, X):
+        return np.asarray(self.regressor_.predict(X), dtype=float)
+
+
+def _options(estimator) -> NetOptions:
+    return estimator.options or NetOptions()
+
+
+def mape_offset(y_true, y_pred) -> float:
+    """The constant ``c`` minimising the MAPE of ``y_pred + c``: the median of the residuals
+    weighted by ``1 / |y_true|`` (MAPE is a weighted L1 loss)."""
+    residual = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
+    weight = 1.0 / np.abs(np.asarray(y_true, dtype=float))
+    order = np.argsort(residual)
+    cumulative = np.cumsum(weight[order])
+    return float(residual[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+
+
+def quadratic_ridge():
+    """Ridge regression on standardised inputs and all their squares and products, the
+    penalty chosen by leave-one-out cross-validation on the training rows."""
+    from sklearn.linear_model import RidgeCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    return make_pipeline(
+        StandardScaler(),
+        PolynomialFeatures(degree=2, include_bias=False),
+        StandardScaler(),
+        RidgeCV(alphas=np.logspace(-4, 3, 30)),
+    )
+
+
+@dataclass
+class SplitContext:
+    """What the methods of one split may build on.
+
+    Attributes
+    ----------
+    pretrained : MLP
+        The net pretrained on the source (frozen inside the methods that use it).
+    source_ridge : sklearn estimator or None
+        A quadratic ridge fitted on the source's training rows (None when the source table is
+        not at hand, as when transferring from a saved run).
+    hidden : tuple of int
+        Widths of the nets trained from scratch.
+    adapter_width : int or None
+    options : NetOptions
+    seed : int
+    """
+
+    pretrained: MLP
+    source_ridge: object | None
+    hidden: tuple
+    adapter_width: int | None
+    options: NetOptions = field(default_factory=NetOptions)
+    seed: int = 0
+
+
+def _random_forest(context: SplitContext):
+    from sklearn.ensemble import RandomForestRegressor
+
+    return SklearnRegressor(RandomForestRegressor(n_estimators=200, random_state=context.seed))
+
+
+def _linear(context: SplitContext):
+    from sklearn.linear_model import LinearRegression
+
+    return SklearnRegressor(LinearRegression())
+
+
+def _mean(context: SplitContext):
+    from sklearn.dummy import DummyRegressor
+
+    return SklearnRegressor(DummyRegressor(strategy="mean"))
+
+
+def _ridge_on_source_plus_offset(context: SplitContext):
+    if context.source_ridge is None:
+        return None
+    return OffsetRegressor(FixedRegressor(context.source_ridge))
+
+
+# Methods learnt on the destination table, in the order reports list them: name -> a factory
+# of an unfitted estimator for one split (None: the method does not apply to this run).
+TARGET_METHODS = {
+    "pretrained_on_target": lambda c: FixedRegressor(c.pretrained),
+    "transferred": lambda c: TransferRegressor(c.pretrained, c.adapter_width, c.options, c.seed),
+    "scratch": lambda c: NetRegressor(c.hidden, c.options, c.seed),
+    "finetune_all": lambda c: FineTuneRegressor(c.pretrained, c.options, c.seed),
+    "pretrained_plus_offset": lambda c: OffsetRegressor(FixedRegressor(c.pretrained)),
+    "quadratic_ridge_plus_offset": _ridge_on_source_plus_offset,
+    "mean": _mean,
+    "linear": _linear,
+    "quadratic_ridge": lambda c: SklearnRegressor(quadratic_ridge()),
+    "random_forest": _random_forest,
+}
+# Baselines: what the transferred net must beat to be worth its pretraining.
+BASELINES = (
+    "pretrained_plus_offset",
+    "quadratic_ridge_plus_offset",
+    "mean",
+    "linear",
+    "quadratic_ridge",
+    "random_forest",
+)
