@@ -54,6 +54,9 @@ def _spec(inputs, target, spec_file, where):
     return spec
 
 
+_SAID_FOR_TABLE: set[str] = set()
+
+
 def _load(name, spec=None, table=None, columns=None, drop_invalid=False):
     from surrogate.datasets import load_dataset
     from surrogate.tables import TableError
@@ -68,8 +71,16 @@ def _load(name, spec=None, table=None, columns=None, drop_invalid=False):
         _fail(str(err))
     dropped = data.provenance.get("dropped_rows") or []
     if dropped:
-        typer.echo(f"dropped {len(dropped)} invalid row(s) of {name}:", err=True)
+        typer.echo(f"dropped {len(dropped)} invalid row(s) of {data.name}:", err=True)
         for line in dropped:
+            typer.echo(f"  {line}", err=True)
+    # Rows of a shared table that belong to neither side: said once per file.
+    shared = data.provenance.get("dropped_rows_of_table") or []
+    file = str(data.provenance.get("file", ""))
+    if shared and file not in _SAID_FOR_TABLE:
+        _SAID_FOR_TABLE.add(file)
+        typer.echo(f"dropped {len(shared)} invalid row(s) of {file}:", err=True)
+        for line in shared:
             typer.echo(f"  {line}", err=True)
     for line in data.provenance.get("warnings") or []:
         typer.echo(f"warning: {name}: {line}", err=True)

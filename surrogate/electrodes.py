@@ -13,6 +13,7 @@ their aliases) is checked here.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -304,16 +305,35 @@ def electrode_dataset(name: str, *, table=None, columns=None, drop_invalid=False
     units = {k: v[0] for k, v in INPUTS.items()}
     units |= {short: TARGETS[column][0] for short, column in TARGET_NAMES.items()}
     synthetic = metadata.get("synthetic") is True
+    own, elsewhere = _dropped_by_chemistry(valid.dropped, frame, NAMES[name])
     provenance = {
         "file": file,
         "chemistry": NAMES[name],
         "where": spec.where,
         "metadata": metadata,
         "rows": {"table": len(frame), "selected": len(rows)},
-        "dropped_rows": valid.dropped,
+        # The dropped rows of this chemistry; those of no known chemistry are the table's.
+        "dropped_rows": own,
+        "dropped_rows_of_table": elsewhere,
         "warnings": valid.warnings,
         "synthetic": synthetic,
     }
     if synthetic:
         provenance["data"] = SYNTHETIC_NOTE
     return from_frame(name, rows, list(INPUTS), list(TARGET_NAMES), units, provenance)
+
+
+def _dropped_by_chemistry(messages, frame, chemistry) -> tuple[list[str], list[str]]:
+    """Split drop messages (``row N, ...``) into this chemistry's rows and rows of no known
+    chemistry; rows of another known chemistry belong to that chemistry's dataset."""
+    own, elsewhere = [], []
+    for message in messages:
+        match = re.match(r"row (\d+)", message)
+        row = int(match.group(1)) - 1 if match else None
+        value = frame["chemistry"].get(row) if row is not None and "chemistry" in frame else None
+        known = ALIASES.get(str(value).strip().lower()) if pd.notna(value) else None
+        if known == chemistry:
+            own.append(message)
+        elif known is None:
+            elsewhere.append(message)
+    return own, elsewhere

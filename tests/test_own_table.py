@@ -214,3 +214,30 @@ def test_a_table_without_named_columns_lists_its_columns(tmp_path):
     assert done.returncode == 2
     message = one_line_error(done)
     assert "name its inputs and its target" in message and "Calender Gap [µm]" in message
+
+
+def test_drop_invalid_lists_each_row_once_under_its_table(tmp_path):
+    table = pd.read_csv(SHIPPED_DATA / "electrodes_synthetic.csv", comment="#", dtype=str)
+    chemistry = table["chemistry"]
+    graphite_row = int(np.flatnonzero(chemistry == "graphite")[3])
+    nmc_row = int(np.flatnonzero(chemistry == "nmc")[2])
+    table.loc[graphite_row, "density_g_cm3"] = "abc"
+    table.loc[nmc_row, "comma_gap_um"] = "-5"
+    table.loc[graphite_row + 1, "chemistry"] = "LFP"  # belongs to neither side
+    bad = tmp_path / "bad.csv"
+    table.to_csv(bad, index=False)
+    done = surrogate(
+        "transfer", "graphite", "nmc", "--target", "density", "--table", bad, "--drop-invalid",
+        "--splits", "1", "--epochs", "2", "--restarts", "1", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "splits" not in line]
+    assert lines == [
+        "dropped 1 invalid row(s) of graphite:",
+        f"  row {graphite_row + 1}, column `density_g_cm3`: not a number: 'abc'",
+        f"dropped 1 invalid row(s) of {bad}:",
+        f"  row {graphite_row + 2}, column `chemistry`: unknown chemistry 'LFP' (expected "
+        "graphite, si-graphite, nmc)",
+        "dropped 1 invalid row(s) of nmc:",
+        f"  row {nmc_row + 1}, column `comma_gap_um`: -5 is outside [0, 2000] um",
+    ]
