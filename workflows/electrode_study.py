@@ -32,12 +32,17 @@ def run_electrode_study(
     from generator.io import provenance
     from surrogate.datasets import load_dataset
     from surrogate.evaluate import evaluate_transfer
-    from surrogate.report import new_run_dir, table_markdown, write_transfer_run
+    from surrogate.report import (
+        new_run_dir,
+        table_markdown,
+        verdict_sentences,
+        write_transfer_run,
+    )
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     source = load_dataset("graphite", table=table, columns=columns)
-    synthetic = "SYNTHETIC" in str(source.provenance.get("data", ""))
+    synthetic = source.provenance.get("synthetic") is True  # the table's explicit flag
     lines = [
         "# Electrode study: transfer from graphite to Si-graphite and NMC",
         "",
@@ -77,6 +82,8 @@ def run_electrode_study(
                 f"## {target}: graphite -> {destination.name} ({len(destination)} electrodes)",
                 "",
                 table_markdown(record["methods"], target),
+                "",
+                *verdict_sentences(record["methods"], record["rows"]["per_split"]),
                 "",
                 f"Paper's Table 1 (experimental data, MAPE %): pretrained on graphite "
                 f"{paper[0]}, on {name} {paper[1]}, transferred {paper[2]}.",

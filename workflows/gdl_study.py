@@ -149,7 +149,12 @@ def run_study(
     from generator.sweep import run_sweep
     from surrogate.datasets import load_dataset
     from surrogate.evaluate import PAPER_TABLE_2, evaluate_transfer
-    from surrogate.report import new_run_dir, table_markdown, write_transfer_run
+    from surrogate.report import (
+        new_run_dir,
+        table_markdown,
+        verdict_sentences,
+        write_transfer_run,
+    )
 
     settings = dict(PRESETS[preset])
     if sizes:
@@ -267,6 +272,8 @@ def run_study(
         "## Surrogate: pretrained on gdl200, transferred to gdl1000",
         "",
         table_markdown(summary, "tortuosity"),
+        "",
+        *verdict_sentences(summary, record["rows"]["per_split"]),
         "",
         f"Paper's Table 2 (MAPE %): pretrained on gdl200 {PAPER_TABLE_2['pretrained_on_source']}"
         f", pretrained on gdl1000 {PAPER_TABLE_2['pretrained_on_target']}, transferred "
