@@ -144,6 +144,39 @@ def _pretrained_run(path: Path):
     return model, meta
 
 
+def _sides(source, destination, target, inputs, spec, source_where, dest_where, hidden,
+           table, columns, drop_invalid):  # fmt: skip
+    """Both datasets of a transfer (or the saved net of a run as the source), with the same
+    inputs; returns ``(src, dst, target, net, meta, source_name)``."""
+    saved = _pretrained_run(Path(source))
+    if saved is not None:
+        if hidden is not None:
+            _fail("--hidden does not apply when the pretrained net comes from a run")
+        net, meta = saved
+        if spec is None and not inputs:
+            inputs = ",".join(meta["features"])
+        target = target or meta["target"]
+        if target != meta["target"]:
+            _fail(f"the net of {source} learned {meta['target']!r}, not {target!r}")
+        src = None
+        dst_spec = _spec(inputs, target, spec, dest_where)
+        dst = _load(destination, dst_spec, table, columns, drop_invalid)
+        if dst_spec is None:
+            target = _target(dst, target)
+        _same_inputs(meta["features"], dst.feature_names, source, destination)
+        source_name = Path(source).name
+    else:
+        net = meta = None
+        src = _load(source, _spec(inputs, target, spec, source_where), table, columns, drop_invalid)
+        dst = _load(
+            destination, _spec(inputs, target, spec, dest_where), table, columns, drop_invalid
+        )
+        target = _target(src, target)
+        _same_inputs(src.feature_names, dst.feature_names, source, destination)
+        source_name = src.name
+    return src, dst, target, net, meta, source_name
+
+
 @app.command()
 def transfer(
     source: str = typer.Argument(
@@ -176,32 +209,10 @@ def transfer(
     from surrogate.evaluate import evaluate_transfer
     from surrogate.report import new_run_dir, reference_for_run, table_markdown, write_transfer_run
 
-    saved = _pretrained_run(Path(source))
-    if saved is not None:
-        if hidden is not None:
-            _fail("--hidden does not apply when the pretrained net comes from a run")
-        net, meta = saved
-        if spec is None and not inputs:
-            inputs = ",".join(meta["features"])
-        target = target or meta["target"]
-        if target != meta["target"]:
-            _fail(f"the net of {source} learned {meta['target']!r}, not {target!r}")
-        src = None
-        dst_spec = _spec(inputs, target, spec, dest_where)
-        dst = _load(destination, dst_spec, table, columns, drop_invalid)
-        if dst_spec is None:
-            target = _target(dst, target)
-        _same_inputs(meta["features"], dst.feature_names, source, destination)
-        source_name = Path(source).name
-    else:
-        net = meta = None
-        src = _load(source, _spec(inputs, target, spec, source_where), table, columns, drop_invalid)
-        dst = _load(
-            destination, _spec(inputs, target, spec, dest_where), table, columns, drop_invalid
-        )
-        target = _target(src, target)
-        _same_inputs(src.feature_names, dst.feature_names, source, destination)
-        source_name = src.name
+    src, dst, target, net, meta, source_name = _sides(
+        source, destination, target, inputs, spec, source_where, dest_where, hidden,
+        table, columns, drop_invalid,
+    )  # fmt: skip
     try:
         result = evaluate_transfer(
             src,
@@ -230,6 +241,91 @@ def transfer(
         meta = {**meta, "run": os.path.relpath(Path(source).resolve(), run.resolve())}
     write_transfer_run(result, src, dst, run, record, pretrained_meta=meta)
     typer.echo(table_markdown(result.summary(), target))
+    typer.echo(f"run directory: {run}")
+
+
+@app.command()
+def curve(
+    source: str = typer.Argument(
+        ..., help=f"Source: {DATASET_HELP}; or a run directory whose pretrained net to reuse."
+    ),
+    destination: str = typer.Argument(..., help=f"Destination: {DATASET_HELP}."),
+    target: str = typer.Option(None, help=TARGET_HELP),
+    inputs: str = typer.Option(None, help=INPUTS_HELP),
+    spec: Path = typer.Option(None, help=SPEC_HELP),
+    source_where: str = typer.Option(None, help="Row filter of the source."),
+    dest_where: str = typer.Option(None, help="Row filter of the destination."),
+    hidden: str = typer.Option(None, help=HIDDEN_HELP),
+    sizes: str = typer.Option(
+        "5,10,20,40", help="Destination training sizes (the whole pool is always added)."
+    ),  # fmt: skip
+    repetitions: int = typer.Option(10, help="Subsets drawn per size."),
+    level: float = typer.Option(
+        None, help="MAPE (%) to reach; default: the transferred net's with every row."
+    ),
+    epochs: int = typer.Option(250, help="Epochs per training."),
+    restarts: int = typer.Option(3, help="Restarts per training, chosen on validation."),
+    seed: int = typer.Option(0, help="Seed of the test part, the subsets and training."),
+    runs: Path = typer.Option(Path("runs"), help="Folder of run directories."),
+    table: Path = typer.Option(None, help=TABLE_HELP),
+    columns: Path = typer.Option(None, help="YAML/JSON mapping {their column: canonical}."),
+    drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Drop invalid table rows."),
+) -> None:
+    """Learning curve: test error on a fixed held-out part of DESTINATION against the number
+    of DESTINATION rows trained on, for the transferred net, the same MLP from scratch,
+    fine-tuning, an offset on the pretrained net, linear regression and the pretrained net."""
+    from generator.io import provenance
+    from surrogate.curves import curve_markdown, learning_curve, plot_curve
+    from surrogate.report import new_run_dir, reference_for_run
+
+    try:
+        wanted = [int(part) for part in sizes.split(",") if part.strip()]
+    except ValueError:
+        _fail(f"--sizes {sizes!r} must be whole numbers separated by commas, e.g. 5,10,20,40")
+    if repetitions < 1:
+        _fail(f"--repetitions {repetitions} must be at least 1")
+    src, dst, target, net, _, source_name = _sides(
+        source, destination, target, inputs, spec, source_where, dest_where, hidden,
+        table, columns, drop_invalid,
+    )  # fmt: skip
+    try:
+        result = learning_curve(
+            src, dst, target, sizes=wanted, repetitions=repetitions, seed=seed, epochs=epochs,
+            restarts=restarts, hidden=_hidden(hidden), pretrained=net, progress=True,
+        )  # fmt: skip
+    except ValueError as err:
+        _fail(str(err))
+    try:
+        run = new_run_dir(runs, "curve", source_name, dst.name, target)
+    except OSError as err:
+        _fail(f"cannot make a run directory in {runs}: {err.strerror or err}")
+    plot_curve(result, run / "learning_curve.png")
+    sentence = result.sentence(level)
+    record = {
+        "schema": "surrogate-curve/1",
+        "source": result.source,
+        "destination": result.destination,
+        "target": target,
+        "sizes": result.sizes,
+        "test_rows": result.test_rows,
+        "pool_rows": result.pool_rows,
+        "methods": result.table(),
+        "mape_values": result.mape,
+        "sentence": sentence,
+        "provenance": {
+            **provenance(),
+            "source_reference": reference_for_run(src, run) if src is not None else None,
+            "destination_reference": reference_for_run(dst, run),
+        },
+    }
+    (run / "curve.json").write_text(json.dumps(record, indent=2, default=str))
+    text = curve_markdown(result)
+    (run / "report.md").write_text(
+        f"# Learning curve {result.source} -> {dst.name}: {target}\n\n{text}\n\n{sentence}\n\n"
+        "![learning curve](learning_curve.png)\n"
+    )
+    typer.echo(text)
+    typer.echo(sentence)
     typer.echo(f"run directory: {run}")
 
 
