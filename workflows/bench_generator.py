@@ -125,7 +125,9 @@ def _contention(scale: float, repeat: int, busy: int | None, with_peer: bool) ->
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m workflows.bench_generator", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="in-plane scale of 1000 x 1000")
     parser.add_argument(
         "--contention",

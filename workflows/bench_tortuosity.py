@@ -165,9 +165,15 @@ def _contention(path: Path, repeat: int, busy: int | None, with_peer: bool) -> N
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1000])
-    parser.add_argument("--with-skimage", action="store_true")
+    parser = argparse.ArgumentParser(
+        prog="python -m workflows.bench_tortuosity", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[500, 1000], help="in-plane sizes (um) to run"
+    )
+    parser.add_argument(
+        "--with-skimage", action="store_true", help="add scikit-image MCP_Geometric at 500"
+    )
     parser.add_argument("--all", action="store_true", help="also scikit-fmm at 1000 (slow)")
     parser.add_argument(
         "--repeat", type=int, default=3, help="fresh runs of ours (median reported); peers run once"

@@ -197,7 +197,9 @@ def cost_table(datasets: dict) -> str:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m workflows.compare_paper", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("datasets", nargs="*", type=Path, help="default: the shipped ones")
     parser.add_argument("--figure", type=Path, help="write the tau distributions to this PNG")
     args = parser.parse_args(argv)

@@ -99,7 +99,7 @@ def run_electrode_study(
         "## Provenance",
         "",
         "- " + ", ".join(f"{k} {v}" for k, v in provenance().items() if k != "command_line"),
-        f"- command line: `{' '.join(sys.argv)}`",
+        f"- command line: `python -m workflows.electrode_study {' '.join(sys.argv[1:])}`",
     ]
     report = out / "report.md"
     report.write_text("\n".join(lines) + "\n")
@@ -110,13 +110,19 @@ def run_electrode_study(
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--table", type=Path)
-    parser.add_argument("--columns", type=Path)
-    parser.add_argument("--out", type=Path, default=Path("electrode_study"))
-    parser.add_argument("--splits", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=250)
-    parser.add_argument("--restarts", type=int, default=3)
+    parser = argparse.ArgumentParser(
+        prog="python -m workflows.electrode_study", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--table", type=Path, help="electrode table (default: the shipped synthetic one)"
+    )
+    parser.add_argument("--columns", type=Path, help="YAML/JSON mapping {their column: canonical}")
+    parser.add_argument("--out", type=Path, default=Path("electrode_study"), help="output folder")
+    parser.add_argument("--splits", type=int, default=5, help="random 70/30 splits")
+    parser.add_argument("--epochs", type=int, default=250, help="epochs per training")
+    parser.add_argument(
+        "--restarts", type=int, default=3, help="restarts per training, chosen on validation"
+    )
     args = parser.parse_args(argv)
     report = run_electrode_study(
         out=args.out,

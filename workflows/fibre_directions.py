@@ -129,11 +129,15 @@ def plot(table: pd.DataFrame, path: Path) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("fibre_directions"))
-    parser.add_argument("--seeds", type=int, default=8)
-    parser.add_argument("--voxel-um", type=float, default=2.0)
-    parser.add_argument("--label", default="current")
+    parser = argparse.ArgumentParser(
+        prog="python -m workflows.fibre_directions", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("fibre_directions"), help="output path (.csv, .png)"
+    )
+    parser.add_argument("--seeds", type=int, default=8, help="samples per domain")
+    parser.add_argument("--voxel-um", type=float, default=2.0, help="voxel size in um")
+    parser.add_argument("--label", default="current", help="name of this run in the table")
     parser.add_argument("--reference", type=Path, help="A table written earlier, to compare.")
     args = parser.parse_args(argv)
     table = measure(args.seeds, args.voxel_um, args.label)

@@ -290,7 +290,7 @@ def run_study(
         f"- datasets: `{datasets['200'].name}`, `{datasets['1000'].name}`",
         "- " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()),
         "- " + ", ".join(f"{k} {v}" for k, v in provenance().items() if k != "command_line"),
-        f"- command line: `{' '.join(sys.argv)}`",
+        f"- command line: `python -m workflows.gdl_study {' '.join(sys.argv[1:])}`",
     ]
     report = out / "report.md"
     report.write_text("\n".join(lines) + "\n")
@@ -310,22 +310,31 @@ def run_study(
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
-    parser.add_argument("--out", type=Path, default=Path("study"))
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int)
+    parser = argparse.ArgumentParser(
+        prog="python -m workflows.gdl_study", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="quick",
+        help="quick: small samples at coarse voxels (minutes); paper: 240 + 78 at 1 um (hours)",
+    )
+    parser.add_argument("--out", type=Path, default=Path("study"), help="output folder")
+    parser.add_argument("--seed", type=int, default=0, help="seed of designs and training")
+    parser.add_argument("--workers", type=int, help="local Dask workers (default: from cores)")
     parser.add_argument("--scheduler", help="address of a running Dask scheduler")
-    parser.add_argument("--cluster", choices=("slurm", "pbs", "sge", "lsf"))
-    parser.add_argument("--jobs", type=int, default=1)
-    parser.add_argument("--cores", type=int)
-    parser.add_argument("--memory")
-    parser.add_argument("--walltime")
-    parser.add_argument("--queue")
-    parser.add_argument("--account")
+    parser.add_argument(
+        "--cluster", choices=("slurm", "pbs", "sge", "lsf"), help="run the sweeps as batch jobs"
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="batch jobs (with --cluster)")
+    parser.add_argument("--cores", type=int, help="cores per batch job")
+    parser.add_argument("--memory", help="memory per batch job, e.g. 4GB")
+    parser.add_argument("--walltime", help="walltime per batch job, e.g. 02:00:00")
+    parser.add_argument("--queue", help="batch queue or partition")
+    parser.add_argument("--account", help="batch account or project")
     for name in PARAMETERS:
         flag = "--" + name.removesuffix("_um").replace("_", "-") + "-range"
-        parser.add_argument(flag, dest=f"range_{name}", metavar="LOW,HIGH")
+        parser.add_argument(flag, dest=f"range_{name}", metavar="LOW,HIGH", help=f"range of {name}")
     args = parser.parse_args(argv)
     try:
         ranges = parse_ranges(**{name: getattr(args, f"range_{name}") for name in PARAMETERS})

@@ -203,9 +203,13 @@ def write_example_table(path: Path, seed: int = 1) -> pd.DataFrame:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("data/electrodes_synthetic.csv"))
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        prog="python -m workflows.make_electrode_table", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("data/electrodes_synthetic.csv"), help="output CSV"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic model")
     parser.add_argument(
         "--example",
         type=Path,

@@ -70,7 +70,12 @@ def accuracy_rows():
         yield label, exact, *errors
 
 
-def main() -> None:
+def main(argv=None) -> None:
+    import argparse
+
+    argparse.ArgumentParser(
+        prog="python -m workflows.tortuosity_accuracy", description=__doc__.splitlines()[0]
+    ).parse_args(argv)
     print("| channel angle from the flow axis | exact tau | lattice | euclidean |")
     print("|---|---|---|---|")
     for label, exact, lattice, euclidean in accuracy_rows():
