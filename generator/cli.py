@@ -197,6 +197,9 @@ def tortuosity_command(
     except (FileNotFoundError, ValueError) as err:
         _fail(str(err))
     summary = result.summary()
+    # The axis as the user names it (z, y, x); its array index beside it.
+    summary["axis_index"] = summary["axis"]
+    summary["axis"] = "zyx"[summary["axis"]]
     summary["image"] = str(image)
     summary["pore_label"] = label
     typer.echo(json.dumps(summary, indent=2))

@@ -194,6 +194,10 @@ def test_cli_reads_npy_tif_and_h5(tmp_path, small_sample):
         assert json.loads(puma.stdout)["tau"] == pytest.approx(solid_tau)
     done = run_cli(tmp_path / "mask.npy")  # a boolean mask: True is pore
     assert json.loads(done.stdout)["tau"] == pytest.approx(expected)
+    assert json.loads(done.stdout)["axis"] == "z" and json.loads(done.stdout)["axis_index"] == 0
+    along_x = json.loads(run_cli(tmp_path / "mask.npy", "--axis", "x").stdout)
+    assert along_x["axis"] == "x" and along_x["axis_index"] == 2
+    assert along_x["tau"] == pytest.approx(geometric_tortuosity(binary.astype(bool), axis=2).tau)
     small_sample.to_hdf5(tmp_path / "s.h5")
     done = run_cli(tmp_path / "s.h5", "--metric", "lattice")
     result = json.loads(done.stdout)
