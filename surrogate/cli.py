@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -59,15 +60,12 @@ _SAID_FOR_TABLE: set[str] = set()
 
 def _load(name, spec=None, table=None, columns=None, drop_invalid=False):
     from surrogate.datasets import load_dataset
-    from surrogate.tables import TableError
 
     try:
         data = load_dataset(
             name, spec=spec, table=table, columns=columns, drop_invalid=drop_invalid
         )
-    except TableError as err:
-        _fail(str(err))
-    except (ValueError, FileNotFoundError, OSError) as err:
+    except (ValueError, OSError) as err:  # a TableError is a ValueError
         _fail(str(err))
     dropped = data.provenance.get("dropped_rows") or []
     if dropped:
@@ -136,6 +134,33 @@ DATASET_HELP = (
 )
 
 
+# Options shared by pretrain, transfer and curve: one definition each.
+SourceArgument = Annotated[
+    str,
+    typer.Argument(
+        help=f"Source: {DATASET_HELP}; or a run directory whose pretrained net to reuse."
+    ),
+]
+DestinationArgument = Annotated[str, typer.Argument(help=f"Destination: {DATASET_HELP}.")]
+TargetOption = Annotated[str | None, typer.Option(help=TARGET_HELP)]
+InputsOption = Annotated[str | None, typer.Option(help=INPUTS_HELP)]
+SpecOption = Annotated[Path | None, typer.Option(help=SPEC_HELP)]
+SourceWhereOption = Annotated[
+    str | None,
+    typer.Option(help="Row filter of the source, e.g. \"Chemistry == 'graphite'\"."),
+]
+DestWhereOption = Annotated[str | None, typer.Option(help="Row filter of the destination.")]
+HiddenOption = Annotated[str | None, typer.Option(help=HIDDEN_HELP)]
+EpochsOption = Annotated[int, typer.Option(help="Epochs per training.")]
+RestartsOption = Annotated[int, typer.Option(help="Restarts per training, chosen on validation.")]
+RunsOption = Annotated[Path, typer.Option(help="Folder of run directories.")]
+TableOption = Annotated[Path | None, typer.Option(help=TABLE_HELP)]
+ColumnsOption = Annotated[
+    Path | None, typer.Option(help="YAML/JSON mapping {their column: canonical}.")
+]
+DropInvalidOption = Annotated[bool, typer.Option("--drop-invalid", help="Drop invalid table rows.")]
+
+
 def _pretrained_run(path: Path):
     """The net and metadata of a run directory that holds a pretrained model, or None."""
     if not (path.is_dir() and (path / "pretrained.json").is_file()):
@@ -179,26 +204,22 @@ def _sides(source, destination, target, inputs, spec, source_where, dest_where, 
 
 @app.command()
 def transfer(
-    source: str = typer.Argument(
-        ..., help=f"Source: {DATASET_HELP}; or a run directory whose pretrained net to reuse."
-    ),
-    destination: str = typer.Argument(..., help=f"Destination: {DATASET_HELP}."),
-    target: str = typer.Option(None, help=TARGET_HELP),
-    inputs: str = typer.Option(None, help=INPUTS_HELP),
-    spec: Path = typer.Option(None, help=SPEC_HELP),
-    source_where: str = typer.Option(
-        None, help="Row filter of the source, e.g. \"Chemistry == 'graphite'\"."
-    ),
-    dest_where: str = typer.Option(None, help="Row filter of the destination."),
-    hidden: str = typer.Option(None, help=HIDDEN_HELP),
+    source: SourceArgument,
+    destination: DestinationArgument,
+    target: TargetOption = None,
+    inputs: InputsOption = None,
+    spec: SpecOption = None,
+    source_where: SourceWhereOption = None,
+    dest_where: DestWhereOption = None,
+    hidden: HiddenOption = None,
     splits: int = typer.Option(5, help="Random 70/30 splits."),
-    epochs: int = typer.Option(250, help="Epochs per training."),
-    restarts: int = typer.Option(3, help="Restarts per training, chosen on validation."),
+    epochs: EpochsOption = 250,
+    restarts: RestartsOption = 3,
     seed: int = typer.Option(0, help="Seed of splits and training."),
-    runs: Path = typer.Option(Path("runs"), help="Folder of run directories."),
-    table: Path = typer.Option(None, help=TABLE_HELP),
-    columns: Path = typer.Option(None, help="YAML/JSON mapping {their column: canonical}."),
-    drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Drop invalid table rows."),
+    runs: RunsOption = Path("runs"),
+    table: TableOption = None,
+    columns: ColumnsOption = None,
+    drop_invalid: DropInvalidOption = False,
 ) -> None:
     """Pretrain on SOURCE (or reuse a run's net), transfer to DESTINATION, evaluate against
     the alternatives and baselines, explain."""
@@ -246,16 +267,14 @@ def transfer(
 
 @app.command()
 def curve(
-    source: str = typer.Argument(
-        ..., help=f"Source: {DATASET_HELP}; or a run directory whose pretrained net to reuse."
-    ),
-    destination: str = typer.Argument(..., help=f"Destination: {DATASET_HELP}."),
-    target: str = typer.Option(None, help=TARGET_HELP),
-    inputs: str = typer.Option(None, help=INPUTS_HELP),
-    spec: Path = typer.Option(None, help=SPEC_HELP),
-    source_where: str = typer.Option(None, help="Row filter of the source."),
-    dest_where: str = typer.Option(None, help="Row filter of the destination."),
-    hidden: str = typer.Option(None, help=HIDDEN_HELP),
+    source: SourceArgument,
+    destination: DestinationArgument,
+    target: TargetOption = None,
+    inputs: InputsOption = None,
+    spec: SpecOption = None,
+    source_where: SourceWhereOption = None,
+    dest_where: DestWhereOption = None,
+    hidden: HiddenOption = None,
     sizes: str = typer.Option(
         "5,10,20,40", help="Destination training sizes (the whole pool is always added)."
     ),  # fmt: skip
@@ -263,13 +282,13 @@ def curve(
     level: float = typer.Option(
         None, help="MAPE (%) to reach; default: the transferred net's with every row."
     ),
-    epochs: int = typer.Option(250, help="Epochs per training."),
-    restarts: int = typer.Option(3, help="Restarts per training, chosen on validation."),
+    epochs: EpochsOption = 250,
+    restarts: RestartsOption = 3,
     seed: int = typer.Option(0, help="Seed of the test part, the subsets and training."),
-    runs: Path = typer.Option(Path("runs"), help="Folder of run directories."),
-    table: Path = typer.Option(None, help=TABLE_HELP),
-    columns: Path = typer.Option(None, help="YAML/JSON mapping {their column: canonical}."),
-    drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Drop invalid table rows."),
+    runs: RunsOption = Path("runs"),
+    table: TableOption = None,
+    columns: ColumnsOption = None,
+    drop_invalid: DropInvalidOption = False,
 ) -> None:
     """Learning curve: test error on a fixed held-out part of DESTINATION against the number
     of DESTINATION rows trained on, for the transferred net, the same MLP from scratch,
@@ -332,18 +351,18 @@ def curve(
 @app.command()
 def pretrain(
     source: str = typer.Argument(..., help=f"Dataset: {DATASET_HELP}."),
-    target: str = typer.Option(None, help=TARGET_HELP),
-    inputs: str = typer.Option(None, help=INPUTS_HELP),
-    spec: Path = typer.Option(None, help=SPEC_HELP),
+    target: TargetOption = None,
+    inputs: InputsOption = None,
+    spec: SpecOption = None,
     where: str = typer.Option(None, help="Row filter, e.g. \"Chemistry == 'graphite'\"."),
-    hidden: str = typer.Option(None, help=HIDDEN_HELP),
-    epochs: int = typer.Option(250, help="Epochs."),
-    restarts: int = typer.Option(3, help="Restarts, chosen on validation."),
+    hidden: HiddenOption = None,
+    epochs: EpochsOption = 250,
+    restarts: RestartsOption = 3,
     seed: int = typer.Option(0, help="Seed of the split and the training."),
-    runs: Path = typer.Option(Path("runs"), help="Folder of run directories."),
-    table: Path = typer.Option(None, help=TABLE_HELP),
-    columns: Path = typer.Option(None, help="YAML/JSON mapping {their column: canonical}."),
-    drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Drop invalid table rows."),
+    runs: RunsOption = Path("runs"),
+    table: TableOption = None,
+    columns: ColumnsOption = None,
+    drop_invalid: DropInvalidOption = False,
 ) -> None:
     """Train the MLP on one dataset (70/30 split, 10 % of the training rows for validation)
     and save it; 'surrogate transfer RUN DST' reuses it."""

@@ -41,7 +41,20 @@ class NetOptions:
         }
 
 
-class NetRegressor(RegressorMixin, BaseEstimator):
+class _NetEstimator(RegressorMixin, BaseEstimator):
+    """A net trained by :func:`surrogate.training.fit`; subclasses build ``model_``."""
+
+    def _train(self, model, X, y, X_val, y_val, **overrides):
+        self.model_ = model
+        kwargs = {**_options(self).as_fit_kwargs(), **overrides}
+        self.history_ = fit(model, X, y, X_val, y_val, seed=self.seed, **kwargs)
+        return self
+
+    def predict(self, X):
+        return predict(self.model_, X)
+
+
+class NetRegressor(_NetEstimator):
     """The MLP trained from scratch on the rows given (the paper's net; ``scratch``).
 
     Parameters
@@ -58,18 +71,12 @@ class NetRegressor(RegressorMixin, BaseEstimator):
         self.seed = seed
 
     def fit(self, X, y, X_val, y_val):
-        self.model_ = MLP(np.shape(X)[1], self.hidden)
-        self.model_.set_scalers(torch.as_tensor(X), torch.as_tensor(y))
-        self.history_ = fit(
-            self.model_, X, y, X_val, y_val, seed=self.seed, **_options(self).as_fit_kwargs()
-        )
-        return self
-
-    def predict(self, X):
-        return predict(self.model_, X)
+        model = MLP(np.shape(X)[1], self.hidden)
+        model.set_scalers(torch.as_tensor(X), torch.as_tensor(y))
+        return self._train(model, X, y, X_val, y_val)
 
 
-class TransferRegressor(RegressorMixin, BaseEstimator):
+class TransferRegressor(_NetEstimator):
     """A frozen pretrained net followed by a small trainable adapter (the paper's transfer).
 
     Only the adapter is fitted; the pretrained net passed in is never modified.
@@ -82,17 +89,11 @@ class TransferRegressor(RegressorMixin, BaseEstimator):
         self.seed = seed
 
     def fit(self, X, y, X_val, y_val):
-        self.model_ = TransferModel(copy.deepcopy(self.pretrained), self.adapter_width)
-        self.history_ = fit(
-            self.model_, X, y, X_val, y_val, seed=self.seed, **_options(self).as_fit_kwargs()
-        )
-        return self
-
-    def predict(self, X):
-        return predict(self.model_, X)
+        model = TransferModel(copy.deepcopy(self.pretrained), self.adapter_width)
+        return self._train(model, X, y, X_val, y_val)
 
 
-class FineTuneRegressor(RegressorMixin, BaseEstimator):
+class FineTuneRegressor(_NetEstimator):
     """Every layer of a copy of the pretrained net trained further (one run from the
     pretrained weights: a restart would throw them away)."""
 
@@ -102,15 +103,8 @@ class FineTuneRegressor(RegressorMixin, BaseEstimator):
         self.seed = seed
 
     def fit(self, X, y, X_val, y_val):
-        self.model_ = copy.deepcopy(self.pretrained)
-        kwargs = {**_options(self).as_fit_kwargs(), "restarts": 1}
-        self.history_ = fit(
-            self.model_, X, y, X_val, y_val, seed=self.seed, init=lambda model: None, **kwargs
-        )
-        return self
-
-    def predict(self, X):
-        return predict(self.model_, X)
+        model = copy.deepcopy(self.pretrained)
+        return self._train(model, X, y, X_val, y_val, restarts=1, init=lambda net: None)
 
 
 class FixedRegressor(RegressorMixin, BaseEstimator):
