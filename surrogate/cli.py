@@ -51,7 +51,10 @@ def _spec(inputs, target, spec_file, where):
                 "a row filter needs the table's inputs and target: --inputs and --target, or --spec"
             )
         combined = f"{spec.where} and {where}" if spec.where else where
-        spec = dataclasses.replace(spec, where=combined)
+        try:
+            spec = dataclasses.replace(spec, where=combined)  # parses the filter
+        except ValueError as err:
+            _fail(str(err))
     return spec
 
 

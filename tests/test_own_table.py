@@ -241,3 +241,16 @@ def test_drop_invalid_lists_each_row_once_under_its_table(tmp_path):
         "dropped 1 invalid row(s) of nmc:",
         f"  row {nmc_row + 1}, column `comma_gap_um`: -5 is outside [0, 2000] um",
     ]
+
+
+@pytest.mark.parametrize(
+    "where", ["__import__('os').system('touch pwned')", "Chemistry = 'NMC'", "`Nope` > 1"]
+)
+def test_a_bad_row_filter_is_one_line_and_runs_nothing(where, tmp_path):
+    done = surrogate(
+        "pretrain", EXAMPLE, "--inputs", INPUTS, "--target", TARGET, "--where", where,
+        cwd=tmp_path,
+    )  # fmt: skip
+    message = one_line_error(done)
+    assert "filter" in message or "Nope" in message
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "runs").exists()
