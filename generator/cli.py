@@ -1,4 +1,4 @@
-"""Command line: ``python -m generator sample|show|tortuosity|sweep``.
+"""Command line: ``python -m generator sample|show|export|tortuosity|sweep|merge``.
 
 Exit codes: 0 success; 1 a sweep with failed samples, or an unexpected failure (a bug:
 traceback printed); 2 bad input (a clear
@@ -15,6 +15,9 @@ import typer
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    # Click's plain help: rich's option table cuts long option names at 80 columns
+    # ("--fiber-diameter-ran…"); click wraps the help text and keeps every name whole.
+    rich_markup_mode=None,
     help="Generate fibrous gas-diffusion-layer microstructures and look at them.",
 )
 
@@ -141,7 +144,10 @@ def show(
         except ValueError as err:
             _fail(str(err))
         map_path = target.with_name(target.stem + "_tortuosity.png")
-        plot_tortuosity(result, map_path, title=path.name)
+        from generator.show import describe_parameters
+
+        title = f"{path.name}: {describe_parameters(loaded.parameters)}, seed {loaded.seed}"
+        plot_tortuosity(result, map_path, title=title)
         typer.echo(f"wrote {map_path}")
 
 
@@ -241,7 +247,7 @@ PairingOption = Annotated[
         "sets on both domains (new seeds), for studying the domain effect.",
     ),
 ]
-RANGE_HELP = "Range LOW,HIGH of {} (inside {}..{} {})."
+RANGE_HELP = "Range LOW,HIGH of {} (inside {}..{}{})."
 
 
 def _range_option(name: str):
@@ -252,7 +258,11 @@ def _range_option(name: str):
     envvar = "GDL_" + flag.removeprefix("--").replace("-", "_").upper()
     return Annotated[
         str | None,
-        typer.Option(flag, envvar=envvar, help=RANGE_HELP.format(name, low, high, unit)),
+        typer.Option(
+            flag,
+            envvar=envvar,
+            help=RANGE_HELP.format(name, low, high, "" if unit == "1" else f" {unit}"),
+        ),
     ]
 
 
@@ -581,6 +591,58 @@ def merge(
                 err=True,
             )
         raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    path: Path = typer.Argument(
+        ..., metavar="SAMPLE", help="A sample file from 'sample', or a sweep dataset."
+    ),
+    file_format: str = typer.Option(
+        ...,
+        "--format",
+        help="tiff (ImageJ/Fiji, Avizo, GeoDict), vti (ParaView), xdmf (ParaView, VisIt; reads "
+        "the HDF5 file in place), raw (+ .mhd and .raw.txt headers: GeoDict, Avizo, ITK, Slicer).",
+    ),
+    out: Path = typer.Option(
+        None, "--out", help="Output file (default: beside SAMPLE, with the format's suffix)."
+    ),
+    sample_index: int = typer.Option(
+        None, "--sample", help="For a sweep dataset: the sample's design index (table 'index')."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
+) -> None:
+    """Export a sample's label volume (uint8: 0 pore, 1 fibre, 2 binder) for other tools,
+    with its voxel size and phase names."""
+    from generator.export import (
+        ExportError,
+        check_format,
+        check_outputs,
+        default_output,
+        export_volume,
+        open_volume,
+    )
+    from generator.progress import stage
+
+    try:
+        name = check_format(file_format)
+        source = open_volume(path, sample=sample_index)
+        target = out or default_output(source, name)
+        outputs = check_outputs(source, target, name)
+    except (FileNotFoundError, ExportError) as err:
+        _fail(str(err))
+    for each in outputs:
+        _check_output_file(each, force)
+    try:
+        with stage(f"writing {target}"):
+            result = export_volume(source, target, file_format=name)
+    except (ExportError, OSError) as err:
+        _fail(str(err))
+    nz, ny, nx = source.shape_zyx
+    typer.echo(
+        f"wrote {', '.join(map(str, result.paths))}: {nx} x {ny} x {nz} voxels (x y z) of "
+        f"{source.voxel_um:g} um, phases {source.phase_text()}"
+    )
 
 
 def main() -> None:

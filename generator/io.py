@@ -70,8 +70,17 @@ def command_line(argv=None) -> str:
     return " ".join([head, *argv[1:]])
 
 
-def provenance() -> dict[str, str]:
-    """Versions, commit, time and command line, as stored with every file."""
+def provenance() -> dict[str, str | bool | None]:
+    """Versions, commit, time and command line, as stored with every file.
+
+    ``git_dirty`` is a boolean: True when tracked files differed from ``git_commit`` (the code
+    that ran is not the commit's alone), None when the code did not run from a git checkout
+    (``git_commit`` is then ``""``). A sample file stores it as an HDF5 boolean attribute
+    ``provenance_git_dirty`` (h5py reads a ``numpy.bool_``) and leaves the attribute out when
+    it is None; a dataset's JSON provenance has ``true``, ``false`` or ``null``. Files written
+    before this was a boolean hold the strings ``"true"``, ``"false"`` or ``""``:
+    :func:`read_git_dirty` reads both forms.
+    """
     import h5py
     import numba
 
@@ -80,8 +89,7 @@ def provenance() -> dict[str, str]:
     return {
         "package_version": __version__,
         "git_commit": git_commit(),
-        # "true" when tracked files differed from the commit, "" outside a checkout.
-        "git_dirty": {True: "true", False: "false", None: ""}[git_dirty()],
+        "git_dirty": git_dirty(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "command_line": command_line(),
         "python": platform.python_version(),
@@ -195,7 +203,8 @@ def write_sample(
             f.attrs["scaled_columns"] = sample.scaled_columns
             f.attrs["timings"] = json.dumps(sample.timings)
             for key, value in provenance().items():
-                f.attrs[f"provenance_{key}"] = value
+                if value is not None:  # an unknown git state is left out, not stored as ""
+                    f.attrs[f"provenance_{key}"] = value
             for key, value in (extra_attrs or {}).items():
                 f.attrs[key] = value
         with h5py.File(temporary, "r+") as f:
@@ -293,6 +302,38 @@ def open_checked(path, file_format: str, what: str):
     return f
 
 
+def read_git_dirty(value) -> bool | None:
+    """The ``git_dirty`` provenance entry as True, False or None (unknown), from any form a
+    file holds: a boolean (HDF5 attribute or JSON, from this version on), ``None`` or a missing
+    entry, or the strings ``"true"``, ``"false"`` and ``""`` of older files."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode()
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("", "unknown", "none", "null"):
+            return None
+        if text in ("true", "false"):
+            return text == "true"
+        raise ValueError(f"git_dirty {value!r} is not true, false or empty")
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ValueError(f"git_dirty {value!r} is not a boolean")
+
+
+def _read_provenance(attrs) -> dict:
+    """A sample file's ``provenance_*`` attributes: strings, and ``git_dirty`` as True, False
+    or None whichever form the file stores it in."""
+    record = {
+        key.removeprefix("provenance_"): str(value)
+        for key, value in attrs.items()
+        if key.startswith("provenance_")
+    }
+    record["git_dirty"] = read_git_dirty(attrs.get("provenance_git_dirty"))
+    return record
+
+
 def read_sample(path):
     """Read a sample file written by :func:`write_sample`.
 
@@ -330,10 +371,6 @@ def read_sample(path):
             scaled_columns=int(f.attrs["scaled_columns"]),
             stratify=bool(f.attrs.get("stratify", True)),
             timings=json.loads(f.attrs["timings"]),
-            provenance={
-                key.removeprefix("provenance_"): str(value)
-                for key, value in f.attrs.items()
-                if key.startswith("provenance_")
-            },
+            provenance=_read_provenance(f.attrs),
         )
     return sample
