@@ -61,22 +61,28 @@ def sweep_provenance(plan: SweepPlan, command_line: str = "") -> dict:
     return record
 
 
-def consolidate(plan: SweepPlan, rows_by_id: dict, command_line: str = "") -> Path:
-    """Write the plan's dataset from the rows at hand: one row per task, in design order; a
-    task without a row is recorded as failed ("missing")."""
+def consolidate(
+    plan: SweepPlan,
+    rows_by_id: dict,
+    command_line: str = "",
+    tasks: list[dict] | None = None,
+    selection: dict | None = None,
+) -> Path:
+    """Write the plan's dataset from the rows at hand: one row per task (every task of the
+    plan, or ``tasks``), in design order; a task without a row is recorded as failed
+    ("missing"). ``selection`` (how ``tasks`` were chosen) goes into the provenance."""
     from generator.dataset import write_dataset
 
+    tasks = plan.tasks if tasks is None else sorted(tasks, key=lambda task: task["index"])
     rows = [
         rows_by_id.get(task["id"]) or failed_row(task, "missing: no finished sample file")
-        for task in plan.tasks
+        for task in tasks
     ]
+    record = sweep_provenance(plan, command_line)
+    if selection is not None:
+        record["selection"] = selection
     plan.out.parent.mkdir(parents=True, exist_ok=True)
-    return write_dataset(
-        plan.out,
-        rows,
-        sweep_provenance(plan, command_line),
-        plan.folder if plan.keep_volumes else None,
-    )
+    return write_dataset(plan.out, rows, record, plan.folder if plan.keep_volumes else None)
 
 
 def _dry_run(plan: SweepPlan, tasks: list[dict], scan) -> None:
@@ -100,6 +106,8 @@ def run_sweep(
     explicit_out: bool = True,
     sample_function=None,
     command_line: str = "",
+    indices: list[int] | None = None,
+    selection: dict | None = None,
 ) -> SweepSummary:
     """Run (or resume) a sweep and write its dataset file.
 
@@ -125,6 +133,11 @@ def run_sweep(
         importable by the workers.
     command_line : str
         Recorded in the dataset's provenance.
+    indices : list of int, optional
+        Run only these samples of the design (by index), and write a dataset of them alone:
+        the samples an active-learning loop chose from the plan's design as its candidates.
+    selection : dict, optional
+        How ``indices`` were chosen, recorded in the dataset's provenance.
 
     Returns
     -------
@@ -135,7 +148,15 @@ def run_sweep(
 
     if force and shard is not None:
         raise ValueError("--force with --shard would remove the other shards' samples: refused")
-    tasks = plan.tasks if shard is None else plan.shard(*shard, base=shard_base)
+    if indices is not None:
+        if shard is not None:
+            raise ValueError("a shard and a list of sample indices exclude each other")
+        bad = [i for i in indices if not 0 <= int(i) < plan.n]
+        if bad:
+            raise ValueError(f"sample indices {bad[:5]} are outside the design's 0..{plan.n - 1}")
+        tasks = [plan.tasks[int(i)] for i in sorted(set(indices))]
+    else:
+        tasks = plan.tasks if shard is None else plan.shard(*shard, base=shard_base)
     if executor is None:
         executor = InProcessExecutor() if shard is not None else DaskExecutor()
     if not dry_run:
@@ -176,7 +197,7 @@ def run_sweep(
         summary.ran = len(scan.pending)
     summary.seconds = time.time() - start
     if shard is None:
-        consolidate(plan, rows, command_line)
+        consolidate(plan, rows, command_line, tasks if indices is not None else None, selection)
     return summary
 
 

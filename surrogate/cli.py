@@ -223,11 +223,19 @@ def transfer(
     table: TableOption = None,
     columns: ColumnsOption = None,
     drop_invalid: DropInvalidOption = False,
+    members: int = typer.Option(
+        10, help="Transferred nets in the ensemble that gives predictions an interval (0: none)."
+    ),
+    level: float = typer.Option(0.9, help="Coverage the ensemble's intervals aim at."),
 ) -> None:
     """Pretrain on SOURCE (or reuse a run's net), transfer to DESTINATION, evaluate against
-    the alternatives and baselines, explain."""
+    the alternatives and baselines, give predictions calibrated intervals, explain."""
     if splits < 1:
         _fail(f"--splits {splits} must be at least 1")
+    if members == 1 or members < 0:
+        _fail(f"--members {members}: an ensemble needs at least 2 members (0 for none)")
+    if not 0 < level < 1:
+        _fail(f"--level {level} must lie strictly between 0 and 1 (0.9 for a 90 % interval)")
 
     from generator.io import provenance
     from surrogate.evaluate import evaluate_transfer
@@ -249,6 +257,8 @@ def transfer(
             hidden=_hidden(hidden),
             progress=True,
             pretrained=net,
+            members=members,
+            level=level,
         )
     except ValueError as err:
         _fail(str(err))
@@ -264,7 +274,11 @@ def transfer(
     if meta is not None:
         meta = {**meta, "run": os.path.relpath(Path(source).resolve(), run.resolve())}
     write_transfer_run(result, src, dst, run, record, pretrained_meta=meta)
-    typer.echo(table_markdown(result.summary(), target))
+    typer.echo(table_markdown(result.summary(), target, dst.units.get(target, "")))
+    if result.intervals:
+        from surrogate.report import interval_sentence
+
+        typer.echo(interval_sentence(result.intervals, result.architecture))
     typer.echo(f"run directory: {run}")
 
 
@@ -450,6 +464,152 @@ def pretrain(
     )
 
 
+def _active_pretrained(source: str, target: str, folder: Path, seed: int, epochs: int):
+    """The frozen net of an active loop: the one saved in its folder (a resume), a pretrain
+    run's, or one pretrained here on SOURCE (90 % training, 10 % validation) and saved."""
+    from surrogate.estimators import NetOptions
+    from surrogate.evaluate import pretrain as train_net
+    from surrogate.models import DEFAULT_ARCHITECTURES, FALLBACK_ARCHITECTURE
+    from surrogate.report import input_range, save_model
+
+    if (folder / "pretrained.json").is_file():
+        return _load_model(folder, "pretrained")[0]
+    saved = _pretrained_run(Path(source))
+    if saved is not None:
+        net, meta = saved
+        if meta["target"] != target:
+            _fail(f"the net of {source} learned {meta['target']!r}, not {target!r}")
+    else:
+        data = _load(source)
+        target = _target(data, target)
+        try:
+            x, y = data.arrays(target)
+        except ValueError as err:
+            _fail(str(err))
+        import numpy as np
+
+        order = np.random.default_rng(seed + 1).permutation(len(x))
+        n_val = max(1, int(round(0.1 * len(x))))
+        widths = DEFAULT_ARCHITECTURES.get(target, FALLBACK_ARCHITECTURE)
+        net, _ = train_net(
+            x, y, order[n_val:], order[:n_val], widths, NetOptions(epochs=epochs), seed
+        )
+        meta = {
+            "features": data.feature_names,
+            "units": {k: data.units.get(k, "") for k in data.feature_names},
+            "target": target,
+            "target_unit": data.units.get(target, ""),
+            "architecture": {"hidden": list(widths), "layers": len(widths), "width": widths[-1]},
+            "source": data.name,
+            "input_range": input_range(x[order[n_val:]], {"features": data.feature_names}),
+        }
+    from generator.design import PARAMETERS
+
+    if list(meta["features"]) != list(PARAMETERS):
+        _fail(
+            f"the active loop learns from {', '.join(PARAMETERS)}; {source} has {meta['features']}"
+        )
+    save_model(net, folder / "pretrained", {**meta, "kind": "pretrained"})
+    return net
+
+
+@app.command()
+def active(
+    source: SourceArgument,
+    domain: str = typer.Option("1000", help="Domain preset the loop simulates: 200 or 1000."),
+    budget: int = typer.Option(..., help="Expensive samples to simulate at most (all in all)."),
+    batch: int = typer.Option(4, help="Samples chosen per iteration."),
+    initial: int = typer.Option(8, help="Space-filling samples to start from."),
+    pool: int = typer.Option(1024, help="Candidates: a scrambled Sobol design of this size."),
+    target: str = typer.Option("tortuosity", help="tortuosity (euclidean) or tortuosity_lattice."),
+    target_mape: float = typer.Option(
+        None, help="Stop early once the out-of-bag MAPE (%) is at most this."
+    ),
+    members: int = typer.Option(10, help="Transferred nets in the ensemble."),
+    epochs: EpochsOption = 250,
+    seed: int = typer.Option(0, help="Seed of the candidates, the nets and the choices."),
+    voxel_um: float = typer.Option(1.0, help="Voxel edge of the simulations (um)."),
+    out: Path = typer.Option(
+        None,
+        help="Dataset of the chosen samples (default active<domain>.h5); the loop's log "
+        "and nets go to <stem>_active/ beside it.",
+    ),
+    volumes: bool = typer.Option(False, help="Keep each sample's volume in its file."),
+    scheduler: str = typer.Option(None, help="Address of a running Dask scheduler."),
+    workers: int = typer.Option(None, help="Local worker processes (default: by cores, memory)."),
+    cluster: str = typer.Option(
+        None, help="Batch cluster via dask-jobqueue: slurm, pbs, sge, lsf."
+    ),
+    jobs: int = typer.Option(1, help="--cluster: worker jobs."),
+    cores: int = typer.Option(None, help="--cluster: cores per job."),
+    memory: str = typer.Option(None, help="--cluster: memory per job, e.g. 4GB."),
+    walltime: str = typer.Option(None, help="--cluster: walltime per job, e.g. 02:00:00."),
+    queue: str = typer.Option(None, help="--cluster: queue or partition."),
+    account: str = typer.Option(None, help="--cluster: account to charge."),
+) -> None:
+    """Let the surrogate choose the expensive samples: pretrain on SOURCE, simulate a few
+    space-filling DOMAIN samples, then repeatedly fit an ensemble of transferred nets and
+    simulate the candidates it disagrees on most, until --budget or --target-mape. Re-running
+    the same command resumes."""
+    import os
+
+    from generator.cli import numba_cache_folder
+    from generator.executors import DaskExecutor
+    from generator.io import command_line
+    from generator.ownership import OwnershipError
+    from generator.plan import SweepPlan
+    from surrogate.active import ActiveSettings, TooFewSamples, run_active
+
+    if target not in ("tortuosity", "tortuosity_lattice"):
+        _fail(f"--target {target!r} must be tortuosity or tortuosity_lattice")
+    settings = ActiveSettings(
+        source=str(source), domain=str(domain), pool=pool, initial=initial, batch=batch,
+        budget=budget, target=target, target_mape=target_mape, members=members,
+        epochs=epochs, seed=seed, voxel_um=voxel_um,
+    )  # fmt: skip
+    try:
+        settings.check()
+        cache = numba_cache_folder(None)
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(cache))
+        plan = SweepPlan.create(
+            domain=domain, n=pool, design="sobol", seed=seed, voxel_um=voxel_um,
+            out=out or Path(f"active{domain}.h5"), keep_volumes=volumes,
+        )  # fmt: skip
+        options = {
+            "cores": cores, "memory": memory, "walltime": walltime, "queue": queue,
+            "account": account,
+        }  # fmt: skip
+        executor = DaskExecutor(
+            workers=workers, scheduler=scheduler, cluster=cluster,
+            jobqueue_options={k: v for k, v in options.items() if v is not None}, jobs=jobs,
+            numba_cache=cache,
+        )  # fmt: skip
+        folder = plan.out.with_name(plan.out.stem + "_active")
+        from surrogate.active import ActiveState
+
+        ActiveState(folder).open(settings)
+        net = _active_pretrained(str(source), target, folder, seed, epochs)
+        outcome = run_active(
+            settings, plan, net, executor=executor, state_folder=folder, echo=typer.echo,
+            command_line=command_line(),
+        )  # fmt: skip
+    except (ValueError, OSError, OwnershipError) as err:
+        _fail(str(err))
+    except TooFewSamples as err:  # the simulations failed; what finished is kept
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    words = {
+        "budget": f"the budget of {budget} samples is spent",
+        "target": f"the out-of-bag MAPE reached --target-mape {target_mape} %",
+        "pool": "every candidate has been simulated",
+    }[outcome.reason]
+    typer.echo(
+        f"stopped: {words}; {outcome.simulated} simulated ({outcome.usable} usable), out-of-bag "
+        f"MAPE {outcome.oob_mape:.3f} %, {outcome.seconds:.0f} s; dataset {plan.out}, log "
+        f"{folder / 'log.jsonl'}; predict with: surrogate predict {folder}"
+    )
+
+
 def _load_model(run: Path, kind: str):
     from surrogate.models import MLP, TransferModel, architecture_of
     from surrogate.report import load_state
@@ -459,9 +619,18 @@ def _load_model(run: Path, kind: str):
         _fail(f"no {kind} model in {run}")
     meta = json.loads(meta_path.read_text())
     arch = meta["architecture"]
-    model = MLP(len(meta["features"]), architecture_of(arch))
-    if kind == "transferred":
-        model = TransferModel(model, arch.get("adapter_width"))
+
+    def build(kind=kind):
+        model = MLP(len(meta["features"]), architecture_of(arch))
+        if kind != "pretrained":
+            model = TransferModel(model, arch.get("adapter_width"))
+        return model
+
+    if kind == "transferred_ensemble":
+        from surrogate.ensemble import ensemble_from_state
+
+        return ensemble_from_state(load_state(run / kind), meta["ensemble"], build), meta
+    model = build()
     model.load_state_dict(load_state(run / kind))
     return model, meta
 
@@ -509,7 +678,9 @@ def predict(
     run: Path = typer.Argument(..., help="A run directory."),
     csv: Path = typer.Option(None, help="CSV with one column per input feature."),
     model: str = typer.Option(
-        None, help="transferred or pretrained; default: the transferred net if the run has one."
+        None,
+        help="transferred_ensemble (mean and interval), transferred or pretrained; default: "
+        "the first of these the run has.",
     ),
     value: list[str] = typer.Option(None, "--set", help="feature=value (repeatable)."),
     allow_extrapolation: bool = typer.Option(
@@ -519,12 +690,12 @@ def predict(
     ),
 ) -> None:
     """Predict the target for inputs given as --set name=value or as a CSV (one JSON line
-    per row)."""
+    per row; with an ensemble, the interval's bounds as <target>_low and <target>_high)."""
     import numpy as np
 
     from surrogate.training import predict as run_model
 
-    model = _model_kind(run, model)
+    model = _model_kind(run, model, PREDICT_KINDS)
     net, meta = _load_model(run, model)
     features = meta["features"]
     frame = _prediction_inputs(csv, value, features)
@@ -539,22 +710,44 @@ def predict(
             if not allow_extrapolation:
                 _fail(message + "; pass --allow-extrapolation to predict anyway")
             typer.echo(f"warning: {message}: extrapolating", err=True)
-    values = run_model(net, frame.to_numpy(np.float32))
-    for row, prediction in zip(frame.to_dict("records"), values, strict=True):
-        if not np.isfinite(prediction):
+    x = frame.to_numpy(np.float32)
+    target = meta["target"]
+    if model == "transferred_ensemble" and not np.isfinite(net.scale_):
+        typer.echo(
+            f"warning: the ensemble was calibrated on {net.calibration_rows_} out-of-bag rows, "
+            f"too few for a {100 * net.level:g} % interval: printing its mean alone",
+            err=True,
+        )
+        values, bounds, level = net.predict(x), [{}] * len(x), {}
+    elif model == "transferred_ensemble":
+        values, low, high = net.predict_interval(x)
+        bounds = [
+            {f"{target}_low": float(a), f"{target}_high": float(b)}
+            for a, b in zip(low, high, strict=True)
+        ]
+        level = {"interval_level": meta["ensemble"]["level"]}
+    else:
+        values, bounds, level = run_model(net, x), [{}] * len(x), {}
+    for row, prediction, interval in zip(frame.to_dict("records"), values, bounds, strict=True):
+        if not np.isfinite([prediction, *interval.values()]).all():
             _fail(f"the model gave a non-finite prediction for {row}")
-        typer.echo(json.dumps({**row, meta["target"]: float(prediction)}, allow_nan=False))
+        record = {**row, target: float(prediction), **interval, **(level if interval else {})}
+        typer.echo(json.dumps(record, allow_nan=False))
 
 
-def _model_kind(run: Path, model):
-    """The net to use: as asked, else the transferred one if the run has it."""
+PREDICT_KINDS = ("transferred_ensemble", "transferred", "pretrained")
+EXPLAIN_KINDS = ("transferred", "pretrained")
+
+
+def _model_kind(run: Path, model, kinds=EXPLAIN_KINDS):
+    """The net to use: as asked, else the first of ``kinds`` the run has."""
+    present = [k for k in kinds if (run / f"{k}.json").is_file()]
     if model is None:
-        return "transferred" if (run / "transferred.json").is_file() else "pretrained"
-    if model not in ("transferred", "pretrained"):
-        _fail(f"--model {model!r} must be transferred or pretrained")
-    if not (run / f"{model}.json").is_file():
-        kinds = [k for k in ("pretrained", "transferred") if (run / f"{k}.json").is_file()]
-        _fail(f"{run} has no {model} net (it has: {', '.join(kinds) or 'none'})")
+        return present[0] if present else kinds[-1]
+    if model not in kinds:
+        _fail(f"--model {model!r} must be one of {', '.join(kinds)}")
+    if model not in present:
+        _fail(f"{run} has no {model} net (it has: {', '.join(present) or 'none'})")
     return model
 
 
@@ -562,7 +755,9 @@ def _model_kind(run: Path, model):
 def explain(
     run: Path = typer.Argument(..., help="A run directory (pretrain or transfer)."),
     model: str = typer.Option(
-        None, help="transferred or pretrained; default: the transferred net if the run has one."
+        None,
+        help="transferred_ensemble (mean and interval), transferred or pretrained; default: "
+        "the first of these the run has.",
     ),
 ) -> None:
     """SHAP of a run's model on its test rows: one prediction and the beeswarm.

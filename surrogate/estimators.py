@@ -13,7 +13,7 @@ baseline is one line there.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -202,6 +202,10 @@ class SplitContext:
     adapter_width : int or None
     options : NetOptions
     seed : int
+    members : int
+        Size of the ensemble of transferred nets (below 2: no ensemble).
+    level : float
+        Nominal coverage of the ensemble's intervals.
     """
 
     pretrained: MLP
@@ -210,6 +214,24 @@ class SplitContext:
     adapter_width: int | None
     options: NetOptions = field(default_factory=NetOptions)
     seed: int = 0
+    members: int = 0
+    level: float = 0.9
+
+
+def _transferred_ensemble(context: SplitContext):
+    from surrogate.ensemble import EnsembleRegressor
+
+    if context.members < 2:
+        return None
+    # One restart a member: the members' seeds and resamples give the variety that restarts
+    # would only spend on picking one of them.
+    options = replace(context.options, restarts=1)
+    return EnsembleRegressor(
+        lambda seed: TransferRegressor(context.pretrained, context.adapter_width, options, seed),
+        context.members,
+        context.level,
+        context.seed,
+    )
 
 
 def _random_forest(context: SplitContext):
@@ -241,6 +263,7 @@ def _ridge_on_source_plus_offset(context: SplitContext):
 TARGET_METHODS = {
     "pretrained_on_target": lambda c: FixedRegressor(c.pretrained),
     "transferred": lambda c: TransferRegressor(c.pretrained, c.adapter_width, c.options, c.seed),
+    "transferred_ensemble": _transferred_ensemble,
     "scratch": lambda c: NetRegressor(c.hidden, c.options, c.seed),
     "finetune_all": lambda c: FineTuneRegressor(c.pretrained, c.options, c.seed),
     "pretrained_plus_offset": lambda c: OffsetRegressor(FixedRegressor(c.pretrained)),

@@ -80,6 +80,8 @@ class TransferResult:
     first_split: dict = field(default_factory=dict)
     architecture: dict = field(default_factory=dict)
     split_rows: dict = field(default_factory=dict)
+    intervals: dict = field(default_factory=dict)  # metric -> list over splits
+    ensemble: object | None = None  # the first split's EnsembleRegressor, if any
 
     def summary(self) -> dict:
         """``{method: {metric: {"mean", "std", "values"}}}``."""
@@ -127,6 +129,8 @@ def evaluate_transfer(
     batch_size=16,
     progress: bool = False,
     pretrained: MLP | None = None,
+    members: int = 0,
+    level: float = 0.9,
 ) -> TransferResult:
     """Pretrain on ``source``, transfer to ``destination``, compare with the alternatives.
 
@@ -141,8 +145,14 @@ def evaluate_transfer(
     transferred in every split, ``source`` may be None, and the methods that need the source
     table are left out. ``hidden`` (hidden-layer widths) defaults to the paper's net for the
     target. ``progress`` reports each finished split on stderr.
+
+    With ``members`` of 2 or more, an ensemble of that many transferred nets (bootstrap
+    resamples, own seeds; :mod:`surrogate.ensemble`) is one more method, and the coverage and
+    width of its calibrated ``level`` intervals (and of the raw ones) on the test rows are
+    recorded per split in ``intervals``.
     """
     from generator.progress import Counter
+    from surrogate.ensemble import interval_scores
 
     if source is not None and source.feature_names != destination.feature_names:
         raise ValueError(
@@ -177,7 +187,9 @@ def evaluate_transfer(
                 result.scores, "pretrained_on_source", metrics(ys[s_test], predict(net, xs[s_test]))
             )
             source_ridge = quadratic_ridge().fit(xs[s_train], ys[s_train])
-        context = SplitContext(net, source_ridge, hidden, adapter_width, options, run_seed)
+        context = SplitContext(
+            net, source_ridge, hidden, adapter_width, options, run_seed, members, level
+        )
         fitted = {}
         for method, make in TARGET_METHODS.items():
             estimator = make(context)
@@ -186,6 +198,11 @@ def evaluate_transfer(
             estimator.fit(xd[d_train], yd[d_train], xd[d_val], yd[d_val])
             fitted[method] = estimator
             _record(result.scores, method, metrics(yd[d_test], estimator.predict(xd[d_test])))
+            if hasattr(estimator, "predict_interval"):
+                for calibrated, suffix in ((True, ""), (False, "_raw")):
+                    bounds = estimator.predict_interval(xd[d_test], calibrated=calibrated)
+                    for name, value in interval_scores(yd[d_test], *bounds).items():
+                        result.intervals.setdefault(name + suffix, []).append(value)
         if split == 0:
             result.pretrained, result.transferred = net, fitted["transferred"].model_
             result.histories = {
@@ -201,6 +218,14 @@ def evaluate_transfer(
                 "pretrained_prediction": predict(net, xd[d_test]),
                 "transferred_prediction": fitted["transferred"].predict(xd[d_test]),
             }
+            if "transferred_ensemble" in fitted:
+                result.ensemble = fitted["transferred_ensemble"]
+                mean, low, high = result.ensemble.predict_interval(xd[d_test])
+                result.first_split |= {
+                    "ensemble_prediction": mean,
+                    "ensemble_low": low,
+                    "ensemble_high": high,
+                }
             if source is not None:
                 result.first_split |= {"source_test": s_test, "source_train": s_train}
             result.split_rows = {
@@ -224,5 +249,7 @@ def evaluate_transfer(
         "batch_size": batch_size,
         "loss": "MAPE",
         "optimiser": "Adam",
+        "ensemble_members": members if members >= 2 else 0,
+        "interval_level": level,
     }
     return result

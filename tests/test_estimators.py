@@ -104,7 +104,7 @@ def _context(x, y, seed=0):
     pretrained = MLP(x.shape[1], (3, 3, 3))
     pretrained.set_scalers(torch.as_tensor(x), torch.as_tensor(y))
     options = NetOptions(epochs=5, restarts=1)
-    return SplitContext(pretrained, None, (3, 3, 3), None, options, seed)
+    return SplitContext(pretrained, None, (3, 3, 3), None, options, seed, members=3)
 
 
 def test_every_method_fits_on_the_training_rows_only():
