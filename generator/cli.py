@@ -117,7 +117,11 @@ def show(
     ),
     metric: str = typer.Option("euclidean", help="Path metric for --tortuosity."),
 ) -> None:
-    """Draw three orthogonal slices coloured by phase and the through-plane phase profile."""
+    """Draw a sample: slices by phase and the phase profile.
+
+    Three orthogonal slices coloured by phase, the through-plane phase profile, the sample's
+    parameters in the title; with --tortuosity also the outlet-face map of path lengths.
+    """
     from generator.io import read_sample
     from generator.show import plot_sample, plot_tortuosity
 
@@ -397,8 +401,10 @@ def sweep(
         None, help="numba cache folder (default: $NUMBA_CACHE_DIR, else the user's cache)."
     ),
 ) -> None:
-    """Generate a dataset: a design of samples on Dask, tortuosity by both metrics, one HDF5.
+    """Generate a dataset of samples and their tortuosity.
 
+    A design of samples run on Dask (local, a scheduler or a batch cluster), tortuosity by
+    both metrics, one HDF5 dataset.
     Re-running the same command resumes (files are verified first); a failed sample is recorded
     and the exit code is 1.
     """
@@ -540,7 +546,9 @@ def merge(
     ),
     force: bool = typer.Option(False, "--force", help="Replace a dataset of another plan."),
 ) -> None:
-    """Consolidate the sample files of a sharded sweep (same plan options) into its dataset.
+    """Merge the sample files of a sharded sweep into its dataset.
+
+    Give the same plan options as the sweep.
 
     Missing samples are listed on stderr with the shards to rerun; the exit code is then 1.
     """
@@ -612,8 +620,10 @@ def export(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
 ) -> None:
-    """Export a sample's label volume (uint8: 0 pore, 1 fibre, 2 binder) for other tools,
-    with its voxel size and phase names."""
+    """Export a sample for ParaView, ImageJ, Avizo or GeoDict.
+
+    The label volume (uint8: 0 pore, 1 fibre, 2 binder) with its voxel size and phase names.
+    """
     from generator.export import (
         ExportError,
         check_format,

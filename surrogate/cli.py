@@ -16,6 +16,8 @@ import typer
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    # Click's plain help: rich keeps the docstrings' line breaks and cuts long option names.
+    rich_markup_mode=None,
     help="Transfer-learning surrogates of manufacturing tables.",
 )
 
@@ -141,10 +143,13 @@ DATASET_HELP = (
 SourceArgument = Annotated[
     str,
     typer.Argument(
-        help=f"Source: {DATASET_HELP}; or a run directory whose pretrained net to reuse."
+        metavar="SOURCE",
+        help=f"Source: {DATASET_HELP}; or a run directory whose pretrained net to reuse.",
     ),
 ]
-DestinationArgument = Annotated[str, typer.Argument(help=f"Destination: {DATASET_HELP}.")]
+DestinationArgument = Annotated[
+    str, typer.Argument(metavar="DESTINATION", help=f"Destination: {DATASET_HELP}.")
+]
 TargetOption = Annotated[str | None, typer.Option(help=TARGET_HELP)]
 InputsOption = Annotated[str | None, typer.Option(help=INPUTS_HELP)]
 SpecOption = Annotated[Path | None, typer.Option(help=SPEC_HELP)]
@@ -228,8 +233,12 @@ def transfer(
     ),
     level: float = typer.Option(0.9, help="Coverage the ensemble's intervals aim at."),
 ) -> None:
-    """Pretrain on SOURCE (or reuse a run's net), transfer to DESTINATION, evaluate against
-    the alternatives and baselines, give predictions calibrated intervals, explain."""
+    """Transfer a net from SOURCE to DESTINATION and evaluate it.
+
+    Pretrain on SOURCE (or reuse a run's net), transfer to DESTINATION, evaluate against the
+    alternatives and baselines over random splits, give predictions calibrated intervals
+    (an ensemble), explain with SHAP.
+    """
     if splits < 1:
         _fail(f"--splits {splits} must be at least 1")
     if members == 1 or members < 0:
@@ -307,9 +316,12 @@ def curve(
     columns: ColumnsOption = None,
     drop_invalid: DropInvalidOption = False,
 ) -> None:
-    """Learning curve: test error on a fixed held-out part of DESTINATION against the number
-    of DESTINATION rows trained on, for the transferred net, the same MLP from scratch,
-    fine-tuning, an offset on the pretrained net, linear regression and the pretrained net."""
+    """Test error against the number of DESTINATION rows.
+
+    On a fixed held-out part of DESTINATION, for the transferred net, the same MLP from
+    scratch, fine-tuning, an offset on the pretrained net, linear regression and the
+    pretrained net.
+    """
     from generator.io import provenance
     from surrogate.curves import curve_markdown, learning_curve, plot_curve
     from surrogate.report import new_run_dir, reference_for_run
@@ -381,8 +393,11 @@ def pretrain(
     columns: ColumnsOption = None,
     drop_invalid: DropInvalidOption = False,
 ) -> None:
-    """Train the MLP on one dataset (70/30 split, 10 % of the training rows for validation)
-    and save it; 'surrogate transfer RUN DST' reuses it."""
+    """Train the MLP on one dataset and save it.
+
+    70/30 split, 10 % of the training rows for validation; 'surrogate transfer RUN DST'
+    reuses the net.
+    """
     from generator.io import provenance
     from surrogate.estimators import NetOptions
     from surrogate.evaluate import metrics, split_indices
@@ -547,10 +562,12 @@ def active(
     queue: str = typer.Option(None, help="--cluster: queue or partition."),
     account: str = typer.Option(None, help="--cluster: account to charge."),
 ) -> None:
-    """Let the surrogate choose the expensive samples: pretrain on SOURCE, simulate a few
-    space-filling DOMAIN samples, then repeatedly fit an ensemble of transferred nets and
-    simulate the candidates it disagrees on most, until --budget or --target-mape. Re-running
-    the same command resumes."""
+    """Let the surrogate choose which samples to simulate.
+
+    Pretrain on SOURCE, simulate a few space-filling DOMAIN samples, then repeatedly fit an
+    ensemble of transferred nets and simulate the candidates it disagrees on most, until
+    --budget or --target-mape. Re-running the same command resumes.
+    """
     import os
 
     from generator.cli import numba_cache_folder
@@ -689,8 +706,11 @@ def predict(
         help="Predict outside the range the model was trained on (with a warning).",
     ),
 ) -> None:
-    """Predict the target for inputs given as --set name=value or as a CSV (one JSON line
-    per row; with an ensemble, the interval's bounds as <target>_low and <target>_high)."""
+    """Predict the target with a run's model.
+
+    Inputs as --set name=value or a CSV; one JSON line per row, with an ensemble the
+    interval's bounds as <target>_low and <target>_high.
+    """
     import numpy as np
 
     from surrogate.training import predict as run_model
@@ -760,7 +780,7 @@ def explain(
         "the first of these the run has.",
     ),
 ) -> None:
-    """SHAP of a run's model on its test rows: one prediction and the beeswarm.
+    """SHAP of a run's model: one prediction and the beeswarm.
 
     The exact explainer (every coalition of the inputs, up to about 12) against the training
     rows; the explanations sum to prediction minus base value (the error is printed).

@@ -166,28 +166,55 @@ def _figures(result: TransferResult, source, destination, run: Path) -> dict:
     return files
 
 
-def shap_figures(model, x_background, x_test, feature_names, run: Path, prefix="shap"):
-    """SHAP force-style (waterfall) plot of one test prediction and a beeswarm of the test set."""
+def shap_figures(
+    model,
+    x_background,
+    x_test,
+    feature_names,
+    run: Path,
+    prefix="shap",
+    *,
+    target: str | None = None,
+    unit: str | None = None,
+    units: dict | None = None,
+):
+    """SHAP waterfall of one test prediction and a beeswarm of the test set.
+
+    ``target``, ``unit`` (the target's) and ``units`` (the inputs') label the axes; when not
+    given they are read from the model metadata already in ``run`` (``<model>.json``, else
+    ``transferred.json`` or ``pretrained.json``). Bars are labelled to 3 significant digits.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import shap
 
-    from surrogate.explain import additivity_error, explain
+    from surrogate.explain import additivity_error, explain, plot_beeswarm, plot_waterfall
 
+    meta = {}
+    for name in (prefix.removeprefix("shap_"), "transferred", "pretrained"):
+        if (run / f"{name}.json").is_file():
+            meta = json.loads((run / f"{name}.json").read_text())
+            break
+    target = target or meta.get("target") or "prediction"
+    unit = meta.get("target_unit", "") if unit is None else unit
+    units = meta.get("units", {}) if units is None else units
     explanation = explain(model, x_background, x_test, feature_names)
     error = additivity_error(model, explanation, x_test)
     files = {}
-    plt.figure()
-    shap.plots.waterfall(explanation[0], show=False)
+    fig = plot_waterfall(
+        explanation[0],
+        target=target,
+        unit=unit,
+        units=units,
+        background=f"over {len(x_background)} background rows",
+    )
     files["shap_one"] = run / f"{prefix}_one_prediction.png"
-    plt.savefig(files["shap_one"], dpi=110, bbox_inches="tight")
+    fig.savefig(files["shap_one"], dpi=110, bbox_inches="tight")
     plt.close("all")
-    plt.figure()
-    shap.plots.beeswarm(explanation, show=False)
+    fig = plot_beeswarm(explanation, target=target, unit=unit)
     files["shap_beeswarm"] = run / f"{prefix}_beeswarm.png"
-    plt.savefig(files["shap_beeswarm"], dpi=110, bbox_inches="tight")
+    fig.savefig(files["shap_beeswarm"], dpi=110, bbox_inches="tight")
     plt.close("all")
     return files, error
 
@@ -327,6 +354,17 @@ def interval_sentence(intervals: dict, architecture: dict) -> str:
     level = 100 * architecture.get("interval_level", 0.9)
     coverage, raw = np.array(intervals["coverage"]), np.array(intervals["coverage_raw"])
     width = np.array(intervals["width"])
+    unbounded = int(np.sum(~np.isfinite(width)))
+    width_text = (
+        f"a mean width of {np.mean(width[np.isfinite(width)]):.2g} % of the value"
+        if unbounded < len(width)
+        else "no finite width"
+    )
+    if unbounded:
+        width_text += (
+            f" ({unbounded} of {len(width)} splits had too few out-of-bag rows for a "
+            f"{level:.0f} % interval: unbounded there)"
+        )
     return (
         f"Uncertainty: an ensemble of {architecture['ensemble_members']} transferred nets "
         f"(bootstrap resamples of the training rows, own seeds) gives each prediction a "
@@ -335,7 +373,7 @@ def interval_sentence(intervals: dict, architecture: dict) -> str:
         f"{coverage.mean():.1f} ± {coverage.std():.1f} % of the time over {len(coverage)} splits "
         f"(goal: about {level:.0f} %; the uncalibrated interval, the members' mean ± the normal "
         f"{level:.0f} % quantile times their standard deviation, held it {raw.mean():.1f} % of "
-        f"the time), with a mean width of {width.mean():.2g} % of the value."
+        f"the time), with {width_text}."
     )
 
 

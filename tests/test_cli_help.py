@@ -1,5 +1,6 @@
-"""``--help`` of every generator command at an ordinary 80-column terminal: every option name
-whole (names taken from the click command, not from the help text), no line past 80 columns.
+"""``--help`` of every generator and surrogate command at an ordinary 80-column terminal:
+every option name whole (names taken from the click command, not from the help text), no
+line past 80 columns, no command summary cut short.
 
 typer builds on its own copy of click (``typer._click``), so options are told by click's
 ``param_type_name`` rather than by ``isinstance(param, click.Option)``."""
@@ -13,17 +14,20 @@ import pytest
 import typer.main
 
 from generator.cli import app
+from surrogate.cli import app as surrogate_app
 
 COLUMNS = 80
 GROUP = typer.main.get_command(app)
 COMMANDS = sorted(GROUP.commands)
+SURROGATE = typer.main.get_command(surrogate_app)
+SURROGATE_COMMANDS = sorted(SURROGATE.commands)
 
 
-def _help(*args) -> str:
+def _help(*args, module="generator") -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("TERMINAL_WIDTH", "FORCE_COLOR")}
     env["COLUMNS"] = str(COLUMNS)
     done = subprocess.run(
-        [sys.executable, "-m", "generator", *args, "--help"],
+        [sys.executable, "-m", module, *args, "--help"],
         capture_output=True,
         text=True,
         env=env,
@@ -37,12 +41,16 @@ def test_every_command_is_checked():
     assert {"sample", "show", "tortuosity", "sweep", "merge"} <= set(COMMANDS)
 
 
-@pytest.mark.parametrize("name", COMMANDS)
-def test_help_shows_every_option_name_whole(name):
-    shown = _help(name)
+@pytest.mark.parametrize(
+    "module, name",
+    [("generator", n) for n in COMMANDS] + [("surrogate", n) for n in SURROGATE_COMMANDS],
+)
+def test_help_shows_every_option_name_whole(module, name):
+    shown = _help(name, module=module)
+    group = GROUP if module == "generator" else SURROGATE
     names = [
         opt
-        for param in GROUP.commands[name].params
+        for param in group.commands[name].params
         if param.param_type_name == "option" and not getattr(param, "hidden", False)
         for opt in (*param.opts, *param.secondary_opts)
     ]
@@ -54,8 +62,11 @@ def test_help_shows_every_option_name_whole(name):
     assert max(map(len, shown.splitlines())) <= COLUMNS, shown
 
 
-def test_group_help_lists_every_command():
-    shown = _help()
-    for name in COMMANDS:
-        assert re.search(rf"^\s+{name}\s", shown, flags=re.MULTILINE), (name, shown)
+@pytest.mark.parametrize("module", ["generator", "surrogate"])
+def test_group_help_lists_every_command_with_a_whole_summary(module):
+    shown = _help(module=module)
+    for name in COMMANDS if module == "generator" else SURROGATE_COMMANDS:
+        line = re.search(rf"^\s+{name}\s.*$", shown, flags=re.MULTILINE)
+        assert line, (name, shown)
+        assert not line.group(0).rstrip().endswith("..."), line.group(0)  # a cut summary
     assert max(map(len, shown.splitlines())) <= COLUMNS
