@@ -226,8 +226,19 @@ def plot_curve(result: CurveResult, path) -> None:
             color=line.get_color(),
             alpha=0.15,
         )
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # Plain numbers on the log axes (a narrow range would read "6×10⁰"): the sizes themselves
+    # on x, ordinary decimals on y.
+    ax.set_xticks(result.sizes)
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    for axis_formatter in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+        formatter = ScalarFormatter()
+        formatter.set_scientific(False)
+        axis_formatter(formatter)
     ax.set_xlabel(f"{result.destination} rows given for training (incl. 10 % validation)")
     ax.set_ylabel(f"test MAPE of {result.target} (%)")
     ax.set_title(f"Learning curve: {result.source} -> {result.destination}")

@@ -169,3 +169,11 @@ def test_replay_shares_the_start_and_scores_every_budget():
     first = {strategy: result.mape[strategy][0] for strategy in STRATEGIES}
     assert first["disagreement"] == first["random"] == first["space_filling"]
     assert len(result.all_pool_mape) == 2
+
+
+def test_holm_by_hand():
+    from surrogate.replay import holm
+
+    # Sorted p: 0.005 <= 0.05/4, 0.01 <= 0.05/3, 0.03 > 0.05/2: stop there.
+    assert holm([0.01, 0.04, 0.03, 0.005]) == [True, False, False, True]
+    assert holm([0.049, 0.2, 0.5, 0.07]) == [False] * 4  # 0.049 > 0.05/4

@@ -12,7 +12,15 @@ def test_gdl_study_quick_pipeline_at_a_tiny_size(tmp_path):
     report = run_study(
         out=tmp_path,
         sizes={"200": {"n": 16, "voxel_um": 6.0}, "1000": {"n": 12, "voxel_um": 6.0}},
-        surrogate_options={"splits": 2, "epochs": 40, "restarts": 1},
+        surrogate_options={
+            "splits": 2,
+            "epochs": 40,
+            "restarts": 1,
+            "members": 3,
+            "curve_repetitions": 2,
+            "replay_repetitions": 2,
+            "replay_members": 2,
+        },
         workers=2,
     )
     text = report.read_text()
@@ -27,7 +35,14 @@ def test_gdl_study_quick_pipeline_at_a_tiny_size(tmp_path):
         if line.startswith("!["):
             image = mpimg.imread(tmp_path / line.split("(")[1].rstrip(")"))
             assert image.shape[0] > 100 and image.shape[1] > 100
-    assert "Paper's Table 2" in text and "sweep 200" in text
+    assert "paper MAPE %" in text and "sweep 200: " in text and "16 samples simulated" in text
+    for section in ("How to read", "Resolution caveat", "## Conclusion", "learning curve",
+                    "active vs random", "held the true value"):  # fmt: skip
+        assert section in text, section
+    # Every number of the learning curve and the replay is the one in study.json.
+    transferred = study["learning_curve"]["transferred"][0]
+    assert f"{transferred['mean']:.3g} ± {transferred['std']:.2g}" in text
+    assert len(study["replay"]["mape"]["random"][0]) == 2
 
 
 def test_electrode_study_report(tmp_path):
