@@ -55,6 +55,10 @@ def fit(
     of the epoch with the lowest validation loss over all restarts are kept. Test data never
     enters. Same seed, same result.
 
+    A small ReLU net can start with its units dead and learn nothing but a constant. When the
+    kept weights fit the training rows no better than the best constant (their median, to
+    within 10 %), up to twice as many restarts again are tried (own seeds) until one does.
+
     Returns
     -------
     History
@@ -67,7 +71,15 @@ def fit(
     x_train, y_train = torch.as_tensor(x_train), torch.as_tensor(y_train)
     x_val, y_val = torch.as_tensor(x_val), torch.as_tensor(y_val)
     best_state, best_loss, best = None, float("inf"), History()
-    for restart in range(restarts):
+    constant = float(mape_loss(torch.full_like(y_train, float(y_train.median())), y_train))
+    limit = restarts if init is not None else 3 * restarts
+    restart = -1
+    while restart + 1 < limit:
+        restart += 1
+        if restart >= restarts and best_state is not None:
+            kept = best.train[best.best_epoch]
+            if kept < 0.9 * constant:
+                break  # the requested restarts learned something: no extra ones
         torch.manual_seed(seed * 1000 + restart)
         generator = torch.Generator().manual_seed(seed * 1000 + restart)
         if init is not None:

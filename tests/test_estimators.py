@@ -132,3 +132,33 @@ def test_every_method_has_the_same_interface_and_leaves_the_pretrained_net_alone
         assert prediction.shape == (6,) and np.isfinite(prediction).all(), name
     for key, tensor in context.pretrained.state_dict().items():
         assert torch.equal(tensor, before[key]), key
+
+
+def test_a_net_that_starts_dead_gets_extra_restarts():
+    # A net whose first start has every ReLU dead (hand-made: large negative biases) can only
+    # predict a constant; training must notice and restart with a fresh seed.
+    from surrogate.models import MLP
+    from surrogate.training import fit, mape_loss
+
+    class DeadFirst(MLP):
+        starts = 0
+
+        def reinitialise(self):
+            self.starts += 1
+            for layer in self.modules():
+                if isinstance(layer, torch.nn.Linear):
+                    layer.reset_parameters()
+                    if self.starts == 1 and layer.out_features > 1:
+                        torch.nn.init.constant_(layer.bias, -100.0)
+
+    rng = np.random.default_rng(0)
+    x = rng.random((60, 2)).astype(np.float32)
+    y = (1 + x[:, 0] + 0.5 * x[:, 1] ** 2).astype(np.float32)
+    net = DeadFirst(2, (8, 8))
+    net.set_scalers(torch.as_tensor(x), torch.as_tensor(y))
+    history = fit(net, x[:50], y[:50], x[50:], y[50:], epochs=60, restarts=1, seed=1)
+    assert net.starts >= 2 and history.restart >= 1
+    constant = float(mape_loss(torch.full((10,), float(np.median(y[:50]))), torch.tensor(y[50:])))
+    with torch.no_grad():
+        fitted = float(mape_loss(net(torch.tensor(x[50:])), torch.tensor(y[50:])))
+    assert fitted < 0.5 * constant
