@@ -96,18 +96,50 @@ def _figures(result: TransferResult, source, destination, run: Path) -> dict:
     import matplotlib.pyplot as plt
 
     files = {}
+    from matplotlib.ticker import FuncFormatter
+
     curves = [name for name in ("pretrained", "transferred") if result.histories.get(name)]
-    fig, axes = plt.subplots(1, len(curves), figsize=(5.5 * len(curves), 4), layout="constrained")
+    # Rows behind each curve: the target's from split_rows; the source's from its split.
+    rows = {"transferred": (result.split_rows.get("train"), result.split_rows.get("validation"))}
+    if source is not None and "source_train" in result.first_split:
+        n_source = len(source.arrays(result.target)[0])
+        s_train = len(result.first_split["source_train"])
+        s_test = len(result.first_split.get("source_test", []))
+        rows["pretrained"] = (s_train, n_source - s_train - s_test)
+    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.4), layout="constrained")
     for ax, name in zip(np.atleast_1d(axes), curves, strict=True):
         h = result.histories[name]
-        ax.plot(100 * np.array(h.train), label="training")
-        ax.plot(100 * np.array(h.validation), label="validation")
-        ax.axvline(h.best_epoch, color="k", linestyle=":", label="kept epoch")
+        n_train, n_val = rows.get(name, (None, None))
+        train, validation = 100 * np.array(h.train), 100 * np.array(h.validation)
+        ax.plot(train, label=f"training rows (n={n_train})" if n_train else "training rows")
+        ax.plot(validation, label=f"validation rows (n={n_val})" if n_val else "validation rows")
+        kept = validation[h.best_epoch]
+        ax.axvline(h.best_epoch, color="k", linestyle=":", label=f"kept epoch {h.best_epoch}")
+        ax.plot(h.best_epoch, kept, "ko", markersize=5, label=f"kept validation MAPE {kept:.3g} %")
+        ax.annotate(
+            f"{kept:.3g} %",
+            (h.best_epoch, kept),
+            xytext=(5, -13),
+            textcoords="offset points",
+            fontsize=9,
+        )
+        ax.margins(y=0.12)  # room under the kept point for its label
         ax.set_xlabel("epoch")
         ax.set_ylabel("MAPE (%)")
-        ax.set_title(f"{name} ({'source' if name == 'pretrained' else 'target'} data)")
-        ax.set_yscale("log")
-        ax.legend()
+        data = destination if name == "transferred" else source
+        title = f"{name} net, {data.name} ({'target' if data is destination else 'source'}) data"
+        if n_val is not None and n_val < 10:
+            title += f"\nvalidation: {n_val} rows \N{EM DASH} noisy"
+        ax.set_title(title, fontsize=11)
+        both = np.concatenate([train, validation])
+        both = both[np.isfinite(both) & (both > 0)]
+        if len(both) and both.max() / both.min() > 10:  # log only over more than a decade
+            ax.set_yscale("log")  # ticks as plain numbers (2, 5, 10, 20), not 2×10⁰
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(
+                FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else "")
+            )
+        ax.legend(fontsize=9)
     files["loss_curves"] = run / "loss_curves.png"
     fig.savefig(files["loss_curves"], dpi=110)
     plt.close(fig)
