@@ -168,7 +168,7 @@ def _figures(result: TransferResult, source, destination, run: Path) -> dict:
     pad = 0.05 * (high - low or 1)
     ax.plot([low - pad, high + pad], [low - pad, high + pad], "k--", label="ideal")
     unit = destination.units.get(result.target, "")
-    unit = f" ({unit})" if unit else ""
+    unit = "" if unit in ("", "1", "-") else f" ({unit})"
     ax.set_xlabel(f"true {result.target}{unit}, {destination.name} test rows")
     ax.set_ylabel(f"predicted {result.target}{unit}")
     ax.set_title(f"{destination.name} test set (split 1)")
@@ -189,8 +189,11 @@ def _figures(result: TransferResult, source, destination, run: Path) -> dict:
             density=True,
             label=f"{data.name} (n={len(data)})",
         )
-    ax.set_xlabel(result.target)
-    ax.set_ylabel("density")
+    target_unit = destination.units.get(result.target, "")
+    dimensionless = target_unit in ("", "1", "-")
+    ax.set_xlabel(f"{result.target}" + ("" if dimensionless else f" ({target_unit})"))
+    ax.set_ylabel("probability density" + ("" if dimensionless else f" (1/{target_unit})"))
+    ax.set_title(f"{result.target} of both datasets (histograms, each of area 1)")
     ax.legend()
     files["distributions"] = run / "distributions.png"
     fig.savefig(files["distributions"], dpi=110)
