@@ -344,3 +344,23 @@ def test_a_job_memory_below_one_sample_is_refused_before_any_job(tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing written, nothing submitted
     queued = subprocess.run(["squeue", "-h", "-n", "dask-worker"], capture_output=True, text=True)
     assert queued.stdout.strip() == ""
+
+
+def test_active_loop_runs_its_choices_as_slurm_jobs(tmp_path):
+    """`surrogate active --cluster slurm`: the chosen samples run in batch jobs (other hosts'
+    processes: their pids are not this test's children) and the loop stops at its budget."""
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "surrogate", "active", "gdl200", "--domain", "200",
+            "--voxel-um", "6", "--pool", "16", "--initial", "4", "--batch", "2", "--budget", "6",
+            "--members", "2", "--epochs", "20", "--cluster", "slurm", "--jobs", "1",
+            "--cores", "1", "--memory", "2GB", "--walltime", "00:10:00",
+        ],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "the budget of 6 samples is spent" in done.stdout
+    table = open_dataset(tmp_path / "active200.h5").table
+    assert len(table) == 6 and (table["status"] == "ok").all()
+    assert sorted(table["index"])[:4] == [0, 1, 2, 3]
+    assert int(table["pid"].iloc[0]) != os.getpid()
