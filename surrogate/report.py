@@ -29,6 +29,12 @@ LABELS = {
     "random_forest": "baseline: random forest",
 }
 
+# What the GDL targets measure, for axis labels (any other target is named as it is).
+TARGET_WORDS = {
+    "tortuosity": "tortuosity τ (euclidean metric)",
+    "tortuosity_lattice": "tortuosity τ (lattice metric)",
+}
+
 
 def new_run_dir(root, kind: str, *names: str) -> Path:
     """``runs/<UTC time>-<kind>-<name>-<name>.../``, created; each name reduced to letters,
@@ -169,8 +175,9 @@ def _figures(result: TransferResult, source, destination, run: Path) -> dict:
     ax.plot([low - pad, high + pad], [low - pad, high + pad], "k--", label="ideal")
     unit = destination.units.get(result.target, "")
     unit = "" if unit in ("", "1", "-") else f" ({unit})"
-    ax.set_xlabel(f"true {result.target}{unit}, {destination.name} test rows")
-    ax.set_ylabel(f"predicted {result.target}{unit}")
+    quantity = TARGET_WORDS.get(result.target, result.target)
+    ax.set_xlabel(f"true {quantity}{unit}, {destination.name} test rows")
+    ax.set_ylabel(f"predicted {quantity}{unit}")
     ax.set_title(f"{destination.name} test set (split 1)")
     ax.legend()
     files["parity"] = run / "parity.png"
