@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +80,7 @@ class DaskExecutor:
     jobs: int = 1
     numba_cache: Path | None = None
     max_resubmits: int = 3
+    _session: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if self.workers is not None and self.workers < 1:
@@ -147,36 +148,54 @@ class DaskExecutor:
         )
         return time.perf_counter() - tic
 
+    def _connect(self, stack: ExitStack, plan):
+        """A client (and the batch jobs' watch, or None) for ``plan``, closed with ``stack``."""
+        from generator.clusters import batch_client, local_client, scheduler_client
+
+        if self.scheduler:
+            return stack.enter_context(scheduler_client(self.scheduler)), None
+        if self.cluster:
+            threads = int(self.jobqueue_options.get("cores") or 1)
+            return stack.enter_context(
+                batch_client(
+                    self.cluster,
+                    self.jobqueue_options,
+                    jobs=self.jobs,
+                    threads=threads,
+                    tls_folder=plan.folder / ".dask-tls",
+                    numba_cache=self.numba_cache,
+                    max_resubmits=self.max_resubmits,
+                )
+            )
+        n_workers, threads = self.local_size(plan.peak_bytes())
+        client = stack.enter_context(local_client(n_workers, threads, numba_cache=self.numba_cache))
+        return client, None
+
+    @contextmanager
+    def session(self, plan):
+        """Keep one cluster (and its workers or batch jobs) for every :meth:`run` inside, as
+        the active loop's batches want, instead of one cluster a run."""
+        self.check_plan(plan)
+        self.warm_cache()
+        with ExitStack() as stack:
+            self._session = self._connect(stack, plan)
+            try:
+                yield self
+            finally:
+                self._session = None
+
     def run(self, plan, tasks: list[dict], function, on_row) -> None:
         from distributed import wait
 
-        self.check_plan(plan)
-        self.warm_cache()
+        from generator.clusters import SAMPLE_RESOURCE
 
-        from generator.clusters import SAMPLE_RESOURCE, batch_client, local_client, scheduler_client
-
-        watch = None
         with ExitStack() as stack:
-            if self.scheduler:
-                client = stack.enter_context(scheduler_client(self.scheduler))
-            elif self.cluster:
-                threads = int(self.jobqueue_options.get("cores") or 1)
-                client, watch = stack.enter_context(
-                    batch_client(
-                        self.cluster,
-                        self.jobqueue_options,
-                        jobs=self.jobs,
-                        threads=threads,
-                        tls_folder=plan.folder / ".dask-tls",
-                        numba_cache=self.numba_cache,
-                        max_resubmits=self.max_resubmits,
-                    )
-                )
+            if self._session is not None:
+                client, watch = self._session
             else:
-                n_workers, threads = self.local_size(plan.peak_bytes())
-                client = stack.enter_context(
-                    local_client(n_workers, threads, numba_cache=self.numba_cache)
-                )
+                self.check_plan(plan)
+                self.warm_cache()
+                client, watch = self._connect(stack, plan)
             keys = [f"sample-{task['id']}" for task in tasks]
             by_key = dict(zip(keys, tasks, strict=True))
             extra = {"resources": {SAMPLE_RESOURCE: 1}} if self.cluster else {}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -302,99 +303,109 @@ def run_active(
     elif last is not None and last["event"] == "chosen":
         echo(f"resuming iteration {iteration}: {len(chosen)} samples chosen so far")
     column = GDL_TARGETS[settings.target]
-    while True:
-        tic = time.time()
-        summary = run_sweep(
-            plan,
-            executor=executor,
-            indices=chosen,
-            selection={"kind": "active", "log": str(state.log_path), "indices": sorted(chosen)},
-            command_line=command_line,
-        )
-        simulated_seconds = time.time() - tic
-        table = open_dataset(plan.out).table
-        if column not in table:  # no sample finished
-            table = table.iloc[:0].assign(**{column: np.float64()})
-        table = table[(table["status"] == "ok") & np.isfinite(table[column])]
-        x = table[list(PARAMETERS)].to_numpy(np.float32)
-        y = table[column].to_numpy(np.float32)
-        if len(x) < 4:
-            raise TooFewSamples(
-                f"only {len(x)} of {len(chosen)} chosen samples finished with a finite "
-                f"{settings.target}: too few to fit (first failure: "
-                f"{summary.failed[0] if summary.failed else 'none'})"
+    if executor is None:
+        from generator.executors import DaskExecutor
+
+        executor = DaskExecutor()
+    with ExitStack() as stack:
+        if hasattr(executor, "session"):
+            # One cluster for every batch: workers (or batch jobs) are not started anew each time.
+            stack.enter_context(executor.session(plan))
+        while True:
+            tic = time.time()
+            summary = run_sweep(
+                plan,
+                executor=executor,
+                indices=chosen,
+                selection={"kind": "active", "log": str(state.log_path), "indices": sorted(chosen)},
+                command_line=command_line,
             )
-        tic = time.time()
-        ensemble = fit_ensemble(
-            pretrained,
-            x,
-            y,
-            members=settings.members,
-            level=settings.level,
-            epochs=settings.epochs,
-            seed=settings.seed * 1000 + iteration,
-        )
-        # The input range from the table's own float64 values (a float32 copy can round a
-        # training row's value past its own bound).
-        _save_ensemble(ensemble, table[list(PARAMETERS)].to_numpy(), state.folder, settings)
-        if not (
-            last is not None and last["event"] == "trained" and last["simulated"] == len(chosen)
-        ):
+            simulated_seconds = time.time() - tic
+            table = open_dataset(plan.out).table
+            if column not in table:  # no sample finished
+                table = table.iloc[:0].assign(**{column: np.float64()})
+            table = table[(table["status"] == "ok") & np.isfinite(table[column])]
+            x = table[list(PARAMETERS)].to_numpy(np.float32)
+            y = table[column].to_numpy(np.float32)
+            if len(x) < 4:
+                raise TooFewSamples(
+                    f"only {len(x)} of {len(chosen)} chosen samples finished with a finite "
+                    f"{settings.target}: too few to fit (first failure: "
+                    f"{summary.failed[0] if summary.failed else 'none'})"
+                )
+            tic = time.time()
+            ensemble = fit_ensemble(
+                pretrained,
+                x,
+                y,
+                members=settings.members,
+                level=settings.level,
+                epochs=settings.epochs,
+                seed=settings.seed * 1000 + iteration,
+            )
+            # The input range from the table's own float64 values (a float32 copy can round a
+            # training row's value past its own bound).
+            _save_ensemble(ensemble, table[list(PARAMETERS)].to_numpy(), state.folder, settings)
+            if not (
+                last is not None and last["event"] == "trained" and last["simulated"] == len(chosen)
+            ):
+                state.append(
+                    {
+                        "event": "trained",
+                        "iteration": iteration,
+                        "simulated": len(chosen),
+                        "usable": len(x),
+                        "failed": [int(i) for i, _ in summary.failed],
+                        "skipped_finished": summary.skipped,
+                        "oob_mape": ensemble.oob_mape_,
+                        # None: too few out-of-bag rows for a calibrated interval at this level.
+                        "interval_scale": ensemble.scale_ if np.isfinite(ensemble.scale_) else None,
+                        "seconds_simulating": round(simulated_seconds, 2),
+                        "seconds_training": round(time.time() - tic, 2),
+                    }
+                )
+            last = None
+            echo(
+                f"iteration {iteration}: {len(chosen)} simulated ({len(x)} usable, "
+                f"{summary.skipped} already finished), out-of-bag MAPE {ensemble.oob_mape_:.3f} %"
+            )
+            reason = None
+            if len(chosen) >= settings.budget:
+                reason = "budget"
+            elif settings.target_mape is not None and ensemble.oob_mape_ <= settings.target_mape:
+                reason = "target"
+            elif len(chosen) >= len(candidates):
+                reason = "pool"
+            if reason:
+                return ActiveOutcome(
+                    reason, len(chosen), len(x), ensemble.oob_mape_, iteration, time.time() - start
+                )
+            left = np.setdiff1d(np.arange(len(candidates)), chosen)
+            disagreement = disagreement_percent(ensemble, candidates[left])
+            size = min(settings.batch, settings.budget - len(chosen))
+            picks = choose_by_disagreement(
+                disagreement, candidates_unit[left], candidates_unit[chosen], size
+            )
+            new = [int(left[p]) for p in picks]
+            iteration += 1
             state.append(
                 {
-                    "event": "trained",
+                    "event": "chosen",
                     "iteration": iteration,
-                    "simulated": len(chosen),
-                    "usable": len(x),
-                    "failed": [int(i) for i, _ in summary.failed],
-                    "skipped_finished": summary.skipped,
-                    "oob_mape": ensemble.oob_mape_,
-                    # None: too few out-of-bag rows for a calibrated interval at this level.
-                    "interval_scale": ensemble.scale_ if np.isfinite(ensemble.scale_) else None,
-                    "seconds_simulating": round(simulated_seconds, 2),
-                    "seconds_training": round(time.time() - tic, 2),
+                    "indices": new,
+                    "rule": RULE,
+                    "disagreement_percent": [round(float(disagreement[p]), 5) for p in picks],
+                    "candidates_median_disagreement_percent": round(
+                        float(np.median(disagreement)), 5
+                    ),
                 }
             )
-        last = None
-        echo(
-            f"iteration {iteration}: {len(chosen)} simulated ({len(x)} usable, "
-            f"{summary.skipped} already finished), out-of-bag MAPE {ensemble.oob_mape_:.3f} %"
-        )
-        reason = None
-        if len(chosen) >= settings.budget:
-            reason = "budget"
-        elif settings.target_mape is not None and ensemble.oob_mape_ <= settings.target_mape:
-            reason = "target"
-        elif len(chosen) >= len(candidates):
-            reason = "pool"
-        if reason:
-            return ActiveOutcome(
-                reason, len(chosen), len(x), ensemble.oob_mape_, iteration, time.time() - start
+            echo(
+                f"iteration {iteration}: chose {new} (disagreement "
+                f"{', '.join(f'{disagreement[p]:.3f}' for p in picks)} %; median of the "
+                f"{len(left)} candidates {np.median(disagreement):.3f} %)"
             )
-        left = np.setdiff1d(np.arange(len(candidates)), chosen)
-        disagreement = disagreement_percent(ensemble, candidates[left])
-        size = min(settings.batch, settings.budget - len(chosen))
-        picks = choose_by_disagreement(
-            disagreement, candidates_unit[left], candidates_unit[chosen], size
-        )
-        new = [int(left[p]) for p in picks]
-        iteration += 1
-        state.append(
-            {
-                "event": "chosen",
-                "iteration": iteration,
-                "indices": new,
-                "rule": RULE,
-                "disagreement_percent": [round(float(disagreement[p]), 5) for p in picks],
-                "candidates_median_disagreement_percent": round(float(np.median(disagreement)), 5),
-            }
-        )
-        echo(
-            f"iteration {iteration}: chose {new} (disagreement "
-            f"{', '.join(f'{disagreement[p]:.3f}' for p in picks)} %; median of the "
-            f"{len(left)} candidates {np.median(disagreement):.3f} %)"
-        )
-        chosen += new
+            chosen += new
 
 
 def _save_ensemble(ensemble, x, folder: Path, settings: ActiveSettings) -> None:

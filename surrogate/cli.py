@@ -561,6 +561,17 @@ def active(
     walltime: str = typer.Option(None, help="--cluster: walltime per job, e.g. 02:00:00."),
     queue: str = typer.Option(None, help="--cluster: queue or partition."),
     account: str = typer.Option(None, help="--cluster: account to charge."),
+    job_extra: list[str] = typer.Option(
+        None, help="--cluster: an extra scheduler directive, e.g. '--qos=low' (repeatable)."
+    ),
+    job_script_prologue: list[str] = typer.Option(
+        None, help="--cluster: a shell line run before the worker, e.g. 'module load x'."
+    ),
+    interface: str = typer.Option(None, help="--cluster: network interface for the scheduler."),
+    log_dir: Path = typer.Option(None, "--log-dir", help="--cluster: folder for job logs."),
+    max_resubmits: int = typer.Option(
+        3, help="--cluster: replace lost worker jobs at most this often, then exit 1."
+    ),
 ) -> None:
     """Let the surrogate choose which samples to simulate.
 
@@ -594,12 +605,14 @@ def active(
         )  # fmt: skip
         options = {
             "cores": cores, "memory": memory, "walltime": walltime, "queue": queue,
-            "account": account,
+            "account": account, "job_extra_directives": job_extra or None,
+            "job_script_prologue": job_script_prologue or None, "interface": interface,
+            "log_directory": str(log_dir) if log_dir else None,
         }  # fmt: skip
         executor = DaskExecutor(
             workers=workers, scheduler=scheduler, cluster=cluster,
             jobqueue_options={k: v for k, v in options.items() if v is not None}, jobs=jobs,
-            numba_cache=cache,
+            numba_cache=cache, max_resubmits=max_resubmits,
         )  # fmt: skip
         folder = plan.out.with_name(plan.out.stem + "_active")
         from surrogate.active import ActiveState
@@ -612,8 +625,13 @@ def active(
         )  # fmt: skip
     except (ValueError, OSError, OwnershipError) as err:
         _fail(str(err))
-    except TooFewSamples as err:  # the simulations failed; what finished is kept
+    except RuntimeError as err:  # failed simulations, or a batch cluster that was lost
+        from generator.clusters import ClusterLost
+
+        if not isinstance(err, TooFewSamples | ClusterLost):
+            raise
         typer.echo(f"error: {err}", err=True)
+        typer.echo("finished samples are kept; run the same command again to resume", err=True)
         raise typer.Exit(1) from None
     words = {
         "budget": f"the budget of {budget} samples is spent",

@@ -40,7 +40,7 @@ def files(tmp_path_factory):
 def run(files):
     done = surrogate(
         "transfer", files / "src.h5", files / "dst.h5", "--splits", 1, "--epochs", 5,
-        "--restarts", 1, "--runs", files / "runs",
+        "--restarts", 1, "--members", 2, "--runs", files / "runs",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return next((files / "runs").iterdir())
@@ -98,7 +98,8 @@ def bad_target_file(path, value):
 @pytest.mark.parametrize("value", [np.inf, np.nan, 0.0])
 def test_a_target_no_mape_model_can_use_is_named_or_dropped(files, value, tmp_path):
     bad_target_file(tmp_path / "bad.h5", value)
-    common = ["--splits", 1, "--epochs", 3, "--restarts", 1, "--runs", tmp_path / "runs"]
+    common = ["--splits", 1, "--epochs", 3, "--restarts", 1, "--members", 2]
+    common += ["--runs", tmp_path / "runs"]
     line = one_line_error(surrogate("transfer", files / "src.h5", tmp_path / "bad.h5", *common))
     assert "1 row(s) cannot train a MAPE model on 'tortuosity': 7 (target" in line
     assert "--drop-invalid" in line

@@ -22,6 +22,8 @@ EXAMPLE = SHIPPED_DATA / "examples" / "coating_trials.csv"
 INPUTS = "Active Material [%],Solid Content [%],Comma Gap [µm],Calender Gap [µm]"
 TARGET = "Mass Loading [mg/cm²]"
 QUICK = ["--epochs", "15", "--restarts", "1"]
+# Transfers here test tables, not intervals (tests/test_ensemble.py): a small ensemble.
+SMALL_ENSEMBLE = ["--members", "2"]
 
 
 def surrogate(*args, cwd):
@@ -68,7 +70,7 @@ def transfers(plain_copy, tmp_path_factory):
         done = surrogate(
             "transfer", table, table, "--inputs", INPUTS, "--target", TARGET,
             "--source-where", "Chemistry == 'Graphite'", "--dest-where", "Chemistry == 'NMC'",
-            "--splits", "2", *QUICK, cwd=cwd,
+            "--splits", "2", *QUICK, *SMALL_ENSEMBLE, cwd=cwd,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         runs[label] = only_run(cwd / "runs")
@@ -116,7 +118,7 @@ def pretrain_run(plain_copy, tmp_path_factory):
 def test_a_pretrain_run_transfers_without_retraining(pretrain_run, plain_copy, tmp_path):
     done = surrogate(
         "transfer", pretrain_run, plain_copy, "--dest-where", "Chemistry == 'NMC'",
-        "--splits", "2", *QUICK, cwd=tmp_path,
+        "--splits", "2", *QUICK, *SMALL_ENSEMBLE, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     run = only_run(tmp_path / "runs")
@@ -177,6 +179,7 @@ def test_explain_and_predict_on_a_pretrain_run(pretrain_run, tmp_path):
 def test_explain_and_predict_on_an_electrode_preset_run(tmp_path):
     done = surrogate(
         "transfer", "graphite", "nmc", "--target", "density", "--splits", "1", *QUICK,
+        *SMALL_ENSEMBLE,
         cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -228,7 +231,7 @@ def test_drop_invalid_lists_each_row_once_under_its_table(tmp_path):
     table.to_csv(bad, index=False)
     done = surrogate(
         "transfer", "graphite", "nmc", "--target", "density", "--table", bad, "--drop-invalid",
-        "--splits", "1", "--epochs", "2", "--restarts", "1", cwd=tmp_path,
+        "--splits", "1", "--epochs", "2", "--restarts", "1", *SMALL_ENSEMBLE, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if "splits" not in line]

@@ -287,3 +287,26 @@ def test_worker_killed_mid_sample_loses_nothing(tmp_path):
     pd.testing.assert_frame_equal(
         sample_values(open_dataset(out).table), sample_values(open_dataset(uninterrupted).table)
     )
+
+
+def test_an_executor_session_keeps_its_workers_between_runs(tmp_path):
+    # Two runs of chosen samples, as the active loop's batches (each run is given every sample
+    # chosen so far and makes the new one): inside one session the same worker process makes
+    # both; without a session each run starts a cluster of its own.
+    def pids(executor, plan, first, second):
+        found = []
+        for chosen in ([first], [first, second]):
+            run_sweep(plan, executor=executor, indices=chosen)
+            table = open_dataset(plan.out).table
+            found.append(int(table.loc[table["index"] == chosen[-1], "pid"].iloc[0]))
+        return found, sorted(table["index"])
+
+    plan = SweepPlan.create(n=4, out=tmp_path / "a.h5", **TINY)
+    executor = DaskExecutor(workers=1)
+    with executor.session(plan):
+        (first, second), indices = pids(executor, plan, 0, 2)
+    assert first == second != os.getpid()
+    assert indices == [0, 2]  # the dataset holds the chosen samples alone
+    plan = SweepPlan.create(n=4, out=tmp_path / "b.h5", **TINY)
+    (first, second), _ = pids(DaskExecutor(workers=1), plan, 1, 3)
+    assert first != second
