@@ -13,7 +13,10 @@ disagreement**: the candidates where the members' relative standard deviation is
 pick damping the scores of the candidates near it (a Gaussian of the distance in the unit
 cube, with the typical spacing of the samples so far as its length) so that a batch spreads
 over the uncertain regions instead of piling into one. The error estimate logged with each
-iteration is the ensemble's out-of-bag MAPE on the samples so far (no sample is spent on it).
+iteration is the ensemble's out-of-bag MAPE on the samples so far (no sample is spent on it,
+but the chosen samples are the hard ones, so it is pessimistic) and, with ``holdout`` samples
+(the Sobol points after the initial ones, simulated once and never trained on or chosen), the
+MAPE on those: an unbiased estimate, and then the one ``target_mape`` stops on.
 
 Every step is appended to a JSON-lines log before and after it happens, so a loop killed at any
 point resumes: the chosen samples are read back from the log, the finished ones are verified
@@ -53,6 +56,7 @@ class ActiveSettings:
     initial: int
     batch: int
     budget: int
+    holdout: int = 0
     target: str = "tortuosity"
     target_mape: float | None = None
     members: int = 10
@@ -67,8 +71,13 @@ class ActiveSettings:
             raise ValueError(f"--initial {self.initial}: the first fit needs at least 4 samples")
         if self.batch < 1:
             raise ValueError(f"--batch {self.batch} must be at least 1")
-        if self.budget < self.initial:
-            raise ValueError(f"--budget {self.budget} is below --initial {self.initial}")
+        if self.holdout < 0 or 0 < self.holdout < 3:
+            raise ValueError(f"--holdout {self.holdout}: 0 (none) or at least 3 samples")
+        if self.budget < self.initial + self.holdout:
+            raise ValueError(
+                f"--budget {self.budget} is below --initial {self.initial}"
+                + (f" + --holdout {self.holdout}" if self.holdout else "")
+            )
         if self.pool < self.budget:
             raise ValueError(f"--pool {self.pool} must hold at least --budget {self.budget}")
         if self.members < 2:
@@ -241,6 +250,7 @@ class ActiveOutcome:
     oob_mape: float
     iterations: int
     seconds: float
+    holdout_mape: float | None = None
 
 
 def run_active(
@@ -282,21 +292,28 @@ def run_active(
     candidates_unit = unit_cube(candidates, plan.ranges)
     events = state.events()
     chosen: list[int] = []
+    holdout: list[int] = []
     for event in events:
         if event["event"] == "chosen":
             chosen += [i for i in event["indices"] if i not in chosen]
+            holdout += event.get("holdout", [])
     iteration = max((e["iteration"] for e in events), default=-1)
     last = events[-1] if events else None
     if not chosen:
         iteration = 0
         chosen = list(range(settings.initial))
+        # The hold-out samples: the next Sobol points, simulated once, never trained on, never
+        # offered again; the loop's unbiased error estimate.
+        holdout = list(range(settings.initial, settings.initial + settings.holdout))
         state.append(
             {
                 "event": "chosen",
                 "iteration": 0,
                 "indices": chosen,
+                "holdout": holdout,
                 "rule": f"space-filling start: the first {settings.initial} points of the "
-                "scrambled Sobol candidates",
+                "scrambled Sobol candidates"
+                + (f", the next {settings.holdout} held out" if holdout else ""),
             }
         )
         last = None
@@ -313,11 +330,17 @@ def run_active(
             stack.enter_context(executor.session(plan))
         while True:
             tic = time.time()
+            simulated = chosen + holdout
             summary = run_sweep(
                 plan,
                 executor=executor,
-                indices=chosen,
-                selection={"kind": "active", "log": str(state.log_path), "indices": sorted(chosen)},
+                indices=simulated,
+                selection={
+                    "kind": "active",
+                    "log": str(state.log_path),
+                    "indices": sorted(simulated),
+                    "holdout": sorted(holdout),
+                },
                 command_line=command_line,
             )
             simulated_seconds = time.time() - tic
@@ -325,6 +348,8 @@ def run_active(
             if column not in table:  # no sample finished
                 table = table.iloc[:0].assign(**{column: np.float64()})
             table = table[(table["status"] == "ok") & np.isfinite(table[column])]
+            held = table[table["index"].isin(holdout)]
+            table = table[~table["index"].isin(holdout)]
             x = table[list(PARAMETERS)].to_numpy(np.float32)
             y = table[column].to_numpy(np.float32)
             if len(x) < 4:
@@ -346,15 +371,26 @@ def run_active(
             # The input range from the table's own float64 values (a float32 copy can round a
             # training row's value past its own bound).
             _save_ensemble(ensemble, table[list(PARAMETERS)].to_numpy(), state.folder, settings)
+            error = ensemble.oob_mape_
+            holdout_mape = None
+            if len(held):
+                truth = held[column].to_numpy(np.float64)
+                guess = ensemble.predict(held[list(PARAMETERS)].to_numpy(np.float32))
+                holdout_mape = 100.0 * float(np.mean(np.abs(guess - truth) / np.abs(truth)))
+                error = holdout_mape
             if not (
-                last is not None and last["event"] == "trained" and last["simulated"] == len(chosen)
+                last is not None
+                and last["event"] == "trained"
+                and last["simulated"] == len(simulated)
             ):
                 state.append(
                     {
                         "event": "trained",
                         "iteration": iteration,
-                        "simulated": len(chosen),
+                        "simulated": len(simulated),
                         "usable": len(x),
+                        "holdout_usable": len(held),
+                        "holdout_mape": holdout_mape,
                         "failed": [int(i) for i, _ in summary.failed],
                         "skipped_finished": summary.skipped,
                         "oob_mape": ensemble.oob_mape_,
@@ -366,23 +402,25 @@ def run_active(
                 )
             last = None
             echo(
-                f"iteration {iteration}: {len(chosen)} simulated ({len(x)} usable, "
+                f"iteration {iteration}: {len(simulated)} simulated ({len(x)} to train on, "
                 f"{summary.skipped} already finished), out-of-bag MAPE {ensemble.oob_mape_:.3f} %"
+                + (f", hold-out MAPE {holdout_mape:.3f} %" if holdout_mape is not None else "")
             )
             reason = None
-            if len(chosen) >= settings.budget:
+            if len(simulated) >= settings.budget:
                 reason = "budget"
-            elif settings.target_mape is not None and ensemble.oob_mape_ <= settings.target_mape:
+            elif settings.target_mape is not None and error <= settings.target_mape:
                 reason = "target"
-            elif len(chosen) >= len(candidates):
+            elif len(simulated) >= len(candidates):
                 reason = "pool"
             if reason:
                 return ActiveOutcome(
-                    reason, len(chosen), len(x), ensemble.oob_mape_, iteration, time.time() - start
-                )
-            left = np.setdiff1d(np.arange(len(candidates)), chosen)
+                    reason, len(simulated), len(x), ensemble.oob_mape_, iteration,
+                    time.time() - start, holdout_mape,
+                )  # fmt: skip
+            left = np.setdiff1d(np.arange(len(candidates)), simulated)
             disagreement = disagreement_percent(ensemble, candidates[left])
-            size = min(settings.batch, settings.budget - len(chosen))
+            size = min(settings.batch, settings.budget - len(simulated))
             picks = choose_by_disagreement(
                 disagreement, candidates_unit[left], candidates_unit[chosen], size
             )

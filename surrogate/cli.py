@@ -535,6 +535,11 @@ def active(
     budget: int = typer.Option(..., help="Expensive samples to simulate at most (all in all)."),
     batch: int = typer.Option(4, help="Samples chosen per iteration."),
     initial: int = typer.Option(8, help="Space-filling samples to start from."),
+    holdout: int = typer.Option(
+        0,
+        help="Space-filling samples simulated once and never trained on: the error estimate "
+        "--target-mape stops on (0: the out-of-bag MAPE, pessimistic on chosen samples).",
+    ),
     pool: int = typer.Option(1024, help="Candidates: a scrambled Sobol design of this size."),
     target: str = typer.Option("tortuosity", help="tortuosity (euclidean) or tortuosity_lattice."),
     target_mape: float = typer.Option(
@@ -592,7 +597,7 @@ def active(
         _fail(f"--target {target!r} must be tortuosity or tortuosity_lattice")
     settings = ActiveSettings(
         source=str(source), domain=str(domain), pool=pool, initial=initial, batch=batch,
-        budget=budget, target=target, target_mape=target_mape, members=members,
+        budget=budget, holdout=holdout, target=target, target_mape=target_mape, members=members,
         epochs=epochs, seed=seed, voxel_um=voxel_um,
     )  # fmt: skip
     try:
@@ -635,12 +640,19 @@ def active(
         raise typer.Exit(1) from None
     words = {
         "budget": f"the budget of {budget} samples is spent",
-        "target": f"the out-of-bag MAPE reached --target-mape {target_mape} %",
+        "target": f"the {'hold-out' if holdout else 'out-of-bag'} MAPE reached --target-mape "
+        f"{target_mape} %",
         "pool": "every candidate has been simulated",
     }[outcome.reason]
     typer.echo(
-        f"stopped: {words}; {outcome.simulated} simulated ({outcome.usable} usable), out-of-bag "
-        f"MAPE {outcome.oob_mape:.3f} %, {outcome.seconds:.0f} s; dataset {plan.out}, log "
+        f"stopped: {words}; {outcome.simulated} simulated ({outcome.usable} trained on), "
+        f"out-of-bag MAPE {outcome.oob_mape:.3f} %"
+        + (
+            f", hold-out MAPE {outcome.holdout_mape:.3f} %"
+            if outcome.holdout_mape is not None
+            else ""
+        )
+        + f", {outcome.seconds:.0f} s; dataset {plan.out}, log "
         f"{folder / 'log.jsonl'}; predict with: surrogate predict {folder}"
     )
 

@@ -62,7 +62,8 @@ def test_ensemble_disagrees_where_it_has_no_data_and_the_rule_goes_there():
 
 ACTIVE = [
     "active", "gdl200", "--domain", "200", "--voxel-um", "6", "--pool", "32", "--initial", "4",
-    "--batch", "2", "--budget", "8", "--epochs", "30", "--members", "3", "--workers", "1",
+    "--holdout", "3", "--batch", "2", "--budget", "11", "--epochs", "30", "--members", "3",
+    "--workers", "1",
 ]  # fmt: skip
 
 
@@ -86,27 +87,30 @@ def test_live_loop_resumes_after_sigkill_and_stops_at_the_budget(tmp_path):
     process.wait()
     folder = tmp_path / "active200_samples"
     before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.h5")}
-    assert len(before) >= 4  # the first four finished before the choice of the next batch
+    assert len(before) >= 7  # start and hold-out finished before the next batch was chosen
 
     done = subprocess.run(
         [sys.executable, "-m", "surrogate", *ACTIVE], cwd=tmp_path, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "the budget of 8 samples is spent" in done.stdout
+    assert "the budget of 11 samples is spent" in done.stdout
     after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.h5")}
     assert all(after[name] == mtime for name, mtime in before.items())  # none re-run
 
     events = [json.loads(line) for line in log.read_text().splitlines()]
     chosen = [i for e in events if e["event"] == "chosen" for i in e["indices"]]
+    holdout = events[0]["holdout"]
+    assert holdout == [4, 5, 6] and not set(holdout) & set(chosen)  # never chosen again
     assert len(chosen) == len(set(chosen)) == 8
     assert chosen[:4] == [0, 1, 2, 3]  # the space-filling start
     data = open_dataset(tmp_path / "active200.h5")
     table = data.table
-    assert sorted(table["index"]) == sorted(chosen) and (table["status"] == "ok").all()
-    assert len(after) == 8 and set(after) == {f"{i}.h5" for i in table["id"]}
+    assert sorted(table["index"]) == sorted(chosen + holdout) and (table["status"] == "ok").all()
+    assert len(after) == 11 and set(after) == {f"{i}.h5" for i in table["id"]}
     assert data.provenance["selection"]["kind"] == "active"
     trained = [e for e in events if e["event"] == "trained"]
-    assert [e["simulated"] for e in trained] == [4, 6, 8]
+    assert [e["simulated"] for e in trained] == [7, 9, 11]
+    assert [e["usable"] for e in trained] == [4, 6, 8]  # the hold-out is never trained on
     # The loop's last ensemble answers predict, from another directory.
     row = {name: float(table[name].iloc[0]) for name in PARAMETERS}
     settings = [f"--set={k}={v}" for k, v in row.items()]
@@ -116,12 +120,26 @@ def test_live_loop_resumes_after_sigkill_and_stops_at_the_budget(tmp_path):
     )  # fmt: skip
     assert predicted.returncode == 0, predicted.stderr
     assert json.loads(predicted.stdout)["tortuosity"] > 1.0
+    # The logged hold-out error, recomputed through predict on the hold-out rows.
+    held = table[table["index"].isin(holdout)]
+    errors = []
+    for _, sample in held.iterrows():
+        settings = [f"--set={name}={float(sample[name])!r}" for name in PARAMETERS]
+        answer = subprocess.run(
+            [sys.executable, "-m", "surrogate", "predict", str(tmp_path / "active200_active"),
+             *settings, "--allow-extrapolation"], capture_output=True, text=True,
+        )  # fmt: skip
+        truth = float(sample["tau_euclidean"])
+        errors.append(abs(json.loads(answer.stdout)["tortuosity"] - truth) / truth)
+    assert 100 * np.mean(errors) == pytest.approx(trained[-1]["holdout_mape"], rel=1e-4)
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
         (["--budget", "3"], "--budget 3 is below --initial 8"),
+        (["--budget", "10", "--holdout", "4"], "--budget 10 is below --initial 8 + --holdout 4"),
+        (["--budget", "20", "--holdout", "2"], "--holdout 2"),
         (["--budget", "20", "--pool", "10"], "--pool 10 must hold"),
         (["--budget", "20", "--batch", "0"], "--batch 0"),
     ],
