@@ -35,8 +35,7 @@ def _fail(message: str) -> None:
 
 def _check_output_file(out: Path, force: bool = True) -> None:
     """Fail before any work when ``out`` exists (without force) or its folder is not writable."""
-    import os
-    import tempfile
+    from generator.ownership import probe_writable
 
     folder = out.parent if str(out.parent) else Path(".")
     if out.exists() and not force:
@@ -44,11 +43,9 @@ def _check_output_file(out: Path, force: bool = True) -> None:
     if not folder.is_dir():
         _fail(f"output folder {folder} does not exist")
     try:
-        handle, probe = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
-        os.close(handle)
-        os.unlink(probe)
+        probe_writable(folder)
     except OSError as err:
-        _fail(f"cannot write to {folder}: {err.strerror or err}")
+        _fail(str(err))
 
 
 @app.command()

@@ -198,6 +198,17 @@ def remove_plan_files(plan: SweepPlan) -> list[Path]:
     return removed
 
 
+def probe_writable(folder: Path) -> None:
+    """Raise ``OSError`` naming ``folder`` unless a file can be created in it (a temporary
+    file of this process's own, removed at once: concurrent shards never touch each other's)."""
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as err:
+        raise OSError(f"cannot write to {folder}: {err.strerror or err}") from err
+
+
 def check_writable(folder: Path, *, todo: int, voxels: int, keep_volumes: bool) -> None:
     """Create ``folder`` if needed and fail early when it cannot be written or will not hold
     ``todo`` more samples.
@@ -206,12 +217,7 @@ def check_writable(folder: Path, *, todo: int, voxels: int, keep_volumes: bool) 
     other's probes.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    try:
-        handle, probe = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
-        os.close(handle)
-        os.unlink(probe)
-    except OSError as err:
-        raise OSError(f"cannot write to {folder}: {err.strerror}") from err
+    probe_writable(folder)
     per_sample = voxels * COMPRESSED_BYTES_PER_VOXEL if keep_volumes else TABLE_ONLY_SAMPLE_BYTES
     need = todo * per_sample + 1e7
     free = shutil.disk_usage(folder).free
