@@ -1,5 +1,21 @@
 """Open generator of fibrous gas-diffusion-layer (GDL) microstructures.
 
+Subpackages, bottom up (each imports only those before it):
+
+``generator._shared``
+    Private bottom layer: phase labels, progress, thread pacing, resource guards, provenance,
+    safe HDF5 writes, the model version and the capped distance-transform kernel.
+:mod:`generator.structure`
+    Fibres, binder and compression for one sample; the sample and its file.
+:mod:`generator.tortuosity`
+    Geodesic distance and geometric tortuosity of any 3D image.
+:mod:`generator.sweep`
+    Datasets of many samples on a laptop or a cluster (needs the ``sweep`` extra to run).
+:mod:`generator.export`, :mod:`generator.viz`
+    Volumes for other tools; figures (the ``viz`` extra).
+:mod:`generator.cli`
+    The ``gdl-generator`` / ``python -m generator`` command line.
+
 Public API
 ----------
 generate
@@ -16,53 +32,57 @@ geometric_tortuosity
     Geometric tortuosity -> :class:`TortuosityResult`.
 open_dataset
     A sweep's dataset file -> ``.table`` (pandas) and volumes on demand.
+provenance, command_line
+    Versions, commit, time and command line, as every file of this project records them.
+ProgressCounter
+    ``n of total`` progress lines on stderr (a bar on a terminal), as sweeps print them.
 
 Importing this package compiles nothing: numba kernels compile (or load from cache) on first use.
+
+Examples
+--------
+>>> import generator
+>>> sample = generator.generate(domain="120x120", thickness_um=280, voxel_um=6, seed=1)
+>>> sample.volume.shape
+(47, 20, 20)
 """
 
-# Names are imported on first use (PEP 562): ``python -m generator`` and ``--help`` start without
-# loading numba, and a sweep can point numba's cache elsewhere before any kernel module loads.
-_EXPORTS = {
-    "open_dataset": "generator.dataset",
-    "geodesic_distance": "generator.geodesic",
-    "read_sample": "generator.io",
-    "DOMAIN_PRESETS": "generator.parameters",
-    "PARAMETER_RANGES": "generator.parameters",
-    "SampleParameters": "generator.parameters",
-    "GDLSample": "generator.structure",
-    "generate": "generator.structure",
-    "phase_fractions": "generator.structure",
-    "TortuosityResult": "generator.tortuosity",
-    "geometric_tortuosity": "generator.tortuosity",
-}
+from generator._shared.lazy import lazy_index
+from generator._shared.version import __version__
 
-__version__ = "0.1.0"
+_EXPORTS = {
+    "open_dataset": "generator.sweep.dataset",
+    "geodesic_distance": "generator.tortuosity.geodesic",
+    "read_sample": "generator.structure.sample",
+    "DOMAIN_PRESETS": "generator.structure.parameters",
+    "PARAMETER_RANGES": "generator.structure.parameters",
+    "SampleParameters": "generator.structure.parameters",
+    "GDLSample": "generator.structure.sample",
+    "generate": "generator.structure.generate",
+    "phase_fractions": "generator.structure.sample",
+    "TortuosityResult": "generator.tortuosity.geometric",
+    "geometric_tortuosity": "generator.tortuosity.geometric",
+    "provenance": "generator._shared.provenance",
+    "command_line": "generator._shared.provenance",
+    "ProgressCounter": "generator._shared.progress",
+}
 
 __all__ = [
     "DOMAIN_PRESETS",
     "PARAMETER_RANGES",
+    "ProgressCounter",
     "GDLSample",
     "SampleParameters",
     "TortuosityResult",
     "__version__",
+    "command_line",
     "generate",
     "geodesic_distance",
     "geometric_tortuosity",
     "open_dataset",
     "phase_fractions",
+    "provenance",
     "read_sample",
 ]
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        import importlib
-
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'generator' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_index(__name__, _EXPORTS)

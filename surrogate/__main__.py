@@ -1,3 +1,3 @@
-from surrogate.cli import main
+from surrogate.cli.app import main
 
 main()

@@ -1,7 +1,7 @@
 """Active vs random vs space-filling selection of expensive samples, replayed on a simulated pool.
 
 The shipped (or any) destination dataset stands in for the simulator: a fixed 30 % is the test
-set, the rest the pool the strategies draw from (see :mod:`surrogate.replay`). The net every
+set, the rest the pool the strategies draw from (see :mod:`surrogate.active.replay`). The net every
 ensemble builds on is pretrained once on the source. Writes ``replay.md``, ``replay.json`` and
 ``active_replay.png`` to ``--out``.
 
@@ -38,13 +38,13 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, default=Path("replay"), help="Output folder.")
     args = parser.parse_args(argv)
 
-    from generator.design import PARAMETERS, validate_ranges
-    from generator.io import provenance
-    from surrogate.datasets import load_dataset
-    from surrogate.estimators import NetOptions
-    from surrogate.evaluate import pretrain
-    from surrogate.models import DEFAULT_ARCHITECTURES, FALLBACK_ARCHITECTURE
-    from surrogate.replay import STRATEGIES, plot_replay, replay, replay_markdown
+    from generator import provenance
+    from generator.sweep.design import PARAMETERS, validate_ranges
+    from surrogate.active.replay import STRATEGIES, plot_replay, replay, replay_markdown
+    from surrogate.data.registry import load_dataset
+    from surrogate.estimators.regressors import NetOptions
+    from surrogate.evaluation.evaluate import pretrain
+    from surrogate.nets.models import DEFAULT_ARCHITECTURES, FALLBACK_ARCHITECTURE
 
     source, destination = load_dataset(args.source), load_dataset(args.destination)
     if list(destination.feature_names) != list(PARAMETERS):

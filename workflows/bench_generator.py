@@ -50,7 +50,7 @@ def _child(kind: str, scale: float) -> dict:
         seconds = time.perf_counter() - start
         fraction = float(1 - np.mean(image))
     else:
-        from generator.structure import generate, place_fibres
+        from generator.structure.generate import generate, place_fibres
 
         domain = (shape[0], shape[1])
         generate(domain=(60, 60), fiber_diameter_um=9, compression=0.2, seed=0)  # warm-up

@@ -17,12 +17,39 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.dataset import TAU_COLUMNS as METRIC_COLUMNS
-from generator.design import PARAMETERS
 from generator.paper import GDL_FEATURE_ORDER as PAPER_FEATURE_ORDER
 from generator.paper import TAU as PAPER_TAU
+from generator.sweep.dataset import TAU_COLUMNS as METRIC_COLUMNS
+from generator.sweep.design import PARAMETERS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def plot_tortuosity_distributions(tables: dict, path: Path) -> Path:
+    """Histograms of the datasets' tortuosity, one panel per metric, saved to ``path``."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 4), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, column, metric in (
+        (axes[0], METRIC_COLUMNS["euclidean"], "euclidean"),
+        (axes[1], METRIC_COLUMNS["lattice"], "lattice"),
+    ):
+        for (name, table), colour in zip(tables.items(), ("#c0392b", "#2f6fce"), strict=False):
+            values = table.loc[table["status"] == "ok", column]
+            ax.hist(
+                values,
+                bins=20,
+                alpha=0.6,
+                color=colour,
+                density=True,
+                label=f"{name}: mean {values.mean():.3f} (n={len(values)})",
+            )
+        ax.set_xlabel(f"geometric tortuosity ({metric} metric)")
+        ax.set_ylabel("density")
+        ax.legend()
+    fig.savefig(path, dpi=100)
+    return path
 
 
 def tortuosity_table(tables: dict) -> str:
@@ -133,7 +160,7 @@ def feature_ranking(tables: dict, repeats: int = 30) -> str:
     SHAP order."""
     from sklearn.inspection import permutation_importance
 
-    from surrogate.evaluate import quadratic_ridge
+    from surrogate.evaluation.evaluate import quadratic_ridge
 
     importance = {}
     for name, table in tables.items():
@@ -160,7 +187,7 @@ def noise_floor_table(path: Path | None = None) -> str:
     """Markdown: tau's scatter between seeds at fixed parameters, if it has been measured."""
     import pandas as pd
 
-    from generator.noise_floor import SHIPPED_FILE, markdown, summarise
+    from generator.sweep.noise_floor import SHIPPED_FILE, markdown, summarise
 
     path = path or SHIPPED_FILE
     if not path.exists():
@@ -171,7 +198,7 @@ def noise_floor_table(path: Path | None = None) -> str:
 
 def cost_table(datasets: dict) -> str:
     """Markdown: per-sample wall time (median, max) by stage and peak worker memory."""
-    from generator.parameters import resolve_domain
+    from generator.structure.parameters import resolve_domain
 
     lines = [
         "| dataset | voxels a sample (median) | generate s | tortuosity s (euclidean + lattice) "
@@ -220,8 +247,6 @@ def main(argv=None) -> None:
     print(feature_ranking(tables), end="\n\n")
     print(cost_table(datasets))
     if args.figure:
-        from workflows.gdl_study import plot_tortuosity_distributions
-
         print(f"\nfigure: {plot_tortuosity_distributions(tables, args.figure)}")
 
 

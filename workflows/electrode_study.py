@@ -27,7 +27,7 @@ PAPER_HEADER = "paper MAPE % (Table 1)"
 def with_paper_column(markdown: str, name: str, target: str) -> str:
     """The evaluation table with the paper's Table 1 MAPE of ``(name, target)`` in its own
     column, on the rows of the three methods the paper reports (the others left blank)."""
-    from surrogate.report import LABELS
+    from surrogate.evaluation.report import LABELS
 
     paper = dict(zip(PAPER_METHODS, PAPER_TABLE_1[(name, target)], strict=True))
     by_label = {f"| {LABELS[m]} |": value for m, value in paper.items()}
@@ -219,10 +219,10 @@ def run_electrode_study(
     seed=0,
 ) -> Path:
     """Run the four transfers and write the report; returns its path."""
-    from generator.io import provenance
-    from surrogate.datasets import load_dataset
-    from surrogate.evaluate import evaluate_transfer
-    from surrogate.report import (
+    from generator import provenance
+    from surrogate.data.registry import load_dataset
+    from surrogate.evaluation.evaluate import evaluate_transfer
+    from surrogate.evaluation.report import (
         new_run_dir,
         table_markdown,
         verdict_sentences,

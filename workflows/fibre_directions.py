@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from generator._orientation import DEFAULT_ORIENTATION, tilt_limit
-from generator.parameters import DOMAIN_PRESETS, voxel_shape
+from generator.structure import DEFAULT_ORIENTATION, tilt_limit
+from generator.structure.parameters import DOMAIN_PRESETS, voxel_shape
 
 PHI_BINS = 12  # 15 degrees each over [0, 180)
 TILT_BINS = 8
@@ -47,7 +47,7 @@ def direction_statistics(direction: np.ndarray, length: np.ndarray, t33: float) 
 
 def measure(seeds: int = 8, voxel_um: float = 2.0, label: str = "current") -> pd.DataFrame:
     """One row per domain, mode and seed, from the fibres placed by the generator."""
-    from generator.structure import place_fibres
+    from generator.structure.generate import place_fibres
 
     rows = []
     for domain, in_plane in DOMAIN_PRESETS.items():

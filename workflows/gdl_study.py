@@ -26,10 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.dataset import TAU_COLUMNS
-from generator.design import PARAMETERS, parse_ranges, validate_ranges
 from generator.paper import tau_sentence
-from workflows.compare_paper import feature_ranking, shift_table
+from generator.sweep.design import PARAMETERS, parse_ranges, validate_ranges
+from workflows.compare_paper import feature_ranking, plot_tortuosity_distributions, shift_table
 
 PRESETS = {
     "quick": {
@@ -57,35 +56,6 @@ PRESETS = {
 }
 
 
-def plot_tortuosity_distributions(tables: dict, path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
-    for ax, column, metric in (
-        (axes[0], TAU_COLUMNS["euclidean"], "euclidean"),
-        (axes[1], TAU_COLUMNS["lattice"], "lattice"),
-    ):
-        for (name, table), colour in zip(tables.items(), ("#c0392b", "#2f6fce"), strict=False):
-            values = table.loc[table["status"] == "ok", column]
-            ax.hist(
-                values,
-                bins=20,
-                alpha=0.6,
-                color=colour,
-                density=True,
-                label=f"{name}: mean {values.mean():.3f} (n={len(values)})",
-            )
-        ax.set_xlabel(f"geometric tortuosity ({metric} metric)")
-        ax.set_ylabel("density")
-        ax.legend()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
-
-
 def run_study(
     *,
     preset="quick",
@@ -103,16 +73,15 @@ def run_study(
     """Run the GDL study and return the report's path. ``sizes`` overrides the preset's
     ``{domain: {"n": ..., "voxel_um": ...}}`` (tests use it to shrink the run); ``ranges``
     (``{parameter: (low, high)}``) narrows both sweeps' designs."""
-    from generator import open_dataset
-    from generator.executors import DaskExecutor
-    from generator.io import provenance
-    from generator.plan import SweepPlan
-    from generator.show import describe_parameters, plot_volume
-    from generator.sweep import run_sweep
-    from surrogate.datasets import load_dataset
-    from surrogate.estimators import TARGET_METHODS
-    from surrogate.evaluate import evaluate_transfer
-    from surrogate.report import (
+    from generator import open_dataset, provenance
+    from generator.sweep.executors import DaskExecutor
+    from generator.sweep.plan import SweepPlan
+    from generator.sweep.run import run_sweep
+    from generator.viz.figures import describe_parameters, plot_volume
+    from surrogate.data.registry import load_dataset
+    from surrogate.estimators.methods import TARGET_METHODS
+    from surrogate.evaluation.evaluate import evaluate_transfer
+    from surrogate.evaluation.report import (
         interval_sentence,
         new_run_dir,
         table_markdown,
@@ -185,8 +154,8 @@ def run_study(
         f"{settings['members']} per split"
     )
 
-    from surrogate.curves import curve_markdown, learning_curve, plot_curve
-    from surrogate.replay import plot_replay, replay, replay_markdown
+    from surrogate.active.replay import plot_replay, replay, replay_markdown
+    from surrogate.evaluation.curves import curve_markdown, learning_curve, plot_curve
 
     figures = out / "figures"
     figures.mkdir(exist_ok=True)
@@ -355,7 +324,7 @@ def run_study(
 
 def how_to_read(voxels: dict, rows: dict) -> list[str]:
     """The report's "how to read this" section."""
-    from generator.noise_floor import floor_sentence
+    from generator.sweep.noise_floor import floor_sentence
 
     floor = floor_sentence("euclidean")
     return [
@@ -378,7 +347,7 @@ def how_to_read(voxels: dict, rows: dict) -> list[str]:
         + (
             floor.removeprefix("Noise floor: ")
             if floor
-            else "not measured for this configuration; see `python -m generator.noise_floor`."
+            else "not measured for this configuration; see `python -m generator.sweep.noise_floor`."
         )
         + " A surrogate cannot beat the scatter between samples of the same parameters.",
         "- **Verdicts** (beats / ties with / loses to) come from a corrected resampled t-test "
@@ -417,9 +386,9 @@ def caveats(voxels: dict) -> list[str]:
 
 def conclusion(summary: dict, record: dict, curve, replayed, voxels: dict) -> str:
     """The concluding paragraph, every number from this run."""
-    from surrogate.estimators import BASELINES
-    from surrogate.replay import compare_strategies
-    from surrogate.report import LABELS
+    from surrogate.active.replay import compare_strategies
+    from surrogate.estimators.methods import BASELINES
+    from surrogate.evaluation.report import LABELS
 
     def mape(method):
         m = summary[method]["mape"]

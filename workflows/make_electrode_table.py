@@ -225,7 +225,7 @@ def main(argv=None) -> None:
     header = (
         "# SYNTHETIC electrode table made by workflows/make_electrode_table.py "
         f"(seed {args.seed}); NOT experimental data\n"
-        # The flag readers go by (surrogate.tables.read_table), never the file's name.
+        # The flag readers go by (surrogate.data.tables.read_table), never the file's name.
         "# synthetic: true\n"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,129 @@
+"""HDF5 files written safely and read with checks: atomic replacement, a content checksum, and
+one clear error for a missing, unreadable or foreign file."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+CHECKSUM_ATTRIBUTE = "checksum"
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path``, renamed onto it when the block succeeds.
+
+    Readers never see a half-written file: on any error the temporary file is removed and
+    ``path`` is left as it was. The result gets the permissions of an ordinary new file (the
+    process's umask applies, as for ``open``; the umask is never changed).
+    """
+    path = Path(path)
+    # Created here with mode 0666 so the umask applies (mkstemp would make it 0600).
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            break
+        except FileExistsError:
+            continue
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _digest_value(digest, value) -> None:
+    if isinstance(value, str):
+        digest.update(value.encode())
+    elif isinstance(value, bytes):
+        digest.update(value)
+    else:
+        array = np.asarray(value)
+        if array.dtype.kind == "O":
+            for item in array.ravel():
+                _digest_value(digest, item)
+        else:
+            digest.update(array.dtype.str.encode() + repr(array.shape).encode())
+            digest.update(array.tobytes())
+
+
+def content_digest(f) -> str:
+    """SHA-256 of everything an HDF5 file holds but its checksum attribute.
+
+    Chunked datasets are hashed as their stored (compressed) chunks, read without decoding:
+    verifying a 3e8-voxel volume costs a read of ~20 MB, and any changed stored byte shows.
+
+    Parameters
+    ----------
+    f : h5py.File
+        Open for reading.
+
+    Returns
+    -------
+    str
+        Hex digest.
+    """
+    import hashlib
+
+    import h5py
+
+    digest = hashlib.sha256()
+
+    def attributes(name, obj) -> None:
+        for key in sorted(obj.attrs):
+            if name == "/" and key == CHECKSUM_ATTRIBUTE:
+                continue
+            digest.update(f"{name}@{key}=".encode())
+            _digest_value(digest, obj.attrs[key])
+
+    def visit(name, obj) -> None:
+        attributes(name, obj)
+        if not isinstance(obj, h5py.Dataset):
+            return
+        digest.update(f"{name}:{obj.dtype.str}:{obj.shape}".encode())
+        if obj.chunks is None:
+            _digest_value(digest, obj[()])
+            return
+        for position in range(obj.id.get_num_chunks()):
+            info = obj.id.get_chunk_info(position)
+            mask, stored = obj.id.read_direct_chunk(info.chunk_offset)
+            digest.update(repr((info.chunk_offset, mask)).encode())
+            digest.update(stored)
+
+    attributes("/", f)
+    names = []
+    f.visit(names.append)
+    for name in sorted(names):
+        visit(name, f[name])
+    return digest.hexdigest()
+
+
+def verify_checksum(f) -> bool:
+    """True when an open file's stored checksum equals its content's digest."""
+    stored = f.attrs.get(CHECKSUM_ATTRIBUTE)
+    return stored is not None and str(stored) == content_digest(f)
+
+
+def open_checked(path, file_format: str, what: str):
+    """Open an HDF5 file for reading, with one clear error for a missing, unreadable or foreign
+    file (its ``format`` attribute is not ``file_format``)."""
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} file at {path}")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise ValueError(f"{path} is not a readable HDF5 file ({err})") from err
+    if f.attrs.get("format") != file_format:
+        f.close()
+        raise ValueError(f"{path} is not a {what} file (no '{file_format}' format attribute)")
+    return f

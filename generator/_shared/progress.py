@@ -1,0 +1,94 @@
+"""Progress of long steps, one way everywhere: a live line on a terminal, plain periodic log
+lines otherwise (batch logs, pipes), nothing for steps that end within a few seconds.
+
+Two shapes: :class:`ProgressCounter` for ``n`` of ``total`` items (samples, splits) and
+:func:`stage` for one named step of unknown length (a generation stage, a tortuosity pass).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+
+# Without a terminal, a line at most this often (and when a step ends after at least this long).
+LOG_INTERVAL_S = 30.0
+
+
+def _terminal(stream) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+class ProgressCounter:
+    """``done`` of ``total`` items with failures and time left: a rich bar on a terminal, a
+    log line every :data:`LOG_INTERVAL_S` seconds and at the end otherwise; ``total=0`` is
+    silent."""
+
+    def __init__(self, total: int, label: str, unit: str = "samples", stream=None):
+        self.total, self.done, self.failed = total, 0, 0
+        self.label, self.unit = label, unit
+        self.stream = stream or sys.stderr
+        self.start = time.time()
+        self.last_line = 0.0
+        self.bar = None
+        if _terminal(self.stream) and total:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(file=self.stream),
+                transient=False,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(label, total=total)
+
+    def step(self, ok: bool = True) -> None:
+        self.done += 1
+        self.failed += 0 if ok else 1
+        if not self.total:
+            return  # a counter of nothing (progress switched off) says nothing
+        if self.bar is not None:
+            label = f"{self.label} ({self.failed} failed)" if self.failed else self.label
+            self.bar.update(self.task, advance=1, description=label)
+        elif time.time() - self.last_line > LOG_INTERVAL_S or self.done == self.total:
+            elapsed = time.time() - self.start
+            left = elapsed / self.done * (self.total - self.done)
+            print(
+                f"{self.label}: {self.done}/{self.total} {self.unit}, {self.failed} failed, "
+                f"{elapsed:.0f} s elapsed, ~{left:.0f} s left",
+                file=self.stream,
+                flush=True,
+            )
+            self.last_line = time.time()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@contextmanager
+def silent(name: str, stream=None):
+    """A stage that reports nothing (the library default)."""
+    yield
+
+
+@contextmanager
+def stage(name: str, stream=None):
+    """One named step: a spinner with the elapsed time on a terminal; without one, a line when
+    it ends if it took :data:`LOG_INTERVAL_S` seconds or more."""
+    stream = stream or sys.stderr
+    start = time.time()
+    if _terminal(stream):
+        from rich.console import Console
+
+        with Console(file=stream).status(f"{name} ..."):
+            yield
+        print(f"{name}: {time.time() - start:.1f} s", file=stream, flush=True)
+        return
+    yield
+    if time.time() - start >= LOG_INTERVAL_S:
+        print(f"{name}: {time.time() - start:.1f} s", file=stream, flush=True)

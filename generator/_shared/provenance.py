@@ -1,0 +1,120 @@
+"""Provenance recorded with every file: package version, git commit and state, time, command
+line and library versions."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from generator._shared.version import __version__
+
+
+def _git(args, folder) -> str | None:
+    """Output of a git command run in ``folder``; None when git or the checkout is missing."""
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=folder, capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def git_commit(folder=None) -> str:
+    """Commit of the source tree this package runs from (or of ``folder``), ``""`` outside a
+    git checkout."""
+    return _git(["rev-parse", "HEAD"], folder or Path(__file__).resolve().parent) or ""
+
+
+def git_dirty(folder=None) -> bool | None:
+    """True when tracked files differ from the commit (the code that ran is not the commit's
+    alone), None outside a git checkout."""
+    status = _git(
+        ["status", "--porcelain", "--untracked-files=no"],
+        folder or Path(__file__).resolve().parent,
+    )
+    return None if status is None else bool(status)
+
+
+def command_line(argv=None) -> str:
+    """The command line as typed, without this machine's paths.
+
+    ``python -m generator sweep ...`` for a package run with ``-m`` (whose ``argv[0]`` is the
+    absolute path of its ``__main__.py``), the program's file name otherwise; the arguments
+    are kept as given.
+    """
+    argv = list(sys.argv if argv is None else argv)
+    if not argv:
+        return ""
+    program = Path(argv[0])
+    if program.name == "__main__.py":
+        head = f"python -m {program.parent.name}"
+    elif program.suffix == ".py":
+        head = f"python {program.name}"
+    else:
+        head = program.name
+    return " ".join([head, *argv[1:]])
+
+
+def provenance() -> dict[str, str | bool | None]:
+    """Versions, commit, time and command line, as stored with every file.
+
+    ``git_dirty`` is a boolean: True when tracked files differed from ``git_commit`` (the code
+    that ran is not the commit's alone), None when the code did not run from a git checkout
+    (``git_commit`` is then ``""``). A sample file stores it as an HDF5 boolean attribute
+    ``provenance_git_dirty`` (h5py reads a ``numpy.bool_``) and leaves the attribute out when
+    it is None; a dataset's JSON provenance has ``true``, ``false`` or ``null``. Files written
+    before this was a boolean hold the strings ``"true"``, ``"false"`` or ``""``:
+    :func:`read_git_dirty` reads both forms.
+    """
+    import h5py
+    import numba
+
+    return {
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command_line": command_line(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "h5py": h5py.__version__,
+    }
+
+
+def read_git_dirty(value) -> bool | None:
+    """The ``git_dirty`` provenance entry as True, False or None (unknown), from any form a
+    file holds: a boolean (HDF5 attribute or JSON, from this version on), ``None`` or a missing
+    entry, or the strings ``"true"``, ``"false"`` and ``""`` of older files."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode()
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("", "unknown", "none", "null"):
+            return None
+        if text in ("true", "false"):
+            return text == "true"
+        raise ValueError(f"git_dirty {value!r} is not true, false or empty")
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ValueError(f"git_dirty {value!r} is not a boolean")
+
+
+def read_provenance_attributes(attrs) -> dict:
+    """A sample file's ``provenance_*`` attributes: strings, and ``git_dirty`` as True, False
+    or None whichever form the file stores it in."""
+    record = {
+        key.removeprefix("provenance_"): str(value)
+        for key, value in attrs.items()
+        if key.startswith("provenance_")
+    }
+    record["git_dirty"] = read_git_dirty(attrs.get("provenance_git_dirty"))
+    return record

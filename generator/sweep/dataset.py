@@ -1,0 +1,186 @@
+"""Sweep datasets: consolidate per-sample files into one HDF5 file, and read it back.
+
+Schema (``schema_version`` 1, documented in ``data/README.md``): attributes ``format`` =
+"gdl-dataset", ``schema_version``, ``provenance`` (JSON) and ``units`` (JSON, one unit per
+column); group ``table`` with one dataset per column; group ``volumes`` with an HDF5 external
+link per sample (``volumes/<id>`` -> ``<samples folder>/<id>.h5:/volume``) when volumes are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from generator.tortuosity.inputs import METRICS
+
+FORMAT = "gdl-dataset"
+# The reference datasets shipped beside the source tree (read by any run, rewritten by none
+# without an explicit --out and --force).
+SHIPPED_DATA = Path(__file__).resolve().parents[2] / "data"
+SCHEMA_VERSION = 1
+# Table column of each path metric's tortuosity.
+TAU_COLUMNS = {metric: f"tau_{metric}" for metric in METRICS}
+
+UNITS = {
+    "index": "1",
+    "id": "",
+    "seed": "1",
+    "status": "",
+    "error": "",
+    "fiber_diameter_um": "um",
+    "fiber_fraction": "1",
+    "binder_fraction": "1",
+    "thickness_um": "um",
+    "compression": "1",
+    "pore_fraction_before": "1",
+    "fibre_fraction_before": "1",
+    "binder_fraction_before": "1",
+    "pore_fraction_after": "1",
+    "fibre_fraction_after": "1",
+    "binder_fraction_after": "1",
+    "thickness_voxels": "voxels",
+    "n_fibres": "1",
+    "tau_euclidean": "1",
+    "tau_volume_euclidean": "1",
+    "tau_lattice": "1",
+    "tau_volume_lattice": "1",
+    "connected_fraction": "1",
+    "percolating_fraction": "1",
+    "isolated_pore_voxels": "voxels",
+    "compile_s": "s",
+    "generate_s": "s",
+    "tortuosity_euclidean_s": "s",
+    "tortuosity_lattice_s": "s",
+    "total_s": "s",
+    "peak_rss_gib": "GiB",
+    "host": "",
+    "pid": "",
+}
+# Columns that describe the run (where, how long), not the sample: they may differ between
+# otherwise identical sweeps.
+RUN_COLUMNS = (
+    "compile_s",
+    "generate_s",
+    "tortuosity_euclidean_s",
+    "tortuosity_lattice_s",
+    "total_s",
+    "peak_rss_gib",
+    "host",
+    "pid",
+)
+
+
+def rows_to_table(rows: list[dict]) -> pd.DataFrame:
+    """Rows (dicts) to a table ordered by design index, with the schema's columns first."""
+    table = pd.DataFrame(rows)
+    ordered = [c for c in UNITS if c in table.columns]
+    extra = [c for c in table.columns if c not in UNITS and c != "traceback"]
+    return table[ordered + extra].sort_values("index").reset_index(drop=True)
+
+
+def write_dataset(path, rows: list[dict], provenance: dict, samples_folder=None) -> Path:
+    """Write the consolidated dataset file atomically (temporary name, then rename)."""
+    import h5py
+
+    from generator._shared.hdf5 import atomic_file
+
+    path = Path(path)
+    table = rows_to_table(rows)
+    with atomic_file(path) as temporary:
+        with h5py.File(temporary, "w") as f:
+            f.attrs["format"] = FORMAT
+            f.attrs["schema_version"] = SCHEMA_VERSION
+            f.attrs["provenance"] = json.dumps(provenance)
+            f.attrs["units"] = json.dumps({c: UNITS.get(c, "") for c in table.columns})
+            group = f.create_group("table")
+            for column in table.columns:
+                values = table[column].to_numpy()
+                if values.dtype == object or pd.api.types.is_string_dtype(table[column]):
+                    data = np.array([str(v) for v in values], dtype=h5py.string_dtype())
+                else:
+                    data = values
+                group.create_dataset(column, data=data)
+            if samples_folder is not None:
+                volumes = f.create_group("volumes")
+                relative = os.path.relpath(samples_folder, path.parent)
+                for sample_id, status in zip(table["id"], table["status"], strict=True):
+                    if status == "ok":
+                        volumes[sample_id] = h5py.ExternalLink(
+                            f"{relative}/{sample_id}.h5", "/volume"
+                        )
+    return path
+
+
+class SweepDataset:
+    """A consolidated sweep dataset: ``.table`` (pandas) and volumes on demand.
+
+    Use :func:`open_dataset`.
+    """
+
+    def __init__(self, path: Path, table: pd.DataFrame, provenance: dict, units: dict):
+        self.path = path
+        self.table = table
+        self.provenance = provenance
+        self.units = units
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __repr__(self) -> str:
+        return f"SweepDataset({str(self.path)!r}, {len(self)} samples)"
+
+    def volume(self, sample) -> np.ndarray:
+        """The label volume of a sample, by table position (int) or id (str)."""
+        import h5py
+
+        sample_id = (
+            self.table["id"].iloc[sample] if isinstance(sample, (int, np.integer)) else sample
+        )
+        with h5py.File(self.path, "r") as f:
+            if "volumes" not in f or sample_id not in f["volumes"]:
+                raise KeyError(f"no volume stored for sample {sample_id!r} (swept --no-volumes?)")
+            return f["volumes"][sample_id][()]
+
+    def volumes(self):
+        """Iterate over (row, volume) for every sample with a stored volume."""
+        for position in range(len(self.table)):
+            if self.table["status"].iloc[position] == "ok":
+                yield self.table.iloc[position], self.volume(position)
+
+
+def open_dataset(path) -> SweepDataset:
+    """Open a dataset written by ``python -m generator sweep``.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    SweepDataset
+    """
+    from generator._shared.hdf5 import open_checked
+
+    path = Path(path)
+    with open_checked(path, FORMAT, "sweep dataset") as f:
+        version = int(f.attrs["schema_version"])
+        if version > SCHEMA_VERSION:
+            raise ValueError(
+                f"{path} has schema version {version}; this reader knows up to "
+                f"{SCHEMA_VERSION}: upgrade the package"
+            )
+        columns = {}
+        for name, dataset in f["table"].items():
+            values = dataset[()]
+            if values.dtype.kind in "OS":
+                values = np.array(
+                    [v.decode() if isinstance(v, bytes) else v for v in values], dtype=object
+                )
+            columns[name] = values
+        order = json.loads(f.attrs["units"])
+        table = pd.DataFrame({c: columns[c] for c in order if c in columns})
+        return SweepDataset(path, table, json.loads(f.attrs["provenance"]), order)

@@ -1,0 +1,143 @@
+"""Space-filling designs over the five manufacturing parameters, and sample identities."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from generator.structure.parameters import PARAMETER_RANGES
+
+Design = Literal["sobol", "lhs", "random"]
+DESIGNS = ("sobol", "lhs", "random")
+# independent: each domain draws its own design and seeds (the paper's separate datasets);
+# paired: the same parameter sets on every domain, each sample with its own seed.
+PAIRINGS = ("independent", "paired")
+PARAMETERS = tuple(PARAMETER_RANGES)
+
+
+def domain_key(domain: str) -> int:
+    """A stable 32-bit number for a domain name, mixed into the design's seed."""
+    return int.from_bytes(hashlib.sha256(f"gdl-domain:{domain}".encode()).digest()[:4], "little")
+
+
+def validate_ranges(ranges: dict | None) -> dict[str, tuple[float, float]]:
+    """Sweep ranges: the paper's by default; each given range must lie inside the allowed one."""
+    resolved = {name: (low, high) for name, (low, high, _, _) in PARAMETER_RANGES.items()}
+    for name, value in (ranges or {}).items():
+        if name not in resolved:
+            raise ValueError(f"unknown parameter {name!r}; expected one of {', '.join(resolved)}")
+        low, high = (float(v) for v in value)
+        allowed_low, allowed_high, unit, _ = PARAMETER_RANGES[name]
+        if not allowed_low <= low <= high <= allowed_high:
+            raise ValueError(
+                f"range {name}=({low}, {high}) must satisfy {allowed_low} <= low <= high <= "
+                f"{allowed_high} {unit}"
+            )
+        resolved[name] = (low, high)
+    return resolved
+
+
+def parse_ranges(**given: str | None) -> dict[str, tuple[float, float]]:
+    """``{parameter: (low, high)}`` from the ``LOW,HIGH`` texts given (None = not given)."""
+    ranges = {}
+    for name, text in given.items():
+        if text is None:
+            continue
+        try:
+            parts = [float(v) for v in text.replace(",", " ").split()]
+        except ValueError:
+            parts = []
+        if len(parts) != 2:
+            raise ValueError(f"range for {name} must be LOW,HIGH (two numbers), got {text!r}")
+        ranges[name] = (parts[0], parts[1])
+    return ranges
+
+
+def make_design(
+    n: int,
+    *,
+    domain: str,
+    design: Design = "sobol",
+    seed: int = 0,
+    ranges=None,
+    pairing: str = "independent",
+) -> pd.DataFrame:
+    """``n`` parameter sets spread over the ranges, each with its own generator seed.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    design : {"sobol", "lhs", "random"}
+        Scrambled Sobol points (the first ``n``), Latin hypercube, or independent uniforms.
+    domain : str
+        The domain the design is for; with the same ``seed`` two domains get different designs
+        (``pairing="independent"``) or the same parameter sets (``"paired"``), and always
+        different sample seeds.
+    seed : int
+        Seeds the design and, through ``numpy.random.SeedSequence``, each sample's seed.
+    ranges : dict, optional
+        ``{parameter: (low, high)}`` overriding the paper's ranges.
+    pairing : {"independent", "paired"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``index``, the five parameters and ``seed``.
+    """
+    if int(n) != n or n < 1:
+        raise ValueError(f"n={n!r} must be a positive whole number of samples")
+    if design not in DESIGNS:
+        raise ValueError(f"design={design!r} is not one of {', '.join(DESIGNS)}")
+    if pairing not in PAIRINGS:
+        raise ValueError(f"pairing={pairing!r} is not one of {', '.join(PAIRINGS)}")
+    resolved = validate_ranges(ranges)
+    domain_entropy = [int(seed), domain_key(str(domain))]
+    rng = np.random.default_rng(domain_entropy if pairing == "independent" else int(seed))
+    if design == "sobol":
+        with warnings.catch_warnings():
+            # Sobol balance is exact for powers of two; the first n points are still spread.
+            warnings.simplefilter("ignore", UserWarning)
+            unit = (
+                __import__("scipy.stats", fromlist=["qmc"])
+                .qmc.Sobol(d=len(PARAMETERS), scramble=True, seed=rng)
+                .random(int(n))
+            )
+    elif design == "lhs":
+        from scipy.stats import qmc
+
+        unit = qmc.LatinHypercube(d=len(PARAMETERS), seed=rng).random(int(n))
+    else:
+        unit = rng.random((int(n), len(PARAMETERS)))
+    table = pd.DataFrame({"index": np.arange(int(n))})
+    for column, name in enumerate(PARAMETERS):
+        low, high = resolved[name]
+        table[name] = low + unit[:, column] * (high - low)
+    children = np.random.SeedSequence(domain_entropy).spawn(int(n))
+    table["seed"] = [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+    return table
+
+
+def sample_id(
+    parameters: dict, seed: int, *, domain: str, voxel_um: float, version: str, stratify: bool
+) -> str:
+    """Identity of a sample: a hash of its parameters, seed, domain, voxel, fibre sampling
+    (stratified or not) and model version.
+
+    Floats enter through ``repr`` (shortest round-trip form), so a value read back from a file
+    hashes the same as the value that was written.
+    """
+    key = {
+        "parameters": {name: repr(float(parameters[name])) for name in PARAMETERS},
+        "seed": int(seed),
+        "domain": str(domain),
+        "voxel_um": repr(float(voxel_um)),
+        "version": version,
+        "stratify": bool(stratify),
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,0 +1,263 @@
+"""A sweep plan: the design, its tasks and ids, and which of them are already finished.
+
+The plan is what a sweep, a shard of it and the merge of its shards have in common: the same
+options give the same plan, the same ids and the same file names. Its identity (everything that
+decides the samples' values: domain, design, n, seed, ranges, voxel size and the model version)
+is stored in the dataset and in every sample file, so a later run can tell its own files from
+another plan's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from generator.paper import SAMPLE_COUNTS
+from generator.structure.parameters import resolve_domain, voxel_shape
+from generator.sweep.design import (
+    DESIGNS,
+    PAIRINGS,
+    PARAMETERS,
+    make_design,
+    sample_id,
+    validate_ranges,
+)
+
+PAPER_COUNTS = SAMPLE_COUNTS
+# Peak bytes a voxel of one sample task: generation ~5.5, tortuosity ~5 beside the volume
+# (measured at 1 um: 2.55-2.9 GiB for the 3e8-voxel 1000 preset).
+BYTES_PER_VOXEL_PEAK = 10.0
+THICKNESS_MAX_UM = 320.0
+
+
+def default_output(domain: str) -> Path:
+    """``gdl<domain>.h5`` in the working directory (never the shipped reference data)."""
+    return Path(f"gdl{domain}.h5")
+
+
+def samples_folder(dataset: Path) -> Path:
+    """Folder of the per-sample files next to a dataset file."""
+    return dataset.with_name(dataset.stem + "_samples")
+
+
+@dataclass
+class Scan:
+    """What is on disk for a list of tasks."""
+
+    done: dict = field(default_factory=dict)  # id -> row of each verified finished sample
+    pending: list = field(default_factory=list)  # tasks to run
+    redo: list = field(default_factory=list)  # (task, reason) of files found but not trusted
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """The design of a sweep and where its files go. Build with :meth:`create`.
+
+    Attributes
+    ----------
+    domain : str
+        Preset name, ``"200"`` or ``"1000"``.
+    n : int
+    design : str
+    seed : int
+    ranges : dict
+        ``{parameter: (low, high)}`` for every parameter (the paper's where not given).
+    voxel_um : float
+    out : Path
+        The dataset file; sample files go to ``<out stem>_samples/``.
+    keep_volumes : bool
+    stratify : bool
+        Fibre lines from a scrambled Sobol sequence (True) or independent draws.
+    pairing : str
+        ``"independent"`` (each domain its own design) or ``"paired"`` (same parameter sets).
+    model : str
+        Model version of the code (:func:`generator._shared.model_version.model_version`).
+    """
+
+    domain: str
+    n: int
+    design: str
+    seed: int
+    ranges: dict
+    voxel_um: float
+    out: Path
+    keep_volumes: bool
+    stratify: bool
+    pairing: str
+    model: str
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        domain="1000",
+        n=None,
+        design="sobol",
+        seed=0,
+        ranges=None,
+        voxel_um=1.0,
+        out=None,
+        keep_volumes=True,
+        stratify=True,
+        pairing="independent",
+    ) -> SweepPlan:
+        """Resolve and check the options of a sweep; nothing is read or written.
+
+        Raises ``ValueError`` naming the bad value and what was expected.
+        """
+        from generator._shared.model_version import model_version
+
+        domain_name, _ = resolve_domain(domain)
+        if domain_name not in PAPER_COUNTS:
+            raise ValueError(
+                f"sweep domain must be a preset ({', '.join(PAPER_COUNTS)}), got {domain!r}"
+            )
+        n = PAPER_COUNTS[domain_name] if n is None else n
+        if int(n) != n or n < 1:
+            raise ValueError(f"n={n!r} must be a positive whole number of samples")
+        voxel_um = float(voxel_um)
+        if not 0.0 < voxel_um < float("inf"):
+            raise ValueError(f"voxel size {voxel_um!r} um must be a positive finite number")
+        if design not in DESIGNS:
+            raise ValueError(f"design {design!r} is not one of {', '.join(DESIGNS)}")
+        if pairing not in PAIRINGS:
+            raise ValueError(f"pairing {pairing!r} is not one of {', '.join(PAIRINGS)}")
+        if not 0 <= int(seed) < 2**63:
+            raise ValueError(f"seed={seed} must be a whole number in [0, 2**63)")
+        return cls(
+            domain=domain_name,
+            n=int(n),
+            design=design,
+            seed=int(seed),
+            ranges=validate_ranges(ranges),
+            voxel_um=voxel_um,
+            out=Path(out) if out else default_output(domain_name),
+            keep_volumes=bool(keep_volumes),
+            stratify=bool(stratify),
+            pairing=pairing,
+            model=model_version(),
+        )
+
+    @property
+    def folder(self) -> Path:
+        """Folder of the per-sample files."""
+        return samples_folder(self.out)
+
+    def identity(self) -> dict:
+        """What decides the samples' values: two runs with equal identities make equal files.
+
+        ``keep_volumes`` is not part of it: volumes asked for after a ``--no-volumes`` run are
+        made for the same plan.
+        """
+        return {
+            "domain": self.domain,
+            "n": self.n,
+            "design": self.design,
+            "design_seed": self.seed,
+            "pairing": self.pairing,
+            "stratify": self.stratify,
+            "ranges": {name: [float(v) for v in self.ranges[name]] for name in PARAMETERS},
+            "voxel_um": self.voxel_um,
+            "model_version": self.model,
+        }
+
+    @cached_property
+    def design_table(self):
+        """The design: ``index``, the five parameters and ``seed`` per sample."""
+        return make_design(
+            self.n,
+            domain=self.domain,
+            design=self.design,
+            seed=self.seed,
+            ranges=self.ranges,
+            pairing=self.pairing,
+        )
+
+    @cached_property
+    def tasks(self) -> list[dict]:
+        """One task dict per sample, in design order."""
+        identity = self.identity()
+        tasks = []
+        for row in self.design_table.to_dict("records"):
+            params = {name: float(row[name]) for name in PARAMETERS}
+            ident = sample_id(
+                params,
+                row["seed"],
+                domain=self.domain,
+                voxel_um=self.voxel_um,
+                version=self.model,
+                stratify=self.stratify,
+            )
+            tasks.append(
+                {
+                    "id": ident,
+                    "index": int(row["index"]),
+                    "seed": int(row["seed"]),
+                    **params,
+                    "domain": self.domain,
+                    "voxel_um": self.voxel_um,
+                    "stratify": self.stratify,
+                    "folder": str(self.folder),
+                    "keep_volume": self.keep_volumes,
+                    "plan": identity,
+                }
+            )
+        return tasks
+
+    def shard(self, index: int, count: int, *, base: int = 1) -> list[dict]:
+        """The tasks of shard ``index`` of ``count`` interleaved slices.
+
+        ``base`` is the number of the first shard: 1 (``--array=1-N``) or 0 (``--array=0-N-1``).
+        """
+        if base not in (0, 1):
+            raise ValueError(f"shard base {base} must be 0 or 1")
+        if count < 1 or not base <= index < count + base:
+            raise ValueError(
+                f"shard {index}/{count} must satisfy {base} <= I <= {count - 1 + base} "
+                f"(N >= 1, shards numbered from {base})"
+            )
+        if count > self.n:
+            raise ValueError(f"{count} shards for {self.n} samples: N must be at most n")
+        return self.tasks[index - base :: count]
+
+    def voxels(self) -> int:
+        """Voxels of the largest sample (thickness at its maximum, no compression)."""
+        _, in_plane = resolve_domain(self.domain)
+        total = 1
+        for size in voxel_shape(in_plane, THICKNESS_MAX_UM, self.voxel_um):
+            total *= size
+        return total
+
+    def peak_bytes(self) -> float:
+        """Estimated peak memory of one sample task."""
+        return self.voxels() * BYTES_PER_VOXEL_PEAK
+
+    def scan(self, tasks: list[dict] | None = None) -> Scan:
+        """Check the sample file of each task (all by default); see
+        :func:`generator.sweep.sample_task.verify_sample_file`."""
+        from generator.sweep.sample_task import verify_sample_file
+
+        scan = Scan()
+        for task in self.tasks if tasks is None else tasks:
+            row, reason = verify_sample_file(self.folder / f"{task['id']}.h5", task)
+            if row is not None:
+                scan.done[task["id"]] = row
+            else:
+                scan.pending.append(task)
+                if reason != "missing":
+                    scan.redo.append((task, reason))
+        return scan
+
+    def describe(self) -> str:
+        """One line per setting, for a dry run."""
+        lines = [
+            f"plan: domain {self.domain}, n {self.n}, design {self.design} (seed {self.seed}, "
+            f"{self.pairing}), voxel {self.voxel_um:g} um, "
+            f"fibres {'stratified' if self.stratify else 'independent'}, model {self.model}",
+            f"dataset {self.out}, sample files in {self.folder}",
+        ]
+        for name in PARAMETERS:
+            low, high = self.ranges[name]
+            lines.append(f"range {name}: {low:g} .. {high:g}")
+        return "\n".join(lines)

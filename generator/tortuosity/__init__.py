@@ -1,0 +1,43 @@
+"""Tortuosity: transport through the pore space of a 3D image, a generator sample or any other.
+
+:mod:`~generator.tortuosity.inputs` holds the rules every method shares (flow axis, voxel
+sizes, which voxels are pore: labels are never guessed); :mod:`~generator.tortuosity.images`
+reads other tools' images; :mod:`~generator.tortuosity.geodesic` computes the shortest-path
+distance from the inlet face with the private solver ``_geodesic``, and
+:mod:`~generator.tortuosity.geometric` turns it into the geometric tortuosity.
+
+Public API
+----------
+geodesic_distance
+    Shortest-path distance through the pore space from the inlet face.
+geometric_tortuosity, TortuosityResult
+    Geometric tortuosity and its result object.
+pore_mask, METRICS
+    Which voxels are pore; the metric names.
+read_image, LoadedImage
+    A segmented image from HDF5, TIFF or NumPy files.
+"""
+
+from generator._shared.lazy import lazy_index
+
+_EXPORTS = {
+    "geodesic_distance": "generator.tortuosity.geodesic",
+    "geometric_tortuosity": "generator.tortuosity.geometric",
+    "TortuosityResult": "generator.tortuosity.geometric",
+    "pore_mask": "generator.tortuosity.inputs",
+    "METRICS": "generator.tortuosity.inputs",
+    "read_image": "generator.tortuosity.images",
+    "LoadedImage": "generator.tortuosity.images",
+}
+
+__all__ = [
+    "LoadedImage",
+    "METRICS",
+    "TortuosityResult",
+    "geodesic_distance",
+    "geometric_tortuosity",
+    "pore_mask",
+    "read_image",
+]
+
+__getattr__, __dir__ = lazy_index(__name__, _EXPORTS)

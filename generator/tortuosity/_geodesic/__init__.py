@@ -1,0 +1,25 @@
+"""Private: the geodesic-distance solver behind :mod:`generator.tortuosity.geodesic` and
+:mod:`generator.tortuosity.geometric`. Plain arrays, no validation beyond :func:`prepare`'s.
+
+Read in this order:
+
+:mod:`~generator.tortuosity._geodesic.driver`
+    :func:`prepare` (one input preparation for both public functions: axis, voxel sizes, metric
+    and the pore array with the flow axis first), :class:`Workspace` (every array a solve needs,
+    allocated once per image) and :func:`solve` (the schedule of sweeps, with thread pacing).
+:mod:`~generator.tortuosity._geodesic.sweeps`
+    numba kernels that move through the volume: :func:`step_across` (a slice from the slice
+    behind it), :func:`relax_plane` / :func:`relax_plane_bands` (raster passes within a plane),
+    :func:`relax_sparse` (a queue within a plane) and the flag bookkeeping between sweeps.
+:mod:`~generator.tortuosity._geodesic.metrics`
+    The per-voxel updates: lattice steps, the semi-Lagrangian segment and triangle geometry.
+:mod:`~generator.tortuosity._geodesic.flags`
+    The bits the solver keeps in the pore array and the in-plane neighbour ring.
+
+The metric is a plain boolean argument (``euclidean``), not a literal one: numba's literal
+dispatch re-ran type inference on every call from Python (30 s per solve of a 100-slice image).
+"""
+
+from generator.tortuosity._geodesic.driver import Prepared, Workspace, prepare, solve
+
+__all__ = ["Prepared", "Workspace", "prepare", "solve"]

@@ -1,0 +1,299 @@
+"""Per-voxel updates of the two metrics (numba, plain values and rows).
+
+* Lattice: the 26-connected voxel graph, steps of length ``|offset * spacing|``; at the solver's
+  fixed point this is exactly Dijkstra's distance on that graph (:func:`lattice_row_from`).
+* Euclidean: a semi-Lagrangian update on the same neighbourhood. A voxel may be reached from any
+  point ``p`` of a segment or triangle spanned by neighbouring reached voxels, at the linearly
+  interpolated value there plus the straight length ``|v - p|``: in the plane, the segments
+  between consecutive ring neighbours (:func:`ring_update_euclidean`); across slices, the
+  triangles (:func:`triangles_row`) and segments (:func:`patch_segments_gathered`,
+  :func:`patch_segments`) of the 3 x 3 patch in the adjacent slice. Linear (planar-front) fields
+  are carried exactly, so oblique straight paths no longer pay the lattice's detour of up to
+  8 %. Lattice steps remain candidates, so the connectivity is the lattice's.
+
+Across slices the updates are float32 throughout, written with selects rather than branches
+so that whole rows vectorise; :func:`patch_segments` (a single voxel at the plane's edge) runs
+the very same arithmetic as :func:`patch_segments_gathered`, so both give the same bits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from generator.tortuosity._geodesic.flags import RING_DX, RING_DY
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def improves(stored, current, tolerance):
+    """Whether ``stored`` replaces ``current``: lower by more than ``tolerance`` (relative)."""
+    return stored < current and (current == np.inf or current - stored > tolerance * current)
+
+
+@nb.njit(cache=True, nogil=True)
+def lattice_row_from(best, row, w_centre, w_side):
+    """best[i] = min(best[i], row[i] + w_centre, row[i -+ 1] + w_side), vectorised."""
+    nx = best.shape[0]
+    for i in range(nx):
+        c = row[i] + w_centre
+        if c < best[i]:
+            best[i] = c
+    for i in range(1, nx):
+        c = row[i - 1] + w_side
+        if c < best[i]:
+            best[i] = c
+    for i in range(nx - 1):
+        c = row[i + 1] + w_side
+        if c < best[i]:
+            best[i] = c
+
+
+# --- In the plane: ring segments (scalar, used by the queue and the raster passes) ------------
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _edge_from_foot(start, other, q2, inv_length, length2):
+    """min over the inside of a segment of (linear value) + (distance to v); +inf at an end.
+
+    The segment runs from ``start`` (its point nearest to ``v``, at squared distance ``q2``)
+    to ``other``, ``sqrt(length2)`` away. With slope ``g = (start - other) / length`` the
+    optimum is ``start + sqrt(q2 (1 - g^2))``, ``g sqrt(q2 / (1 - g^2))`` along the segment:
+    kept when that lies strictly inside.
+    """
+    g = (start - other) * inv_length
+    rest = 1.0 - g * g
+    if g <= 0.0 or rest <= 0.0 or g * g * q2 >= rest * length2:
+        return np.inf
+    return start + math.sqrt(q2 * rest)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _ring_segments_from(field, y, x, dy, dx, a, q, q2, inv_step, step2, best):
+    """Best of ``best`` and the two ring segments from the axial neighbour ``(y, x)`` (value
+    ``a``, offset ``(dy, dx)``, distance ``q`` from ``v``) to the diagonal ones beside it."""
+    ny, nx = field.shape
+    for side in (-1, 1):
+        y1 = y + (side if dy == 0 else 0)
+        x1 = x + (side if dx == 0 else 0)
+        if not (0 <= y1 < ny and 0 <= x1 < nx):
+            continue
+        b = field[y1, x1]
+        if b >= a or b + q >= best:
+            continue
+        value = _edge_from_foot(a, b, q2, inv_step, step2)
+        if value < best:
+            best = value
+    return best
+
+
+@nb.njit(cache=True, nogil=True)
+def ring_update_euclidean(dist_k, j, i, hy, hx, best):
+    """Best value at (j, i) from its 8 neighbours in the same plane: lattice steps, then the
+    ring segments from each axial neighbour (their foot) to the diagonal ones beside it."""
+    ny, nx = dist_k.shape
+    w_min = min(hy, hx)
+    w_diagonal = math.sqrt(hy * hy + hx * hx)
+    for r in range(8):
+        dy = RING_DY[r]
+        dx = RING_DX[r]
+        y = j + dy
+        x = i + dx
+        if 0 <= y < ny and 0 <= x < nx:
+            value = dist_k[y, x]
+            if value + w_min < best:
+                candidate = value + (hx if dy == 0 else (hy if dx == 0 else w_diagonal))
+                if candidate < best:
+                    best = candidate
+    for r in range(0, 8, 2):
+        dy = RING_DY[r]
+        dx = RING_DX[r]
+        y = j + dy
+        x = i + dx
+        if not (0 <= y < ny and 0 <= x < nx):
+            continue
+        a = dist_k[y, x]
+        if a == np.inf:
+            continue
+        q = hx if dy == 0 else hy
+        step = hx if dx == 0 else hy
+        best = _ring_segments_from(dist_k, y, x, dy, dx, a, q, q * q, 1.0 / step, step * step, best)
+    return best
+
+
+# --- Across slices: triangles and segments of the 3 x 3 patch behind (float32, vectorised) ----
+
+
+@nb.njit(cache=True, nogil=True)
+def triangles_row(out, up, centre, down, hy, hx, hz):
+    """Semi-Lagrangian values across slices from the patch's triangles, a whole row at once.
+
+    ``up``, ``centre`` and ``down`` are rows j - 1, j, j + 1 of the slice behind (hz away).
+    For voxel i, ``d00`` is the voxel straight behind it, ``d10`` its neighbour at ``dy = sy``,
+    ``d01`` at ``dx = sx`` and ``d11`` the corner, ``sy`` and ``sx`` towards the lower
+    neighbour on each axis. The value is linear on each triangle, with slopes ``gy``, ``gx`` per
+    unit length towards ``sy``, ``sx``; the optimum of ``D(p) + |v - p|`` is
+    ``d00 + hz sqrt(1 - |g|^2)`` at the foot ``u = -g hz / sqrt(1 - |g|^2)``, kept when ``u``
+    lies in the triangle: triangle 0 is (0,0), (sy,0), (sy,sx); triangle 1 is (0,0), (0,sx),
+    (sy,sx). ``out[i]`` is the smaller valid value, +inf where neither triangle holds the
+    optimum (and at both ends of the row). The tests are multiplied out so that no division or
+    square root decides validity: the loop vectorises.
+    """
+    nx = out.shape[0]
+    inv_y = np.float32(1.0 / hy)
+    inv_x = np.float32(1.0 / hx)
+    fy = np.float32(hy)
+    fx = np.float32(hx)
+    fz = np.float32(hz)
+    fz2 = fz * fz
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    inf = np.float32(np.inf)
+    out[0] = inf
+    out[nx - 1] = inf
+    for i in range(1, nx - 1):
+        d00 = centre[i]
+        u = up[i]
+        d = down[i]
+        left = centre[i - 1]
+        right = centre[i + 1]
+        go_down = d < u
+        go_right = right < left
+        d10 = d if go_down else u
+        d01 = right if go_right else left
+        corner_down = down[i + 1] if go_right else down[i - 1]
+        corner_up = up[i + 1] if go_right else up[i - 1]
+        d11 = corner_down if go_down else corner_up
+        # Triangle 0: (0,0), (sy,0), (sy,sx).
+        gy = (d10 - d00) * inv_y
+        gx = (d11 - d10) * inv_x
+        rest0 = one - (gy * gy + gx * gx)
+        ok0 = (
+            (gy <= zero)
+            & (gx <= zero)
+            & (rest0 > zero)
+            & (gx * fy >= gy * fx)
+            & (gy * gy * fz2 <= rest0 * fy * fy)
+        )
+        # Triangle 1: (0,0), (0,sx), (sy,sx).
+        gx = (d01 - d00) * inv_x
+        gy = (d11 - d01) * inv_y
+        rest1 = one - (gy * gy + gx * gx)
+        ok1 = (
+            (gy <= zero)
+            & (gx <= zero)
+            & (rest1 > zero)
+            & (gy * fx >= gx * fy)
+            & (gx * gx * fz2 <= rest1 * fx * fx)
+        )
+        v0 = d00 + fz * math.sqrt(rest0 if ok0 else one)
+        v1 = d00 + fz * math.sqrt(rest1 if ok1 else one)
+        a = v0 if ok0 else inf
+        b = v1 if ok1 else inf
+        out[i] = a if a < b else b
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _edge_select(start, other, q2, inv_length, length2):
+    """:func:`_edge_from_foot` in float32 with selects instead of branches (vectorises);
+    +inf when either end is +inf."""
+    one = np.float32(1.0)
+    g = (start - other) * inv_length
+    rest = one - g * g
+    inside = (g > 0) & (rest > 0) & (g * g * q2 < rest * length2)
+    value = start + math.sqrt(q2 * (rest if inside else one))
+    return value if inside else np.float32(np.inf)
+
+
+@nb.njit(cache=True, nogil=True)
+def patch_constants(hy, hx, hz):
+    """float32 lengths of the patch segments: (hz^2, 1/hy, hy^2, 1/hx, hx^2, 1/diagonal,
+    diagonal^2, ring-segment distance^2 along y and along x)."""
+    fy = np.float32(hy)
+    fx = np.float32(hx)
+    hz2 = np.float32(hz * hz)
+    y2 = fy * fy
+    x2 = fx * fx
+    return (
+        hz2,
+        np.float32(1.0 / hy),
+        y2,
+        np.float32(1.0 / hx),
+        x2,
+        np.float32(1.0 / math.sqrt(hy * hy + hx * hx)),
+        y2 + x2,
+        y2 + hz2,
+        x2 + hz2,
+    )
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _patch_value(p0, p1, p2, p3, p4, p5, p6, p7, p8, constants):
+    """Best spoke or ring segment of one 3 x 3 patch (``p4`` straight behind ``v``, ``p(3 (dy
+    + 1) + dx + 1)`` at offset (dy, dx)); +inf if none holds an inside optimum.
+
+    The 8 spokes run from the voxel behind (the foot, hz away) out to each neighbour; the 8
+    ring segments from each axial neighbour (their foot) to the diagonal ones beside it.
+    """
+    hz2, inv_y, y2, inv_x, x2, inv_d, d2, ring_y2, ring_x2 = constants
+    best = _edge_select(p4, p1, hz2, inv_y, y2)
+    best = min(best, _edge_select(p4, p7, hz2, inv_y, y2))
+    best = min(best, _edge_select(p4, p3, hz2, inv_x, x2))
+    best = min(best, _edge_select(p4, p5, hz2, inv_x, x2))
+    best = min(best, _edge_select(p4, p0, hz2, inv_d, d2))
+    best = min(best, _edge_select(p4, p2, hz2, inv_d, d2))
+    best = min(best, _edge_select(p4, p6, hz2, inv_d, d2))
+    best = min(best, _edge_select(p4, p8, hz2, inv_d, d2))
+    best = min(best, _edge_select(p1, p0, ring_y2, inv_x, x2))
+    best = min(best, _edge_select(p1, p2, ring_y2, inv_x, x2))
+    best = min(best, _edge_select(p7, p6, ring_y2, inv_x, x2))
+    best = min(best, _edge_select(p7, p8, ring_y2, inv_x, x2))
+    best = min(best, _edge_select(p3, p0, ring_x2, inv_y, y2))
+    best = min(best, _edge_select(p3, p6, ring_x2, inv_y, y2))
+    best = min(best, _edge_select(p5, p2, ring_x2, inv_y, y2))
+    best = min(best, _edge_select(p5, p8, ring_x2, inv_y, y2))
+    return best
+
+
+@nb.njit(cache=True, nogil=True)
+def patch_segments_gathered(out, patch, count, constants):
+    """Patch segment values of ``count`` voxels at once (vectorised): ``patch[k, n]`` holds
+    voxel n's 3 x 3 patch, ``k = 3 (dy + 1) + (dx + 1)``."""
+    for n in range(count):
+        out[n] = _patch_value(
+            patch[0, n],
+            patch[1, n],
+            patch[2, n],
+            patch[3, n],
+            patch[4, n],
+            patch[5, n],
+            patch[6, n],
+            patch[7, n],
+            patch[8, n],
+            constants,
+        )
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _at(field, y, x):
+    ny, nx = field.shape
+    return field[y, x] if 0 <= y < ny and 0 <= x < nx else np.float32(np.inf)
+
+
+@nb.njit(cache=True, nogil=True)
+def patch_segments(dist_n, j, i, constants):
+    """Patch segment value of the single voxel (j, i) of the slice ahead of ``dist_n``: the
+    same arithmetic as :func:`patch_segments_gathered`, with +inf beyond the plane's edge."""
+    return _patch_value(
+        _at(dist_n, j - 1, i - 1),
+        _at(dist_n, j - 1, i),
+        _at(dist_n, j - 1, i + 1),
+        _at(dist_n, j, i - 1),
+        _at(dist_n, j, i),
+        _at(dist_n, j, i + 1),
+        _at(dist_n, j + 1, i - 1),
+        _at(dist_n, j + 1, i),
+        _at(dist_n, j + 1, i + 1),
+        constants,
+    )

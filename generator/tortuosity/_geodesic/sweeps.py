@@ -1,0 +1,471 @@
+"""numba kernels that move through the volume, slice by slice along axis 0 (the flow axis).
+
+Plain arrays: ``pore`` is uint8 with the bits of :mod:`generator.tortuosity._geodesic.flags` (bit 0
+pore),
+``dist`` float32 with +inf at solid or unreached voxels, ``spacing = (hz, hy, hx)`` the voxel
+sizes along axes 0, 1, 2. The metric ``euclidean`` (True: semi-Lagrangian, False: lattice) is a
+literal argument: numba compiles each kernel once per metric, with no branch on it in the
+loops. Python calls the entry points at the end of this module, which fix it (called from
+Python with a plain bool, a literal-argument kernel re-runs type inference on every call).
+
+A slice takes the best values reachable from the slice behind it (:func:`step_across`), then
+relaxes within its plane (:func:`relax_plane_bands`, raster passes). Paths that turn back through
+the thickness are caught by sparse sweeps in alternating directions: a slice is looked at only
+if the slice behind it changed, and only the voxels it improves seed a label-correcting
+relaxation within the plane (:func:`relax_sparse`). In a fibrous GDL about 1 % of the pore
+needs such a correction. The schedule is :func:`generator.tortuosity._geodesic.driver.solve`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from generator.tortuosity._geodesic.flags import (
+    CHANGED_BEFORE_BIT,
+    CHANGED_BIT,
+    PORE_BIT,
+    QUEUED_BIT,
+    RING_DX,
+    RING_DY,
+    STALE_BIT,
+)
+from generator.tortuosity._geodesic.metrics import (
+    improves,
+    lattice_row_from,
+    patch_constants,
+    patch_segments,
+    patch_segments_gathered,
+    ring_update_euclidean,
+    triangles_row,
+)
+
+
+@nb.njit(cache=True, parallel=True)
+def fill_unreached(dist):
+    """Every voxel +inf, slices in parallel (first touch of fresh memory is spread over the
+    threads)."""
+    for k in nb.prange(dist.shape[0]):
+        dist[k] = np.inf
+
+
+@nb.njit(cache=True, parallel=True)
+def step_across(
+    dist_k, dist_n, pore_k, pore_n, spacing, euclidean, tolerance, mark, sparse,
+    seeds, row_counts, scratch, near_rows,
+):  # fmt: skip
+    """Improve slice ``dist_k`` from the adjacent slice ``dist_n``; returns how many improved.
+
+    With ``mark``, improved voxels are queued (for :func:`relax_sparse`) and flagged changed,
+    and their flat indices are written to ``seeds[j * nx : j * nx + row_counts[j]]``.
+    The work arrays come from the caller's :meth:`Workspace.kernel_arrays`, allocated once
+    per image: ``scratch`` float32 (3, ny, nx) (per row: best, lowest and triangle values) and
+    ``near_rows`` uint8 (ny, nx). They are separate arguments, not a tuple: numba's parallel
+    loop lost writes to ``row_counts`` when it was unpacked from a tuple argument.
+    With ``sparse``, only voxels whose 3 x 3 patch in ``dist_n`` holds a voxel flagged changed
+    (this sweep or the last) are looked at: nothing else can have become improvable.
+    """
+    nb.literally(euclidean)
+    hz, hy, hx = spacing
+    ny, nx = dist_k.shape
+    w_straight = np.float32(hz)
+    w_face_y = np.float32(math.sqrt(hy * hy + hz * hz))
+    w_face_x = np.float32(math.sqrt(hx * hx + hz * hz))
+    w_corner = np.float32(math.sqrt(hy * hy + hx * hx + hz * hz))
+    recent = CHANGED_BIT | CHANGED_BEFORE_BIT
+    constants = patch_constants(hy, hx, hz)
+    improved = np.zeros(ny, dtype=np.int64)
+    best_rows = scratch[0]
+    lowest_rows = scratch[1]
+    triangle_rows = scratch[2]
+    for j in nb.prange(ny):
+        if mark:
+            row_counts[j] = 0
+        y0 = max(j - 1, 0)
+        y1 = min(j + 2, ny)
+        near = near_rows[j]
+        if sparse:
+            near[:] = 0
+            for y in range(y0, y1):
+                for i in range(nx):
+                    near[i] |= pore_n[y, i]
+            any_recent = np.uint8(0)
+            for i in range(nx):
+                any_recent |= near[i]
+            if any_recent & recent == 0:
+                continue
+        # Lowest value of each 3 x 3 patch: no step from the patch beats it plus hz, so a row
+        # where no pore voxel stands above that bound is skipped (most rows, against the flow).
+        lowest = lowest_rows[j]
+        lowest[:] = np.inf
+        for y in range(y0, y1):
+            lattice_row_from(lowest, dist_n[y], np.float32(0.0), np.float32(0.0))
+        reachable = False
+        for i in range(nx):
+            reachable |= (pore_k[j, i] & PORE_BIT != 0) & (lowest[i] + w_straight < dist_k[j, i])
+        if not reachable:
+            continue
+        best = best_rows[j]
+        best[:] = dist_k[j]
+        # Lattice steps from the 3 x 3 patch, row by row (vectorised).
+        lattice_row_from(best, dist_n[j], w_straight, w_face_x)
+        if j > 0:
+            lattice_row_from(best, dist_n[j - 1], w_face_y, w_corner)
+        if j < ny - 1:
+            lattice_row_from(best, dist_n[j + 1], w_face_y, w_corner)
+        if euclidean:
+            # Triangle updates for the whole row (vectorised), where any voxel can gain.
+            triangle = triangle_rows[j]
+            gain = False
+            for i in range(nx):
+                gain |= lowest[i] + hz < best[i]
+            if gain and 0 < j < ny - 1:
+                triangles_row(triangle, dist_n[j - 1], dist_n[j], dist_n[j + 1], hy, hx, hz)
+                # Where no triangle holds the optimum, the patch's segments: gathered, then
+                # solved together (vectorised), into the same row.
+                fallback = 0
+                for i in range(1, nx - 1):
+                    fallback += (
+                        (pore_k[j, i] & PORE_BIT != 0)
+                        & (lowest[i] + hz < best[i])
+                        & (triangle[i] == np.inf)
+                        & (not sparse or (near[i - 1] | near[i] | near[i + 1]) & recent != 0)
+                    )
+                if fallback:
+                    where = np.empty(fallback, dtype=np.int64)
+                    patch = np.empty((9, fallback), dtype=np.float32)
+                    n = 0
+                    for i in range(1, nx - 1):
+                        if (
+                            pore_k[j, i] & PORE_BIT
+                            and lowest[i] + hz < best[i]
+                            and triangle[i] == np.inf
+                            and (not sparse or (near[i - 1] | near[i] | near[i + 1]) & recent)
+                        ):
+                            where[n] = i
+                            for k in range(9):
+                                patch[k, n] = dist_n[j + k // 3 - 1, i + k % 3 - 1]
+                            n += 1
+                    values = np.empty(fallback, dtype=np.float32)
+                    patch_segments_gathered(values, patch, fallback, constants)
+                    for n in range(fallback):
+                        triangle[where[n]] = values[n]
+            else:
+                triangle[:] = np.inf
+        count = 0
+        for i in range(nx):
+            if pore_k[j, i] & PORE_BIT == 0:
+                continue
+            if sparse and (near[max(i - 1, 0)] | near[i] | near[min(i + 1, nx - 1)]) & recent == 0:
+                continue
+            current = dist_k[j, i]
+            value = best[i]
+            if euclidean and lowest[i] + hz < value:
+                if 0 < j < ny - 1 and 0 < i < nx - 1 and gain:
+                    value = min(value, triangle[i])
+                else:
+                    value = min(value, patch_segments(dist_n, j, i, constants))
+            stored = np.float32(value)
+            if improves(stored, current, tolerance):
+                dist_k[j, i] = stored
+                if mark:
+                    pore_k[j, i] |= QUEUED_BIT | CHANGED_BIT
+                    seeds[j * nx + count] = j * nx + i
+                count += 1
+        improved[j] = count
+        if mark:
+            row_counts[j] = count
+    return improved.sum()
+
+
+@nb.njit(cache=True, parallel=True)
+def age_change_flags(pore):
+    """End of a sweep: 'changed now' becomes 'changed before', and 'changed now' is cleared."""
+    for k in nb.prange(pore.shape[0]):
+        for j in range(pore.shape[1]):
+            for i in range(pore.shape[2]):
+                v = pore[k, j, i]
+                pore[k, j, i] = (v & (PORE_BIT | QUEUED_BIT)) | ((v & CHANGED_BIT) << 1)
+
+
+@nb.njit(cache=True, parallel=True)
+def clear_flags(pore):
+    """Leave only the pore bit."""
+    for k in nb.prange(pore.shape[0]):
+        for j in range(pore.shape[1]):
+            for i in range(pore.shape[2]):
+                pore[k, j, i] &= PORE_BIT
+
+
+@nb.njit(cache=True, nogil=True)
+def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
+    """Relax a whole slice within its plane: raster passes until one changes nothing.
+
+    Each pass takes the row behind it first (vectorised), then finds which voxels of the row
+    can improve at all: those above their lowest neighbour plus the shortest in-plane step
+    (vectorised, values as they stand). Only those, and the voxels after one that just
+    improved, are updated one by one, so a row at its fixed point costs a few vector loops. A
+    pass that changes nothing has looked at every neighbour of every voxel: the slice is at its
+    fixed point. After ``max_passes`` passes that still change something, the voxels the last
+    pass changed are queued and the function returns -1: :func:`relax_sparse` finishes from
+    them (the semi-Lagrangian update converges slowly by whole passes in fibre shadows).
+    """
+    nb.literally(euclidean)
+    ny, nx = dist_k.shape
+    wy = np.float32(hy)
+    wx = np.float32(hx)
+    wd = np.float32(math.sqrt(hy * hy + hx * hx))
+    w_min = np.float32(min(hy, hx))
+    w_bound_y = w_min if euclidean else wy
+    w_bound_x = w_min if euclidean else wx
+    w_bound_diagonal = w_min if euclidean else wd
+    inf = np.float32(np.inf)
+    candidate = np.empty(nx, dtype=np.float32)
+    lowest = np.empty(nx, dtype=np.float32)
+    movable = np.empty(nx, dtype=np.bool_)
+    passes = 0
+    while True:
+        changed = False
+        # The four raster orders in turn (fast sweeping): every in-plane direction of travel
+        # is carried a whole row or column at a time by one of them.
+        rows_back = passes % 2 == 1
+        columns_back = (passes // 2) % 2 == 1
+        for jj in range(ny):
+            j = ny - 1 - jj if rows_back else jj
+            previous = j + 1 if rows_back else j - 1
+            row = dist_k[j]
+            mask = pore_k[j]
+            if passes > 0:
+                # After the first pass, a row none of whose voxels is stale is settled.
+                flags = np.uint8(0)
+                for i in range(nx):
+                    flags |= mask[i]
+                if flags & STALE_BIT == 0:
+                    continue
+            for i in range(nx):
+                candidate[i] = row[i]
+            if 0 <= previous < ny:
+                lattice_row_from(candidate, dist_k[previous], wy, wd)
+            # Lower bound from each of the 8 neighbours as values stand: the lattice step
+            # itself, or (euclidean) the value plus the shortest step, below every segment
+            # update. A neighbour lowered later in this pass is either the one just before
+            # (the run, in the loop) or in the row ahead, which the next pass sees.
+            lowest[:] = inf
+            for y in (j - 1, j + 1):
+                if 0 <= y < ny:
+                    lattice_row_from(lowest, dist_k[y], w_bound_y, w_bound_diagonal)
+            for i in range(1, nx):
+                lowest[i] = min(lowest[i], row[i - 1] + w_bound_x)
+            for i in range(nx - 1):
+                lowest[i] = min(lowest[i], row[i + 1] + w_bound_x)
+            # Only a voxel with a neighbour changed since it was last looked at can move.
+            any_movable = False
+            look = PORE_BIT | STALE_BIT if passes == 0 else STALE_BIT
+            for i in range(nx):
+                bound = min(lowest[i], candidate[i])
+                movable[i] = (mask[i] & look != 0) & (mask[i] & PORE_BIT != 0) & (bound < row[i])
+                any_movable |= movable[i]
+                mask[i] &= ~STALE_BIT
+            if not any_movable:
+                continue
+            after_change = False
+            for ii in range(nx):
+                i = nx - 1 - ii if columns_back else ii
+                if not (movable[i] or after_change):
+                    continue
+                after_change = False
+                if mask[i] & PORE_BIT == 0:
+                    continue
+                before = i + 1 if columns_back else i - 1
+                run = row[before] if 0 <= before < nx else inf
+                current = row[i]
+                value = min(candidate[i], run + wx)
+                # Every neighbour counts, so a voxel looked at is settled until one changes.
+                if euclidean:
+                    if min(lowest[i], run + w_min) < value:
+                        value = ring_update_euclidean(dist_k, j, i, hy, hx, value)
+                else:
+                    value = min(value, lowest[i])
+                stored = np.float32(value)
+                if improves(stored, current, tolerance):
+                    row[i] = stored
+                    changed = True
+                    after_change = True
+                    for y in range(max(j - 1, 0), min(j + 2, ny)):
+                        for x in range(max(i - 1, 0), min(i + 2, nx)):
+                            pore_k[y, x] |= STALE_BIT
+                    if passes + 1 >= max_passes:
+                        mask[i] |= QUEUED_BIT
+        passes += 1
+        if not changed:
+            for j in range(ny):
+                for i in range(nx):
+                    pore_k[j, i] &= PORE_BIT if passes >= max_passes else ~STALE_BIT
+            return passes
+        if passes >= max_passes:
+            for j in range(ny):
+                for i in range(nx):
+                    pore_k[j, i] &= ~STALE_BIT
+            return -1
+
+
+@nb.njit(cache=True, parallel=True)
+def relax_plane_bands(dist_k, pore_k, spacing, euclidean, tolerance, max_passes, bands):
+    """:func:`relax_plane` on ``bands`` horizontal bands of the slice at once, one per thread.
+
+    Each band relaxes as if its edges were the slice's (bands are independent, so the result
+    does not depend on timing). The voxels on both sides of every band edge are then queued,
+    and so are those still changing in a band that reached ``max_passes``: the caller finishes
+    with :func:`relax_sparse` (``scan=True``), which carries paths across the band edges.
+    Returns True when such a finish is needed.
+    """
+    nb.literally(euclidean)
+    _, hy, hx = spacing
+    ny, nx = dist_k.shape
+    edges = np.empty(bands + 1, dtype=np.int64)
+    for b in range(bands + 1):
+        edges[b] = (b * ny) // bands
+    limited = np.zeros(bands, dtype=np.bool_)
+    for b in nb.prange(bands):
+        r0 = edges[b]
+        r1 = edges[b + 1]
+        passes = relax_plane(dist_k[r0:r1], pore_k[r0:r1], hy, hx, euclidean, tolerance, max_passes)
+        limited[b] = passes < 0
+    for b in range(1, bands):
+        for row in (edges[b] - 1, edges[b]):
+            for i in range(nx):
+                if pore_k[row, i] & PORE_BIT and dist_k[row, i] < np.inf:
+                    pore_k[row, i] |= QUEUED_BIT
+    return bands > 1 or limited.any()
+
+
+@nb.njit(cache=True, nogil=True)
+def relax_sparse(dist_k, pore_k, spacing, euclidean, tolerance, seeds, row_counts, scan):
+    """Relax a slice within its plane from its queued voxels only (label-correcting FIFO).
+
+    The queued voxels are the ``seeds`` lists written by :func:`step_across`, or, with
+    ``scan``, found by scanning the slice for the queued bit. The slice must be at its in-plane
+    fixed point apart from the neighbours of queued voxels; queued bits are cleared. Returns
+    the number of updates.
+    """
+    nb.literally(euclidean)
+    _, hy, hx = spacing
+    ny, nx = dist_k.shape
+    capacity = 1024
+    if not scan:
+        capacity = max(capacity, 2 * int(row_counts.sum()))
+    queue = np.empty(capacity, dtype=np.int64)
+    head = 0
+    size = 0
+    if not scan:
+        for j in range(ny):
+            for n in range(row_counts[j]):
+                queue[size] = seeds[j * nx + n]
+                size += 1
+    for j in range(ny if scan else 0):
+        # OR-reduce the row first (vectorised): most rows hold no queued voxel.
+        flags = np.uint8(0)
+        for i in range(nx):
+            flags |= pore_k[j, i]
+        if flags & QUEUED_BIT == 0:
+            continue
+        for i in range(nx):
+            if pore_k[j, i] & QUEUED_BIT:
+                if size == capacity:
+                    queue = np.concatenate((queue, np.empty(capacity, np.int64)))
+                    capacity *= 2
+                queue[size] = j * nx + i
+                size += 1
+    updates = 0
+    while size > 0:
+        index = queue[head]
+        head = head + 1 if head + 1 < capacity else 0
+        size -= 1
+        j = index // nx
+        i = index % nx
+        pore_k[j, i] &= ~QUEUED_BIT
+        source = dist_k[j, i]
+        for r in range(8):
+            y = j + RING_DY[r]
+            x = i + RING_DX[r]
+            if not (0 <= y < ny and 0 <= x < nx) or pore_k[y, x] & PORE_BIT == 0:
+                continue
+            current = dist_k[y, x]
+            if source >= current:
+                continue
+            if euclidean:
+                value = ring_update_euclidean(dist_k, y, x, hy, hx, current)
+            else:
+                value = source + math.sqrt((RING_DY[r] * hy) ** 2 + (RING_DX[r] * hx) ** 2)
+            stored = np.float32(value)
+            if not improves(stored, current, tolerance):
+                continue
+            dist_k[y, x] = stored
+            updates += 1
+            pore_k[y, x] |= CHANGED_BIT
+            if pore_k[y, x] & QUEUED_BIT:
+                continue
+            pore_k[y, x] |= QUEUED_BIT
+            if size == capacity:
+                grown = np.empty(2 * capacity, np.int64)
+                for n in range(size):
+                    grown[n] = queue[(head + n) % capacity]
+                queue = grown
+                head = 0
+                capacity *= 2
+            queue[(head + size) % capacity] = y * nx + x
+            size += 1
+    return updates
+
+
+# --- Entry points with the metric fixed (what the driver calls) --------------------------------
+
+
+@nb.njit(cache=True)
+def step_across_lattice(
+    dist_k, dist_n, pore_k, pore_n, spacing, tolerance, mark, sparse,
+    seeds, row_counts, scratch, near_rows,
+):  # fmt: skip
+    """:func:`step_across` with the lattice metric."""
+    return step_across(
+        dist_k, dist_n, pore_k, pore_n, spacing, False, tolerance, mark, sparse,
+        seeds, row_counts, scratch, near_rows,
+    )  # fmt: skip
+
+
+@nb.njit(cache=True)
+def step_across_euclidean(
+    dist_k, dist_n, pore_k, pore_n, spacing, tolerance, mark, sparse,
+    seeds, row_counts, scratch, near_rows,
+):  # fmt: skip
+    """:func:`step_across` with the semi-Lagrangian (Euclidean) metric."""
+    return step_across(
+        dist_k, dist_n, pore_k, pore_n, spacing, True, tolerance, mark, sparse,
+        seeds, row_counts, scratch, near_rows,
+    )  # fmt: skip
+
+
+@nb.njit(cache=True)
+def relax_plane_bands_lattice(dist_k, pore_k, spacing, tolerance, max_passes, bands):
+    """:func:`relax_plane_bands` with the lattice metric."""
+    return relax_plane_bands(dist_k, pore_k, spacing, False, tolerance, max_passes, bands)
+
+
+@nb.njit(cache=True)
+def relax_plane_bands_euclidean(dist_k, pore_k, spacing, tolerance, max_passes, bands):
+    """:func:`relax_plane_bands` with the semi-Lagrangian (Euclidean) metric."""
+    return relax_plane_bands(dist_k, pore_k, spacing, True, tolerance, max_passes, bands)
+
+
+@nb.njit(cache=True, nogil=True)
+def relax_sparse_lattice(dist_k, pore_k, spacing, tolerance, seeds, row_counts, scan):
+    """:func:`relax_sparse` with the lattice metric."""
+    return relax_sparse(dist_k, pore_k, spacing, False, tolerance, seeds, row_counts, scan)
+
+
+@nb.njit(cache=True, nogil=True)
+def relax_sparse_euclidean(dist_k, pore_k, spacing, tolerance, seeds, row_counts, scan):
+    """:func:`relax_sparse` with the semi-Lagrangian (Euclidean) metric."""
+    return relax_sparse(dist_k, pore_k, spacing, True, tolerance, seeds, row_counts, scan)

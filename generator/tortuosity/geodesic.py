@@ -1,0 +1,56 @@
+"""Geodesic distance through the pore space from one face of a 3D image.
+
+``D(v)`` is the length of the shortest path from the inlet face (the first slice along the flow
+axis) through pore voxels to voxel ``v``, measured between voxel centres in micrometres (voxel
+units when ``voxel_um=1``), +inf where ``v`` is solid or not connected to the inlet. Two metrics:
+
+``"lattice"``
+    Shortest paths on the 26-connected voxel graph with steps ``|offset * spacing|`` (1, sqrt 2,
+    sqrt 3 for cubic voxels): the same numbers as Dijkstra (dijkstra3d, scikit-image's
+    ``MCP_Geometric``). It over-estimates oblique paths by up to about 8 %.
+``"euclidean"`` (default)
+    A semi-Lagrangian discretisation of the Euclidean distance on the same neighbourhood (see
+    :mod:`generator.tortuosity._geodesic.metrics`): straight paths in any direction within about 1
+    %.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from generator.tortuosity.inputs import Metric
+
+
+def geodesic_distance(
+    image: np.ndarray,
+    *,
+    axis="z",
+    metric: Metric = "euclidean",
+    voxel_um=1.0,
+    pore_label=None,
+    from_outlet: bool = False,
+) -> np.ndarray:
+    """Shortest-path distance through the pore space from the inlet face.
+
+    Parameters
+    ----------
+    image : ndarray, 3D
+        Boolean pore mask (``True`` pore) or a label image with ``pore_label`` (see
+        :func:`pore_mask`: labels are never guessed).
+    axis : {"z", "y", "x"} or int
+        Flow axis; ``"z"`` is array axis 0.
+    metric : {"euclidean", "lattice"}
+    voxel_um : float or sequence of 3 floats
+        Voxel size per array axis, in um.
+    pore_label : int, optional
+    from_outlet : bool
+        Measure from the last slice along ``axis`` instead of the first.
+
+    Returns
+    -------
+    ndarray of float32, same shape as ``image``
+        Distances in um; +inf at solid voxels and pore not connected to the face.
+    """
+    from generator.tortuosity._geodesic import prepare, solve
+
+    prepared = prepare(image, axis=axis, metric=metric, voxel_um=voxel_um, pore_label=pore_label)
+    return prepared.restore(solve(prepared, from_last=from_outlet))

@@ -1,0 +1,212 @@
+"""Geometric tortuosity through the pore space, from shortest-path geodesic distances.
+
+Definitions (``L = (n - 1) h`` is the straight distance between the centres of the inlet slice
+and the outlet slice along the flow axis, ``D_in`` and ``D_out`` the geodesic distances from the
+inlet and from the outlet face, see :mod:`generator.tortuosity.geodesic`):
+
+* ``tau`` (as GeoDict reports it): the mean, over the inlet-face pore voxels ``s`` that
+  percolate, of the shortest path to the outlet face over the straight distance,
+  ``tau = mean_s D_out(s) / L``.
+* ``tau_volume``: the mean over every pore voxel ``v`` reached from the inlet, past the first
+  slice, of ``D_in(v) / z(v)`` with ``z(v)`` the straight distance of ``v`` to the inlet plane
+  (the paper's equation 5 applied voxel by voxel).
+* ``connected_fraction``: pore reached from the inlet over all pore; ``percolating_fraction``:
+  pore reached from both faces over all pore; pore the inlet cannot reach is isolated (excluded
+  from the means and counted).
+
+A structure without a percolating path gives ``tau = inf`` and ``percolating = False`` with a
+warning, never an error and never a finite number.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from generator.tortuosity.geodesic import Metric
+
+
+@dataclass
+class TortuosityResult:
+    """Geometric tortuosity of one image along one axis.
+
+    Attributes
+    ----------
+    tau : float
+        Mean over percolating inlet pore voxels of (shortest path to the outlet face) / L.
+    tau_volume : float
+        Mean over reachable pore voxels past the first slice of D_in(v) / z(v).
+    percolating : bool
+    metric : str
+    axis : int
+        Array axis of the flow.
+    voxel_um : tuple of float
+        Voxel size per array axis.
+    length_um : float
+        Straight distance L between inlet and outlet slice centres.
+    porosity : float
+    connected_fraction, percolating_fraction : float
+        Shares of the pore volume (see module docstring).
+    isolated_pore_voxels : int
+        Pore voxels not connected to the inlet.
+    inlet_pore_voxels, percolating_inlet_voxels : int
+    path_lengths_um : ndarray of float32
+        Shortest path to the outlet face from each percolating inlet voxel.
+    outlet_ratio : ndarray of float32, 2D
+        D_in / L on the outlet face (inf where solid or unreached).
+    distance_from_inlet, distance_from_outlet : ndarray or None
+        Per-voxel distances in um when asked for (``return_maps=True``).
+    """
+
+    tau: float
+    tau_volume: float
+    percolating: bool
+    metric: str
+    axis: int
+    voxel_um: tuple
+    length_um: float
+    porosity: float
+    connected_fraction: float
+    percolating_fraction: float
+    isolated_pore_voxels: int
+    inlet_pore_voxels: int
+    percolating_inlet_voxels: int
+    path_lengths_um: np.ndarray = field(repr=False)
+    outlet_ratio: np.ndarray = field(repr=False)
+    distance_from_inlet: np.ndarray | None = field(default=None, repr=False)
+    distance_from_outlet: np.ndarray | None = field(default=None, repr=False)
+
+    def summary(self) -> dict:
+        """The scalar fields as a JSON-ready dictionary (inf as the string "inf")."""
+
+        def plain(value):
+            if isinstance(value, float) and not np.isfinite(value):
+                return "inf"
+            return value
+
+        keys = (
+            "tau",
+            "tau_volume",
+            "percolating",
+            "metric",
+            "axis",
+            "voxel_um",
+            "length_um",
+            "porosity",
+            "connected_fraction",
+            "percolating_fraction",
+            "isolated_pore_voxels",
+            "inlet_pore_voxels",
+            "percolating_inlet_voxels",
+        )
+        out = {key: plain(getattr(self, key)) for key in keys}
+        out["voxel_um"] = [float(v) for v in self.voxel_um]
+        return out
+
+
+def geometric_tortuosity(
+    image: np.ndarray,
+    *,
+    axis="z",
+    metric: Metric = "euclidean",
+    voxel_um=1.0,
+    pore_label=None,
+    return_maps: bool = False,
+    progress: bool = False,
+) -> TortuosityResult:
+    """Geometric tortuosity of the pore space of a 3D image along one axis.
+
+    Parameters
+    ----------
+    image : ndarray, 3D
+        Boolean pore mask (``True`` pore) or a label image with ``pore_label`` (see
+        :func:`generator.tortuosity.inputs.pore_mask`: labels are never guessed).
+    axis : {"z", "y", "x"} or int
+        Flow axis (``"z"`` is array axis 0, the generator's through-plane axis).
+    metric : {"euclidean", "lattice"}
+        Path metric, see :mod:`generator.tortuosity.geodesic`.
+    voxel_um : float or sequence of 3 floats
+        Voxel size per array axis, in um.
+    pore_label : int, optional
+    return_maps : bool
+        Keep both per-voxel distance maps (8 bytes a voxel) in the result.
+    progress : bool
+        Show each of the two distance passes on stderr (see :mod:`generator._shared.progress`).
+
+    Returns
+    -------
+    TortuosityResult
+    """
+    from generator._shared.progress import silent, stage
+    from generator.tortuosity._geodesic import Workspace, prepare, solve
+
+    prepared = prepare(
+        image, axis=axis, metric=metric, voxel_um=voxel_um, pore_label=pore_label, min_slices=2
+    )
+    pore = prepared.pore
+    n_pore = int(np.count_nonzero(pore))
+    if n_pore == 0:
+        raise ValueError("the image has no pore voxels (check pore_label)")
+    nz = pore.shape[0]
+    step = float(prepared.spacing[0])
+    length = (nz - 1) * step
+    workspace = Workspace(prepared)
+
+    report = stage if progress else silent
+    with report(f"{metric} distances from the outlet"):
+        dist_out = solve(prepared, from_last=True, workspace=workspace)
+    inlet_pore = pore[0] != 0
+    inlet_paths = dist_out[0][inlet_pore]
+    path_lengths = inlet_paths[np.isfinite(inlet_paths)].astype(np.float32)
+    reached_out = np.isfinite(dist_out)
+    if not return_maps:
+        del dist_out
+    with report(f"{metric} distances from the inlet"):
+        dist_in = solve(prepared, from_last=False, workspace=workspace)
+    reached_in = np.isfinite(dist_in)
+    n_connected = int(np.count_nonzero(reached_in))
+    n_percolating = int(np.count_nonzero(reached_in & reached_out))
+    del reached_out
+
+    # tau_volume: D_in(v) / z(v) over reached voxels past the first slice, slice by slice.
+    ratio_sum = 0.0
+    ratio_count = 0
+    for k in range(1, nz):
+        values = dist_in[k][reached_in[k]]
+        ratio_sum += float(values.sum(dtype=np.float64)) / (k * step)
+        ratio_count += values.size
+    del reached_in
+    outlet_ratio = (dist_in[-1] / length).astype(np.float32)
+
+    percolating = path_lengths.size > 0
+    if percolating:
+        tau = float(path_lengths.mean(dtype=np.float64) / length)
+    else:
+        tau = float("inf")
+        warnings.warn(
+            "no pore path connects the inlet to the outlet: tau is inf",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    tau_volume = ratio_sum / ratio_count if ratio_count else float("inf")
+    return TortuosityResult(
+        tau=tau,
+        tau_volume=float(tau_volume),
+        percolating=bool(percolating),
+        metric=metric,
+        axis=prepared.flow_axis,
+        voxel_um=prepared.voxel_um,
+        length_um=length,
+        porosity=n_pore / pore.size,
+        connected_fraction=n_connected / n_pore,
+        percolating_fraction=n_percolating / n_pore,
+        isolated_pore_voxels=n_pore - n_connected,
+        inlet_pore_voxels=int(np.count_nonzero(inlet_pore)),
+        percolating_inlet_voxels=int(path_lengths.size),
+        path_lengths_um=path_lengths,
+        outlet_ratio=outlet_ratio,
+        distance_from_inlet=prepared.restore(dist_in) if return_maps else None,
+        distance_from_outlet=prepared.restore(dist_out) if return_maps else None,
+    )

@@ -1,0 +1,96 @@
+"""Input rules shared by every tortuosity method: the flow axis, voxel sizes, the metric names
+and which voxels are pore (labels are never guessed)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+Metric = Literal["euclidean", "lattice"]
+METRICS = ("euclidean", "lattice")
+AXES = {"z": 0, "y": 1, "x": 2, 0: 0, 1: 1, 2: 2}
+
+
+def resolve_axis(axis) -> int:
+    """Array axis (0, 1, 2) of ``"z"``, ``"y"``, ``"x"`` or an integer; clear error otherwise."""
+    if axis in AXES:
+        return AXES[axis]
+    raise ValueError(f"axis={axis!r} is not one of 'z', 'y', 'x' (array axes 0, 1, 2)")
+
+
+def resolve_spacing(voxel_um) -> np.ndarray:
+    """Voxel size per array axis from a scalar or a 3-sequence, all positive."""
+    from generator._shared.guards import VOXEL_UM_RANGE
+
+    try:
+        spacing = np.broadcast_to(np.asarray(voxel_um, dtype=np.float64), (3,)).copy()
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"voxel_um={voxel_um!r} must be one number or one per axis") from err
+    low, high = VOXEL_UM_RANGE
+    if not np.all(np.isfinite(spacing)) or np.any(spacing < low) or np.any(spacing > high):
+        # Distances are float32 in um: outside this range they under- or overflow.
+        raise ValueError(
+            f"voxel_um={voxel_um!r} must be finite and within [{low:g}, {high:g}] um (one value "
+            "or one per axis)"
+        )
+    return spacing
+
+
+def pore_mask(image: np.ndarray, pore_label=None) -> np.ndarray:
+    """Boolean pore mask (``True`` pore) of an image, by the one pore-label rule.
+
+    * A boolean image is the mask: ``True`` is pore.
+    * An integer label image needs ``pore_label``: pore is ``image == pore_label``. Tools
+      disagree (PuMA, GeoDict and ImageJ masks mark pore 0; PoreSpy marks pore ``True``/1; this
+      generator's volumes are 0 pore, 1 fibre, 2 binder), so a label is never guessed. Files
+      that record their labels (the generator's samples) supply it when they are read.
+
+    Raises ``ValueError`` naming the values found (and, for a two-valued image, the porosity each
+    choice would give) when the label is missing or absent from the image.
+    """
+    image = np.asarray(image)
+    if image.ndim != 3:
+        raise ValueError(f"image must be 3D, got shape {image.shape}")
+    if image.size == 0:
+        raise ValueError(f"image is empty (shape {image.shape})")
+    if image.dtype == bool:
+        if pore_label is not None:
+            raise ValueError("pore_label applies to label images, not to a boolean mask")
+        return image
+    if image.dtype.kind not in "iu":
+        raise ValueError(
+            f"image dtype {image.dtype} is neither a boolean mask nor integer labels: convert it "
+            "(for example image == pore_value)"
+        )
+    if pore_label is None:
+        raise ValueError(_missing_label_message(image))
+    mask = image == pore_label
+    if not mask.any():
+        raise ValueError(
+            f"pore label {pore_label} does not occur in the image (values include "
+            f"{_values(image)[:6].tolist()})"
+        )
+    return mask
+
+
+def _values(image: np.ndarray) -> np.ndarray:
+    if image.dtype == np.uint8:
+        return np.flatnonzero(np.bincount(image.ravel(), minlength=256))
+    return np.unique(image)
+
+
+def _missing_label_message(image: np.ndarray) -> str:
+    values = _values(image)
+    if len(values) == 2:
+        shares = [float(np.count_nonzero(image == v)) / image.size for v in values]
+        return (
+            f"the image holds two values, {values[0]} and {values[1]}: give the pore label "
+            f"(pore_label / --pore-label): pore {values[0]} gives porosity {shares[0]:.3f}, "
+            f"pore {values[1]} gives {shares[1]:.3f}. PuMA, GeoDict and ImageJ masks mark pore "
+            "0; PoreSpy marks pore 1 (True)"
+        )
+    return (
+        f"the image holds {len(values)} value(s) ({values[:6].tolist()}): give the pore label "
+        "(pore_label / --pore-label); the generator's volumes use 0"
+    )

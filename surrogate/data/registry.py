@@ -1,0 +1,143 @@
+"""Tabular datasets for the surrogates: named inputs and targets with units, plus provenance.
+
+Names resolve through a small registry: ``gdl200`` and ``gdl1000`` are the generator's sweep
+datasets (``data/gdl200.h5``, ``data/gdl1000.h5``, read with :func:`generator.open_dataset`);
+any path to such a file works too. The same :class:`TableDataset` serves other tables (for
+example lithium-ion electrode tables) through :func:`from_frame`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from generator.sweep.dataset import TAU_COLUMNS
+from generator.sweep.design import PARAMETERS
+from surrogate.data.frame import TableDataset, from_frame, invalid_rows
+
+GDL_INPUTS = PARAMETERS
+GDL_TARGETS = {"tortuosity": TAU_COLUMNS["euclidean"], "tortuosity_lattice": TAU_COLUMNS["lattice"]}
+# Named GDL datasets: the reference datasets shipped with the source tree. A dataset of one's
+# own is given by its path (a name never silently means a file in the working directory).
+REGISTRY = ("gdl200", "gdl1000")
+
+
+def registry_path(name: str) -> Path:
+    """The shipped reference dataset called ``name``."""
+    from generator.sweep.dataset import SHIPPED_DATA
+
+    return SHIPPED_DATA / f"{name}.h5"
+
+def is_registry_name(text: str) -> bool:
+    """Whether ``text`` names a shipped dataset (GDL or electrode preset) rather than a file."""
+    from surrogate.data.electrodes import NAMES
+
+    return text in REGISTRY or text in NAMES
+
+
+def load_dataset(
+    name_or_path, *, spec=None, table=None, columns=None, drop_invalid=False
+) -> TableDataset:
+    """Resolve a dataset name or a path.
+
+    ``gdl200``, ``gdl1000`` or a path to a sweep dataset file (``.h5``): only samples with
+    status ``ok``; inputs the five design parameters, targets ``tortuosity`` (euclidean
+    metric) and ``tortuosity_lattice`` -- or, with a ``spec``, any of its table's columns.
+    ``graphite``, ``sigra``, ``nmc``: that chemistry's rows of an electrode table (``table``,
+    default the shipped synthetic one), with a column mapping file ``columns``; targets
+    ``density`` and ``mass_loading``.
+    Any other path (CSV, Excel, Parquet): a lab's own table, read by
+    :func:`surrogate.data.tables.read_table`; ``spec`` (a :class:`surrogate.data.tables.TableSpec`
+    or
+    its dict) names the inputs, the target and optionally units, bounds, renames and a row
+    filter. ``drop_invalid`` leaves out the rows that fail validation (listed in the
+    provenance's ``dropped_rows``) instead of failing.
+    """
+    from surrogate.data.electrodes import NAMES, electrode_dataset
+    from surrogate.data.tables import TableSpec, read_table, table_dataset
+
+    text = str(name_or_path)
+    if isinstance(spec, dict):
+        spec = TableSpec.from_dict(spec)
+    reference = {
+        "dataset": text,
+        "spec": spec.to_dict() if spec is not None else None,
+        "table": str(table) if table else None,
+        "columns": str(columns) if columns else None,
+        "drop_invalid": bool(drop_invalid),
+    }
+    if text in NAMES:
+        if spec is not None:
+            raise ValueError(
+                f"{text!r} is the paper's electrode preset (fixed columns); to choose inputs "
+                "or a target, give the table's path instead of the preset name"
+            )
+        data = electrode_dataset(text, table=table, columns=columns, drop_invalid=drop_invalid)
+        data.provenance["reference"] = reference
+        return data
+    path = registry_path(text) if text in REGISTRY else Path(text)
+    if text not in REGISTRY and not path.suffix:
+        names = ", ".join([*REGISTRY, *NAMES])
+        raise ValueError(f"unknown dataset {text!r}: a name ({names}) or a path to a table")
+    if not path.is_file():
+        hint = " (make it with python -m generator sweep)" if text in REGISTRY else ""
+        raise FileNotFoundError(f"dataset {text!r}: no file at {path}{hint}")
+    if path.suffix.lower() not in (".h5", ".hdf5"):
+        if spec is None:
+            frame, _ = read_table(path)
+            raise ValueError(
+                f"{text} is a table: name its inputs and its target (--inputs and --target, or "
+                f"--spec); its columns are {', '.join(map(str, frame.columns))}"
+            )
+        # A filtered table is named by its filter too: graphite rows and NMC rows of one file
+        # are two datasets.
+        name = f"{path.stem} where {spec.where}" if spec.where else path.stem
+        data = table_dataset(path, spec, name=name, drop_invalid=drop_invalid)
+        data.provenance["file"] = text
+        data.provenance["reference"] = reference
+        return data
+    data = _gdl_dataset(text, path, spec, drop_invalid)
+    data.provenance["reference"] = reference
+    return data
+
+
+def _gdl_dataset(text: str, path: Path, spec, drop_invalid: bool) -> TableDataset:
+    from generator import open_dataset
+    from surrogate.data.tables import table_dataset
+
+    data = open_dataset(path)
+    table = data.table[data.table["status"] == "ok"].rename(
+        columns={column: target for target, column in GDL_TARGETS.items()}
+    )
+    name = text if text in REGISTRY else path.stem
+    if spec is not None and spec.where:
+        name = f"{name} where {spec.where}"
+    # A registry name, or the path as given: never an absolute install path.
+    provenance = {**data.provenance, "file": text}
+    if spec is not None:
+        # Any columns of the sweep's table (porosity as an input, say), validated as a table.
+        result = table_dataset(
+            table.reset_index(drop=True), spec, name=name, drop_invalid=drop_invalid
+        )
+        result.provenance = {**provenance, **result.provenance, "file": text}
+        return result
+    dropped = []
+    if drop_invalid:
+        # A non-percolating sample (tau = inf) is valid data, but no MAPE target.
+        x = table[list(GDL_INPUTS)].to_numpy(np.float64)
+        keep = np.ones(len(table), dtype=bool)
+        for target in GDL_TARGETS:
+            for row, reason in invalid_rows(x, table[target].to_numpy(np.float64)):
+                keep[row] = False
+                dropped.append(f"sample {table['index'].iloc[row]}: {target} {reason}")
+        table = table[keep]
+    units = {c: data.units.get(c, "") for c in GDL_INPUTS} | {t: "1" for t in GDL_TARGETS}
+    return from_frame(
+        name,
+        table,
+        GDL_INPUTS,
+        list(GDL_TARGETS),
+        units,
+        {**provenance, "dropped_rows": dropped},
+    )

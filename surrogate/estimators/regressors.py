@@ -1,0 +1,185 @@
+"""Every method of a transfer evaluation as a scikit-learn-style estimator.
+
+One interface for the nets and the baselines: ``fit(X, y, X_val, y_val)`` then ``predict(X)``.
+Every method gets the same training rows and the same validation rows of a split: the nets pick
+their restart and epoch on the validation rows, the baselines that have nothing to choose
+ignore them (:class:`~sklearn.linear_model.RidgeCV` chooses its penalty by leave-one-out on the
+training rows). No method sees the test rows.
+
+:mod:`surrogate.estimators.methods` names the methods of an evaluation.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from surrogate.nets.models import MLP, TransferModel
+from surrogate.nets.training import fit, predict
+
+
+@dataclass
+class NetOptions:
+    """Training options shared by every net of an evaluation."""
+
+    epochs: int = 250
+    restarts: int = 3
+    learning_rate: float = 0.01
+    batch_size: int = 16
+
+    def as_fit_kwargs(self) -> dict:
+        return {
+            "epochs": self.epochs,
+            "restarts": self.restarts,
+            "learning_rate": self.learning_rate,
+            "batch_size": self.batch_size,
+        }
+
+
+class _NetEstimator(RegressorMixin, BaseEstimator):
+    """A net trained by :func:`surrogate.nets.training.fit`; subclasses build ``model_``."""
+
+    def _train(self, model, X, y, X_val, y_val, **overrides):
+        self.model_ = model
+        kwargs = {**_options(self).as_fit_kwargs(), **overrides}
+        self.history_ = fit(model, X, y, X_val, y_val, seed=self.seed, **kwargs)
+        return self
+
+    def predict(self, X):
+        return predict(self.model_, X)
+
+
+class NetRegressor(_NetEstimator):
+    """The MLP trained from scratch on the rows given (the paper's net; ``scratch``).
+
+    Parameters
+    ----------
+    hidden : tuple of int
+        Hidden-layer widths.
+    options : NetOptions
+    seed : int
+    """
+
+    def __init__(self, hidden=(3, 3, 3), options=None, seed=0):
+        self.hidden = hidden
+        self.options = options
+        self.seed = seed
+
+    def fit(self, X, y, X_val, y_val):
+        model = MLP(np.shape(X)[1], self.hidden)
+        model.set_scalers(torch.as_tensor(X), torch.as_tensor(y))
+        return self._train(model, X, y, X_val, y_val)
+
+
+class TransferRegressor(_NetEstimator):
+    """A frozen pretrained net followed by a small trainable adapter (the paper's transfer).
+
+    Only the adapter is fitted; the pretrained net passed in is never modified.
+    """
+
+    def __init__(self, pretrained=None, adapter_width=None, options=None, seed=0):
+        self.pretrained = pretrained
+        self.adapter_width = adapter_width
+        self.options = options
+        self.seed = seed
+
+    def fit(self, X, y, X_val, y_val):
+        model = TransferModel(copy.deepcopy(self.pretrained), self.adapter_width)
+        return self._train(model, X, y, X_val, y_val)
+
+
+class FineTuneRegressor(_NetEstimator):
+    """Every layer of a copy of the pretrained net trained further (one run from the
+    pretrained weights: a restart would throw them away)."""
+
+    def __init__(self, pretrained=None, options=None, seed=0):
+        self.pretrained = pretrained
+        self.options = options
+        self.seed = seed
+
+    def fit(self, X, y, X_val, y_val):
+        model = copy.deepcopy(self.pretrained)
+        return self._train(model, X, y, X_val, y_val, restarts=1, init=lambda net: None)
+
+
+class FixedRegressor(RegressorMixin, BaseEstimator):
+    """A trained model used as it is (``fit`` learns nothing): the pretrained net on the
+    destination, or a model fitted on the source table."""
+
+    def __init__(self, model=None):
+        self.model = model
+
+    def fit(self, X, y, X_val=None, y_val=None):
+        return self
+
+    def predict(self, X):
+        if isinstance(self.model, torch.nn.Module):
+            return predict(self.model, X)
+        return np.asarray(self.model.predict(X), dtype=float)
+
+
+class OffsetRegressor(RegressorMixin, BaseEstimator):
+    """A fixed model plus one constant learned on the training rows: the simplest transfer.
+
+    The constant minimises the MAPE on the training rows (:func:`mape_offset`).
+    """
+
+    def __init__(self, base=None):
+        self.base = base
+
+    def fit(self, X, y, X_val=None, y_val=None):
+        self.offset_ = mape_offset(y, self.base.predict(X))
+        return self
+
+    def predict(self, X):
+        return self.base.predict(X) + self.offset_
+
+
+class SklearnRegressor(RegressorMixin, BaseEstimator):
+    """A scikit-learn regressor under the same ``fit(X, y, X_val, y_val)`` call (the
+    validation rows are not used)."""
+
+    def __init__(self, regressor=None):
+        self.regressor = regressor
+
+    def fit(self, X, y, X_val=None, y_val=None):
+        from sklearn.base import clone
+
+        self.regressor_ = clone(self.regressor).fit(X, y)
+        return self
+
+    def predict(self, X):
+        return np.asarray(self.regressor_.predict(X), dtype=float)
+
+
+def _options(estimator) -> NetOptions:
+    return estimator.options or NetOptions()
+
+
+def mape_offset(y_true, y_pred) -> float:
+    """The constant ``c`` minimising the MAPE of ``y_pred + c``: the median of the residuals
+    weighted by ``1 / |y_true|`` (MAPE is a weighted L1 loss)."""
+    residual = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
+    weight = 1.0 / np.abs(np.asarray(y_true, dtype=float))
+    order = np.argsort(residual)
+    cumulative = np.cumsum(weight[order])
+    return float(residual[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+
+
+def quadratic_ridge():
+    """Ridge regression on standardised inputs and all their squares and products, the
+    penalty chosen by leave-one-out cross-validation on the training rows."""
+    from sklearn.linear_model import RidgeCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    return make_pipeline(
+        StandardScaler(),
+        PolynomialFeatures(degree=2, include_bias=False),
+        StandardScaler(),
+        RidgeCV(alphas=np.logspace(-4, 3, 30)),
+    )

@@ -1,0 +1,124 @@
+"""The surrogate CLI given what a hostile or careless user types: every case ends in exit 2 with
+one line naming the value and what was expected, and prints valid JSON when it succeeds."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from generator.sweep.dataset import write_dataset
+from generator.sweep.design import make_design
+from tests.conftest import one_line_error
+from tests.surrogate.evaluation.test_surrogate import synthetic_dataset_file
+
+INPUTS = {
+    "fiber_diameter_um": "9",
+    "fiber_fraction": "0.18",
+    "binder_fraction": "0.07",
+    "thickness_um": "300",
+    "compression": "0.2",
+}
+
+
+def surrogate(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "surrogate", *map(str, args)], capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    synthetic_dataset_file(folder / "src.h5", 60, 1, 0.0)
+    synthetic_dataset_file(folder / "dst.h5", 30, 2, 0.02)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run(files):
+    done = surrogate(
+        "transfer", files / "src.h5", files / "dst.h5", "--splits", 1, "--epochs", 5,
+        "--restarts", 1, "--members", 2, "--runs", files / "runs",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return next((files / "runs").iterdir())
+
+
+def predict_args(run, **changes):
+    pairs = {**INPUTS, **changes}
+    return ["predict", run, *[a for k, v in pairs.items() for a in ("--set", f"{k}={v}")]]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"compression": "-100"}, "compression=-100 (row 0) is outside the range"),
+        ({"compression": "nan"}, "compression='nan' (row 0) is not a finite number"),
+        ({"compression": "inf"}, "compression='inf' (row 0) is not a finite number"),
+        ({"compression": "abc"}, "compression='abc' (row 0) is not a finite number"),
+    ],
+)
+def test_predict_refuses_values_it_cannot_answer(run, changes, message):
+    assert message in one_line_error(surrogate(*predict_args(run, **changes)))
+
+
+def test_predict_refuses_malformed_pairs(run):
+    assert "--set 'x' must be name=value" in one_line_error(surrogate("predict", run, "--set", "x"))
+    assert "give the inputs" in one_line_error(surrogate("predict", run))
+
+
+def test_extrapolation_is_allowed_only_when_asked_and_then_warned(run):
+    done = surrogate(*predict_args(run, compression="0.6"), "--allow-extrapolation")
+    assert done.returncode == 0, done.stderr
+    assert "warning: compression=0.6" in done.stderr
+    assert np.isfinite(json.loads(done.stdout)["tortuosity"])  # strict JSON, finite
+
+
+def test_a_csv_of_inputs_gives_one_json_line_per_row(run, files):
+    csv = files / "in.csv"
+    csv.write_text(",".join(INPUTS) + "\n" + ",".join(INPUTS.values()) + "\n" * 2)
+    done = surrogate("predict", run, "--csv", csv)
+    assert done.returncode == 0, done.stderr
+    assert len([json.loads(line) for line in done.stdout.splitlines()]) == 1
+    (files / "bad.csv").write_bytes(b"\xff\xfe\x00garbage")
+    one_line_error(surrogate("predict", run, "--csv", files / "bad.csv"))
+
+
+def bad_target_file(path, value):
+    rows = []
+    for r in make_design(40, domain="1000", seed=5).to_dict("records"):
+        rows.append(dict(r, id=str(r["index"]), status="ok", error="", tau_lattice=1.1))
+        rows[-1]["tau_euclidean"] = 1.05
+    rows[7]["tau_euclidean"] = value
+    write_dataset(path, rows, {"design": "test table with one bad target"})
+
+
+@pytest.mark.parametrize("value", [np.inf, np.nan, 0.0])
+def test_a_target_no_mape_model_can_use_is_named_or_dropped(files, value, tmp_path):
+    bad_target_file(tmp_path / "bad.h5", value)
+    common = ["--splits", 1, "--epochs", 3, "--restarts", 1, "--members", 2]
+    common += ["--runs", tmp_path / "runs"]
+    line = one_line_error(surrogate("transfer", files / "src.h5", tmp_path / "bad.h5", *common))
+    assert "1 row(s) cannot train a MAPE model on 'tortuosity': 7 (target" in line
+    assert "--drop-invalid" in line
+    done = surrogate("transfer", files / "src.h5", tmp_path / "bad.h5", *common, "--drop-invalid")
+    assert done.returncode == 0, done.stderr
+    assert "dropped 1 invalid row(s)" in done.stderr and "sample 7" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("--epochs", "epochs=0 must be a whole number of at least 1"),
+        ("--restarts", "restarts=0 must be a whole number of at least 1"),
+        ("--splits", "--splits 0 must be at least 1"),
+    ],
+)
+def test_zero_epochs_restarts_or_splits(files, option, message, tmp_path):
+    done = surrogate(
+        "transfer", files / "src.h5", files / "dst.h5", option, 0, "--runs", tmp_path / "runs"
+    )
+    assert message in one_line_error(done)
+    assert not (tmp_path / "runs").exists()

@@ -1,0 +1,72 @@
+"""Learning curves on a source/target pair with a known shift (a known answer)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from surrogate.evaluation.curves import CURVE_METHODS, learning_curve
+from tests.surrogate.evaluation.test_surrogate import shifted_pair, synthetic_dataset_file
+
+
+@pytest.fixture(scope="module")
+def curve():
+    # Target y = 1.02 + 1.6 (f(x) - 1.03): a stretch an adapter learns from a few rows, while
+    # a net from scratch must learn f itself.
+    source, target = shifted_pair(n_source=240, n_target=110, seed=4)
+    return learning_curve(
+        source, target, "t", sizes=(5, 10, 20), repetitions=4, epochs=80, restarts=1, seed=1
+    )
+
+
+def test_sizes_test_set_and_repetitions(curve):
+    assert curve.test_rows == 33 and curve.pool_rows == 77  # 30 % of 110 held out
+    assert curve.sizes == [5, 10, 20, 77]
+    for method in CURVE_METHODS:
+        assert [len(values) for values in curve.mape[method]] == [4, 4, 4, 4]
+
+
+def test_transfer_needs_fewer_target_rows_than_scratch(curve):
+    scratch_all = float(np.mean(curve.mape["scratch"][-1]))
+    transfer_rows = curve.rows_to_reach("transferred", scratch_all)
+    assert transfer_rows is not None and transfer_rows <= 10
+    assert curve.rows_to_reach("scratch", scratch_all) == 77
+    for k in range(3):  # at every small size the transfer is ahead
+        assert np.mean(curve.mape["transferred"][k]) < np.mean(curve.mape["scratch"][k])
+    sentence = curve.sentence(scratch_all)
+    assert f"transfer needs {transfer_rows} target rows" in sentence
+    assert "training from scratch needs 77 target rows" in sentence
+
+
+def test_the_pretrained_net_alone_does_not_improve_with_rows(curve):
+    # It never sees the target: the same error at every size, an independent sanity check.
+    means = [np.mean(v) for v in curve.mape["pretrained_on_target"]]
+    assert max(means) == pytest.approx(min(means), rel=1e-9)
+
+
+def test_cli_curve_writes_a_run(tmp_path):
+    synthetic_dataset_file(tmp_path / "src.h5", 80, 1, 0.0)
+    synthetic_dataset_file(tmp_path / "dst.h5", 30, 2, 0.02)
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "surrogate", "curve", str(tmp_path / "src.h5"),
+            str(tmp_path / "dst.h5"), "--sizes", "5,10", "--repetitions", "2", "--epochs", "10",
+            "--restarts", "1", "--runs", str(tmp_path / "runs"),
+        ],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (run,) = list((tmp_path / "runs").iterdir())
+    record = json.loads((run / "curve.json").read_text())
+    assert record["sizes"] == [5, 10, 21] and record["test_rows"] == 9
+    assert "To reach" in record["sentence"] and (run / "learning_curve.png").stat().st_size > 0
+    bad = subprocess.run(
+        [sys.executable, "-m", "surrogate", "curve", str(tmp_path / "src.h5"),
+         str(tmp_path / "dst.h5"), "--sizes", "2,x"],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "--sizes '2,x'" in bad.stderr

@@ -1,0 +1,281 @@
+"""The surrogate: the paper's parameter counts, freezing, the loss against scikit-learn, a
+transfer that must beat its alternatives on a known shift, SHAP additivity, determinism."""
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.metrics import mean_absolute_percentage_error
+
+from generator.sweep.dataset import write_dataset
+from generator.sweep.design import make_design
+from surrogate.data.frame import from_frame
+from surrogate.data.registry import load_dataset
+from surrogate.evaluation.evaluate import evaluate_transfer, split_indices
+from surrogate.evaluation.explain import additivity_error, explain
+from surrogate.nets.models import MLP, TransferModel, trainable_parameters
+from surrogate.nets.training import fit, mape_loss, predict
+
+
+@pytest.mark.parametrize(
+    ("inputs", "layers", "width", "pretrained", "adapter"),
+    [(5, 3, 3, 46, 10), (6, 4, 4, 93, 13), (6, 3, 3, 49, 10)],
+)
+def test_trainable_parameter_counts_of_the_paper(inputs, layers, width, pretrained, adapter):
+    net = MLP(inputs, (width,) * layers)
+    assert trainable_parameters(net) == pretrained
+    transfer = TransferModel(net)
+    assert trainable_parameters(transfer) == adapter
+    # Every hidden layer has its own activation module (SHAP's DeepExplainer needs that).
+    relus = [m for m in net.modules() if isinstance(m, torch.nn.ReLU)]
+    assert len(relus) == layers and len({id(m) for m in relus}) == layers
+
+
+def test_mape_equals_scikit_learn_and_refuses_broadcasting():
+    rng = np.random.default_rng(0)
+    y = rng.uniform(1.0, 1.2, 50)
+    p = y + rng.normal(0, 0.02, 50)
+    ours = float(mape_loss(torch.tensor(p), torch.tensor(y)))
+    assert ours == pytest.approx(mean_absolute_percentage_error(y, p), rel=1e-12)
+    with pytest.raises(ValueError, match=r"shape \(50, 1\) differs from target shape \(50,\)"):
+        mape_loss(torch.tensor(p).unsqueeze(1), torch.tensor(y))
+
+
+def shifted_pair(n_source=240, n_target=30, seed=0):
+    """Source y = f(x); target y = g(f(x)) with a known monotone shift g."""
+    rng = np.random.default_rng(seed)
+
+    def f(x):
+        return (
+            1.03 + 0.06 * x[:, 1] ** 2 + 0.02 * x[:, 2] - 0.015 * x[:, 0] + 0.01 * x[:, 3] * x[:, 4]
+        )
+
+    xs = rng.uniform(0, 1, (n_source, 5))
+    xt = rng.uniform(0, 1, (n_target, 5))
+    ys = f(xs)
+    yt = 1.02 + 1.6 * (f(xt) - 1.03)  # stretched and shifted: what an adapter can learn
+    names = ["a", "b", "c", "d", "e"]
+    source = from_frame("source", pd.DataFrame(xs, columns=names).assign(t=ys), names, ["t"])
+    target = from_frame("target", pd.DataFrame(xt, columns=names).assign(t=yt), names, ["t"])
+    return source, target
+
+
+@pytest.fixture(scope="module")
+def shifted_result():
+    # 40 target rows: 25 train every method (the 20 quadratic features need more than 19).
+    source, target = shifted_pair(n_target=40)
+    return evaluate_transfer(source, target, "t", splits=2, epochs=200, restarts=2)
+
+
+def test_transfer_beats_pretrained_and_scratch_on_a_known_shift(shifted_result):
+    scores = shifted_result.summary()
+    transferred = scores["transferred"]["mape"]["mean"]
+    assert transferred < scores["pretrained_on_target"]["mape"]["mean"] / 3
+    assert transferred < scores["scratch"]["mape"]["mean"]
+    assert transferred < scores["mean"]["mape"]["mean"]
+
+
+def test_baselines_on_a_known_shift(shifted_result):
+    scores = {method: s["mape"]["mean"] for method, s in shifted_result.summary().items()}
+    # The target is quadratic in the inputs (a squared term): the quadratic ridge sees it, the
+    # linear fit cannot.
+    assert scores["quadratic_ridge"] < scores["linear"] / 2
+    # A stretch (x1.6) is not an offset: offset-only transfers stay well behind the adapter.
+    for method in ("pretrained_plus_offset", "quadratic_ridge_plus_offset"):
+        assert scores[method] > 2 * scores["transferred"]
+
+
+def test_mape_offset_is_the_brute_force_minimiser():
+    from surrogate.evaluation.evaluate import mape_offset
+
+    rng = np.random.default_rng(3)
+    y = 1 + rng.random(41)
+    p = y + rng.normal(0.04, 0.03, 41)
+    grid = np.linspace(-0.2, 0.1, 60001)
+    losses = np.mean(np.abs(y[:, None] - p[:, None] - grid[None]) / y[:, None], axis=0)
+    assert mape_offset(y, p) == pytest.approx(grid[np.argmin(losses)], abs=1e-5)
+
+
+def test_frozen_weights_are_bit_identical_after_transfer():
+    source, target = shifted_pair(seed=1)
+    xs, ys = source.arrays("t")
+    xt, yt = target.arrays("t")
+    net = MLP(5, (3, 3, 3))
+    net.set_scalers(torch.as_tensor(xs), torch.as_tensor(ys))
+    fit(net, xs[:200], ys[:200], xs[200:], ys[200:], epochs=30)
+    before = copy.deepcopy(net.state_dict())
+    transfer = TransferModel(net)
+    adapter_before = copy.deepcopy(transfer.adapter.state_dict())
+    fit(transfer, xt[:25], yt[:25], xt[25:], yt[25:], epochs=30)
+    for name, tensor in transfer.pretrained.state_dict().items():
+        assert torch.equal(tensor, before[name]), name
+    assert any(
+        not torch.equal(v, adapter_before[k]) for k, v in transfer.adapter.state_dict().items()
+    )
+
+
+def test_same_seed_same_result_and_inputs_scaled_as_trained():
+    source, _ = shifted_pair(seed=2)
+    x, y = source.arrays("t")
+    train, val, test = split_indices(len(x), 0)
+    outputs = []
+    for _ in range(2):
+        net = MLP(5, (3, 3, 3))
+        net.set_scalers(torch.as_tensor(x[train]), torch.as_tensor(y[train]))
+        fit(net, x[train], y[train], x[val], y[val], epochs=40, seed=7, restarts=2)
+        outputs.append(predict(net, x[test]))
+    assert np.array_equal(outputs[0], outputs[1])
+    # The scalers are the training split's statistics and travel in the state_dict.
+    state = net.state_dict()
+    assert torch.allclose(state["x_mean"], torch.as_tensor(x[train]).mean(0))
+
+
+def test_shap_values_sum_to_prediction_minus_base(shifted_result):
+    source, target = shifted_pair()
+    xt, _ = target.arrays("t")
+    explanation = explain(shifted_result.transferred, xt[:20], xt[20:], list("abcde"))
+    assert explanation.values.shape == (len(xt) - 20, 5)
+    assert additivity_error(shifted_result.transferred, explanation, xt[20:]) < 1e-6
+
+
+def test_splits_and_errors():
+    train, val, test = split_indices(100, 3)
+    assert (len(train), len(val), len(test)) == (63, 7, 30)
+    assert len(set(train) | set(val) | set(test)) == 100
+    with pytest.raises(ValueError, match=r"has 8 usable row\(s\).*needs at least 10"):
+        split_indices(8, 0)
+    with pytest.raises(ValueError, match="unknown dataset 'gdl300'"):
+        load_dataset("gdl300")
+
+
+def synthetic_dataset_file(path, n, seed, shift):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in make_design(n, domain="200", seed=seed).to_dict("records"):
+        b = (r["fiber_fraction"] - 0.1) / 0.15
+        tau = 1.03 + 0.05 * b**2 + 0.2 * (r["binder_fraction"] - 0.05) + shift
+        rows.append(
+            dict(
+                r,
+                id=f"{seed}-{r['index']}",
+                status="ok",
+                error="",
+                tau_euclidean=tau + rng.normal(0, 1e-3),
+                tau_lattice=tau * 1.03,
+            )
+        )
+    # The explicit flag is what reports go by (the word in "design" is not).
+    write_dataset(path, rows, {"design": "synthetic test table", "synthetic": True})
+
+
+def test_cli_transfer_writes_a_complete_run(tmp_path):
+    synthetic_dataset_file(tmp_path / "src.h5", 120, 1, 0.0)
+    synthetic_dataset_file(tmp_path / "dst.h5", 40, 2, 0.02)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "surrogate",
+            "transfer",
+            str(tmp_path / "src.h5"),
+            str(tmp_path / "dst.h5"),
+            "--splits",
+            "2",
+            "--epochs",
+            "60",
+            "--restarts",
+            "1",
+            "--runs",
+            str(tmp_path / "runs"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    run = next((tmp_path / "runs").iterdir())
+    metrics = json.loads((run / "metrics.json").read_text())
+    split = json.loads((run / "split.json").read_text())
+    # Run files locate their datasets relative to the run: no machine paths in them.
+    assert (run / split["destination"]["dataset"]).resolve() == (tmp_path / "dst.h5").resolve()
+    assert str(tmp_path) not in (run / "split.json").read_text()
+    for key in ("source_reference", "destination_reference"):  # the typed command may hold one
+        located = metrics["provenance"][key]["dataset"]
+        assert not Path(located).is_absolute() and (run / located).resolve().is_file()
+    assert metrics["architecture"]["trainable_pretrained"] == 46
+    assert metrics["architecture"]["trainable_adapter"] == 10
+    assert len(metrics["methods"]["transferred"]["mape"]["values"]) == 2
+    report = (run / "report.md").read_text()
+    assert "Synthetic data" in report
+    assert f"{metrics['methods']['transferred']['mape']['mean']:.3f}" in report
+    import matplotlib.image as mpimg
+
+    for name in metrics["figures"].values():
+        assert mpimg.imread(run / name).shape[0] > 100
+    state = torch.load(run / "transferred.pt", weights_only=True)
+    assert "adapter.net.0.weight" in state
+    # predict: one line per input, and a clear error for inputs the model was not trained on.
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "surrogate",
+            "predict",
+            str(run),
+            "--set",
+            "fiber_diameter_um=9",
+            "--set",
+            "fiber_fraction=0.18",
+            "--set",
+            "binder_fraction=0.07",
+            "--set",
+            "thickness_um=300",
+            "--set",
+            "compression=0.2",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert 1.0 < json.loads(ok.stdout)["tortuosity"] < 1.2
+    explained = subprocess.run(
+        [sys.executable, "-m", "surrogate", "explain", str(run), "--model", "pretrained"],
+        capture_output=True,
+        text=True,
+    )
+    assert explained.returncode == 0, explained.stderr
+    assert (run / "shap_pretrained_beeswarm.png").is_file()
+    additivity = float(explained.stdout.strip().splitlines()[-1].split("=")[-1])
+    assert additivity < 1e-6
+    bad = subprocess.run(
+        [sys.executable, "-m", "surrogate", "predict", str(run), "--set", "porosity=0.7"],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "unknown ['porosity']" in bad.stderr
+
+
+def test_cli_errors(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "surrogate", "transfer", "gdl300", "gdl1000"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "unknown dataset 'gdl300'" in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "surrogate", "transfer", str(tmp_path / "missing.h5"), "gdl1000"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "no file at" in done.stderr
+
+
+def test_import_generator_does_not_load_torch():
+    code = "import sys, generator, generator.sweep.run; print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False"
