@@ -7,7 +7,7 @@ import h5py
 import numpy as np
 import pytest
 
-import generator.structure.sample
+import generator._shared.provenance as provenance_module
 from generator import read_sample
 from generator._shared.provenance import provenance, read_git_dirty
 
@@ -16,7 +16,7 @@ from generator._shared.provenance import provenance, read_git_dirty
 def test_sample_file_stores_git_dirty_as_an_hdf5_boolean(
     small_sample, tmp_path, monkeypatch, state
 ):
-    monkeypatch.setattr(generator.structure.sample, "git_dirty", lambda folder=None: state)
+    monkeypatch.setattr(provenance_module, "git_dirty", lambda folder=None: state)
     path = tmp_path / "s.h5"
     small_sample.to_hdf5(path)
     with h5py.File(path) as f:
@@ -27,7 +27,7 @@ def test_sample_file_stores_git_dirty_as_an_hdf5_boolean(
 
 
 def test_unknown_git_state_is_left_out(small_sample, tmp_path, monkeypatch):
-    monkeypatch.setattr(generator.structure.sample, "git_dirty", lambda folder=None: None)
+    monkeypatch.setattr(provenance_module, "git_dirty", lambda folder=None: None)
     path = tmp_path / "s.h5"
     small_sample.to_hdf5(path)
     with h5py.File(path) as f:
@@ -47,7 +47,7 @@ def test_old_files_with_the_string_form_still_read(small_sample, tmp_path, old, 
 
 def test_json_provenance_has_a_json_boolean(monkeypatch):
     for state, text in ((True, "true"), (False, "false"), (None, "null")):
-        monkeypatch.setattr(generator.structure.sample, "git_dirty", lambda folder=None, s=state: s)
+        monkeypatch.setattr(provenance_module, "git_dirty", lambda folder=None, s=state: s)
         record = provenance()
         assert record["git_dirty"] is state
         assert f'"git_dirty": {text}' in json.dumps(record)
