@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import tifffile
 
-from generator import export
+from generator.export import volume as export
 from generator.structure.binder import BinderResult
 from generator.structure.fibres import FibreSet
 from generator.structure.parameters import SampleParameters
