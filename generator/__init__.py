@@ -42,9 +42,9 @@ Importing this package compiles nothing: numba kernels compile (or load from cac
 Examples
 --------
 >>> import generator
->>> sample = generator.generate(domain="120x120", thickness_um=280, voxel_um=6, seed=1)
+>>> sample = generator.generate(domain=(120, 120), thickness_um=280, voxel_um=6, seed=1)
 >>> sample.volume.shape
-(47, 20, 20)
+(38, 20, 20)
 """
 
 from generator._shared.lazy import lazy_index
