@@ -36,11 +36,11 @@ def core_count() -> int:
 
 @contextmanager
 def busy_neighbours(count: int):
-    """Run ``count`` CPU-bound processes for the duration of the block."""
+    """Run ``count`` CPU-bound processes for the duration of the block; yields their pids."""
     spinners = [subprocess.Popen([sys.executable, "-c", _SPIN]) for _ in range(count)]
     try:
         time.sleep(0.5 if count else 0.0)  # let the scheduler see them
-        yield
+        yield [spinner.pid for spinner in spinners]
     finally:
         for spinner in spinners:
             spinner.kill()

@@ -13,6 +13,7 @@ units when ``voxel_um=1``), +inf where ``v`` is solid or not connected to the in
     :mod:`generator.tortuosity._geodesic.metrics`): straight paths in any direction within about 1
     %.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,6 +29,7 @@ def geodesic_distance(
     voxel_um=1.0,
     pore_label=None,
     from_outlet: bool = False,
+    adaptive_threads: bool | None = None,
 ) -> np.ndarray:
     """Shortest-path distance through the pore space from the inlet face.
 
@@ -44,6 +46,11 @@ def geodesic_distance(
     pore_label : int, optional
     from_outlet : bool
         Measure from the last slice along ``axis`` instead of the first.
+    adaptive_threads : bool, optional
+        Give the solver only the cores other processes leave free, re-decided every 0.2 s
+        (:mod:`generator._shared.threads`); False uses numba's thread count as set. Default:
+        the environment variable ``GDL_ADAPTIVE_THREADS`` (on unless ``0``). The distances
+        are the same either way.
 
     Returns
     -------
@@ -53,4 +60,5 @@ def geodesic_distance(
     from generator.tortuosity._geodesic import prepare, solve
 
     prepared = prepare(image, axis=axis, metric=metric, voxel_um=voxel_um, pore_label=pore_label)
-    return prepared.restore(solve(prepared, from_last=from_outlet))
+    distances = solve(prepared, from_last=from_outlet, adaptive_threads=adaptive_threads)
+    return prepared.restore(distances)

@@ -115,6 +115,7 @@ def geometric_tortuosity(
     pore_label=None,
     return_maps: bool = False,
     progress: bool = False,
+    adaptive_threads: bool | None = None,
 ) -> TortuosityResult:
     """Geometric tortuosity of the pore space of a 3D image along one axis.
 
@@ -134,6 +135,10 @@ def geometric_tortuosity(
         Keep both per-voxel distance maps (8 bytes a voxel) in the result.
     progress : bool
         Show each of the two distance passes on stderr (see :mod:`generator._shared.progress`).
+    adaptive_threads : bool, optional
+        Pace the solver's threads to the cores other processes leave free (see
+        :func:`generator.tortuosity.geodesic.geodesic_distance`); default
+        ``GDL_ADAPTIVE_THREADS``, on unless ``0``. The result is the same either way.
 
     Returns
     -------
@@ -156,7 +161,9 @@ def geometric_tortuosity(
 
     report = stage if progress else silent
     with report(f"{metric} distances from the outlet"):
-        dist_out = solve(prepared, from_last=True, workspace=workspace)
+        dist_out = solve(
+            prepared, from_last=True, workspace=workspace, adaptive_threads=adaptive_threads
+        )
     inlet_pore = pore[0] != 0
     inlet_paths = dist_out[0][inlet_pore]
     path_lengths = inlet_paths[np.isfinite(inlet_paths)].astype(np.float32)
@@ -164,7 +171,9 @@ def geometric_tortuosity(
     if not return_maps:
         del dist_out
     with report(f"{metric} distances from the inlet"):
-        dist_in = solve(prepared, from_last=False, workspace=workspace)
+        dist_in = solve(
+            prepared, from_last=False, workspace=workspace, adaptive_threads=adaptive_threads
+        )
     reached_in = np.isfinite(dist_in)
     n_connected = int(np.count_nonzero(reached_in))
     n_percolating = int(np.count_nonzero(reached_in & reached_out))

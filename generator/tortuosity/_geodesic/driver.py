@@ -122,17 +122,24 @@ class Workspace:
         return (self.seeds, self.row_counts, self.scratch, self.near_rows)
 
 
-def solve(prepared: Prepared, *, from_last: bool, workspace: Workspace | None = None):
+def solve(
+    prepared: Prepared,
+    *,
+    from_last: bool,
+    workspace: Workspace | None = None,
+    adaptive_threads: bool | None = None,
+):
     """Distance from the first (or last) slice of ``prepared.pore`` through the pore, in um.
 
     Returns float32 laid out like ``prepared.pore`` (+inf at solid and unreached voxels); the
     pore array's flag bits are clear again on return. The thread count follows the cores other
-    processes leave free (:mod:`generator._shared.threads`).
+    processes leave free unless ``adaptive_threads`` is False (None: ``GDL_ADAPTIVE_THREADS``,
+    default on; see :mod:`generator._shared.threads`).
     """
     from generator._shared.threads import ThreadPacer
 
     workspace = workspace or Workspace(prepared)
-    with ThreadPacer() as pacer:
+    with ThreadPacer(adaptive_threads) as pacer:
         return _sweep_schedule(prepared, workspace, from_last, pacer)
 
 
