@@ -37,6 +37,23 @@ class SampleParameters:
     compression : float
         Compression factor, 0-0.5; the compressed thickness is ``(1 - compression) *
         thickness_um``.
+
+    Examples
+    --------
+    Unnamed parameters take the defaults; every value is stored as a float:
+
+    >>> from generator import SampleParameters
+    >>> SampleParameters(thickness_um=280).as_dict()
+    {'fiber_diameter_um': 9.0, 'fiber_fraction': 0.18, 'binder_fraction': 0.07,
+     'thickness_um': 280.0, 'compression': 0.2}
+
+    A value outside the paper's range is refused with the range in the message:
+
+    >>> SampleParameters(compression=0.6)
+    Traceback (most recent call last):
+    ...
+    ValueError: compression=0.6 is outside its range [0.0, 0.5] 1 (compression factor: final
+    thickness = (1 - c) * thickness)
     """
 
     fiber_diameter_um: float = 9.0
@@ -64,7 +81,29 @@ class SampleParameters:
 
 
 def resolve_domain(domain) -> tuple[str, tuple[float, float]]:
-    """Name and in-plane size (x, y) in um of a preset name or an explicit ``(x_um, y_um)``."""
+    """Name and in-plane size (x, y) in um of a preset name or an explicit ``(x_um, y_um)``.
+
+    Parameters
+    ----------
+    domain : {"200", "1000"} or (x_um, y_um)
+        A key of :data:`DOMAIN_PRESETS` (a string or the integer 200 or 1000), or two positive
+        lengths in um.
+
+    Returns
+    -------
+    name : str
+        The preset name, or ``"<x>x<y>"`` for an explicit size.
+    size : tuple of float
+        In-plane size ``(x_um, y_um)``.
+
+    Examples
+    --------
+    >>> from generator.structure import resolve_domain
+    >>> resolve_domain("200")
+    ('200', (2000.0, 200.0))
+    >>> resolve_domain((120, 80))
+    ('120x80', (120.0, 80.0))
+    """
     if isinstance(domain, (int, str)) and str(domain) in DOMAIN_PRESETS:
         return str(domain), DOMAIN_PRESETS[str(domain)]
     if isinstance(domain, (tuple, list)) and len(domain) == 2:
@@ -79,7 +118,30 @@ def resolve_domain(domain) -> tuple[str, tuple[float, float]]:
 
 
 def voxel_shape(in_plane_um: tuple[float, float], thickness_um: float, voxel_um: float):
-    """Array shape (nz, ny, nx) of a domain at a voxel size; at least one voxel each way."""
+    """Array shape (nz, ny, nx) of a domain at a voxel size; at least one voxel each way.
+
+    Parameters
+    ----------
+    in_plane_um : tuple of float
+        In-plane size ``(x_um, y_um)``, as :func:`resolve_domain` returns it.
+    thickness_um : float
+        Size along z (through-plane), in um.
+    voxel_um : float
+        Voxel edge length in um (positive).
+
+    Returns
+    -------
+    tuple of int
+        ``(nz, ny, nx)``: each length over the voxel size, rounded to the nearest whole number.
+
+    Examples
+    --------
+    The ``"200"`` domain, 300 um thick, at 4 um voxels: 300 / 4, 200 / 4 and 2000 / 4 voxels.
+
+    >>> from generator.structure import voxel_shape
+    >>> voxel_shape((2000.0, 200.0), 300.0, 4.0)
+    (75, 50, 500)
+    """
     if not voxel_um > 0:
         raise ValueError(f"voxel_um={voxel_um} must be a positive length in micrometres")
     x_um, y_um = in_plane_um
