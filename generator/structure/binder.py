@@ -21,18 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator._shared.edt_kernels import capped_squared_edt
-from generator.structure._binder_kernels import (
-    BINDER,
-    PORE,
-    count_closed_pore,
-    detach_floating_binder,
-    mark_closed,
-    relabel,
-    resolve_shell,
-    shell_histogram,
-    tie_histogram,
-)
+from generator._shared.phases import BINDER, PORE
+
+# The numba kernels are imported where they are used, not here: reading a sample file (which
+# needs BinderResult) then loads no numba, and numba's cache folder is still the one the
+# process was started with when the first kernel module is imported.
 
 SHELL = 3
 MAX_WINDOW = 180  # uint16 holds 2 * 180^2 + 1 without overflow
@@ -82,6 +75,9 @@ def _window_for(k: int) -> int:
 def _closed_counts(volume, targets) -> dict[int, int]:
     """Binder voxel count of the closing at every squared radius that the bisections for each
     target count visit (one shared cache)."""
+    from generator._shared.edt_kernels import capped_squared_edt
+    from generator.structure._binder_kernels import count_closed_pore
+
     window = 32
     dist_fibre = np.empty(volume.shape, dtype=np.uint16)
     capped_squared_edt(volume, 1, dist_fibre, window)
@@ -172,6 +168,16 @@ def add_binder(volume: np.ndarray, target_fraction: float, *, seed: int) -> Bind
     >>> int(np.count_nonzero(volume == 2)), bool(np.all(volume[:, 3:6, 5] == 2))
     (12, True)
     """
+    from generator._shared.edt_kernels import capped_squared_edt
+    from generator.structure._binder_kernels import (
+        detach_floating_binder,
+        mark_closed,
+        relabel,
+        resolve_shell,
+        shell_histogram,
+        tie_histogram,
+    )
+
     target = int(round(target_fraction * volume.size))
     k_low, k_high = estimate_squared_radii(volume, target_fraction)
     window = _window_for(2 * k_high)
