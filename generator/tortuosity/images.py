@@ -31,6 +31,10 @@ class LoadedImage:
         Voxel size stored in the file (generator samples), else None.
     pore_label : int or None
         Pore label the file records (generator samples), else None.
+
+    See Also
+    --------
+    read_image : which returns it (with examples).
     """
 
     array: np.ndarray
@@ -39,7 +43,33 @@ class LoadedImage:
 
 
 def check_fits(shape, dtype, path) -> None:
-    """Refuse, before reading, an image whose tortuosity would not fit in memory."""
+    """Refuse, before reading, an image whose tortuosity would not fit in memory.
+
+    Parameters
+    ----------
+    shape : sequence of int
+        The shape the file declares.
+    dtype : numpy dtype
+        Its element type.
+    path : str or Path
+        The file, named in the message.
+
+    Raises
+    ------
+    ValueError
+        When the image and the tortuosity's work arrays would take more than the share of
+        memory available now (see :func:`generator._shared.guards.check_memory`).
+
+    Examples
+    --------
+    >>> from generator.tortuosity.images import check_fits
+    >>> check_fits((10, 10, 10), "uint8", "small.tif")  # 11 kB: passes
+    >>> check_fits((10**6,) * 3, "uint8", "huge.tif")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: huge.tif declares a (1000000, 1000000, 1000000) image of uint8: it needs about
+    ... GiB at its peak; ...: crop or coarsen the image
+    """
     voxels = math.prod(float(n) for n in shape)
     check_memory(
         voxels * (np.dtype(dtype).itemsize + TORTUOSITY_BYTES_PER_VOXEL),
@@ -96,8 +126,51 @@ def read_image(path, *, dataset: str | None = None) -> LoadedImage:
     """Load a 3D image from ``.h5`` (a generator sample, or the ``dataset`` named in another
     tool's file), ``.tif``/``.tiff`` or ``.npy``.
 
-    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` for an unreadable one,
-    with the reason; a declared size that cannot fit in memory is refused before reading.
+    Parameters
+    ----------
+    path : str or Path
+        ``.h5``/``.hdf5``, ``.tif``/``.tiff`` or ``.npy``.
+    dataset : str, optional
+        The 3D dataset to read from another tool's HDF5 file (a generator sample needs none).
+
+    Returns
+    -------
+    LoadedImage
+        The array, and the voxel size and pore label when the file records them (generator
+        samples); other files leave both None, so the caller must say which label is pore.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        An unreadable file, with the reason; a declared size that cannot fit in memory is
+        refused before reading.
+
+    Examples
+    --------
+    A NumPy file records neither a voxel size nor labels:
+
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from generator.tortuosity import read_image
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     np.save(pathlib.Path(folder) / "mask.npy", np.ones((3, 2, 2), dtype=bool))
+    ...     image = read_image(pathlib.Path(folder) / "mask.npy")
+    >>> image.array.shape, image.voxel_um, image.pore_label
+    ((3, 2, 2), None, None)
+
+    A generator sample (format ``gdl-sample``) records both, so its pore label is known:
+
+    >>> import h5py
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with h5py.File(pathlib.Path(folder) / "s.h5", "w") as f:
+    ...         f.attrs["format"], f.attrs["voxel_um"] = "gdl-sample", 2.0
+    ...         volume = f.create_dataset("volume", data=np.zeros((3, 2, 2), dtype=np.uint8))
+    ...         volume.attrs["labels"] = '{"0": "pore", "1": "fibre", "2": "binder"}'
+    ...     image = read_image(pathlib.Path(folder) / "s.h5")
+    >>> image.voxel_um, image.pore_label
+    (2.0, 0)
     """
     path = Path(path)
     if not path.is_file():

@@ -13,14 +13,47 @@ AXES = {"z": 0, "y": 1, "x": 2, 0: 0, 1: 1, 2: 2}
 
 
 def resolve_axis(axis) -> int:
-    """Array axis (0, 1, 2) of ``"z"``, ``"y"``, ``"x"`` or an integer; clear error otherwise."""
+    """Array axis (0, 1, 2) of ``"z"``, ``"y"``, ``"x"`` or an integer; clear error otherwise.
+
+    Examples
+    --------
+    >>> from generator.tortuosity.inputs import resolve_axis
+    >>> resolve_axis("z"), resolve_axis("x"), resolve_axis(1)
+    (0, 2, 1)
+    >>> resolve_axis("w")
+    Traceback (most recent call last):
+    ...
+    ValueError: axis='w' is not one of 'z', 'y', 'x' (array axes 0, 1, 2)
+    """
     if axis in AXES:
         return AXES[axis]
     raise ValueError(f"axis={axis!r} is not one of 'z', 'y', 'x' (array axes 0, 1, 2)")
 
 
 def resolve_spacing(voxel_um) -> np.ndarray:
-    """Voxel size per array axis from a scalar or a 3-sequence, all positive."""
+    """Voxel size per array axis from a scalar or a 3-sequence, all positive.
+
+    Parameters
+    ----------
+    voxel_um : float or sequence of 3 floats
+        In um, each within ``VOXEL_UM_RANGE`` of :mod:`generator._shared.guards`.
+
+    Returns
+    -------
+    ndarray of float64, shape (3,)
+        Per array axis (z, y, x).
+
+    Examples
+    --------
+    >>> from generator.tortuosity.inputs import resolve_spacing
+    >>> resolve_spacing(2.0).tolist(), resolve_spacing((1, 1, 2.5)).tolist()
+    ([2.0, 2.0, 2.0], [1.0, 1.0, 2.5])
+    >>> resolve_spacing(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: voxel_um=0 must be finite and within [0.0001, 10000] um (one value or one per
+    axis)
+    """
     from generator._shared.guards import VOXEL_UM_RANGE
 
     try:
@@ -46,8 +79,49 @@ def pore_mask(image: np.ndarray, pore_label=None) -> np.ndarray:
       generator's volumes are 0 pore, 1 fibre, 2 binder), so a label is never guessed. Files
       that record their labels (the generator's samples) supply it when they are read.
 
-    Raises ``ValueError`` naming the values found (and, for a two-valued image, the porosity each
-    choice would give) when the label is missing or absent from the image.
+    Parameters
+    ----------
+    image : ndarray, 3D
+        Boolean mask or integer labels.
+    pore_label : int, optional
+        The label of pore in a label image; must be left out for a boolean mask.
+
+    Returns
+    -------
+    ndarray of bool
+        ``True`` at pore voxels (the image itself when it is a boolean mask).
+
+    Raises
+    ------
+    ValueError
+        Naming the values found (and, for a two-valued image, the porosity each choice would
+        give) when the label is missing or absent from the image.
+
+    Examples
+    --------
+    A label image needs its pore label; a 0/1 image without one is refused with the porosity
+    each choice would give (here 6 voxels of 0 and 2 of 1 in 8):
+
+    >>> import numpy as np
+    >>> from generator.tortuosity import pore_mask
+    >>> image = np.array([0, 0, 0, 1, 0, 0, 0, 1], dtype=np.uint8).reshape(2, 2, 2)
+    >>> int(pore_mask(image, pore_label=0).sum()), int(pore_mask(image, pore_label=1).sum())
+    (6, 2)
+    >>> pore_mask(image)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: the image holds two values, 0 and 1: give the pore label (pore_label /
+    --pore-label): pore 0 gives porosity 0.750, pore 1 gives 0.250. ...
+
+    A boolean image is the mask (``True`` pore) and takes no label:
+
+    >>> mask = image == 0
+    >>> pore_mask(mask) is mask
+    True
+    >>> pore_mask(mask, pore_label=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: pore_label applies to label images, not to a boolean mask
     """
     image = np.asarray(image)
     if image.ndim != 3:
