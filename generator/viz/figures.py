@@ -15,7 +15,10 @@ describe_parameters
     One line naming the five manufacturing parameters with their units.
 
 ``plot_*`` save a PNG and return its path; ``*_figure`` return the matplotlib figure (for a
-notebook, or to check what is drawn). Every length axis is in µm. The layout follows the
+notebook, or to check what is drawn). Figures are :class:`matplotlib.figure.Figure` objects
+made without pyplot: drawing one neither needs nor changes the caller's backend, and pyplot
+never holds on to them (nothing to close). Each public function needs the ``viz`` extra and
+says so in one line when matplotlib is missing. Every length axis is in µm. The layout follows the
 physical shape of what is drawn: an elongated domain (the ``200`` preset, 2000 × 200 µm) gets
 slices stacked in full-width rows, a square one (``1000``, 1000 × 1000 µm) the in-plane slice
 beside the through-plane slices; colour bars are sized to their map.
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from generator._shared.extras import require_extra
 from generator._shared.phases import PHASES
 
 PHASE_COLOURS = ("#f4f1e8", "#2b2b2b", "#2f8fce")  # pore, fibre, binder: slice colours
@@ -148,16 +152,14 @@ def volume_figure(volume, *, voxel_um: float, title: str = "", caption: str = ""
     row is as tall as its slices need at the width they get, so no slice is a strip in a box of
     white space.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    require_extra("viz", "figures")
+    from matplotlib.figure import Figure
 
     volume = np.asarray(volume)
     if volume.ndim != 3:
         raise ValueError(f"volume must be a 3D label array (z, y, x), got shape {volume.shape}")
     in_plane, long_section, cross_section = _slices(volume, voxel_um)
-    fig = plt.figure(figsize=(FIGURE_WIDTH_IN, 8.0), layout="constrained", dpi=DPI)
+    fig = Figure(figsize=(FIGURE_WIDTH_IN, 8.0), layout="constrained", dpi=DPI)
     if in_plane.width_um >= ELONGATED * in_plane.height_um:
         bottom_in = 3.0  # the short section beside the profile
         cross_in = min(
@@ -272,18 +274,14 @@ def sample_figure(sample):
     """A figure of a :class:`~generator.structure.sample.GDLSample`: see :func:`volume_figure`; the
     title names the domain, voxel size and seed, the caption the parameters and the measured
     phase fractions."""
+    require_extra("viz", "figures")
     title, caption = _sample_header(sample)
     return volume_figure(sample.volume, voxel_um=sample.voxel_um, title=title, caption=caption)
 
 
 def _save(fig, path) -> Path:
-    import matplotlib.pyplot as plt
-
     path = Path(path)
-    try:
-        fig.savefig(path, dpi=DPI)
-    finally:
-        plt.close(fig)
+    fig.savefig(path, dpi=DPI)  # Agg for a PNG, chosen by the file name, not the backend
     return path
 
 
@@ -301,6 +299,7 @@ def plot_sample(sample, path) -> Path:
     -------
     Path
     """
+    require_extra("viz", "figures")
     return _save(sample_figure(sample), path)
 
 
@@ -311,6 +310,7 @@ def plot_volume(volume, path, *, voxel_um: float, title: str = "", caption: str 
     -------
     Path
     """
+    require_extra("viz", "figures")
     return _save(volume_figure(volume, voxel_um=voxel_um, title=title, caption=caption), path)
 
 
@@ -333,10 +333,9 @@ def tortuosity_figure(result, *, title: str = ""):
     a horizontal colour bar under it and the histogram below; otherwise map and histogram sit
     side by side and the colour bar is exactly as tall as the map.
     """
+    require_extra("viz", "figures")
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     names = "zyx"
     rows_axis, cols_axis = (a for a in range(3) if a != result.axis)
@@ -351,11 +350,11 @@ def tortuosity_figure(result, *, title: str = ""):
         horizontal, vertical = vertical, horizontal
         width_um, height_um = height_um, width_um
     # The histogram's row keeps its first height, about 3.3 in; the map's row is fitted.
-    fig = plt.figure(figsize=(FIGURE_WIDTH_IN, 7.0), layout="constrained", dpi=DPI)
+    fig = Figure(figsize=(FIGURE_WIDTH_IN, 7.0), layout="constrained", dpi=DPI)
     grid = fig.add_gridspec(2, 1, height_ratios=[1, 3]) if elongated else fig.add_gridspec(1, 2)
     face, histogram = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
 
-    cmap = plt.get_cmap("viridis").with_extremes(bad="#bbbbbb")
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#bbbbbb")
     finite = image[np.isfinite(image)]
     vmax = float(np.percentile(finite, 99)) if finite.size else 1.0
     drawn = face.imshow(
@@ -419,4 +418,5 @@ def plot_tortuosity(result, path, *, title: str = "") -> Path:
     -------
     Path
     """
+    require_extra("viz", "figures")
     return _save(tortuosity_figure(result, title=title), path)

@@ -1,24 +1,24 @@
 """The structure and tortuosity figures, checked on the drawn matplotlib objects and the PNG:
 layouts follow the domain's shape, no slice is a thin strip, every axis says its quantity and
-unit, the phase legend is a legend, and the title carries the sample's parameters."""
+unit, the phase legend is a legend, and the title carries the sample's parameters. Drawing
+never touches the caller's matplotlib backend. Each figure is drawn once and looked at by
+several tests."""
 
 import matplotlib
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.image as mpimg  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from generator import generate, geometric_tortuosity  # noqa: E402
-from generator._shared.phases import PHASES, PORE  # noqa: E402
-from generator.viz.figures import (  # noqa: E402
+from generator import generate, geometric_tortuosity
+from generator._shared.phases import PHASES, PORE
+from generator.viz.figures import (
     DPI,
     FIGURE_WIDTH_IN,
+    PHASE_COLOURS,
     describe_parameters,
     plot_sample,
     plot_tortuosity,
+    plot_volume,
     sample_figure,
     tortuosity_figure,
     volume_figure,
@@ -38,9 +38,34 @@ def samples(small_sample, square_sample):
     return {"200": small_sample, "1000": square_sample}
 
 
+@pytest.fixture(scope="module")
+def sample_figures(samples):
+    return {domain: sample_figure(sample) for domain, sample in samples.items()}
+
+
+@pytest.fixture(scope="module")
+def sample_pngs(samples, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pngs")
+    return {domain: plot_sample(s, folder / f"s{domain}.png") for domain, s in samples.items()}
+
+
+def _tortuosity(sample, axis="z"):
+    return geometric_tortuosity(sample.volume, axis=axis, voxel_um=sample.voxel_um, pore_label=PORE)
+
+
+@pytest.fixture(scope="module")
+def tortuosities(small_sample, square_sample):
+    """Through-plane on both domains, in-plane on the elongated one."""
+    return {
+        "200": _tortuosity(small_sample),
+        "1000": _tortuosity(square_sample),
+        "200 x": _tortuosity(small_sample, axis="x"),
+    }
+
+
 def _boxes(fig):
     """Pixel boxes of the axes as drawn (after the equal-aspect adjustment)."""
-    fig.canvas.draw()
+    fig.draw_without_rendering()  # a Figure made without pyplot has no backend to draw with
     every = [*fig.axes, *(child for ax in fig.axes for child in ax.child_axes)]
     return {ax: ax.get_window_extent() for ax in every}
 
@@ -50,90 +75,75 @@ def _image_axes(fig):
 
 
 @pytest.mark.parametrize("domain", ["200", "1000"])
-def test_sample_figure_labels_legend_and_parameters(samples, domain):
-    sample = samples[domain]
-    fig = sample_figure(sample)
-    try:
-        images = _image_axes(fig)
-        assert len(images) == 3  # three orthogonal slices
-        for ax in images:
-            assert ax.get_title()
-            assert "(µm)" in ax.get_xlabel() and "(µm)" in ax.get_ylabel()
-            # The phase names live in the legend, not in titles.
-            assert not any(name in ax.get_title() for name in PHASES)
-        for ax in fig.axes:
-            assert ax.get_xlabel().strip() and ax.get_ylabel().strip(), ax.get_title()
-        (legend,) = fig.legends
-        assert [t.get_text() for t in legend.get_texts()] == list(PHASES)
-        title = fig.get_suptitle()
-        p = sample.parameters
-        for text in (
-            f"domain {domain}",
-            f"voxel {sample.voxel_um:g} µm",
-            f"seed {sample.seed}",
-            f"fibre diameter {p.fiber_diameter_um:g} µm",
-            f"fibre fraction {p.fiber_fraction:.3f}",
-            f"binder fraction {p.binder_fraction:.3f}",
-            f"thickness {p.thickness_um:g} µm",
-            f"compression {p.compression:.2f}",
-        ):
-            assert text in title, (text, title)
-    finally:
-        plt.close(fig)
+def test_sample_figure_labels_legend_and_parameters(samples, sample_figures, domain):
+    sample, fig = samples[domain], sample_figures[domain]
+    images = _image_axes(fig)
+    assert len(images) == 3  # three orthogonal slices
+    for ax in images:
+        assert ax.get_title()
+        assert "(µm)" in ax.get_xlabel() and "(µm)" in ax.get_ylabel()
+        # The phase names live in the legend, not in titles.
+        assert not any(name in ax.get_title() for name in PHASES)
+    for ax in fig.axes:
+        assert ax.get_xlabel().strip() and ax.get_ylabel().strip(), ax.get_title()
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == list(PHASES)
+    title = fig.get_suptitle()
+    p = sample.parameters
+    for text in (
+        f"domain {domain}",
+        f"voxel {sample.voxel_um:g} µm",
+        f"seed {sample.seed}",
+        f"fibre diameter {p.fiber_diameter_um:g} µm",
+        f"fibre fraction {p.fiber_fraction:.3f}",
+        f"binder fraction {p.binder_fraction:.3f}",
+        f"thickness {p.thickness_um:g} µm",
+        f"compression {p.compression:.2f}",
+    ):
+        assert text in title, (text, title)
 
 
 @pytest.mark.parametrize("domain", ["200", "1000"])
-def test_no_slice_is_a_thin_strip_or_distorted(samples, domain):
-    sample = samples[domain]
-    fig = sample_figure(sample)
-    try:
-        boxes = _boxes(fig)
-        for ax in _image_axes(fig):
-            box = boxes[ax]
-            assert min(box.width, box.height) >= THINNEST_PX, (ax.get_title(), box)
-            # Drawn at the physical aspect: µm per pixel the same both ways.
-            (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-            assert box.height / box.width == pytest.approx((y1 - y0) / (x1 - x0), rel=0.03)
-            # And the row is as tall as the slice: no box of white space around a strip.
-            slot = ax.get_position(original=True).height * fig.get_figheight() * fig.dpi
-            assert box.height == pytest.approx(slot, rel=0.05, abs=3), ax.get_title()
-    finally:
-        plt.close(fig)
+def test_no_slice_is_a_thin_strip_or_distorted(sample_figures, domain):
+    fig = sample_figures[domain]
+    boxes = _boxes(fig)
+    for ax in _image_axes(fig):
+        box = boxes[ax]
+        assert min(box.width, box.height) >= THINNEST_PX, (ax.get_title(), box)
+        # Drawn at the physical aspect: µm per pixel the same both ways.
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        assert box.height / box.width == pytest.approx((y1 - y0) / (x1 - x0), rel=0.03)
+        # And the row is as tall as the slice: no box of white space around a strip.
+        slot = ax.get_position(original=True).height * fig.get_figheight() * fig.dpi
+        assert box.height == pytest.approx(slot, rel=0.05, abs=3), ax.get_title()
 
 
-def test_elongated_domain_stacks_slices_square_domain_sets_them_side_by_side(samples):
-    fig = sample_figure(samples["200"])  # 2000 x 200 µm
-    try:
-        boxes = _boxes(fig)
-        in_plane, long_section, cross_section = _image_axes(fig)
-        width = fig.get_figwidth() * fig.dpi
-        for ax in (in_plane, long_section):
-            assert boxes[ax].width > 0.8 * width  # a full-width row each
-        assert boxes[in_plane].y0 > boxes[long_section].y1  # stacked, in-plane on top
-        assert boxes[cross_section].y1 < boxes[long_section].y0
-    finally:
-        plt.close(fig)
-    fig = sample_figure(samples["1000"])  # 1000 x 1000 µm
-    try:
-        boxes = _boxes(fig)
-        in_plane, xz, yz = _image_axes(fig)
-        (profile,) = [ax for ax in fig.axes if not ax.images]
-        assert boxes[in_plane].x1 < boxes[profile].x0  # side by side
-        assert boxes[in_plane].width == pytest.approx(boxes[in_plane].height, rel=0.03)
-        assert boxes[xz].x1 < boxes[yz].x0
-        assert boxes[xz].width == pytest.approx(boxes[in_plane].width, rel=0.03)
-    finally:
-        plt.close(fig)
+def test_elongated_domain_stacks_slices_square_domain_sets_them_side_by_side(sample_figures):
+    fig = sample_figures["200"]  # 2000 x 200 µm
+    boxes = _boxes(fig)
+    in_plane, long_section, cross_section = _image_axes(fig)
+    width = fig.get_figwidth() * fig.dpi
+    for ax in (in_plane, long_section):
+        assert boxes[ax].width > 0.8 * width  # a full-width row each
+    assert boxes[in_plane].y0 > boxes[long_section].y1  # stacked, in-plane on top
+    assert boxes[cross_section].y1 < boxes[long_section].y0
+
+    fig = sample_figures["1000"]  # 1000 x 1000 µm
+    boxes = _boxes(fig)
+    in_plane, xz, yz = _image_axes(fig)
+    (profile,) = [ax for ax in fig.axes if not ax.images]
+    assert boxes[in_plane].x1 < boxes[profile].x0  # side by side
+    assert boxes[in_plane].width == pytest.approx(boxes[in_plane].height, rel=0.03)
+    assert boxes[xz].x1 < boxes[yz].x0
+    assert boxes[xz].width == pytest.approx(boxes[in_plane].width, rel=0.03)
 
 
 @pytest.mark.parametrize("domain", ["200", "1000"])
-def test_plot_sample_writes_a_png_of_the_figure_size(samples, domain, tmp_path):
-    path = plot_sample(samples[domain], tmp_path / "s.png")
-    height, width = mpimg.imread(path).shape[:2]
+def test_plot_sample_writes_a_png_of_the_figure_size(sample_pngs, domain):
+    height, width = mpimg.imread(sample_pngs[domain]).shape[:2]
     assert width == round(FIGURE_WIDTH_IN * DPI)
     # Both domains fit a page: wider than tall, and never a mostly empty canvas.
     assert 0.5 * width < height < width
-    assert not plt.get_fignums()  # the figure was closed
 
 
 def test_volume_figure_of_a_bare_volume_with_a_caption(square_sample):
@@ -142,17 +152,28 @@ def test_volume_figure_of_a_bare_volume_with_a_caption(square_sample):
     fig = volume_figure(
         square_sample.volume, voxel_um=8.0, title="gdl1000 sample 0", caption=caption
     )
-    try:
-        assert fig.get_suptitle() == f"gdl1000 sample 0\n{caption}"
-        assert len(_image_axes(fig)) == 3 and len(fig.legends) == 1
-    finally:
-        plt.close(fig)
+    assert fig.get_suptitle() == f"gdl1000 sample 0\n{caption}"
+    assert len(_image_axes(fig)) == 3 and len(fig.legends) == 1
     with pytest.raises(ValueError, match="3D"):
         volume_figure(square_sample.volume[0], voxel_um=8.0)
 
 
-def _tortuosity(sample, axis="z"):
-    return geometric_tortuosity(sample.volume, axis=axis, voxel_um=sample.voxel_um, pore_label=PORE)
+def test_drawing_leaves_the_callers_backend_and_pyplot_alone(tortuosities, tmp_path):
+    # A caller on another backend (a notebook's, a GUI's): figures and PNGs are made without
+    # switching it, and pyplot, if the caller uses it, holds none of our figures.
+    import matplotlib.pyplot as plt
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        volume = np.random.default_rng(0).integers(0, 3, (6, 12, 40), dtype=np.uint8)
+        path = plot_volume(volume, tmp_path / "v.png", voxel_um=2.0, title="noise")
+        assert mpimg.imread(path).shape[1] == round(FIGURE_WIDTH_IN * DPI)
+        tortuosity_figure(tortuosities["1000"])
+        assert matplotlib.get_backend() == "svg"
+        assert not plt.get_fignums()
+    finally:
+        matplotlib.use(before)
 
 
 def _colour_bar_axes(fig, face):
@@ -161,65 +182,54 @@ def _colour_bar_axes(fig, face):
     return [bar.ax] if bar is not None else []
 
 
-def test_tortuosity_map_of_an_elongated_face_fills_the_width(small_sample):
-    fig = tortuosity_figure(_tortuosity(small_sample), title="s200.h5")
-    try:
-        boxes = _boxes(fig)
-        (face,) = _image_axes(fig)
-        (bar,) = _colour_bar_axes(fig, face)
-        assert boxes[face].width > 0.8 * fig.get_figwidth() * fig.dpi
-        assert boxes[face].height >= THINNEST_PX
-        # A horizontal colour bar under the map, no wider than it.
-        assert boxes[bar].width > boxes[bar].height
-        assert boxes[bar].y1 < boxes[face].y0 and boxes[bar].width <= boxes[face].width + 1
-        slot = face.get_position(original=True).height * fig.get_figheight() * fig.dpi
-        assert boxes[face].height == pytest.approx(slot, rel=0.05, abs=3)
-        assert "(µm)" in face.get_xlabel() and "(µm)" in face.get_ylabel()
-        assert bar.get_xlabel().strip()
-        assert fig.get_suptitle().startswith("s200.h5\n")
-    finally:
-        plt.close(fig)
+def test_tortuosity_map_of_an_elongated_face_fills_the_width(tortuosities):
+    fig = tortuosity_figure(tortuosities["200"], title="s200.h5")
+    boxes = _boxes(fig)
+    (face,) = _image_axes(fig)
+    (bar,) = _colour_bar_axes(fig, face)
+    assert boxes[face].width > 0.8 * fig.get_figwidth() * fig.dpi
+    assert boxes[face].height >= THINNEST_PX
+    # A horizontal colour bar under the map, no wider than it.
+    assert boxes[bar].width > boxes[bar].height
+    assert boxes[bar].y1 < boxes[face].y0 and boxes[bar].width <= boxes[face].width + 1
+    slot = face.get_position(original=True).height * fig.get_figheight() * fig.dpi
+    assert boxes[face].height == pytest.approx(slot, rel=0.05, abs=3)
+    assert "(µm)" in face.get_xlabel() and "(µm)" in face.get_ylabel()
+    assert bar.get_xlabel().strip()
+    assert fig.get_suptitle().startswith("s200.h5\n")
 
 
-def test_tortuosity_colour_bar_is_as_tall_as_a_square_map(square_sample, tmp_path):
-    result = _tortuosity(square_sample)
+def test_tortuosity_colour_bar_is_as_tall_as_a_square_map(tortuosities, tmp_path):
+    result = tortuosities["1000"]
     fig = tortuosity_figure(result)
-    try:
-        boxes = _boxes(fig)
-        (face,) = _image_axes(fig)
-        (bar,) = _colour_bar_axes(fig, face)
-        (histogram,) = [ax for ax in fig.axes if ax not in (face, bar)]
-        assert boxes[bar].height == pytest.approx(boxes[face].height, abs=2)
-        assert 0 <= boxes[bar].x0 - boxes[face].x1 < 0.05 * boxes[face].width  # beside it
-        assert boxes[bar].width < 0.1 * boxes[face].width
-        assert boxes[bar].x1 < boxes[histogram].x0
-        assert boxes[face].width == pytest.approx(boxes[face].height, rel=0.03)
-        for ax in (face, histogram):
-            assert ax.get_xlabel().strip() and ax.get_ylabel().strip()
-        assert bar.get_ylabel().strip()
-        assert f"{result.tau:.4f}" in fig.get_suptitle()
-    finally:
-        plt.close(fig)
+    boxes = _boxes(fig)
+    (face,) = _image_axes(fig)
+    (bar,) = _colour_bar_axes(fig, face)
+    (histogram,) = [ax for ax in fig.axes if ax not in (face, bar)]
+    assert boxes[bar].height == pytest.approx(boxes[face].height, abs=2)
+    assert 0 <= boxes[bar].x0 - boxes[face].x1 < 0.05 * boxes[face].width  # beside it
+    assert boxes[bar].width < 0.1 * boxes[face].width
+    assert boxes[bar].x1 < boxes[histogram].x0
+    assert boxes[face].width == pytest.approx(boxes[face].height, rel=0.03)
+    for ax in (face, histogram):
+        assert ax.get_xlabel().strip() and ax.get_ylabel().strip()
+    assert bar.get_ylabel().strip()
+    assert f"{result.tau:.4f}" in fig.get_suptitle()
     height, width = mpimg.imread(plot_tortuosity(result, tmp_path / "t.png")).shape[:2]
     assert 0.4 * width < height < width
 
 
-def test_tortuosity_map_of_an_in_plane_flow_names_its_axes(small_sample):
-    fig = tortuosity_figure(_tortuosity(small_sample, axis="x"))
-    try:
-        (face,) = _image_axes(fig)
-        assert face.get_xlabel() == "y (µm)" and face.get_ylabel() == "z (µm)"
-        (x0, x1), (y0, y1) = face.get_xlim(), face.get_ylim()
-        nz, ny, _ = small_sample.volume.shape
-        assert (x1 - x0, y1 - y0) == pytest.approx((ny * 4.0, nz * 4.0))
-    finally:
-        plt.close(fig)
+def test_tortuosity_map_of_an_in_plane_flow_names_its_axes(small_sample, tortuosities):
+    fig = tortuosity_figure(tortuosities["200 x"])
+    (face,) = _image_axes(fig)
+    assert face.get_xlabel() == "y (µm)" and face.get_ylabel() == "z (µm)"
+    (x0, x1), (y0, y1) = face.get_xlim(), face.get_ylim()
+    nz, ny, _ = small_sample.volume.shape
+    assert (x1 - x0, y1 - y0) == pytest.approx((ny * 4.0, nz * 4.0))
 
 
-def test_phase_colours_reach_the_png(small_sample, tmp_path):
-    rgb = (mpimg.imread(plot_sample(small_sample, tmp_path / "s.png"))[..., :3] * 255).round()
-    from generator.viz.figures import PHASE_COLOURS
-
+def test_phase_colours_reach_the_png(sample_pngs):
+    rgb = (mpimg.imread(sample_pngs["200"])[..., :3] * 255).round()
     for colour in PHASE_COLOURS:
         wanted = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
         assert np.any(np.all(rgb == wanted, axis=-1)), colour
