@@ -93,12 +93,10 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 
 def plot(table: pd.DataFrame, path: Path) -> None:
     """Mean length share per phi and tilt bin, relative to the target law, per domain."""
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend stays as it is
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharey="row")
+    fig = Figure(figsize=(11, 7))
+    axes = fig.subplots(2, 2, sharey="row")
     phi_centres = (np.arange(PHI_BINS) + 0.5) * 180 / PHI_BINS
     limit = np.degrees(tilt_limit(DEFAULT_ORIENTATION[2]))
     tilt_centres = -limit + (np.arange(TILT_BINS) + 0.5) * 2 * limit / TILT_BINS
@@ -125,7 +123,6 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     fig.suptitle(f"Fibre directions, mean over {n_seeds} seeds (grey: +/-5 %)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def main(argv=None) -> None:
