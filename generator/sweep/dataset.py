@@ -75,7 +75,17 @@ RUN_COLUMNS = (
 
 
 def rows_to_table(rows: list[dict]) -> pd.DataFrame:
-    """Rows (dicts) to a table ordered by design index, with the schema's columns first."""
+    """Rows (dicts) to a table ordered by design index, with the schema's columns first.
+
+    Examples
+    --------
+    >>> from generator.sweep.dataset import rows_to_table
+    >>> rows = [{"note": "b", "tau_euclidean": 1.3, "index": 1, "id": "b"},
+    ...         {"note": "a", "tau_euclidean": 1.2, "index": 0, "id": "a"}]
+    >>> table = rows_to_table(rows)
+    >>> list(table.columns), table["id"].tolist()
+    (['index', 'id', 'tau_euclidean', 'note'], ['a', 'b'])
+    """
     table = pd.DataFrame(rows)
     ordered = [c for c in UNITS if c in table.columns]
     extra = [c for c in table.columns if c not in UNITS and c != "traceback"]
@@ -83,7 +93,27 @@ def rows_to_table(rows: list[dict]) -> pd.DataFrame:
 
 
 def write_dataset(path, rows: list[dict], provenance: dict, samples_folder=None) -> Path:
-    """Write the consolidated dataset file atomically (temporary name, then rename)."""
+    """Write the consolidated dataset file atomically (temporary name, then rename).
+
+    Parameters
+    ----------
+    path : str or Path
+    rows : list of dict
+        One table row per sample (at least ``index``, ``id`` and ``status``), in any order.
+    provenance : dict
+        Stored as JSON.
+    samples_folder : str or Path, optional
+        Folder of the sample files: each ``ok`` sample's volume is then linked from
+        ``volumes/<id>``.
+
+    Returns
+    -------
+    Path
+
+    See Also
+    --------
+    open_dataset : reads it back (with an example that writes one).
+    """
     import h5py
 
     from generator._shared.hdf5 import atomic_file
@@ -119,6 +149,15 @@ class SweepDataset:
     """A consolidated sweep dataset: ``.table`` (pandas) and volumes on demand.
 
     Use :func:`open_dataset`.
+
+    Attributes
+    ----------
+    path : Path
+    table : pandas.DataFrame
+        One row per sample, ordered by design index.
+    provenance : dict
+    units : dict
+        Unit of every column (``"1"`` dimensionless, ``""`` text).
     """
 
     def __init__(self, path: Path, table: pd.DataFrame, provenance: dict, units: dict):
@@ -162,6 +201,20 @@ def open_dataset(path) -> SweepDataset:
     Returns
     -------
     SweepDataset
+
+    Examples
+    --------
+    A dataset of two rows, written in a temporary folder and read back in design order:
+
+    >>> import pathlib, tempfile
+    >>> from generator import open_dataset
+    >>> from generator.sweep.dataset import write_dataset
+    >>> rows = [{"index": 1, "id": "b", "status": "ok", "tau_euclidean": 1.3},
+    ...         {"index": 0, "id": "a", "status": "ok", "tau_euclidean": 1.2}]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     data = open_dataset(write_dataset(pathlib.Path(folder) / "d.h5", rows, {}))
+    >>> len(data), data.table["tau_euclidean"].tolist(), data.units["tau_euclidean"]
+    (2, [1.2, 1.3], '1')
     """
     from generator._shared.hdf5 import open_checked
 

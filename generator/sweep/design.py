@@ -21,12 +21,48 @@ PARAMETERS = tuple(PARAMETER_RANGES)
 
 
 def domain_key(domain: str) -> int:
-    """A stable 32-bit number for a domain name, mixed into the design's seed."""
+    """A stable 32-bit number for a domain name, mixed into the design's seed.
+
+    Examples
+    --------
+    >>> from generator.sweep.design import domain_key
+    >>> domain_key("200") == domain_key("200") != domain_key("1000")
+    True
+    >>> 0 <= domain_key("200") < 2**32
+    True
+    """
     return int.from_bytes(hashlib.sha256(f"gdl-domain:{domain}".encode()).digest()[:4], "little")
 
 
 def validate_ranges(ranges: dict | None) -> dict[str, tuple[float, float]]:
-    """Sweep ranges: the paper's by default; each given range must lie inside the allowed one."""
+    """Sweep ranges: the paper's by default; each given range must lie inside the allowed one.
+
+    Parameters
+    ----------
+    ranges : dict or None
+        ``{parameter: (low, high)}`` for some of the five parameters.
+
+    Returns
+    -------
+    dict
+        ``{parameter: (low, high)}`` for all five, the paper's where not given.
+
+    Raises
+    ------
+    ValueError
+        An unknown parameter, or a range outside the paper's (or with low > high).
+
+    Examples
+    --------
+    >>> from generator.sweep import validate_ranges
+    >>> ranges = validate_ranges({"compression": (0.1, 0.3)})
+    >>> ranges["compression"], ranges["thickness_um"]
+    ((0.1, 0.3), (280.0, 320.0))
+    >>> validate_ranges({"compression": (0.1, 0.7)})
+    Traceback (most recent call last):
+    ...
+    ValueError: range compression=(0.1, 0.7) must satisfy 0.0 <= low <= high <= 0.5 1
+    """
     resolved = {name: (low, high) for name, (low, high, _, _) in PARAMETER_RANGES.items()}
     for name, value in (ranges or {}).items():
         if name not in resolved:
@@ -43,7 +79,18 @@ def validate_ranges(ranges: dict | None) -> dict[str, tuple[float, float]]:
 
 
 def parse_ranges(**given: str | None) -> dict[str, tuple[float, float]]:
-    """``{parameter: (low, high)}`` from the ``LOW,HIGH`` texts given (None = not given)."""
+    """``{parameter: (low, high)}`` from the ``LOW,HIGH`` texts given (None = not given).
+
+    Examples
+    --------
+    >>> from generator.sweep import parse_ranges
+    >>> parse_ranges(compression="0.1,0.3", thickness_um=None)
+    {'compression': (0.1, 0.3)}
+    >>> parse_ranges(compression="0.1")
+    Traceback (most recent call last):
+    ...
+    ValueError: range for compression must be LOW,HIGH (two numbers), got '0.1'
+    """
     ranges = {}
     for name, text in given.items():
         if text is None:
@@ -89,6 +136,26 @@ def make_design(
     -------
     pandas.DataFrame
         Columns ``index``, the five parameters and ``seed``.
+
+    Examples
+    --------
+    Four Sobol points (a power of two) put one value of each parameter in each quarter of its
+    range; here compression, over [0, 0.5]:
+
+    >>> from generator.sweep import make_design
+    >>> design = make_design(4, domain="200", seed=0)
+    >>> list(design.columns)
+    ['index', 'fiber_diameter_um', 'fiber_fraction', 'binder_fraction', 'thickness_um',
+     'compression', 'seed']
+    >>> sorted((design["compression"] / 0.5 * 4).astype(int).tolist())
+    [0, 1, 2, 3]
+
+    Paired designs give two domains the same parameter sets, with their own sample seeds:
+
+    >>> a = make_design(4, domain="200", pairing="paired")
+    >>> b = make_design(4, domain="1000", pairing="paired")
+    >>> a.iloc[:, 1:6].equals(b.iloc[:, 1:6]), bool((a["seed"] != b["seed"]).all())
+    (True, True)
     """
     if int(n) != n or n < 1:
         raise ValueError(f"n={n!r} must be a positive whole number of samples")
@@ -131,6 +198,21 @@ def sample_id(
 
     Floats enter through ``repr`` (shortest round-trip form), so a value read back from a file
     hashes the same as the value that was written.
+
+    Returns
+    -------
+    str
+        16 hex digits.
+
+    Examples
+    --------
+    >>> from generator.sweep.design import sample_id
+    >>> parameters = {"fiber_diameter_um": 9, "fiber_fraction": 0.18, "binder_fraction": 0.07,
+    ...               "thickness_um": 300, "compression": 0.2}
+    >>> same = dict(domain="200", voxel_um=1.0, version="m-0", stratify=True)
+    >>> ident = sample_id(parameters, 1, **same)
+    >>> len(ident), ident == sample_id(parameters, 1, **same) != sample_id(parameters, 2, **same)
+    (16, True)
     """
     key = {
         "parameters": {name: repr(float(parameters[name])) for name in PARAMETERS},

@@ -32,7 +32,14 @@ THICKNESS_MAX_UM = 320.0
 
 
 def default_output(domain: str) -> Path:
-    """``gdl<domain>.h5`` in the working directory (never the shipped reference data)."""
+    """``gdl<domain>.h5`` in the working directory (never the shipped reference data).
+
+    Examples
+    --------
+    >>> from generator.sweep.plan import default_output, samples_folder
+    >>> str(default_output("200")), str(samples_folder(default_output("200")))
+    ('gdl200.h5', 'gdl200_samples')
+    """
     return Path(f"gdl{domain}.h5")
 
 
@@ -73,6 +80,23 @@ class SweepPlan:
         ``"independent"`` (each domain its own design) or ``"paired"`` (same parameter sets).
     model : str
         Model version of the code (:func:`generator._shared.model_version.model_version`).
+
+    Examples
+    --------
+    A plan reads and writes nothing. Its largest sample is the ``"200"`` domain at the top
+    thickness, at 4 um voxels: 320 / 4 x 200 / 4 x 2000 / 4 = 80 x 50 x 500 voxels.
+
+    >>> from generator.sweep import SweepPlan
+    >>> plan = SweepPlan.create(domain="200", n=4, voxel_um=4)
+    >>> str(plan.out), str(plan.folder), len(plan.tasks)
+    ('gdl200.h5', 'gdl200_samples', 4)
+    >>> plan.voxels(), plan.peak_bytes()  # 10 bytes a voxel at the peak
+    (2000000, 20000000.0)
+
+    Two interleaved shards (numbered from 1, as ``--array=1-2``) share the tasks:
+
+    >>> [task["index"] for task in plan.shard(1, 2)], [task["index"] for task in plan.shard(2, 2)]
+    ([0, 2], [1, 3])
     """
 
     domain: str
@@ -104,7 +128,18 @@ class SweepPlan:
     ) -> SweepPlan:
         """Resolve and check the options of a sweep; nothing is read or written.
 
+        Parameters are the attributes of :class:`SweepPlan`; ``n`` defaults to the paper's
+        sample count of the domain, ``out`` to :func:`default_output`.
+
         Raises ``ValueError`` naming the bad value and what was expected.
+
+        Examples
+        --------
+        >>> from generator.sweep import SweepPlan
+        >>> SweepPlan.create(domain=(100, 100))
+        Traceback (most recent call last):
+        ...
+        ValueError: sweep domain must be a preset (200, 1000), got (100, 100)
         """
         from generator._shared.model_version import model_version
 
