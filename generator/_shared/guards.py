@@ -19,7 +19,14 @@ VOXEL_UM_RANGE = (1e-4, 1e4)
 
 
 def available_bytes() -> int:
-    """Memory available to a new allocation now (psutil's estimate)."""
+    """Memory available to a new allocation now (psutil's estimate).
+
+    Examples
+    --------
+    >>> from generator._shared.guards import available_bytes
+    >>> available_bytes() > 0
+    True
+    """
     import psutil
 
     return int(psutil.virtual_memory().available)
@@ -28,7 +35,34 @@ def available_bytes() -> int:
 def check_memory(
     need_bytes: float, what: str, hint: str = "use a coarser --voxel-um or a smaller domain"
 ) -> None:
-    """Refuse work whose estimated peak exceeds the share of memory available now."""
+    """Refuse work whose estimated peak exceeds the share of memory available now.
+
+    Parameters
+    ----------
+    need_bytes : float
+        Estimated peak memory of the work.
+    what : str
+        The work, as the message's subject (``"a sample of 3e+08 voxels"``).
+    hint : str
+        What to do instead, ending the message.
+
+    Raises
+    ------
+    ValueError
+        When ``need_bytes`` exceeds :data:`MEMORY_SHARE` of :func:`available_bytes`.
+
+    Examples
+    --------
+    A pebibyte (2**50 bytes, 1048576 GiB) is refused on any machine of today:
+
+    >>> from generator._shared.guards import check_memory
+    >>> check_memory(2**20, "a small job")
+    >>> check_memory(2**50, "a test", "ask for less")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: a test needs about 1048576.0 GiB at its peak; this machine has ... GiB
+    available: ask for less
+    """
     available = available_bytes()
     if need_bytes > MEMORY_SHARE * available:
         raise ValueError(
@@ -38,7 +72,18 @@ def check_memory(
 
 
 def check_voxel_size(voxel_um, *, what: str = "voxel size") -> float:
-    """A voxel size as a float, refused when not finite or outside :data:`VOXEL_UM_RANGE`."""
+    """A voxel size as a float, refused when not finite or outside :data:`VOXEL_UM_RANGE`.
+
+    Examples
+    --------
+    >>> from generator._shared.guards import check_voxel_size
+    >>> check_voxel_size("2")
+    2.0
+    >>> check_voxel_size(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: voxel size 0 um must be a finite number in [0.0001, 10000]
+    """
     try:
         value = float(voxel_um)
     except (TypeError, ValueError) as err:
@@ -50,7 +95,34 @@ def check_voxel_size(voxel_um, *, what: str = "voxel size") -> float:
 
 
 def check_sample_grid(shape, voxel_um: float, radius_um: float) -> None:
-    """Refuse a grid that cannot resolve the fibres or that does not fit in memory."""
+    """Refuse a grid that cannot resolve the fibres or that does not fit in memory.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(nz, ny, nx)``.
+    voxel_um : float
+    radius_um : float
+        Fibre radius: a voxel may be at most the diameter.
+
+    Raises
+    ------
+    ValueError
+        A voxel coarser than the fibre diameter, an axis of fewer than 2 voxels, or a sample
+        that would not fit in memory (:func:`check_memory`).
+
+    Examples
+    --------
+    A 12 um voxel cannot draw 9 um fibres:
+
+    >>> from generator._shared.guards import check_sample_grid
+    >>> check_sample_grid((47, 20, 20), 6.0, 4.5)
+    >>> check_sample_grid((24, 10, 10), 12.0, 4.5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: voxel size 12 um is coarser than the fibre diameter 9 um: the fibres cannot be
+    drawn; ...
+    """
     # A fibre narrower than a voxel cannot be drawn (its voxels appear and vanish along it);
     # up to one voxel per diameter it is a coarse but connected line, which quick previews use.
     if voxel_um > 2 * radius_um:

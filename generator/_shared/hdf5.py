@@ -21,6 +21,26 @@ def atomic_file(path: Path) -> Iterator[Path]:
     Readers never see a half-written file: on any error the temporary file is removed and
     ``path`` is left as it was. The result gets the permissions of an ordinary new file (the
     process's umask applies, as for ``open``; the umask is never changed).
+
+    Examples
+    --------
+    An interrupted write leaves the old file as it was, and no temporary file behind:
+
+    >>> import pathlib, tempfile
+    >>> from generator._shared.hdf5 import atomic_file
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "a.txt"
+    ...     _ = path.write_text("old")
+    ...     try:
+    ...         with atomic_file(path) as temporary:
+    ...             _ = temporary.write_text("half")
+    ...             raise KeyboardInterrupt
+    ...     except KeyboardInterrupt:
+    ...         pass
+    ...     with atomic_file(path) as temporary:
+    ...         _ = temporary.write_text("new")
+    ...     print(path.read_text(), [p.name for p in pathlib.Path(folder).iterdir()])
+    new ['a.txt']
     """
     path = Path(path)
     # Created here with mode 0666 so the umask applies (mkstemp would make it 0600).
@@ -69,6 +89,23 @@ def content_digest(f) -> str:
     -------
     str
         Hex digest.
+
+    Examples
+    --------
+    A stored checksum verifies until one stored value changes:
+
+    >>> import pathlib, tempfile
+    >>> import h5py
+    >>> from generator._shared.hdf5 import content_digest, verify_checksum
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with h5py.File(pathlib.Path(folder) / "f.h5", "w") as f:
+    ...         f["x"] = [1, 2, 3]
+    ...         f.attrs["checksum"] = content_digest(f)
+    ...         before = verify_checksum(f)
+    ...         f["x"][0] = 7
+    ...         after = verify_checksum(f)
+    >>> before, after
+    (True, False)
     """
     import hashlib
 
@@ -106,14 +143,55 @@ def content_digest(f) -> str:
 
 
 def verify_checksum(f) -> bool:
-    """True when an open file's stored checksum equals its content's digest."""
+    """True when an open file's stored checksum equals its content's digest.
+
+    False too when the file stores no checksum. See :func:`content_digest` for an example.
+    """
     stored = f.attrs.get(CHECKSUM_ATTRIBUTE)
     return stored is not None and str(stored) == content_digest(f)
 
 
 def open_checked(path, file_format: str, what: str):
     """Open an HDF5 file for reading, with one clear error for a missing, unreadable or foreign
-    file (its ``format`` attribute is not ``file_format``)."""
+    file (its ``format`` attribute is not ``file_format``).
+
+    Parameters
+    ----------
+    path : str or Path
+    file_format : str
+        The ``format`` attribute expected (``"gdl-sample"``, ``"gdl-dataset"``).
+    what : str
+        What the file should be, in messages.
+
+    Returns
+    -------
+    h5py.File
+        Open for reading; the caller closes it (``with open_checked(...) as f``).
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        Not HDF5, or another format.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import h5py
+    >>> from generator._shared.hdf5 import open_checked
+    >>> open_checked("missing.h5", "gdl-sample", "sample")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no sample file at missing.h5
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "f.h5"
+    ...     h5py.File(path, "w").close()  # an HDF5 file without a format attribute
+    ...     open_checked(path, "gdl-sample", "sample")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...f.h5 is not a sample file (no 'gdl-sample' format attribute)
+    """
     import h5py
 
     path = Path(path)

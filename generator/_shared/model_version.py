@@ -62,6 +62,22 @@ def model_version() -> str:
     str
         Equal for two checkouts exactly when the output-shaping modules (``OUTPUT_MODULES``)
         parse to the same syntax trees once their docstrings are removed.
+
+    Examples
+    --------
+    >>> import re
+    >>> from generator._shared.model_version import model_version
+    >>> bool(re.fullmatch("m-[0-9a-f]{12}", model_version()))
+    True
+
+    Docstrings do not count, code does:
+
+    >>> import ast
+    >>> from generator._shared.model_version import _without_docstrings
+    >>> def tree(source):
+    ...     return ast.dump(_without_docstrings(ast.parse(source)))
+    >>> tree("'Old.'\\nx = 1") == tree("'New.'\\nx = 1"), tree("x = 1") == tree("x = 2")
+    (True, False)
     """
     folder = Path(__file__).resolve().parents[1]  # the generator package
     digest = hashlib.sha256()

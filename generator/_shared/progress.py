@@ -22,7 +22,35 @@ def _terminal(stream) -> bool:
 class ProgressCounter:
     """``done`` of ``total`` items with failures and time left: a rich bar on a terminal, a
     log line every :data:`LOG_INTERVAL_S` seconds and at the end otherwise; ``total=0`` is
-    silent."""
+    silent.
+
+    Parameters
+    ----------
+    total : int
+        Items to count; 0 reports nothing.
+    label : str
+        Starts each line (and names the bar).
+    unit : str
+        What the items are, in the log lines.
+    stream : file-like, optional
+        Where to report; default ``sys.stderr``.
+
+    Examples
+    --------
+    Without a terminal (a log file, a pipe; here a string buffer) the first step and the last
+    write a line:
+
+    >>> import io
+    >>> from generator import ProgressCounter
+    >>> log = io.StringIO()
+    >>> counter = ProgressCounter(2, "sweep", stream=log)
+    >>> counter.step()
+    >>> counter.step(ok=False)
+    >>> counter.close()
+    >>> print(log.getvalue(), end="")  # doctest: +ELLIPSIS
+    sweep: 1/2 samples, 0 failed, ... s elapsed, ~... s left
+    sweep: 2/2 samples, 1 failed, ... s elapsed, ~0 s left
+    """
 
     def __init__(self, total: int, label: str, unit: str = "samples", stream=None):
         self.total, self.done, self.failed = total, 0, 0
@@ -47,6 +75,7 @@ class ProgressCounter:
             self.task = self.bar.add_task(label, total=total)
 
     def step(self, ok: bool = True) -> None:
+        """Count one item done (``ok=False``: failed) and report if it is time to."""
         self.done += 1
         self.failed += 0 if ok else 1
         if not self.total:
@@ -66,20 +95,41 @@ class ProgressCounter:
             self.last_line = time.time()
 
     def close(self) -> None:
+        """End the bar on a terminal (nothing to do otherwise)."""
         if self.bar is not None:
             self.bar.stop()
 
 
 @contextmanager
 def silent(name: str, stream=None):
-    """A stage that reports nothing (the library default)."""
+    """A stage that reports nothing (the library default); same signature as :func:`stage`."""
     yield
 
 
 @contextmanager
 def stage(name: str, stream=None):
     """One named step: a spinner with the elapsed time on a terminal; without one, a line when
-    it ends if it took :data:`LOG_INTERVAL_S` seconds or more."""
+    it ends if it took :data:`LOG_INTERVAL_S` seconds or more.
+
+    Parameters
+    ----------
+    name : str
+        The step, as the line names it.
+    stream : file-like, optional
+        Default ``sys.stderr``.
+
+    Examples
+    --------
+    A short step without a terminal says nothing:
+
+    >>> import io
+    >>> from generator._shared.progress import stage
+    >>> log = io.StringIO()
+    >>> with stage("binder", stream=log):
+    ...     pass
+    >>> log.getvalue()
+    ''
+    """
     stream = stream or sys.stderr
     start = time.time()
     if _terminal(stream):

@@ -27,13 +27,27 @@ def _git(args, folder) -> str | None:
 
 def git_commit(folder=None) -> str:
     """Commit of the source tree this package runs from (or of ``folder``), ``""`` outside a
-    git checkout."""
+    git checkout.
+
+    Examples
+    --------
+    >>> from generator._shared.provenance import git_commit
+    >>> len(git_commit()) in (0, 40)  # 40 hex digits in a checkout
+    True
+    """
     return _git(["rev-parse", "HEAD"], folder or Path(__file__).resolve().parent) or ""
 
 
 def git_dirty(folder=None) -> bool | None:
     """True when tracked files differ from the commit (the code that ran is not the commit's
-    alone), None outside a git checkout."""
+    alone), None outside a git checkout.
+
+    Examples
+    --------
+    >>> from generator._shared.provenance import git_dirty
+    >>> git_dirty() in (True, False, None)
+    True
+    """
     status = _git(
         ["status", "--porcelain", "--untracked-files=no"],
         folder or Path(__file__).resolve().parent,
@@ -47,6 +61,24 @@ def command_line(argv=None) -> str:
     ``python -m generator sweep ...`` for a package run with ``-m`` (whose ``argv[0]`` is the
     absolute path of its ``__main__.py``), the program's file name otherwise; the arguments
     are kept as given.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Default ``sys.argv``.
+
+    Returns
+    -------
+    str
+        ``""`` for an empty ``argv``.
+
+    Examples
+    --------
+    >>> from generator import command_line
+    >>> command_line(["/home/me/gdl/generator/__main__.py", "sweep", "--n", "4"])
+    'python -m generator sweep --n 4'
+    >>> command_line(["/home/me/gdl/run.py", "--fast"]), command_line(["/opt/bin/surrogate"])
+    ('python run.py --fast', 'surrogate')
     """
     argv = list(sys.argv if argv is None else argv)
     if not argv:
@@ -71,6 +103,23 @@ def provenance() -> dict[str, str | bool | None]:
     it is None; a dataset's JSON provenance has ``true``, ``false`` or ``null``. Files written
     before this was a boolean hold the strings ``"true"``, ``"false"`` or ``""``:
     :func:`read_git_dirty` reads both forms.
+
+    Returns
+    -------
+    dict
+        ``package_version``, ``git_commit``, ``git_dirty``, ``created_utc`` (ISO 8601, to the
+        second), ``command_line`` (:func:`command_line`) and the versions of Python, NumPy,
+        numba and h5py.
+
+    Examples
+    --------
+    >>> import generator
+    >>> record = generator.provenance()
+    >>> sorted(record)
+    ['command_line', 'created_utc', 'git_commit', 'git_dirty', 'h5py', 'numba', 'numpy',
+     'package_version', 'python']
+    >>> record["package_version"] == generator.__version__
+    True
     """
     import h5py
     import numba
@@ -91,7 +140,19 @@ def provenance() -> dict[str, str | bool | None]:
 def read_git_dirty(value) -> bool | None:
     """The ``git_dirty`` provenance entry as True, False or None (unknown), from any form a
     file holds: a boolean (HDF5 attribute or JSON, from this version on), ``None`` or a missing
-    entry, or the strings ``"true"``, ``"false"`` and ``""`` of older files."""
+    entry, or the strings ``"true"``, ``"false"`` and ``""`` of older files.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from generator._shared.provenance import read_git_dirty
+    >>> read_git_dirty("true"), read_git_dirty(np.bool_(False)), read_git_dirty("")
+    (True, False, None)
+    >>> read_git_dirty("maybe")
+    Traceback (most recent call last):
+    ...
+    ValueError: git_dirty 'maybe' is not true, false or empty
+    """
     if value is None:
         return None
     if isinstance(value, bytes):
@@ -110,7 +171,15 @@ def read_git_dirty(value) -> bool | None:
 
 def read_provenance_attributes(attrs) -> dict:
     """A sample file's ``provenance_*`` attributes: strings, and ``git_dirty`` as True, False
-    or None whichever form the file stores it in."""
+    or None whichever form the file stores it in.
+
+    Examples
+    --------
+    >>> from generator._shared.provenance import read_provenance_attributes
+    >>> attributes = {"seed": 1, "provenance_git_commit": "abc", "provenance_git_dirty": "false"}
+    >>> read_provenance_attributes(attributes)
+    {'git_commit': 'abc', 'git_dirty': False}
+    """
     record = {
         key.removeprefix("provenance_"): str(value)
         for key, value in attrs.items()
