@@ -44,7 +44,19 @@ SLAB_BYTES = 16 * 2**20
 
 
 class ExportError(ValueError):
-    """The input or the output of an export is not what it must be (one-line reason)."""
+    """The input or the output of an export is not what it must be (one-line reason).
+
+    A ``ValueError``, so callers that catch bad input catch it too.
+
+    Examples
+    --------
+    >>> from generator.export import ExportError, check_format
+    >>> try:
+    ...     check_format("png")
+    ... except ValueError as err:
+    ...     print(type(err).__name__)
+    ExportError
+    """
 
 
 @dataclass(frozen=True)
@@ -237,6 +249,25 @@ def open_volume(path, *, sample: int | None = None) -> VolumeSource:
         No file at ``path``.
     ExportError
         Not a file of this project, a sample without a volume, or a bad ``sample``.
+
+    Examples
+    --------
+    A minimal sample file (format ``gdl-sample``, a uint8 volume with its voxel size); with no
+    label table stored, the generator's labels apply:
+
+    >>> import pathlib, tempfile
+    >>> import h5py
+    >>> import numpy as np
+    >>> from generator.export import open_volume
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "s.h5"
+    ...     with h5py.File(path, "w") as f:
+    ...         f.attrs["format"] = "gdl-sample"
+    ...         volume = f.create_dataset("volume", data=np.zeros((2, 3, 4), np.uint8))
+    ...         volume.attrs["voxel_um"] = 2.0
+    ...     source = open_volume(path)
+    >>> source.shape_zyx, source.voxel_um, source.name, source.phase_text()
+    ((2, 3, 4), 2.0, 's', '0 = pore, 1 = fibre, 2 = binder')
     """
     import h5py
 
@@ -275,7 +306,14 @@ def open_volume(path, *, sample: int | None = None) -> VolumeSource:
 
 def output_paths(out, file_format: str) -> tuple[Path, ...]:
     """Every file an export to ``out`` writes, the main one first (raw: ``.raw``, ``.mhd``
-    and ``.raw.txt``)."""
+    and ``.raw.txt``).
+
+    Examples
+    --------
+    >>> from generator.export.volume import output_paths
+    >>> [str(path) for path in output_paths("s.raw", "raw")], output_paths("s.vti", "vti")[0].name
+    (['s.raw', 's.mhd', 's.raw.txt'], 's.vti')
+    """
     out = Path(out)
     if file_format == "raw":
         return out, out.with_suffix(".mhd"), out.with_name(out.name + ".txt")
@@ -284,7 +322,23 @@ def output_paths(out, file_format: str) -> tuple[Path, ...]:
 
 def check_outputs(source: VolumeSource, out, file_format: str) -> tuple[Path, ...]:
     """:func:`output_paths`, refusing (whatever ``--force`` says) an output that is the file
-    being exported, a directory or another non-regular file, or two outputs on one path."""
+    being exported, a directory or another non-regular file, or two outputs on one path.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from generator.export import check_outputs
+    >>> from generator.export.volume import VolumeSource
+    >>> source = VolumeSource(
+    ...     Path("s.h5"), "/volume", (2, 3, 4), 2.0, {0: "pore"}, name="s", given=Path("s.h5")
+    ... )
+    >>> [path.name for path in check_outputs(source, "s.raw", "raw")]
+    ['s.raw', 's.mhd', 's.raw.txt']
+    >>> check_outputs(source, "s.h5", "tiff")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    generator.export.volume.ExportError: s.h5 is the file being exported; ...
+    """
     paths = output_paths(out, file_format)
     inputs = {source.file.resolve(), source.given.resolve()}
     for path in paths:
@@ -299,12 +353,38 @@ def check_outputs(source: VolumeSource, out, file_format: str) -> tuple[Path, ..
 
 
 def default_output(source: VolumeSource, file_format: str) -> Path:
-    """``<folder of the given file>/<source.name><suffix>``."""
+    """``<folder of the given file>/<source.name><suffix>``.
+
+    Examples
+    --------
+    Sample 3 of the dataset ``runs/d.h5`` goes beside the dataset:
+
+    >>> from pathlib import Path
+    >>> from generator.export import default_output
+    >>> from generator.export.volume import VolumeSource
+    >>> source = VolumeSource(
+    ...     Path("runs/d_samples/0a1b.h5"), "/volume", (2, 3, 4), 2.0, {0: "pore"},
+    ...     name="d_sample3", given=Path("runs/d.h5"),
+    ... )
+    >>> default_output(source, "tiff").as_posix()
+    'runs/d_sample3.tif'
+    """
     return source.given.with_name(source.name + SUFFIXES[file_format])
 
 
 def check_format(file_format: str) -> str:
-    """``file_format`` lower-cased, or an :class:`ExportError` naming the known ones."""
+    """``file_format`` lower-cased, or an :class:`ExportError` naming the known ones.
+
+    Examples
+    --------
+    >>> from generator.export import check_format
+    >>> check_format("TIF"), check_format("vti")
+    ('tiff', 'vti')
+    >>> check_format("png")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    generator.export.volume.ExportError: ...'png' is unknown; expected one of tiff, vti, xdmf, raw
+    """
     name = str(file_format).lower()
     if name == "tif":
         name = "tiff"
@@ -332,6 +412,29 @@ def export_volume(source: VolumeSource, out, *, file_format: ExportFormat) -> Ex
     Returns
     -------
     ExportResult
+
+    Examples
+    --------
+    Raw bytes run x fastest, then y, then z: the C order of ``volume[z, y, x]``; the MetaImage
+    header lists the sizes x first.
+
+    >>> import pathlib, tempfile
+    >>> import h5py
+    >>> import numpy as np
+    >>> from generator.export import export_volume, open_volume
+    >>> volume = (np.arange(24) % 3).astype(np.uint8).reshape(2, 3, 4)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "s.h5"
+    ...     with h5py.File(path, "w") as f:
+    ...         f.attrs["format"] = "gdl-sample"
+    ...         f.create_dataset("volume", data=volume).attrs["voxel_um"] = 2.0
+    ...     result = export_volume(open_volume(path), path.with_suffix(".raw"), file_format="raw")
+    ...     raw = np.fromfile(result.paths[0], dtype=np.uint8)
+    ...     header = result.paths[1].read_text().splitlines()
+    >>> [path.name for path in result.paths], np.array_equal(raw, volume.ravel())
+    (['s.raw', 's.mhd', 's.raw.txt'], True)
+    >>> [line for line in header if line.startswith(("DimSize", "ElementSpacing"))]
+    ['ElementSpacing = 0.002 0.002 0.002', 'DimSize = 4 3 2']
     """
     from generator._shared.hdf5 import atomic_file
 
