@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from generator import open_dataset
-from generator.sweep.executors import DaskExecutor
+from generator.sweep.executors import DaskExecutor, InProcessExecutor
 from generator.sweep.plan import SweepPlan
 from generator.sweep.run import run_sweep
-from tests.generator.sweep.test_sweep import TINY, sample_values, sweep
+from tests.generator.sweep.test_sweep import TINY, sample_values
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,8 +43,9 @@ pytestmark = pytest.mark.slurm
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
+    # The expected samples, computed in this process (no cluster: only the values matter).
     out = tmp_path_factory.mktemp("reference") / "d.h5"
-    sweep(n=4, out=out, workers=2, **TINY)
+    run_sweep(SweepPlan.create(n=4, out=out, **TINY), executor=InProcessExecutor())
     return open_dataset(out).table
 
 
@@ -80,8 +81,8 @@ def test_array_then_merge_then_a_partial_resubmission(reference, tmp_path):
     """All array tasks (some starting in the same second) succeed; the merge equals the local
     sweep; a lost sample is found by the merge, which names its shard; resubmitting only that
     index (--array=K, N fixed at submit time) completes it."""
-    env = slurm_env(tmp_path, n=4, shards=4)
-    array = sbatch(tmp_path, env, "--array=1-4", str(ROOT / "workflows/slurm/sweep-array.sbatch"))
+    env = slurm_env(tmp_path, n=4, shards=2)  # two samples a task
+    array = sbatch(tmp_path, env, "--array=1-2", str(ROOT / "workflows/slurm/sweep-array.sbatch"))
     assert array.returncode == 0, array.stderr + logs(tmp_path)
     out = tmp_path / "d.h5"
     assert not out.exists()  # shards write sample files only
@@ -96,7 +97,7 @@ def test_array_then_merge_then_a_partial_resubmission(reference, tmp_path):
     (tmp_path / "d_samples" / f"{lost['id']}.h5").unlink()
     merged = sbatch(tmp_path, env, str(ROOT / "workflows/slurm/merge.sbatch"))
     assert merged.returncode != 0
-    shard = int(lost["index"]) % 4 + 1
+    shard = int(lost["index"]) % 2 + 1
     assert f"sbatch --array={shard} " in logs(tmp_path)
     again = sbatch(
         tmp_path, env, f"--array={shard}", str(ROOT / "workflows/slurm/sweep-array.sbatch")
@@ -149,6 +150,7 @@ def test_submit_script_forwards_settings_to_the_merge(tmp_path):
         subprocess.run(["scancel", *ids], check=False)
 
 
+@pytest.mark.slow  # 45 s of resubmissions; the job-script and memory tests cover the options
 def test_jobqueue_sweep_with_an_unusable_partition_exits_1_with_the_reason(tmp_path):
     start = time.monotonic()
     done = subprocess.run(
@@ -261,6 +263,7 @@ def test_the_queue_poll_sees_a_real_job_come_and_go(tmp_path):
     assert queue_alive("slurm", [job]) == set()
 
 
+@pytest.mark.slow  # waits out real walltimes (over 2 min)
 def test_a_walltime_shorter_than_the_work_ends_in_bounded_time_keeping_samples(tmp_path):
     # 150 samples of ~2-4 s each (5+ minutes of work) outlive a 1-minute job, however late
     # SLURM enforces the limit (its timer and grace add up to a minute or more): SLURM ends it

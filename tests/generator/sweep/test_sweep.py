@@ -13,7 +13,7 @@ import pytest
 
 from generator import generate, geometric_tortuosity, open_dataset
 from generator.sweep.dataset import RUN_COLUMNS
-from generator.sweep.executors import DaskExecutor
+from generator.sweep.executors import DaskExecutor, InProcessExecutor
 from generator.sweep.plan import SweepPlan
 from generator.sweep.run import run_sweep
 from generator.sweep.sample_task import run_sample
@@ -26,6 +26,11 @@ def sweep(*, workers=None, scheduler=None, sample_function=None, force=False, **
     plan = SweepPlan.create(**plan_options)
     executor = DaskExecutor(workers=workers, scheduler=scheduler)
     return run_sweep(plan, executor=executor, sample_function=sample_function, force=force)
+
+
+def sweep_here(**plan_options):
+    """A sweep in this process, for tests of what is executor-independent (resume, values)."""
+    return run_sweep(SweepPlan.create(**plan_options), executor=InProcessExecutor())
 
 
 def sample_values(table: pd.DataFrame) -> pd.DataFrame:
@@ -90,12 +95,12 @@ def test_resume_skips_finished_and_redoes_missing_or_corrupt(reference, tmp_path
     files = sorted((tmp_path / "d_samples").glob("*.h5"))
     files[0].unlink()
     files[1].write_bytes(b"truncated")
-    summary = sweep(n=4, out=out, workers=1, **TINY)
+    summary = sweep_here(n=4, out=out, **TINY)
     assert summary.skipped == 2 and summary.ran == 2
     pd.testing.assert_frame_equal(
         sample_values(open_dataset(out).table), sample_values(open_dataset(reference).table)
     )
-    again = sweep(n=4, out=out, workers=1, **TINY)
+    again = sweep_here(n=4, out=out, **TINY)
     assert again.skipped == 4 and again.ran == 0
 
 
@@ -153,7 +158,7 @@ def test_a_failing_sample_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert list(table["status"]) == ["ok", "failed", "ok"]
     assert "injected failure" in table["error"].iloc[1]
     # Resuming retries only the failed sample.
-    again = sweep(n=3, out=out, workers=1, **TINY)
+    again = sweep_here(n=3, out=out, **TINY)
     assert again.skipped == 2 and again.ran == 1 and not again.failed
 
 
@@ -283,7 +288,7 @@ def test_worker_killed_mid_sample_loses_nothing(tmp_path):
     assert process.returncode == 0, stderr
     assert "6 run, 0 failed" in stdout
     uninterrupted = tmp_path / "u.h5"
-    sweep(domain="200", voxel_um=5.0, seed=4, n=6, out=uninterrupted, workers=1)
+    sweep_here(domain="200", voxel_um=5.0, seed=4, n=6, out=uninterrupted)
     pd.testing.assert_frame_equal(
         sample_values(open_dataset(out).table), sample_values(open_dataset(uninterrupted).table)
     )
