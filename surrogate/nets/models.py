@@ -28,6 +28,17 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     ------
     ValueError
         Naming the text and the two accepted forms.
+
+    Examples
+    --------
+    >>> from surrogate.nets.models import parse_hidden
+    >>> parse_hidden("3x3"), parse_hidden("8,8,4")
+    ((3, 3, 3), (8, 8, 4))
+    >>> parse_hidden("3y3")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...'3y3': expected LAYERSxWIDTH (3x3 = three layers of 3 nodes) or a comma list
+    of layer widths (8,8,4), each at least 1
     """
     spec = str(text).strip().lower().replace("×", "x")
     try:
@@ -48,7 +59,14 @@ def parse_hidden(text: str) -> tuple[int, ...]:
 
 def architecture_of(metadata: dict) -> tuple[int, ...]:
     """Hidden widths from a saved model's ``architecture`` (``hidden``, or the older
-    ``layers`` and ``width``)."""
+    ``layers`` and ``width``).
+
+    Examples
+    --------
+    >>> from surrogate.nets.models import architecture_of
+    >>> architecture_of({"hidden": [8, 4]}), architecture_of({"layers": 2, "width": 4})
+    ((8, 4), (4, 4))
+    """
     if "hidden" in metadata:
         return tuple(int(w) for w in metadata["hidden"])
     return (int(metadata["width"]),) * int(metadata["layers"])
@@ -61,6 +79,24 @@ class MLP(nn.Module):
     parameters (the paper's tortuosity net). The input standardisation and the target scale
     live in buffers (not parameters): they are saved with the ``state_dict``, so the net always
     sees inputs scaled as it was trained.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Number of input features.
+    hidden : sequence of int
+        Widths of the hidden layers.
+
+    Examples
+    --------
+    The paper's 3 x 3 net on 5 inputs: (5 + 1) x 3 + (3 + 1) x 3 + (3 + 1) x 3 + (3 + 1) x 1
+    = 18 + 12 + 12 + 4 weights and biases.
+
+    >>> import torch
+    >>> from surrogate.nets import MLP, trainable_parameters
+    >>> net = MLP(5, hidden=(3, 3, 3))
+    >>> trainable_parameters(net), net(torch.zeros(2, 5)).shape
+    (46, torch.Size([2]))
     """
 
     def __init__(self, n_inputs: int, hidden=(3, 3, 3)):
@@ -84,7 +120,17 @@ class MLP(nn.Module):
         self.register_buffer("y_std", torch.ones(()))
 
     def set_scalers(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        """Standardise with the statistics of a training split (constant columns keep std 1)."""
+        """Standardise with the statistics of a training split (constant columns keep std 1).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from surrogate.nets import MLP
+        >>> net = MLP(2)
+        >>> net.set_scalers(torch.tensor([[0.0, 5.0], [2.0, 5.0]]), torch.tensor([1.0, 3.0]))
+        >>> net.x_mean.tolist(), net.x_std.tolist(), net.y_mean.item(), net.y_std.item()
+        ([1.0, 5.0], [1.0, 1.0], 2.0, 1.0)
+        """
         std = x.std(dim=0, unbiased=False)
         self.x_mean.copy_(x.mean(dim=0))
         self.x_std.copy_(torch.where(std > 0, std, torch.ones_like(std)))
@@ -98,7 +144,16 @@ class MLP(nn.Module):
 
 
 class Adapter(nn.Module):
-    """Scalar to scalar through one hidden ReLU layer: 1 -> width -> 1 (10 parameters at 3)."""
+    """Scalar to scalar through one hidden ReLU layer: 1 -> width -> 1 (10 parameters at 3).
+
+    Examples
+    --------
+    (1 + 1) x 3 + (3 + 1) x 1 = 10 parameters:
+
+    >>> from surrogate.nets import Adapter, trainable_parameters
+    >>> trainable_parameters(Adapter(width=3))
+    10
+    """
 
     def __init__(self, width: int = 3):
         super().__init__()
@@ -113,6 +168,15 @@ class Adapter(nn.Module):
 
         Transfer then starts from the pretrained prediction and learns the correction; the
         noise makes restarts differ. Draws from torch's global generator (seed it first).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from surrogate.nets import Adapter
+        >>> adapter = Adapter()
+        >>> adapter.identity_init(noise=0.0)
+        >>> adapter(torch.tensor([-1.5, 0.0, 2.0])).tolist()
+        [-1.5, 0.0, 2.0]
         """
         first, last = self.net[0], self.net[2]
         with torch.no_grad():
@@ -133,6 +197,26 @@ class TransferModel(nn.Module):
 
     The adapter works in the pretrained net's standardised target units: it maps
     ``(f(x) - y_mean) / y_std`` to the same scale, and the result is scaled back.
+
+    Parameters
+    ----------
+    pretrained : MLP
+        Frozen here (its parameters stop taking gradients).
+    width : int, optional
+        Adapter width; default the pretrained net's last hidden width.
+
+    Examples
+    --------
+    Only the adapter's 10 parameters train, and before training the model predicts what the
+    pretrained net does (the adapter starts as the identity):
+
+    >>> import torch
+    >>> from surrogate.nets import MLP, TransferModel, trainable_parameters
+    >>> pretrained = MLP(5)
+    >>> model = TransferModel(pretrained)
+    >>> x = torch.rand(4, 5)
+    >>> trainable_parameters(model), torch.allclose(model(x), pretrained(x))
+    (10, True)
     """
 
     def __init__(self, pretrained: MLP, width: int | None = None):
@@ -154,11 +238,30 @@ class TransferModel(nn.Module):
 
 
 def freeze(module: nn.Module) -> None:
-    """Stop gradients for every parameter of ``module``."""
+    """Stop gradients for every parameter of ``module``.
+
+    Examples
+    --------
+    >>> from surrogate.nets import MLP, freeze, trainable_parameters
+    >>> net = MLP(5)
+    >>> freeze(net)
+    >>> trainable_parameters(net)
+    0
+    """
     for parameter in module.parameters():
         parameter.requires_grad_(False)
 
 
 def trainable_parameters(module: nn.Module) -> int:
-    """Number of trainable parameters."""
+    """Number of trainable parameters.
+
+    Examples
+    --------
+    A linear layer from 4 inputs to 2 outputs: 4 x 2 weights and 2 biases.
+
+    >>> from torch import nn
+    >>> from surrogate.nets import trainable_parameters
+    >>> trainable_parameters(nn.Linear(4, 2))
+    10
+    """
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
