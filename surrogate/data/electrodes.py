@@ -89,6 +89,16 @@ def read_mapping(path) -> dict[str, str]:
 
     Raises ``ValueError`` when the file is not a mapping or maps to a name that is not a
     canonical column.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> from surrogate.data.electrodes import read_mapping
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "columns.json"
+    ...     _ = path.write_text(json.dumps({" Density [g/cm3]": "density_g_cm3"}))
+    ...     read_mapping(path)
+    {'Density [g/cm3]': 'density_g_cm3'}
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8-sig")
@@ -139,6 +149,13 @@ def electrode_spec(name: str, target: str = "density") -> TableSpec:
         The six canonical inputs with their units and physical bounds, the target renamed from
         its canonical column (``density_g_cm3``, ``mass_loading_mg_cm2``), and the row filter
         ``chemistry == '<chemistry>'``.
+
+    Examples
+    --------
+    >>> from surrogate.data.electrodes import electrode_spec
+    >>> spec = electrode_spec("sigra", target="mass_loading")
+    >>> spec.target, spec.where, spec.units["mass_loading"], len(spec.inputs)
+    ('mass_loading', "chemistry == 'si-graphite'", 'mg/cm2', 6)
     """
     if name not in NAMES:
         raise ValueError(f"unknown electrode dataset {name!r}; expected {', '.join(NAMES)}")
@@ -220,6 +237,21 @@ def validate(table: pd.DataFrame, *, source: str = "table", drop_invalid: bool =
     (DataFrame, list of str)
         The valid table (rows renumbered, chemistry aliases normalised, inputs and targets as
         float64) and the messages of dropped rows.
+
+    Examples
+    --------
+    Three electrodes; the third has a negative density (row 3 of the table):
+
+    >>> import pandas as pd
+    >>> from surrogate.data.electrodes import validate
+    >>> row = {"chemistry": "Gr", "am_wt_percent": 95, "solid_content_percent": 50,
+    ...        "coating_speed_m_min": 1, "comma_gap_um": 200, "roll_speed_m_min": 1,
+    ...        "roll_gap_um": 80, "density_g_cm3": 1.5, "mass_loading_mg_cm2": 10}
+    >>> table = pd.DataFrame([row, {**row, "chemistry": "nmc111", "comma_gap_um": 250},
+    ...                       {**row, "comma_gap_um": 300, "density_g_cm3": -1}])
+    >>> valid, dropped = validate(table, drop_invalid=True)
+    >>> valid["chemistry"].tolist(), dropped
+    (['graphite', 'nmc'], ['row 3, column `density_g_cm3`: -1 is outside [0.1, 6] g/cm3'])
     """
     valid = _validate(table, source=source, drop_invalid=drop_invalid)
     return valid.frame.reset_index(drop=True), valid.dropped
@@ -262,6 +294,17 @@ def load_electrode_table(path=None, *, columns=None, drop_invalid=False):
     (DataFrame, list of str, dict)
         Valid table, messages of dropped rows, and the file's metadata with ``file`` (as given)
         and ``synthetic`` (True only when the file says ``# synthetic: true``).
+
+    Examples
+    --------
+    The shipped table says it is synthetic, and is named by its place in the source tree:
+
+    >>> from surrogate.data.electrodes import load_electrode_table
+    >>> table, dropped, metadata = load_electrode_table()
+    >>> metadata["file"], metadata["synthetic"], dropped
+    ('data/electrodes_synthetic.csv', True, [])
+    >>> sorted(table["chemistry"].unique())
+    ['graphite', 'nmc', 'si-graphite']
     """
     frame, metadata, file = _read(path, columns)
     valid = _validate(frame, source=file, drop_invalid=drop_invalid)
@@ -292,6 +335,19 @@ def electrode_dataset(name: str, *, table=None, columns=None, drop_invalid=False
     TableDataset
         The six canonical inputs; targets ``density`` and ``mass_loading``; the rows of
         :func:`electrode_spec`'s filter, after the whole table was validated.
+
+    Examples
+    --------
+    The graphite rows of the shipped synthetic table:
+
+    >>> from surrogate.data import electrode_dataset
+    >>> from surrogate.data.electrodes import load_electrode_table
+    >>> data = electrode_dataset("graphite")
+    >>> table = load_electrode_table()[0]
+    >>> len(data) == int((table["chemistry"] == "graphite").sum()), list(data.targets.columns)
+    (True, ['density', 'mass_loading'])
+    >>> data.provenance["synthetic"]
+    True
     """
     from surrogate.data.frame import from_frame
 

@@ -22,6 +22,29 @@ class TableDataset:
     units : dict
         Unit of every input and target column.
     provenance : dict
+
+    Examples
+    --------
+    Build one with :func:`from_frame` (or :func:`surrogate.data.registry.load_dataset`):
+
+    >>> import pandas as pd
+    >>> from surrogate.data import from_frame
+    >>> frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [0.5, 0.25, 0.0], "y": [2.0, 4.0, 6.0]})
+    >>> data = from_frame("toy", frame, inputs=["a", "b"], targets=["y"], units={"y": "g"})
+    >>> data.feature_names, len(data)
+    (['a', 'b'], 3)
+    >>> x, y = data.arrays("y")
+    >>> x.shape, x.dtype, y.tolist()
+    ((3, 2), dtype('float32'), [2.0, 4.0, 6.0])
+
+    A target that is zero or missing cannot train under the MAPE loss, and says which rows:
+
+    >>> bad = from_frame("toy", frame.assign(y=[2.0, 0.0, None]), ["a", "b"], ["y"])
+    >>> bad.arrays("y")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: dataset 'toy': 2 row(s) cannot train a MAPE model on 'y': 1 (target 0 is not
+    positive), 2 (target nan); ...
     """
 
     name: str
@@ -32,6 +55,7 @@ class TableDataset:
 
     @property
     def feature_names(self) -> list[str]:
+        """The input columns' names, in order."""
         return list(self.inputs.columns)
 
     def __len__(self) -> int:
@@ -63,7 +87,15 @@ class TableDataset:
 
 def invalid_rows(x: np.ndarray, y: np.ndarray) -> list[tuple[int, str]]:
     """``(row, reason)`` of rows with a non-finite input, or a target that is not a finite
-    positive number."""
+    positive number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from surrogate.data.frame import invalid_rows
+    >>> invalid_rows(np.array([[1.0], [np.nan], [2.0]]), np.array([1.0, 1.0, 0.0]))
+    [(1, 'input not finite'), (2, 'target 0 is not positive')]
+    """
     bad = []
     for i in np.flatnonzero(~np.isfinite(x).all(axis=1) | ~np.isfinite(y) | ~(y > 0)):
         if not np.isfinite(x[i]).all():
@@ -79,7 +111,40 @@ def invalid_rows(x: np.ndarray, y: np.ndarray) -> list[tuple[int, str]]:
 def from_frame(
     name: str, frame: pd.DataFrame, inputs, targets, units=None, provenance=None
 ) -> TableDataset:
-    """A dataset from a DataFrame, naming its input and target columns."""
+    """A dataset from a DataFrame, naming its input and target columns.
+
+    Parameters
+    ----------
+    name : str
+    frame : pandas.DataFrame
+        Other columns are left out.
+    inputs, targets : sequence of str
+        Column names.
+    units : dict, optional
+    provenance : dict, optional
+
+    Returns
+    -------
+    TableDataset
+        Rows renumbered from 0.
+
+    Raises
+    ------
+    ValueError
+        Naming the columns the frame lacks.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from surrogate.data import from_frame
+    >>> frame = pd.DataFrame({"a": [1.0, 2.0], "note": ["x", "y"], "y": [2.0, 4.0]})
+    >>> list(from_frame("toy", frame, ["a"], ["y"]).inputs.columns)
+    ['a']
+    >>> from_frame("toy", frame, ["a", "c"], ["y"])
+    Traceback (most recent call last):
+    ...
+    ValueError: dataset 'toy' lacks the columns c
+    """
     missing = [c for c in [*inputs, *targets] if c not in frame.columns]
     if missing:
         raise ValueError(f"dataset {name!r} lacks the columns {', '.join(missing)}")

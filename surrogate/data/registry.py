@@ -24,13 +24,27 @@ REGISTRY = ("gdl200", "gdl1000")
 
 
 def registry_path(name: str) -> Path:
-    """The shipped reference dataset called ``name``."""
+    """The shipped reference dataset called ``name``.
+
+    Examples
+    --------
+    >>> from surrogate.data.registry import registry_path
+    >>> registry_path("gdl200").name, registry_path("gdl200").parent.name
+    ('gdl200.h5', 'data')
+    """
     from generator.sweep.dataset import SHIPPED_DATA
 
     return SHIPPED_DATA / f"{name}.h5"
 
 def is_registry_name(text: str) -> bool:
-    """Whether ``text`` names a shipped dataset (GDL or electrode preset) rather than a file."""
+    """Whether ``text`` names a shipped dataset (GDL or electrode preset) rather than a file.
+
+    Examples
+    --------
+    >>> from surrogate.data.registry import is_registry_name
+    >>> is_registry_name("gdl200"), is_registry_name("sigra"), is_registry_name("my.csv")
+    (True, True, False)
+    """
     from surrogate.data.electrodes import NAMES
 
     return text in REGISTRY or text in NAMES
@@ -53,6 +67,23 @@ def load_dataset(
     its dict) names the inputs, the target and optionally units, bounds, renames and a row
     filter. ``drop_invalid`` leaves out the rows that fail validation (listed in the
     provenance's ``dropped_rows``) instead of failing.
+
+    Returns
+    -------
+    TableDataset
+
+    Examples
+    --------
+    The shipped ``gdl200`` dataset: the paper's 240 samples, the five manufacturing parameters
+    as inputs and the tortuosity by both path metrics as targets.
+
+    >>> from surrogate.data import load_dataset
+    >>> data = load_dataset("gdl200")
+    >>> len(data), data.feature_names
+    (240, ['fiber_diameter_um', 'fiber_fraction', 'binder_fraction', 'thickness_um',
+     'compression'])
+    >>> list(data.targets.columns), data.units["thickness_um"]
+    (['tortuosity', 'tortuosity_lattice'], 'um')
     """
     from surrogate.data.electrodes import NAMES, electrode_dataset
     from surrogate.data.tables import TableSpec, read_table, table_dataset

@@ -54,7 +54,18 @@ _FALSE = ("false", "no", "0")
 
 
 class TableError(ValueError):
-    """A table that failed validation; ``problems`` lists one line per problem."""
+    """A table that failed validation; ``problems`` lists one line per problem.
+
+    Examples
+    --------
+    >>> from surrogate.data import TableError
+    >>> error = TableError("t.csv", ["row 2, column `y`: missing value"])
+    >>> print(error)
+    t.csv: 1 problem(s):
+      row 2, column `y`: missing value
+    >>> isinstance(error, ValueError)
+    True
+    """
 
     def __init__(self, source: str, problems: list[str]):
         self.source = source
@@ -129,6 +140,23 @@ def read_table(path, *, sheet=None) -> TableRead:
     ``,`` ``;`` tab that splits the header and the data lines into the same number of cells
     (Excel's ``sep=;`` first line is honoured). With ``;`` or tab separators, cells like
     ``0,55`` make the decimal mark a comma; with ``,`` separators it never is.
+
+    Examples
+    --------
+    A semicolon-separated file with decimal commas and two comment lines, as Excel writes in
+    a German locale:
+
+    >>> import pathlib, tempfile
+    >>> from surrogate.data import read_table
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "t.csv"
+    ...     lines = ["# synthetic: true", "# by hand", "A [%];B;y", "90;0,5;1,25", "95;0,75;1,5"]
+    ...     _ = path.write_text("\\n".join(lines))
+    ...     frame, metadata = read_table(path)
+    >>> frame["B"].tolist(), frame["y"].tolist(), list(frame.columns)
+    ([0.5, 0.75], [1.25, 1.5], ['A [%]', 'B', 'y'])
+    >>> metadata["separator"], metadata["decimal"], metadata["synthetic"], metadata["comments"]
+    (';', ',', True, ['by hand'])
     """
     path = Path(path)
     if path.is_dir():
@@ -493,6 +521,20 @@ def apply_where(frame: pd.DataFrame, text: str) -> pd.DataFrame:
     A number compares numerically; a quoted string compares with the cell's text, case
     sensitive, surrounding whitespace of the cell ignored. A missing cell matches no clause.
     The filter is parsed by a fixed grammar, never evaluated as Python or by ``pandas.eval``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from surrogate.data.tables import apply_where
+    >>> frame = pd.DataFrame({"Chemistry": ["graphite", "nmc", "graphite"],
+    ...                       "Active Material [%]": [95, 90, 85]})
+    >>> apply_where(frame, "Chemistry == 'graphite' and `Active Material [%]` >= 90")
+      Chemistry  Active Material [%]
+    0  graphite                   95
+    >>> apply_where(frame, "Chemistry = 'graphite'")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: bad filter clause "Chemistry = 'graphite'" in "Chemistry = 'graphite'"; ...
     """
     clauses = _parse_where(text)
     keep = pd.Series(True, index=frame.index)
@@ -511,6 +553,16 @@ def parse_inputs(text: str) -> list[str]:
     """Column names from a comma-separated list (``"A [%],B,C"``), stripped.
 
     Raises ``ValueError`` on an empty name or a name given twice.
+
+    Examples
+    --------
+    >>> from surrogate.data.tables import parse_inputs
+    >>> parse_inputs(" A [%], B ,C")
+    ['A [%]', 'B', 'C']
+    >>> parse_inputs("A,B,A")
+    Traceback (most recent call last):
+    ...
+    ValueError: inputs 'A,B,A' name `A` twice
     """
     names = [name.strip() for name in str(text).split(",")]
     if not any(names) or not all(names):
@@ -563,6 +615,22 @@ class TableSpec:
     allow_constant : tuple of str
         Inputs that may be constant in this table (a setting held fixed here but varied in a
         table it transfers to); other constant inputs are refused.
+
+    Examples
+    --------
+    Inputs may be one comma-separated string; names are stripped, bounds become floats (None
+    for no limit), and :meth:`to_dict` / :meth:`from_dict` round-trip:
+
+    >>> from surrogate.data import TableSpec
+    >>> spec = TableSpec(inputs="A [%], B", target="y", bounds={"y": [0, None]})
+    >>> spec.columns, spec.bounds
+    (('A [%]', 'B', 'y'), {'y': (0.0, None)})
+    >>> TableSpec.from_dict(spec.to_dict()) == spec
+    True
+    >>> TableSpec(inputs=["a", "y"], target="y")
+    Traceback (most recent call last):
+    ...
+    ValueError: the target `y` is also an input
     """
 
     inputs: tuple[str, ...]
@@ -621,7 +689,16 @@ class TableSpec:
 
     def rename(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with :attr:`renames` applied (ValueError if two columns would share a
-        name)."""
+        name).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from surrogate.data import TableSpec
+        >>> spec = TableSpec(inputs="B", target="y", renames={"Y [1]": "y"})
+        >>> list(spec.rename(pd.DataFrame({"Y [1]": [1.0], "B": [2.0]})).columns)
+        ['y', 'B']
+        """
         if not self.renames:
             return frame
         present = {old: new for old, new in self.renames.items() if old in frame.columns}
@@ -754,6 +831,19 @@ def find_problems(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     outside ``spec.bounds``, and for the target not > 0 (the training loss is MAPE); then rows
     that repeat an earlier row in the inputs and target. Constant inputs are judged by
     :func:`validate_table` on the rows it keeps.
+
+    Examples
+    --------
+    Rows are counted from 1 (frame label + 1):
+
+    >>> import pandas as pd
+    >>> from surrogate.data import TableSpec
+    >>> from surrogate.data.tables import find_problems
+    >>> frame = pd.DataFrame({"a": [1.0, "x", 3.0], "y": [1.0, 2.0, -2.0]})
+    >>> for problem in find_problems(frame, TableSpec(inputs=["a"], target="y")):
+    ...     print(problem.message)
+    row 2, column `a`: not a number: 'x'
+    row 3, column `y`: target -2 is not > 0 (the MAPE loss divides by it)
     """
     if not frame.index.is_unique:
         raise ValueError("row labels repeat: a problem could not name its row")
@@ -889,6 +979,22 @@ def validate_table(
     ------
     TableError
         With one line per problem: ``row 7, column `Comma Gap [μm]`: not a number: 'abc'``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from surrogate.data import TableSpec
+    >>> from surrogate.data.tables import validate_table
+    >>> frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "y": [1.0, -2.0, 3.0, 5.0]})
+    >>> spec = TableSpec(inputs=["a"], target="y")
+    >>> validate_table(frame, spec, source="t.csv")
+    Traceback (most recent call last):
+    ...
+    surrogate.data.tables.TableError: t.csv: 1 problem(s):
+      row 2, column `y`: target -2 is not > 0 (the MAPE loss divides by it)
+    >>> kept, dropped, warnings = validate_table(frame, spec, source="t.csv", drop_invalid=True)
+    >>> kept.index.tolist(), len(dropped)
+    ([0, 2, 3], 1)
     """
     if not frame.index.is_unique:
         if problems is not None:
@@ -967,6 +1073,15 @@ def table_dataset(
         The table fails validation (every problem listed).
     ValueError, FileNotFoundError
         The file cannot be read, the renames clash, or the filter is bad or matches nothing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from surrogate.data import TableSpec, table_dataset
+    >>> frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0], "y": [1.0, 2.0, 3.0]})
+    >>> data = table_dataset(frame, TableSpec(inputs="a,b", target="y", where="a >= 2"))
+    >>> data.name, len(data), data.provenance["rows"]
+    ('table', 2, {'table': 3, 'selected': 2, 'used': 2})
     """
     from surrogate.data.frame import from_frame
 
