@@ -18,6 +18,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from generator._shared.extras import require_extra
+
 JOBQUEUE_KINDS = ("slurm", "pbs", "sge", "lsf")
 _JOBQUEUE_CLASSES = {
     "slurm": "SLURMCluster",
@@ -62,6 +64,7 @@ def worker_env(threads: int, numba_cache: Path | None) -> dict[str, str]:
 def local_client(n_workers: int, threads: int, *, numba_cache: Path | None = None):
     """A client of a local cluster of ``n_workers`` single-task worker processes, on loopback,
     with TLS; closed on exit."""
+    require_extra("sweep", "a sweep on Dask")
     import dask
     from distributed import Client, LocalCluster
 
@@ -88,6 +91,7 @@ def local_client(n_workers: int, threads: int, *, numba_cache: Path | None = Non
 @contextmanager
 def scheduler_client(address: str):
     """A client of a running scheduler (its TLS settings, if any, from the Dask config)."""
+    require_extra("sweep", "a sweep on Dask")
     from distributed import Client
 
     with Client(address, timeout="30s") as client:
@@ -120,10 +124,11 @@ def jobqueue_cluster(
     little before its walltime (``--lifetime``) so that no sample is cut off silently. The
     scheduler listens with TLS only and has no dashboard.
     """
-    import dask_jobqueue
-
     if kind not in JOBQUEUE_KINDS:
         raise ValueError(f"cluster={kind!r} is not one of {', '.join(JOBQUEUE_KINDS)}")
+    require_extra("sweep", "a sweep on batch jobs")
+    import dask_jobqueue
+
     cls = getattr(dask_jobqueue, _JOBQUEUE_CLASSES[kind])
     kwargs = {k: v for k, v in options.items() if v not in (None, [], "")}
     kwargs["processes"] = 1
@@ -341,6 +346,21 @@ def close_cluster(cluster) -> None:
         handle = getattr(cluster, name)
         if hasattr(handle, "close"):
             handle.close()
+
+
+def job_script(kind: str, options: dict, *, threads: int, numba_cache: Path | None = None) -> str:
+    """The script each worker job of ``kind`` would run, without submitting anything (the
+    cluster's certificate files live in a temporary folder, removed before returning)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        cluster = jobqueue_cluster(
+            kind, options, threads=threads, tls_folder=Path(folder), numba_cache=numba_cache
+        )
+        try:
+            return cluster.job_script()
+        finally:
+            close_cluster(cluster)
 
 
 @contextmanager

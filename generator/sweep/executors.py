@@ -13,9 +13,36 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator._shared.extras import require_extra
 from generator.sweep.design import PARAMETERS
 
 log = logging.getLogger("generator.sweep.executors")
+DASK_FEATURE = "a sweep on Dask"
+
+
+def numba_cache_folder(given: Path | None = None) -> Path:
+    """numba's cache folder for a sweep's workers: ``given``, else ``$NUMBA_CACHE_DIR``, else a
+    per-user, per-model folder in the user's cache directory (shared by every job of a cluster
+    whose home is shared; compiled once, by the first process that needs it).
+
+    Examples
+    --------
+    >>> numba_cache_folder(Path("/scratch/numba"))
+    PosixPath('/scratch/numba')
+    """
+    if given is not None:
+        return Path(given).expanduser()
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return Path(os.environ["NUMBA_CACHE_DIR"])
+    from generator._shared.model_version import model_version
+
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home folder (some batch environments): a per-user temp folder
+        import tempfile
+
+        base = Path(tempfile.gettempdir()) / f"cache-{os.getuid()}"
+    return base / "gdl-generator" / f"numba-{model_version()}"
 
 
 def failed_row(task: dict, error: str) -> dict:
@@ -42,6 +69,7 @@ def parse_memory(text) -> float | None:
     """Bytes of a memory size such as ``4GB``, ``3.5GiB``, ``500M``; None when not given."""
     if text in (None, ""):
         return None
+    require_extra("sweep", DASK_FEATURE)
     import dask.utils
 
     try:
@@ -84,16 +112,19 @@ class DaskExecutor:
 
     def __post_init__(self):
         if self.workers is not None and self.workers < 1:
-            raise ValueError(f"--workers {self.workers} must be at least 1")
+            raise ValueError(f"workers={self.workers} must be at least 1")
         if self.jobs < 1:
-            raise ValueError(f"--jobs {self.jobs} must be at least 1")
+            raise ValueError(f"jobs={self.jobs} must be at least 1")
         from generator.sweep.clusters import JOBQUEUE_KINDS
 
         if self.cluster is not None and self.cluster not in JOBQUEUE_KINDS:
             raise ValueError(f"cluster={self.cluster!r} is not one of {', '.join(JOBQUEUE_KINDS)}")
         parse_memory(self.jobqueue_options.get("memory"))  # a bad size fails before any work
         if self.scheduler and self.cluster:
-            raise ValueError("--scheduler and --cluster exclude each other: choose one")
+            raise ValueError(
+                f"scheduler={self.scheduler!r} and cluster={self.cluster!r} exclude each other: "
+                "choose one"
+            )
 
     @property
     def description(self) -> str:
@@ -114,7 +145,9 @@ class DaskExecutor:
         return n_workers, max(1, cores // n_workers)
 
     def check_plan(self, plan) -> None:
-        """Refuse, before anything is written or submitted, what the executor cannot run."""
+        """Refuse, before anything is written or submitted, what the executor cannot run (and a
+        missing ``sweep`` extra, with one line naming it)."""
+        require_extra("sweep", DASK_FEATURE)
         if self.cluster:
             self.check_batch_memory(plan.peak_bytes())
 
@@ -123,9 +156,9 @@ class DaskExecutor:
         memory = parse_memory(self.jobqueue_options.get("memory"))
         if memory is not None and memory < peak_bytes:
             raise ValueError(
-                f"--memory {self.jobqueue_options['memory']} cannot hold one sample of this plan "
+                f"memory={self.jobqueue_options['memory']} cannot hold one sample of this plan "
                 f"(about {peak_bytes / 2**30:.1f} GiB at its peak): ask for more memory per job "
-                "or a coarser --voxel-um"
+                "or a coarser voxel_um"
             )
 
     def warm_cache(self) -> float:

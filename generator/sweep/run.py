@@ -148,7 +148,7 @@ def run_sweep(
     from generator.sweep.sample_task import run_sample
 
     if force and shard is not None:
-        raise ValueError("--force with --shard would remove the other shards' samples: refused")
+        raise ValueError("force=True with a shard would remove the other shards' samples: refused")
     if indices is not None:
         if shard is not None:
             raise ValueError("a shard and a list of sample indices exclude each other")
@@ -165,7 +165,7 @@ def run_sweep(
         check_output(plan, force=force, explicit_out=explicit_out)
         if force:
             removed = remove_plan_files(plan)
-            log.info("--force removed %d files of this project", len(removed))
+            log.info("force removed %d files of this project", len(removed))
     scan = plan.scan(tasks)
     summary = SweepSummary(dataset=plan.out, total=len(tasks), dry_run=dry_run)
     summary.skipped = len(scan.done)
