@@ -1,0 +1,68 @@
+"""``gdl-generator tortuosity``: the geometric tortuosity of any 3D image, as JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def voxel_spacing(text: str | None, default: float | None) -> float | list[float]:
+    """The voxel size of ``--voxel-um``: one value, or three (z,y,x) separated by commas or
+    spaces; without it the file's own (``default``), else 1."""
+    if text is None:
+        return default or 1.0
+    try:
+        parts = [float(v) for v in text.replace(",", " ").split()]
+    except ValueError:
+        parts = []
+    if len(parts) not in (1, 3):
+        raise ValueError(f"--voxel-um {text!r} needs one value or three (z,y,x)")
+    return parts[0] if len(parts) == 1 else parts
+
+
+def tortuosity(
+    image: Path = typer.Argument(..., help="A .h5 sample, a .tif/.tiff stack or a .npy array."),
+    axis: str = typer.Option("z", help="Flow axis: z (array axis 0), y or x."),
+    metric: str = typer.Option("euclidean", help="Path metric: euclidean or lattice."),
+    voxel_um: str = typer.Option(
+        None,
+        "--voxel-um",
+        help="Voxel size in um: one value or three (z,y,x). Default: the file's own, else 1.",
+    ),
+    pore_label: int = typer.Option(
+        None,
+        "--pore-label",
+        help="Label of the pore phase: needed for integer images, unless the file records its "
+        "labels (this generator's samples do). Boolean .npy masks are True = pore.",
+    ),
+    dataset: str = typer.Option(
+        None, "--dataset", help="The 3D dataset to read from an HDF5 file of another tool."
+    ),
+) -> None:
+    """Geometric tortuosity of an image; a JSON result on stdout.
+
+    Which voxels are pore is never guessed: a boolean mask is True = pore, a generator sample
+    says its own labels, any other image needs --pore-label (PuMA, GeoDict and ImageJ masks mark
+    pore 0; PoreSpy marks pore 1).
+    """
+    import json
+
+    from generator.tortuosity.geometric import geometric_tortuosity
+    from generator.tortuosity.images import read_image
+
+    loaded = read_image(image, dataset=dataset)
+    label = pore_label if pore_label is not None else loaded.pore_label
+    result = geometric_tortuosity(
+        loaded.array,
+        axis=int(axis) if axis.isdigit() else axis,
+        metric=metric,
+        voxel_um=voxel_spacing(voxel_um, loaded.voxel_um),
+        pore_label=label,
+        progress=True,
+    )
+    summary = result.summary()
+    # The axis as the user names it (z, y, x); its array index beside it.
+    summary.update(axis_index=summary["axis"], axis="zyx"[summary["axis"]], image=str(image))
+    summary["pore_label"] = label
+    typer.echo(json.dumps(summary, indent=2))
