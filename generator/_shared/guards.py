@@ -33,7 +33,7 @@ def available_bytes() -> int:
 
 
 def check_memory(
-    need_bytes: float, what: str, hint: str = "use a coarser --voxel-um or a smaller domain"
+    need_bytes: float, what: str, hint: str = "use a coarser voxel_um or a smaller domain"
 ) -> None:
     """Refuse work whose estimated peak exceeds the share of memory available now.
 
@@ -128,7 +128,7 @@ def check_sample_grid(shape, voxel_um: float, radius_um: float) -> None:
     if voxel_um > 2 * radius_um:
         raise ValueError(
             f"voxel size {voxel_um:g} um is coarser than the fibre diameter {2 * radius_um:g} um: "
-            "the fibres cannot be drawn; use --voxel-um of at most the diameter (at most the "
+            "the fibres cannot be drawn; use voxel_um of at most the diameter (at most the "
             "radius for quantitative work)"
         )
     if min(shape) < 2:

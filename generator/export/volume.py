@@ -191,19 +191,20 @@ def _dataset_volume(path: Path, sample: int | None) -> VolumeSource:
         volumes = f.get("volumes")
         if volumes is None:
             raise ExportError(
-                f"{path} is a sweep dataset without volumes (swept with --no-volumes): there "
-                "is nothing to export; sweep again with --volumes, or export a sample file"
+                f"{path} is a sweep dataset without volumes (swept with keep_volumes=False): "
+                "there is nothing to export; sweep again with keep_volumes=True, or export a "
+                "sample file"
             )
         links = {sid: volumes.get(sid, getlink=True) for sid in ids if sid in volumes}
     with_volume = [i for i, sid in zip(indices, ids, strict=True) if sid in links]
     if sample is None:
         raise ExportError(
-            f"{path} is a sweep dataset of {len(indices)} samples: choose one with --sample I "
+            f"{path} is a sweep dataset of {len(indices)} samples: choose one with sample=I "
             f"(design index; samples with a volume: {_index_ranges(with_volume)})"
         )
     if sample not in indices:
         raise ExportError(
-            f"--sample {sample} is out of range: {path} holds design indices "
+            f"sample={sample} is out of range: {path} holds design indices "
             f"{_index_ranges(indices)} (with a volume: {_index_ranges(with_volume)})"
         )
     row = indices.index(sample)
@@ -294,12 +295,13 @@ def open_volume(path, *, sample: int | None = None) -> VolumeSource:
         )
     if sample is not None:
         raise ExportError(
-            f"--sample {sample} applies to sweep datasets; {path} is a single sample file: "
-            "leave --sample out"
+            f"sample={sample} applies to sweep datasets; {path} is a single sample file: "
+            "leave 'sample' out"
         )
     if not has_volume:
         raise ExportError(
-            f"{path} stores no volume (its sweep ran with --no-volumes): there is nothing to export"
+            f"{path} stores no volume (its sweep ran with keep_volumes=False): there is nothing "
+            "to export"
         )
     return _volume_source(path, "/volume", path.stem, path)
 
@@ -343,12 +345,12 @@ def check_outputs(source: VolumeSource, out, file_format: str) -> tuple[Path, ..
     inputs = {source.file.resolve(), source.given.resolve()}
     for path in paths:
         if path.resolve() in inputs:
-            raise ExportError(f"{path} is the file being exported; choose another --out")
+            raise ExportError(f"{path} is the file being exported; choose another 'out'")
         if path.exists() and not path.is_file():
             what = "a directory" if path.is_dir() else "not a regular file"
-            raise ExportError(f"{path} is {what}; --out names the output file")
+            raise ExportError(f"{path} is {what}; 'out' names the output file")
     if len({path.resolve() for path in paths}) < len(paths):
-        raise ExportError(f"--out {paths[0]} would make its headers overwrite it; use a .raw name")
+        raise ExportError(f"out={paths[0]} would make its headers overwrite it; use a .raw name")
     return paths
 
 
@@ -390,7 +392,7 @@ def check_format(file_format: str) -> str:
         name = "tiff"
     if name not in FORMATS:
         raise ExportError(
-            f"--format {file_format!r} is unknown; expected one of {', '.join(FORMATS)}"
+            f"file_format={file_format!r} is unknown; expected one of {', '.join(FORMATS)}"
         )
     return name
 

@@ -198,7 +198,7 @@ def write_sample(
 
     path = Path(path)
     if path.exists() and not force:
-        raise FileExistsError(f"{path} exists; pass force=True (--force) to overwrite it")
+        raise FileExistsError(f"{path} exists; pass force=True to overwrite it")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"output folder {folder} does not exist")
@@ -292,7 +292,7 @@ def read_sample(path):
     with open_checked(path, FORMAT, "sample") as f:
         if "volume" not in f:
             raise ValueError(
-                f"{path} stores no volume (its sweep ran with --no-volumes); only its table "
+                f"{path} stores no volume (its sweep ran with keep_volumes=False); only its table "
                 "row and fibres are in it"
             )
         fibres = FibreSet(**{name: f["fibres"][name][()] for name in f["fibres"]})

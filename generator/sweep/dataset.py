@@ -181,7 +181,9 @@ class SweepDataset:
         )
         with h5py.File(self.path, "r") as f:
             if "volumes" not in f or sample_id not in f["volumes"]:
-                raise KeyError(f"no volume stored for sample {sample_id!r} (swept --no-volumes?)")
+                raise KeyError(
+                    f"no volume stored for sample {sample_id!r} (swept with keep_volumes=False?)"
+                )
             return f["volumes"][sample_id][()]
 
     def volumes(self):

@@ -137,27 +137,27 @@ def check_output(plan: SweepPlan, *, force: bool, explicit_out: bool) -> None:
     out = plan.out
     kind = _kind_of_path(out)
     if kind:
-        raise OwnershipError(f"--out {out} is {kind}; a dataset must be a regular file path")
+        raise OwnershipError(f"out={out} is {kind}; a dataset must be a regular file path")
     folder_kind = _kind_of_path(plan.folder)
     if folder_kind and folder_kind != "a directory":
         raise OwnershipError(f"samples folder {plan.folder} is {folder_kind}, not a directory")
     if _is_shipped(out) and (not explicit_out or not force):
         raise OwnershipError(
             f"{out} is a shipped reference dataset: it is rewritten only with an explicit "
-            "--out and --force"
+            "'out' and force=True"
         )
     if out.exists():
         stored = dataset_plan(out)
         if stored is None:
             raise OwnershipError(
-                f"--out {out} exists and is not a dataset of this project; it is never "
-                "overwritten, whatever --force says: choose another --out"
+                f"out={out} exists and is not a dataset of this project; it is never "
+                "overwritten, even with force=True: choose another 'out'"
             )
         if stored != plan.identity() and not force:
             difference = plan_difference(stored, plan.identity())
             raise OwnershipError(
-                f"--out {out} is a dataset of another plan ({difference}); "
-                "pass --force to replace it and its sample files, or choose another --out"
+                f"out={out} is a dataset of another plan ({difference}); "
+                "pass force=True to replace it and its sample files, or choose another 'out'"
             )
     if not force:
         others = foreign_plan_samples(plan)
@@ -165,8 +165,8 @@ def check_output(plan: SweepPlan, *, force: bool, explicit_out: bool) -> None:
             path, reason = others[0]
             raise OwnershipError(
                 f"{plan.folder} holds {len(others)} sample files of another plan (first: "
-                f"{path.name}: {reason}); a resume would mix them: pass --force to remove them "
-                "and start over, or choose another --out"
+                f"{path.name}: {reason}); a resume would mix them: pass force=True to remove "
+                "them and start over, or choose another 'out'"
             )
 
 
@@ -224,6 +224,6 @@ def check_writable(folder: Path, *, todo: int, voxels: int, keep_volumes: bool) 
     if free < need:
         raise OSError(
             f"not enough disk space in {folder}: {free / 2**30:.2f} GiB free, about "
-            f"{need / 2**30:.2f} GiB needed for {todo} samples (use --no-volumes to keep only "
-            "the table)"
+            f"{need / 2**30:.2f} GiB needed for {todo} samples (use keep_volumes=False to keep "
+            "only the table)"
         )

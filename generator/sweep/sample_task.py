@@ -251,5 +251,5 @@ def verify_sample_file(path, task: dict) -> tuple[dict | None, str]:
     if problem:
         return None, problem
     if task["keep_volume"] and not has_volume:
-        return None, "it stores no volume (made with --no-volumes) and volumes are asked for"
+        return None, "it stores no volume (made with keep_volumes=False) and volumes are asked for"
     return row, ""

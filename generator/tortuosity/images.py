@@ -104,7 +104,7 @@ def _read_hdf5(path: Path, dataset: str | None) -> LoadedImage:
                 lambda key, item: found.append(key) if isinstance(item, h5py.Dataset) else None
             )
             raise ValueError(
-                f"{path} is not a generator sample: name the 3D dataset to read with --dataset "
+                f"{path} is not a generator sample: name the 3D dataset to read with 'dataset' "
                 f"(datasets in it: {', '.join(found[:8]) or 'none'})"
             )
         item = f.get(name)
@@ -179,7 +179,7 @@ def read_image(path, *, dataset: str | None = None) -> LoadedImage:
     if suffix not in SUFFIXES:
         raise ValueError(f"{path}: unsupported file type {suffix!r}; expected one of {SUFFIXES}")
     if dataset is not None and suffix not in (".h5", ".hdf5"):
-        raise ValueError(f"--dataset applies to HDF5 files, not to {path.name}")
+        raise ValueError(f"'dataset' applies to HDF5 files, not to {path.name}")
     if suffix in (".h5", ".hdf5"):
         return _read_hdf5(path, dataset)
     try:

@@ -110,8 +110,8 @@ def pore_mask(image: np.ndarray, pore_label=None) -> np.ndarray:
     >>> pore_mask(image)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: the image holds two values, 0 and 1: give the pore label (pore_label /
-    --pore-label): pore 0 gives porosity 0.750, pore 1 gives 0.250. ...
+    ValueError: the image holds two values, 0 and 1: give the pore label (pore_label): pore 0
+    gives porosity 0.750, pore 1 gives 0.250. ...
 
     A boolean image is the mask (``True`` pore) and takes no label:
 
@@ -160,11 +160,11 @@ def _missing_label_message(image: np.ndarray) -> str:
         shares = [float(np.count_nonzero(image == v)) / image.size for v in values]
         return (
             f"the image holds two values, {values[0]} and {values[1]}: give the pore label "
-            f"(pore_label / --pore-label): pore {values[0]} gives porosity {shares[0]:.3f}, "
+            f"(pore_label): pore {values[0]} gives porosity {shares[0]:.3f}, "
             f"pore {values[1]} gives {shares[1]:.3f}. PuMA, GeoDict and ImageJ masks mark pore "
             "0; PoreSpy marks pore 1 (True)"
         )
     return (
         f"the image holds {len(values)} value(s) ({values[:6].tolist()}): give the pore label "
-        "(pore_label / --pore-label); the generator's volumes use 0"
+        "(pore_label); the generator's volumes use 0"
     )

@@ -303,7 +303,7 @@ def test_cli_hostile_inputs(sample_file, dataset_file, tmp_path):
 def test_library_errors_name_what_was_given_and_expected(
     sample_file, dataset_file, volume, tmp_path
 ):
-    with pytest.raises(export.ExportError, match=r"sweep dataset of 2 samples.*--sample I.*: 0\)"):
+    with pytest.raises(export.ExportError, match=r"sweep dataset of 2 samples.*sample=I.*: 0\)"):
         export.open_volume(dataset_file)
     with pytest.raises(export.ExportError, match="applies to sweep datasets"):
         export.open_volume(sample_file, sample=0)
