@@ -54,19 +54,9 @@ class GDLSample:
     provenance : dict
         Versions, commit and command line, filled when read from a file.
 
-    Examples
+    See Also
     --------
-    Compression keeps the solid and removes pore: the fibre and binder voxel counts measured
-    before compression (47 slices of 20 x 20) are the counts in the compressed volume.
-
-    >>> import numpy as np
-    >>> from generator import generate
-    >>> sample = generate(domain=(120, 120), thickness_um=280, voxel_um=6, seed=1)
-    >>> before = sample.fractions["before_compression"]
-    >>> [round(before[phase] * 47 * 20 * 20) for phase in ("fibre", "binder")]
-    [3387, 1316]
-    >>> [int(np.count_nonzero(sample.volume == label)) for label in (1, 2)]
-    [3387, 1316]
+    generate : which makes one (with examples).
     """
 
     volume: np.ndarray
