@@ -1,4 +1,13 @@
-"""The five manufacturing parameters of a GDL sample, the domain presets, and their checks."""
+"""The five manufacturing parameters of a GDL sample, the domain presets, and their checks.
+
+Examples
+--------
+Each range is ``(low, high, unit, description)``; each domain its in-plane size (x, y) in um:
+
+>>> from generator import DOMAIN_PRESETS, PARAMETER_RANGES
+>>> PARAMETER_RANGES["compression"][:3], DOMAIN_PRESETS["200"]
+((0.0, 0.5, '1'), (2000.0, 200.0))
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,12 @@ Schema (``schema_version`` 1, documented in ``data/README.md``): attributes ``fo
 "gdl-dataset", ``schema_version``, ``provenance`` (JSON) and ``units`` (JSON, one unit per
 column); group ``table`` with one dataset per column; group ``volumes`` with an HDF5 external
 link per sample (``volumes/<id>`` -> ``<samples folder>/<id>.h5:/volume``) when volumes are kept.
+
+Examples
+--------
+>>> from generator.sweep import SHIPPED_DATA, TAU_COLUMNS, UNITS
+>>> TAU_COLUMNS, UNITS["tau_euclidean"], UNITS["peak_rss_gib"], SHIPPED_DATA.name
+({'euclidean': 'tau_euclidean', 'lattice': 'tau_lattice'}, '1', 'GiB', 'data')
 """
 
 from __future__ import annotations
@@ -158,6 +164,26 @@ class SweepDataset:
     provenance : dict
     units : dict
         Unit of every column (``"1"`` dimensionless, ``""`` text).
+
+    Examples
+    --------
+    A volume is read only when asked for, through the dataset's link to its sample file:
+
+    >>> import pathlib, tempfile
+    >>> import h5py
+    >>> import numpy as np
+    >>> from generator import open_dataset
+    >>> from generator.sweep.dataset import write_dataset
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     samples = pathlib.Path(folder) / "d_samples"
+    ...     samples.mkdir()
+    ...     with h5py.File(samples / "a.h5", "w") as f:
+    ...         f["volume"] = np.ones((2, 2, 2), dtype=np.uint8)
+    ...     rows = [{"index": 0, "id": "a", "status": "ok"}]
+    ...     data = open_dataset(write_dataset(samples.with_name("d.h5"), rows, {}, samples))
+    ...     volume = data.volume(0)  # by table position, or data.volume("a") by id
+    >>> volume.shape, int(volume.sum())
+    ((2, 2, 2), 8)
     """
 
     def __init__(self, path: Path, table: pd.DataFrame, provenance: dict, units: dict):

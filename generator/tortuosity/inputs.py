@@ -1,5 +1,12 @@
 """Input rules shared by every tortuosity method: the flow axis, voxel sizes, the metric names
-and which voxels are pore (labels are never guessed)."""
+and which voxels are pore (labels are never guessed).
+
+Examples
+--------
+>>> from generator.tortuosity import METRICS
+>>> METRICS
+('euclidean', 'lattice')
+"""
 
 from __future__ import annotations
 
