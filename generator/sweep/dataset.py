@@ -105,7 +105,8 @@ def write_dataset(path, rows: list[dict], provenance: dict, samples_folder=None)
     ----------
     path : str or Path
     rows : list of dict
-        One table row per sample (at least ``index``, ``id`` and ``status``), in any order.
+        One table row per sample, in any order: at least ``index`` (and ``id`` and
+        ``status`` when ``samples_folder`` is given).
     provenance : dict
         Stored as JSON.
     samples_folder : str or Path, optional
