@@ -21,6 +21,11 @@ VOXEL_UM_RANGE = (1e-4, 1e4)
 def available_bytes() -> int:
     """Memory available to a new allocation now (psutil's estimate).
 
+    Returns
+    -------
+    int
+        Bytes.
+
     Examples
     --------
     >>> from generator._shared.guards import available_bytes
@@ -73,6 +78,22 @@ def check_memory(
 
 def check_voxel_size(voxel_um, *, what: str = "voxel size") -> float:
     """A voxel size as a float, refused when not finite or outside :data:`VOXEL_UM_RANGE`.
+
+    Parameters
+    ----------
+    voxel_um : float or str
+        Anything ``float`` reads.
+    what : str
+        The value's name in messages.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        Not a number, not finite, or outside the range.
 
     Examples
     --------

@@ -22,6 +22,16 @@ def atomic_file(path: Path) -> Iterator[Path]:
     ``path`` is left as it was. The result gets the permissions of an ordinary new file (the
     process's umask applies, as for ``open``; the umask is never changed).
 
+    Parameters
+    ----------
+    path : str or Path
+        The file to write; its folder must exist.
+
+    Yields
+    ------
+    Path
+        ``.<name>.<random>.tmp`` in the same folder (so the rename stays on one file system).
+
     Examples
     --------
     An interrupted write leaves the old file as it was, and no temporary file behind:
@@ -145,7 +155,15 @@ def content_digest(f) -> str:
 def verify_checksum(f) -> bool:
     """True when an open file's stored checksum equals its content's digest.
 
-    False too when the file stores no checksum. See :func:`content_digest` for an example.
+    Parameters
+    ----------
+    f : h5py.File
+        Open for reading.
+
+    Returns
+    -------
+    bool
+        False too when the file stores no checksum. See :func:`content_digest` for an example.
     """
     stored = f.attrs.get(CHECKSUM_ATTRIBUTE)
     return stored is not None and str(stored) == content_digest(f)

@@ -29,6 +29,16 @@ def git_commit(folder=None) -> str:
     """Commit of the source tree this package runs from (or of ``folder``), ``""`` outside a
     git checkout.
 
+    Parameters
+    ----------
+    folder : str or Path, optional
+        Default the folder of this package.
+
+    Returns
+    -------
+    str
+        40 hex digits, or ``""``.
+
     Examples
     --------
     >>> from generator._shared.provenance import git_commit
@@ -41,6 +51,15 @@ def git_commit(folder=None) -> str:
 def git_dirty(folder=None) -> bool | None:
     """True when tracked files differ from the commit (the code that ran is not the commit's
     alone), None outside a git checkout.
+
+    Parameters
+    ----------
+    folder : str or Path, optional
+        Default the folder of this package.
+
+    Returns
+    -------
+    bool or None
 
     Examples
     --------
@@ -142,6 +161,19 @@ def read_git_dirty(value) -> bool | None:
     file holds: a boolean (HDF5 attribute or JSON, from this version on), ``None`` or a missing
     entry, or the strings ``"true"``, ``"false"`` and ``""`` of older files.
 
+    Parameters
+    ----------
+    value : bool, numpy.bool_, str, bytes or None
+
+    Returns
+    -------
+    bool or None
+
+    Raises
+    ------
+    ValueError
+        Any other value.
+
     Examples
     --------
     >>> import numpy as np
@@ -172,6 +204,16 @@ def read_git_dirty(value) -> bool | None:
 def read_provenance_attributes(attrs) -> dict:
     """A sample file's ``provenance_*`` attributes: strings, and ``git_dirty`` as True, False
     or None whichever form the file stores it in.
+
+    Parameters
+    ----------
+    attrs : mapping
+        The file's root attributes (``h5py`` ``File.attrs``, or any dict).
+
+    Returns
+    -------
+    dict
+        Keys without the ``provenance_`` prefix.
 
     Examples
     --------

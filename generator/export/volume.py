@@ -310,6 +310,16 @@ def output_paths(out, file_format: str) -> tuple[Path, ...]:
     """Every file an export to ``out`` writes, the main one first (raw: ``.raw``, ``.mhd``
     and ``.raw.txt``).
 
+    Parameters
+    ----------
+    out : str or Path
+        The main output file.
+    file_format : {"tiff", "vti", "xdmf", "raw"}
+
+    Returns
+    -------
+    tuple of Path
+
     Examples
     --------
     >>> from generator.export.volume import output_paths
@@ -325,6 +335,21 @@ def output_paths(out, file_format: str) -> tuple[Path, ...]:
 def check_outputs(source: VolumeSource, out, file_format: str) -> tuple[Path, ...]:
     """:func:`output_paths`, refusing (whatever ``--force`` says) an output that is the file
     being exported, a directory or another non-regular file, or two outputs on one path.
+
+    Parameters
+    ----------
+    source : VolumeSource
+    out : str or Path
+    file_format : {"tiff", "vti", "xdmf", "raw"}
+
+    Returns
+    -------
+    tuple of Path
+
+    Raises
+    ------
+    ExportError
+        With the reason.
 
     Examples
     --------
@@ -357,6 +382,15 @@ def check_outputs(source: VolumeSource, out, file_format: str) -> tuple[Path, ..
 def default_output(source: VolumeSource, file_format: str) -> Path:
     """``<folder of the given file>/<source.name><suffix>``.
 
+    Parameters
+    ----------
+    source : VolumeSource
+    file_format : {"tiff", "vti", "xdmf", "raw"}
+
+    Returns
+    -------
+    Path
+
     Examples
     --------
     Sample 3 of the dataset ``runs/d.h5`` goes beside the dataset:
@@ -376,6 +410,16 @@ def default_output(source: VolumeSource, file_format: str) -> Path:
 
 def check_format(file_format: str) -> str:
     """``file_format`` lower-cased, or an :class:`ExportError` naming the known ones.
+
+    Parameters
+    ----------
+    file_format : str
+        ``"tif"`` is taken for ``"tiff"``.
+
+    Returns
+    -------
+    str
+        One of :data:`FORMATS`.
 
     Examples
     --------

@@ -117,6 +117,16 @@ def in_plane_anisotropy(t11: float, t22: float) -> float:
 
     ``E[cos^2 phi] = 1/2 + a/4`` equals the in-plane share ``t11 / (t11 + t22)``.
 
+    Parameters
+    ----------
+    t11, t22 : float
+        In-plane diagonal components of the target orientation tensor.
+
+    Returns
+    -------
+    float
+        ``a = 4 (t11 / (t11 + t22) - 1/2)``, in [-1, 1] for shares in [0.25, 0.75].
+
     Examples
     --------
     >>> from generator.structure._orientation import in_plane_anisotropy
@@ -128,6 +138,18 @@ def in_plane_anisotropy(t11: float, t22: float) -> float:
 
 def directions(phi: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """Unit vectors (n, 3) in (x, y, z) from in-plane angle and tilt.
+
+    Parameters
+    ----------
+    phi : ndarray, shape (n,)
+        In-plane angle from the x axis, radians.
+    theta : ndarray, shape (n,)
+        Tilt out of the plane, radians.
+
+    Returns
+    -------
+    ndarray, shape (n, 3)
+        ``(cos theta cos phi, cos theta sin phi, sin theta)``.
 
     Examples
     --------

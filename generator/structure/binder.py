@@ -58,7 +58,18 @@ class BinderResult:
     detached_voxels: int
 
     def radius_um(self, voxel_um: float) -> float:
-        """Closing radius (upper bracket) in micrometres."""
+        """Closing radius (upper bracket) in micrometres.
+
+        Parameters
+        ----------
+        voxel_um : float
+            Voxel edge length of the volume the binder was placed in.
+
+        Returns
+        -------
+        float
+            ``sqrt(squared_radius_high) * voxel_um``.
+        """
         return float(np.sqrt(self.squared_radius_high) * voxel_um)
 
 

@@ -254,6 +254,11 @@ class FibreStream:
         """The next fibres, until their nominal volume (pi r^2 times length in the box) adds
         up to ``volume_um3``.
 
+        Parameters
+        ----------
+        volume_um3 : float
+            Nominal fibre volume to reach, in um^3.
+
         Returns
         -------
         ndarray, shape (n, 7)

@@ -80,7 +80,14 @@ class GDLSample:
         return self.fibres.orientation_tensor()
 
     def to_hdf5(self, path, **kwargs) -> None:
-        """Write the sample to one HDF5 file (see :func:`write_sample`)."""
+        """Write the sample to one HDF5 file (see :func:`write_sample`).
+
+        Parameters
+        ----------
+        path : str or Path
+        **kwargs
+            ``force``, ``keep_volume``, ``extra_attrs`` of :func:`write_sample`.
+        """
         write_sample(self, path, **kwargs)
 
 

@@ -83,6 +83,16 @@ RUN_COLUMNS = (
 def rows_to_table(rows: list[dict]) -> pd.DataFrame:
     """Rows (dicts) to a table ordered by design index, with the schema's columns first.
 
+    Parameters
+    ----------
+    rows : list of dict
+        One per sample, each with an ``index``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`UNITS` in its order, then any others (but ``traceback``).
+
     Examples
     --------
     >>> from generator.sweep.dataset import rows_to_table
@@ -200,7 +210,22 @@ class SweepDataset:
         return f"SweepDataset({str(self.path)!r}, {len(self)} samples)"
 
     def volume(self, sample) -> np.ndarray:
-        """The label volume of a sample, by table position (int) or id (str)."""
+        """The label volume of a sample, by table position (int) or id (str).
+
+        Parameters
+        ----------
+        sample : int or str
+            Position in :attr:`table` (not the design index), or the sample's id.
+
+        Returns
+        -------
+        ndarray of uint8, shape (nz, ny, nx)
+
+        Raises
+        ------
+        KeyError
+            The dataset stores no volume for that sample.
+        """
         import h5py
 
         sample_id = (

@@ -23,6 +23,16 @@ PARAMETERS = tuple(PARAMETER_RANGES)
 def domain_key(domain: str) -> int:
     """A stable 32-bit number for a domain name, mixed into the design's seed.
 
+    Parameters
+    ----------
+    domain : str
+
+    Returns
+    -------
+    int
+        The first 4 bytes of a SHA-256 of the name (the same in every process, unlike
+        ``hash``).
+
     Examples
     --------
     >>> from generator.sweep.design import domain_key
@@ -80,6 +90,11 @@ def validate_ranges(ranges: dict | None) -> dict[str, tuple[float, float]]:
 
 def parse_ranges(**given: str | None) -> dict[str, tuple[float, float]]:
     """``{parameter: (low, high)}`` from the ``LOW,HIGH`` texts given (None = not given).
+
+    Returns
+    -------
+    dict
+        Only the parameters given; check them with :func:`validate_ranges`.
 
     Examples
     --------
@@ -198,6 +213,18 @@ def sample_id(
 
     Floats enter through ``repr`` (shortest round-trip form), so a value read back from a file
     hashes the same as the value that was written.
+
+    Parameters
+    ----------
+    parameters : dict
+        The five manufacturing parameters (other keys are ignored).
+    seed : int
+        The sample's generator seed.
+    domain : str
+    voxel_um : float
+    version : str
+        Model version (:func:`generator._shared.model_version.model_version`).
+    stratify : bool
 
     Returns
     -------

@@ -131,7 +131,14 @@ class SweepPlan:
         Parameters are the attributes of :class:`SweepPlan`; ``n`` defaults to the paper's
         sample count of the domain, ``out`` to :func:`default_output`.
 
-        Raises ``ValueError`` naming the bad value and what was expected.
+        Returns
+        -------
+        SweepPlan
+
+        Raises
+        ------
+        ValueError
+            Naming the bad value and what was expected.
 
         Examples
         --------
@@ -243,7 +250,19 @@ class SweepPlan:
     def shard(self, index: int, count: int, *, base: int = 1) -> list[dict]:
         """The tasks of shard ``index`` of ``count`` interleaved slices.
 
-        ``base`` is the number of the first shard: 1 (``--array=1-N``) or 0 (``--array=0-N-1``).
+        Parameters
+        ----------
+        index : int
+            This shard's number, from ``base`` to ``count - 1 + base``.
+        count : int
+            Number of shards, at most ``n``.
+        base : {1, 0}
+            The number of the first shard: 1 (``--array=1-N``) or 0 (``--array=0-N-1``).
+
+        Returns
+        -------
+        list of dict
+            Tasks ``index - base``, ``index - base + count``, ... of :attr:`tasks`.
         """
         if base not in (0, 1):
             raise ValueError(f"shard base {base} must be 0 or 1")
@@ -270,7 +289,19 @@ class SweepPlan:
 
     def scan(self, tasks: list[dict] | None = None) -> Scan:
         """Check the sample file of each task (all by default); see
-        :func:`generator.sweep.sample_task.verify_sample_file`."""
+        :func:`generator.sweep.sample_task.verify_sample_file`.
+
+        Parameters
+        ----------
+        tasks : list of dict, optional
+            Default :attr:`tasks`.
+
+        Returns
+        -------
+        Scan
+            ``done`` (id -> table row of each verified file), ``pending`` (tasks to run) and
+            ``redo`` (tasks whose file was found but not trusted, with the reason).
+        """
         from generator.sweep.sample_task import verify_sample_file
 
         scan = Scan()

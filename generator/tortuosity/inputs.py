@@ -22,6 +22,15 @@ AXES = {"z": 0, "y": 1, "x": 2, 0: 0, 1: 1, 2: 2}
 def resolve_axis(axis) -> int:
     """Array axis (0, 1, 2) of ``"z"``, ``"y"``, ``"x"`` or an integer; clear error otherwise.
 
+    Parameters
+    ----------
+    axis : {"z", "y", "x", 0, 1, 2}
+
+    Returns
+    -------
+    int
+        The array axis: ``"z"`` is 0 (the generator's through-plane axis), ``"x"`` is 2.
+
     Examples
     --------
     >>> from generator.tortuosity.inputs import resolve_axis
