@@ -87,8 +87,20 @@ SHIPPED_NAME = "data/electrodes_synthetic.csv"
 def read_mapping(path) -> dict[str, str]:
     """``{their column: canonical column}`` from a YAML or JSON file.
 
-    Raises ``ValueError`` when the file is not a mapping or maps to a name that is not a
-    canonical column.
+    Parameters
+    ----------
+    path : str or Path
+        ``.yaml``/``.yml``, or JSON.
+
+    Returns
+    -------
+    dict
+        Keys stripped of surrounding whitespace.
+
+    Raises
+    ------
+    ValueError
+        When the file is not a mapping or maps to a name that is not a canonical column.
 
     Examples
     --------

@@ -64,8 +64,21 @@ class TableDataset:
     def arrays(self, target: str) -> tuple[np.ndarray, np.ndarray]:
         """``(X, y)`` as float32 arrays for one target.
 
-        Raises ``ValueError`` naming the rows when an input is not finite or the target is not
-        a finite positive number (the MAPE loss divides by it).
+        Parameters
+        ----------
+        target : str
+            A column of :attr:`targets`.
+
+        Returns
+        -------
+        X : ndarray of float32, shape (n, n_inputs)
+        y : ndarray of float32, shape (n,)
+
+        Raises
+        ------
+        ValueError
+            An unknown target, or naming the rows when an input is not finite or the target is
+            not a finite positive number (the MAPE loss divides by it).
         """
         if target not in self.targets.columns:
             raise ValueError(
@@ -88,6 +101,16 @@ class TableDataset:
 def invalid_rows(x: np.ndarray, y: np.ndarray) -> list[tuple[int, str]]:
     """``(row, reason)`` of rows with a non-finite input, or a target that is not a finite
     positive number.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, n_inputs)
+    y : ndarray, shape (n,)
+
+    Returns
+    -------
+    list of (int, str)
+        0-based row positions and why each cannot train under the MAPE loss.
 
     Examples
     --------

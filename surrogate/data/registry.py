@@ -26,6 +26,16 @@ REGISTRY = ("gdl200", "gdl1000")
 def registry_path(name: str) -> Path:
     """The shipped reference dataset called ``name``.
 
+    Parameters
+    ----------
+    name : str
+        ``gdl200`` or ``gdl1000``.
+
+    Returns
+    -------
+    Path
+        ``data/<name>.h5`` beside the source tree (whether or not it exists).
+
     Examples
     --------
     >>> from surrogate.data.registry import registry_path
@@ -38,6 +48,14 @@ def registry_path(name: str) -> Path:
 
 def is_registry_name(text: str) -> bool:
     """Whether ``text`` names a shipped dataset (GDL or electrode preset) rather than a file.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    bool
 
     Examples
     --------
@@ -68,9 +86,31 @@ def load_dataset(
     filter. ``drop_invalid`` leaves out the rows that fail validation (listed in the
     provenance's ``dropped_rows``) instead of failing.
 
+    Parameters
+    ----------
+    name_or_path : str or Path
+        ``gdl200``, ``gdl1000``, ``graphite``, ``sigra``, ``nmc``, or a path (``.h5`` sweep
+        dataset, or a CSV, Excel or Parquet table).
+    spec : TableSpec or dict, optional
+        Inputs, target and checks; needed for a table of one's own, refused for an electrode
+        preset.
+    table : str or Path, optional
+        For an electrode preset: the electrode table (default the shipped synthetic one).
+    columns : str, Path or dict, optional
+        For an electrode preset: ``{their column: canonical column}`` or a YAML/JSON file of it.
+    drop_invalid : bool
+
     Returns
     -------
     TableDataset
+        Its provenance records how it was asked for (``reference``), never an absolute path.
+
+    Raises
+    ------
+    ValueError
+        An unknown name, a table without a spec, or rows that fail validation.
+    FileNotFoundError
+        No file at the path (or a shipped dataset missing).
 
     Examples
     --------

@@ -552,7 +552,18 @@ def apply_where(frame: pd.DataFrame, text: str) -> pd.DataFrame:
 def parse_inputs(text: str) -> list[str]:
     """Column names from a comma-separated list (``"A [%],B,C"``), stripped.
 
-    Raises ``ValueError`` on an empty name or a name given twice.
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError
+        On an empty name or a name given twice.
 
     Examples
     --------
@@ -726,7 +737,35 @@ class TableSpec:
     @classmethod
     def from_dict(cls, data: Mapping, *, source: str = "spec") -> TableSpec:
         """A spec from a dict with the keys of :data:`SPEC_KEYS` (``inputs`` as a list or a
-        comma-separated string, ``bounds`` as ``[low, high]`` lists, null for no limit)."""
+        comma-separated string, ``bounds`` as ``[low, high]`` lists, null for no limit).
+
+        Parameters
+        ----------
+        data : mapping
+            As a YAML or JSON spec file holds it; ``inputs`` and ``target`` are required.
+        source : str
+            Where it came from, starting every message.
+
+        Returns
+        -------
+        TableSpec
+
+        Raises
+        ------
+        ValueError
+            Unknown keys, missing inputs or target, or a bad value (naming it).
+
+        Examples
+        --------
+        >>> from surrogate.data import TableSpec
+        >>> TableSpec.from_dict({"inputs": "a, b", "target": "y"}).inputs
+        ('a', 'b')
+        >>> TableSpec.from_dict({"inputs": "a", "target": "y", "weights": 1})
+        Traceback (most recent call last):
+        ...
+        ValueError: spec: unknown key(s) weights; allowed: inputs, target, units, bounds,
+        renames, where, allow_constant
+        """
         if not isinstance(data, Mapping):
             raise ValueError(f"{source}: expected a mapping with keys {', '.join(SPEC_KEYS)}")
         unknown = sorted(str(k) for k in data if k not in SPEC_KEYS)
@@ -755,7 +794,23 @@ class TableSpec:
 
     @classmethod
     def from_file(cls, path) -> TableSpec:
-        """A spec from a small YAML (``.yaml``/``.yml``) or JSON file; see :meth:`from_dict`."""
+        """A spec from a small YAML (``.yaml``/``.yml``) or JSON file; see :meth:`from_dict`.
+
+        Parameters
+        ----------
+        path : str or Path
+
+        Returns
+        -------
+        TableSpec
+
+        Raises
+        ------
+        FileNotFoundError
+            No file at ``path``.
+        ValueError
+            Another suffix, unreadable YAML or JSON, or a bad spec (naming the file).
+        """
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such spec file")
@@ -825,6 +880,8 @@ def _missing_column(name: str, frame: pd.DataFrame, spec: TableSpec) -> str:
 
 def find_problems(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     """Every problem of ``frame`` against ``spec``, one :class:`Problem` per cell or row.
+
+    Returns a list of :class:`Problem` (``row`` the frame's label, None for the table).
 
     Missing input or target columns (one problem each, table-level); then per cell of the
     inputs and target, the first that applies of: missing value, not a number, not finite,

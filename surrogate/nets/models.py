@@ -24,6 +24,16 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     """Hidden-layer widths from ``"3x3"`` (layers x width, the paper's notation) or a comma
     list of widths (``"8,8,4"``).
 
+    Parameters
+    ----------
+    text : str
+        ``×`` is read as ``x``.
+
+    Returns
+    -------
+    tuple of int
+        At most 32 layers of 1 to 4096 nodes.
+
     Raises
     ------
     ValueError
@@ -60,6 +70,15 @@ def parse_hidden(text: str) -> tuple[int, ...]:
 def architecture_of(metadata: dict) -> tuple[int, ...]:
     """Hidden widths from a saved model's ``architecture`` (``hidden``, or the older
     ``layers`` and ``width``).
+
+    Parameters
+    ----------
+    metadata : dict
+        A saved model's ``architecture`` entry.
+
+    Returns
+    -------
+    tuple of int
 
     Examples
     --------
@@ -254,6 +273,15 @@ def freeze(module: nn.Module) -> None:
 
 def trainable_parameters(module: nn.Module) -> int:
     """Number of trainable parameters.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+
+    Returns
+    -------
+    int
+        Elements of the parameters that require gradients.
 
     Examples
     --------
