@@ -38,17 +38,6 @@ def samples(small_sample, square_sample):
     return {"200": small_sample, "1000": square_sample}
 
 
-@pytest.fixture(scope="module")
-def sample_figures(samples):
-    return {domain: sample_figure(sample) for domain, sample in samples.items()}
-
-
-@pytest.fixture(scope="module")
-def sample_pngs(samples, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pngs")
-    return {domain: plot_sample(s, folder / f"s{domain}.png") for domain, s in samples.items()}
-
-
 def _tortuosity(sample, axis="z"):
     return geometric_tortuosity(sample.volume, axis=axis, voxel_um=sample.voxel_um, pore_label=PORE)
 
@@ -63,6 +52,45 @@ def tortuosities(small_sample, square_sample):
     }
 
 
+@pytest.fixture(scope="module")
+def drawn(samples, square_sample, tortuosities, tmp_path_factory):
+    """Every figure and PNG the tests look at, each drawn once, while the caller (this
+    module) has set the svg backend, as a notebook or a GUI sets its own: what the backend and
+    pyplot were afterwards is kept for the test of that."""
+    import matplotlib.pyplot as plt
+
+    folder = tmp_path_factory.mktemp("pngs")
+    caption = describe_parameters(square_sample.parameters.as_dict())
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        out = {
+            "sample": {domain: sample_figure(sample) for domain, sample in samples.items()},
+            "sample png": plot_sample(samples["200"], folder / "s200.png"),
+            "volume": volume_figure(
+                square_sample.volume, voxel_um=8.0, title="gdl1000 sample 0", caption=caption
+            ),
+            "caption": caption,
+            "volume png": plot_volume(
+                np.random.default_rng(0).integers(0, 3, (6, 12, 40), dtype=np.uint8),
+                folder / "v.png",
+                voxel_um=2.0,
+                title="noise",
+            ),
+            "tortuosity": {
+                "200": tortuosity_figure(tortuosities["200"], title="s200.h5"),
+                "1000": tortuosity_figure(tortuosities["1000"]),
+                "200 x": tortuosity_figure(tortuosities["200 x"]),
+            },
+            "tortuosity png": plot_tortuosity(tortuosities["1000"], folder / "t.png"),
+            "backend": matplotlib.get_backend(),
+            "pyplot figures": plt.get_fignums(),
+        }
+    finally:
+        matplotlib.use(before)
+    return out
+
+
 def _boxes(fig):
     """Pixel boxes of the axes as drawn (after the equal-aspect adjustment)."""
     fig.draw_without_rendering()  # a Figure made without pyplot has no backend to draw with
@@ -75,8 +103,8 @@ def _image_axes(fig):
 
 
 @pytest.mark.parametrize("domain", ["200", "1000"])
-def test_sample_figure_labels_legend_and_parameters(samples, sample_figures, domain):
-    sample, fig = samples[domain], sample_figures[domain]
+def test_sample_figure_labels_legend_and_parameters(samples, drawn, domain):
+    sample, fig = samples[domain], drawn["sample"][domain]
     images = _image_axes(fig)
     assert len(images) == 3  # three orthogonal slices
     for ax in images:
@@ -104,8 +132,8 @@ def test_sample_figure_labels_legend_and_parameters(samples, sample_figures, dom
 
 
 @pytest.mark.parametrize("domain", ["200", "1000"])
-def test_no_slice_is_a_thin_strip_or_distorted(sample_figures, domain):
-    fig = sample_figures[domain]
+def test_no_slice_is_a_thin_strip_or_distorted(drawn, domain):
+    fig = drawn["sample"][domain]
     boxes = _boxes(fig)
     for ax in _image_axes(fig):
         box = boxes[ax]
@@ -118,8 +146,8 @@ def test_no_slice_is_a_thin_strip_or_distorted(sample_figures, domain):
         assert box.height == pytest.approx(slot, rel=0.05, abs=3), ax.get_title()
 
 
-def test_elongated_domain_stacks_slices_square_domain_sets_them_side_by_side(sample_figures):
-    fig = sample_figures["200"]  # 2000 x 200 µm
+def test_elongated_domain_stacks_slices_square_domain_sets_them_side_by_side(drawn):
+    fig = drawn["sample"]["200"]  # 2000 x 200 µm
     boxes = _boxes(fig)
     in_plane, long_section, cross_section = _image_axes(fig)
     width = fig.get_figwidth() * fig.dpi
@@ -128,7 +156,7 @@ def test_elongated_domain_stacks_slices_square_domain_sets_them_side_by_side(sam
     assert boxes[in_plane].y0 > boxes[long_section].y1  # stacked, in-plane on top
     assert boxes[cross_section].y1 < boxes[long_section].y0
 
-    fig = sample_figures["1000"]  # 1000 x 1000 µm
+    fig = drawn["sample"]["1000"]  # 1000 x 1000 µm
     boxes = _boxes(fig)
     in_plane, xz, yz = _image_axes(fig)
     (profile,) = [ax for ax in fig.axes if not ax.images]
@@ -138,42 +166,34 @@ def test_elongated_domain_stacks_slices_square_domain_sets_them_side_by_side(sam
     assert boxes[xz].width == pytest.approx(boxes[in_plane].width, rel=0.03)
 
 
-@pytest.mark.parametrize("domain", ["200", "1000"])
-def test_plot_sample_writes_a_png_of_the_figure_size(sample_pngs, domain):
-    height, width = mpimg.imread(sample_pngs[domain]).shape[:2]
+def test_plot_sample_writes_a_png_of_the_figure_size(drawn):
+    height, width = mpimg.imread(drawn["sample png"]).shape[:2]
     assert width == round(FIGURE_WIDTH_IN * DPI)
-    # Both domains fit a page: wider than tall, and never a mostly empty canvas.
-    assert 0.5 * width < height < width
-
-
-def test_volume_figure_of_a_bare_volume_with_a_caption(square_sample):
-    caption = describe_parameters(square_sample.parameters.as_dict())
-    assert caption == describe_parameters(square_sample.parameters)
-    fig = volume_figure(
-        square_sample.volume, voxel_um=8.0, title="gdl1000 sample 0", caption=caption
+    assert (width, height) == tuple(
+        round(v * DPI) for v in drawn["sample"]["200"].get_size_inches()
     )
+    # Both domains fit a page: wider than tall, and never a mostly empty canvas.
+    for fig in drawn["sample"].values():
+        width, height = fig.get_size_inches()
+        assert 0.5 * width < height < width
+
+
+def test_volume_figure_of_a_bare_volume_with_a_caption(square_sample, drawn):
+    caption = drawn["caption"]
+    assert caption == describe_parameters(square_sample.parameters)
+    fig = drawn["volume"]
     assert fig.get_suptitle() == f"gdl1000 sample 0\n{caption}"
     assert len(_image_axes(fig)) == 3 and len(fig.legends) == 1
     with pytest.raises(ValueError, match="3D"):
         volume_figure(square_sample.volume[0], voxel_um=8.0)
 
 
-def test_drawing_leaves_the_callers_backend_and_pyplot_alone(tortuosities, tmp_path):
-    # A caller on another backend (a notebook's, a GUI's): figures and PNGs are made without
-    # switching it, and pyplot, if the caller uses it, holds none of our figures.
-    import matplotlib.pyplot as plt
-
-    before = matplotlib.get_backend()
-    matplotlib.use("svg")
-    try:
-        volume = np.random.default_rng(0).integers(0, 3, (6, 12, 40), dtype=np.uint8)
-        path = plot_volume(volume, tmp_path / "v.png", voxel_um=2.0, title="noise")
-        assert mpimg.imread(path).shape[1] == round(FIGURE_WIDTH_IN * DPI)
-        tortuosity_figure(tortuosities["1000"])
-        assert matplotlib.get_backend() == "svg"
-        assert not plt.get_fignums()
-    finally:
-        matplotlib.use(before)
+def test_drawing_leaves_the_callers_backend_and_pyplot_alone(drawn):
+    # Every figure and PNG of this module was made on the caller's svg backend, which stayed
+    # as it was; pyplot, which the caller may use, holds none of them.
+    assert drawn["backend"] == "svg"
+    assert drawn["pyplot figures"] == []
+    assert mpimg.imread(drawn["volume png"]).shape[1] == round(FIGURE_WIDTH_IN * DPI)
 
 
 def _colour_bar_axes(fig, face):
@@ -182,8 +202,8 @@ def _colour_bar_axes(fig, face):
     return [bar.ax] if bar is not None else []
 
 
-def test_tortuosity_map_of_an_elongated_face_fills_the_width(tortuosities):
-    fig = tortuosity_figure(tortuosities["200"], title="s200.h5")
+def test_tortuosity_map_of_an_elongated_face_fills_the_width(drawn):
+    fig = drawn["tortuosity"]["200"]
     boxes = _boxes(fig)
     (face,) = _image_axes(fig)
     (bar,) = _colour_bar_axes(fig, face)
@@ -199,9 +219,9 @@ def test_tortuosity_map_of_an_elongated_face_fills_the_width(tortuosities):
     assert fig.get_suptitle().startswith("s200.h5\n")
 
 
-def test_tortuosity_colour_bar_is_as_tall_as_a_square_map(tortuosities, tmp_path):
+def test_tortuosity_colour_bar_is_as_tall_as_a_square_map(tortuosities, drawn):
     result = tortuosities["1000"]
-    fig = tortuosity_figure(result)
+    fig = drawn["tortuosity"]["1000"]
     boxes = _boxes(fig)
     (face,) = _image_axes(fig)
     (bar,) = _colour_bar_axes(fig, face)
@@ -215,12 +235,12 @@ def test_tortuosity_colour_bar_is_as_tall_as_a_square_map(tortuosities, tmp_path
         assert ax.get_xlabel().strip() and ax.get_ylabel().strip()
     assert bar.get_ylabel().strip()
     assert f"{result.tau:.4f}" in fig.get_suptitle()
-    height, width = mpimg.imread(plot_tortuosity(result, tmp_path / "t.png")).shape[:2]
+    height, width = mpimg.imread(drawn["tortuosity png"]).shape[:2]
     assert 0.4 * width < height < width
 
 
-def test_tortuosity_map_of_an_in_plane_flow_names_its_axes(small_sample, tortuosities):
-    fig = tortuosity_figure(tortuosities["200 x"])
+def test_tortuosity_map_of_an_in_plane_flow_names_its_axes(small_sample, drawn):
+    fig = drawn["tortuosity"]["200 x"]
     (face,) = _image_axes(fig)
     assert face.get_xlabel() == "y (µm)" and face.get_ylabel() == "z (µm)"
     (x0, x1), (y0, y1) = face.get_xlim(), face.get_ylim()
@@ -228,8 +248,8 @@ def test_tortuosity_map_of_an_in_plane_flow_names_its_axes(small_sample, tortuos
     assert (x1 - x0, y1 - y0) == pytest.approx((ny * 4.0, nz * 4.0))
 
 
-def test_phase_colours_reach_the_png(sample_pngs):
-    rgb = (mpimg.imread(sample_pngs["200"])[..., :3] * 255).round()
+def test_phase_colours_reach_the_png(drawn):
+    rgb = (mpimg.imread(drawn["sample png"])[..., :3] * 255).round()
     for colour in PHASE_COLOURS:
         wanted = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
         assert np.any(np.all(rgb == wanted, axis=-1)), colour
