@@ -47,6 +47,10 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
         The fitted members.
     scale_ : float
         The calibrated multiplier of the spread (``nan`` if no row was ever out of bag).
+    floor_ : float
+        The smallest spread an interval is built on: a tenth of the members' median spread over
+        the calibration rows (over all training rows when none was out of bag), so a row where
+        the members happen to agree exactly gets no zero-width interval.
     calibration_rows_ : int
         Out-of-bag rows the multiplier was calibrated on.
     oob_mape_ : float
@@ -80,23 +84,20 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
                 out_of_bag[member, left_out] = estimator.predict(X[left_out])
         seen = ~np.all(np.isnan(out_of_bag), axis=0)
         self.calibration_rows_ = int(seen.sum())
+        spread = self.predict_members(X[seen] if seen.any() else X).std(axis=0, ddof=1)
+        self.floor_ = 0.1 * float(np.median(spread)) + 1e-12
         if not seen.any():
             self.scale_ = self.oob_mape_ = float("nan")
             return self
         oob_mean = np.nanmean(out_of_bag[:, seen], axis=0)
         self.oob_mape_ = 100.0 * float(np.mean(np.abs((y[seen] - oob_mean) / y[seen])))
-        spread = self._spread(self.predict_members(X[seen]))
-        ratios = np.abs(y[seen] - oob_mean) / spread
+        ratios = np.abs(y[seen] - oob_mean) / np.maximum(spread, self.floor_)
         self.scale_ = conformal_quantile(ratios, self.level)
         return self
 
     def _spread(self, predictions: np.ndarray) -> np.ndarray:
-        # A floor keeps a row where the members happen to agree exactly from getting a zero-
-        # width interval; set on the first fit, from the spread over the training rows.
-        spread = predictions.std(axis=0, ddof=1)
-        if not hasattr(self, "floor_"):
-            self.floor_ = 0.1 * float(np.median(spread)) + 1e-12
-        return np.maximum(spread, self.floor_)
+        """The members' spread per row, at least :attr:`floor_` (set by :meth:`fit`)."""
+        return np.maximum(predictions.std(axis=0, ddof=1), self.floor_)
 
     def predict_members(self, X) -> np.ndarray:
         """Every member's predictions, shape (members, rows)."""

@@ -8,6 +8,7 @@ baseline is one line in :data:`TARGET_METHODS`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from surrogate.estimators.ensemble import EnsembleRegressor
 from surrogate.estimators.regressors import (
@@ -95,7 +96,7 @@ def _ridge_on_source_plus_offset(context: SplitContext):
 
 # Methods learnt on the destination table, in the order reports list them: name -> a factory
 # of an unfitted estimator for one split (None: the method does not apply to this run).
-TARGET_METHODS = {
+_METHODS = {
     "pretrained_on_target": lambda c: FixedRegressor(c.pretrained),
     "transferred": lambda c: TransferRegressor(c.pretrained, c.adapter_width, c.options, c.seed),
     "transferred_ensemble": _transferred_ensemble,
@@ -108,6 +109,8 @@ TARGET_METHODS = {
     "quadratic_ridge": lambda c: SklearnRegressor(quadratic_ridge()),
     "random_forest": _random_forest,
 }
+# Read-only, so that no caller changes which methods every later evaluation in the process runs.
+TARGET_METHODS = MappingProxyType(_METHODS)
 # Baselines: what the transferred net must beat to be worth its pretraining.
 BASELINES = (
     "pretrained_plus_offset",

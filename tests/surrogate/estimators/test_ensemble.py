@@ -1,12 +1,12 @@
 """Ensembles of transferred nets: calibrated intervals measured on fresh rows, hand counts of
-the conformal rank, and the interval through the command line."""
+the conformal rank, fitted attributes set by fit alone, and the interval through the command
+line (run in this process)."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from surrogate.estimators.ensemble import EnsembleRegressor, conformal_quantile, interval_scores
 from surrogate.estimators.regressors import NetOptions, TransferRegressor
@@ -28,6 +28,18 @@ def test_interval_scores_by_hand():
     assert scores["width"] == pytest.approx(100 * (0.2 / 1 + 0.1 / 2 + 2.0 / 4) / 3)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    # Nets of a few dozen weights: a second torch thread only waits for the first (on a busy
+    # 2-core machine the training took twice as long with two).
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def well_specified():
     # Target = a known stretch of the source function plus 0.3 % Gaussian noise: an adapter on
@@ -38,7 +50,7 @@ def well_specified():
     xt, yt = target.arrays("t")
     yt = yt * (1 + 0.003 * np.random.default_rng(9).standard_normal(len(yt)))
     order = np.random.default_rng(0).permutation(len(xs))
-    options = NetOptions(epochs=120, restarts=2)
+    options = NetOptions(epochs=120, restarts=1)
     net, _ = pretrain(xs, ys, order[24:], order[:24], (3, 3, 3), options, 0)
     train, val, fresh = np.arange(4, 36), np.arange(4), np.arange(36, 236)
     ensemble = EnsembleRegressor(
@@ -76,21 +88,58 @@ def test_too_few_members_refused():
         EnsembleRegressor(lambda s: None, members=1).fit(np.zeros((4, 1)), np.ones(4), [], [])
 
 
-def run_cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "surrogate", *map(str, args)], capture_output=True, text=True,
-        cwd=cwd,
-    )  # fmt: skip
+def test_fitted_attributes_come_from_fit_alone():
+    # scikit-learn's convention: the constructor stores parameters, fit sets every attribute
+    # ending in "_" (a refit replaces them all), predicting sets none.
+    from sklearn.linear_model import LinearRegression
+
+    from surrogate.estimators.regressors import SklearnRegressor
+
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 2))
+    small, large = 1 + x.sum(axis=1), 100 * (1 + x.sum(axis=1) + 0.1 * rng.random(40))
+
+    def ensemble():
+        return EnsembleRegressor(lambda seed: SklearnRegressor(LinearRegression()), members=4)
+
+    fresh = ensemble()
+    assert not [name for name in vars(fresh) if name.endswith("_")]
+    fitted = fresh.fit(x, small, [], [])
+    fitted_names = sorted(name for name in vars(fitted) if name.endswith("_"))
+    assert fitted_names == ["calibration_rows_", "floor_", "members_", "oob_mape_", "scale_"]
+    before = dict(vars(fitted))
+    fitted.predict_interval(x[:5])
+    fitted.disagreement(x[:5])
+    assert vars(fitted).keys() == before.keys() and fitted.floor_ == before["floor_"]
+    refitted = fitted.fit(x, large, [], [])
+    once = ensemble().fit(x, large, [], [])
+    for name in ("floor_", "scale_", "oob_mape_"):
+        assert getattr(refitted, name) == getattr(once, name), name
+    assert refitted.floor_ > 10 * before["floor_"]  # not the first fit's floor
 
 
-def test_predict_prints_the_interval_of_a_transfer_run(tmp_path):
+def test_the_methods_cannot_be_changed_from_outside():
+    from surrogate.estimators.methods import TARGET_METHODS
+
+    with pytest.raises(TypeError):
+        TARGET_METHODS["mine"] = lambda context: None
+
+
+def run_cli(*args):
+    """The surrogate command line, in this process (as ``python -m surrogate`` runs it)."""
+    from surrogate.cli.app import app
+
+    return CliRunner().invoke(app, [str(arg) for arg in args])
+
+
+def test_predict_prints_the_interval_of_a_transfer_run(tmp_path, monkeypatch):
     synthetic_dataset_file(tmp_path / "src.h5", 80, 1, 0.0)
     synthetic_dataset_file(tmp_path / "dst.h5", 40, 2, 0.02)
     done = run_cli(
         "transfer", tmp_path / "src.h5", tmp_path / "dst.h5", "--splits", 2, "--epochs", 20,
         "--restarts", 1, "--members", 4, "--runs", tmp_path / "runs",
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.output
     assert "held the true value" in done.stdout
     run = next((tmp_path / "runs").iterdir())
     record = json.loads((run / "metrics.json").read_text())
@@ -98,8 +147,9 @@ def test_predict_prints_the_interval_of_a_transfer_run(tmp_path):
     assert "ensemble of transferred nets" in (run / "report.md").read_text()
     inputs = json.loads((run / "transferred_ensemble.json").read_text())["input_range"]
     settings = [f"--set={name}={(low + high) / 2}" for name, (low, high) in inputs.items()]
-    done = run_cli("predict", run, *settings, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    monkeypatch.chdir(tmp_path)
+    done = run_cli("predict", run, *settings)
+    assert done.exit_code == 0, done.output
     row = json.loads(done.stdout)
     assert row["tortuosity_low"] < row["tortuosity"] < row["tortuosity_high"]
     assert row["interval_level"] == 0.9
@@ -112,5 +162,5 @@ def test_predict_prints_the_interval_of_a_transfer_run(tmp_path):
 )
 def test_bad_ensemble_options_exit_2(tmp_path, option, message):
     done = run_cli("transfer", "gdl200", "gdl1000", option, "--runs", tmp_path)
-    assert done.returncode == 2 and message in done.stderr
+    assert done.exit_code == 2 and message in done.stderr
     assert not any(tmp_path.iterdir())
