@@ -12,6 +12,7 @@ import math
 # tortuosity beside an image (measured at 1 um on the 3e8-voxel 1000 preset).
 GENERATE_BYTES_PER_VOXEL = 6.5
 TORTUOSITY_BYTES_PER_VOXEL = 10.0
+DIFFUSIVE_BYTES_PER_VOXEL = 22.0  # diffusive tortuosity: fields, codes, coarse levels (measured)
 # Use at most this share of the memory available now.
 MEMORY_SHARE = 0.8
 # Voxel sizes whose distances float32 carries without under- or overflow, in um.

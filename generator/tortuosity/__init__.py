@@ -4,7 +4,9 @@
 sizes, which voxels are pore: labels are never guessed); :mod:`~generator.tortuosity.images`
 reads other tools' images; :mod:`~generator.tortuosity.geodesic` computes the shortest-path
 distance from the inlet face with the private solver ``_geodesic``, and
-:mod:`~generator.tortuosity.geometric` turns it into the geometric tortuosity.
+:mod:`~generator.tortuosity.geometric` turns it into the geometric tortuosity;
+:mod:`~generator.tortuosity.diffusive` solves steady diffusion through the pore space with the
+private solver ``_diffusive`` (TauFactor's tortuosity factor).
 
 Public API
 ----------
@@ -12,6 +14,8 @@ geodesic_distance
     Shortest-path distance through the pore space from the inlet face.
 geometric_tortuosity, TortuosityResult
     Geometric tortuosity and its result object.
+diffusive_tortuosity, DiffusiveResult
+    Diffusive tortuosity factor and effective diffusivity, and their result object.
 pore_mask, METRICS
     Which voxels are pore; the metric names.
 read_image, LoadedImage
@@ -24,6 +28,8 @@ _EXPORTS = {
     "geodesic_distance": "generator.tortuosity.geodesic",
     "geometric_tortuosity": "generator.tortuosity.geometric",
     "TortuosityResult": "generator.tortuosity.geometric",
+    "diffusive_tortuosity": "generator.tortuosity.diffusive",
+    "DiffusiveResult": "generator.tortuosity.diffusive",
     "pore_mask": "generator.tortuosity.inputs",
     "METRICS": "generator.tortuosity.inputs",
     "read_image": "generator.tortuosity.images",
@@ -31,9 +37,11 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "DiffusiveResult",
     "LoadedImage",
     "METRICS",
     "TortuosityResult",
+    "diffusive_tortuosity",
     "geodesic_distance",
     "geometric_tortuosity",
     "pore_mask",
