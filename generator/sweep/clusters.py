@@ -61,31 +61,75 @@ def worker_env(threads: int, numba_cache: Path | None) -> dict[str, str]:
 
 
 @contextmanager
-def local_client(n_workers: int, threads: int, *, numba_cache: Path | None = None):
+def _environment_kept(keys):
+    """Put these variables of this process's environment back as they were, on exit."""
+    saved = {key: os.environ.get(key) for key in keys}
+
+    def put_back():
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            elif os.environ.get(key) != value:
+                os.environ[key] = value
+
+    try:
+        yield put_back
+    finally:
+        put_back()
+
+
+@contextmanager
+def local_client(
+    n_workers: int, threads: int, *, numba_cache: Path | None = None, scratch: Path | None = None
+):
     """A client of a local cluster of ``n_workers`` single-task worker processes, on loopback,
-    with TLS; closed on exit."""
+    with TLS; closed on exit.
+
+    Parameters
+    ----------
+    n_workers : int
+    threads : int
+        numba threads of each worker.
+    numba_cache : Path, optional
+        The workers' numba cache folder.
+    scratch : Path, optional
+        The workers' temporary folder (default: ``$TMPDIR``, else Dask's default).
+
+    Notes
+    -----
+    Each worker process gets :func:`worker_env` from its nanny before the worker starts, so
+    before a task imports a kernel module (kernels are imported on first use; numba reads
+    ``NUMBA_CACHE_DIR`` and ``NUMBA_NUM_THREADS`` when it is imported). This process's
+    environment stays as it was: distributed's nanny writes its ``pre-spawn-environ``
+    (``OMP_NUM_THREADS=1``, ``MALLOC_TRIM_THRESHOLD_``...) and ``PYTHONHASHSEED`` into the
+    environment of the process that spawns the workers, so they are put back once the workers
+    have started and again when the cluster closes.
+    """
     require_extra("sweep", "a sweep on Dask")
     import dask
     from distributed import Client, LocalCluster
 
-    scratch = os.environ.get("TMPDIR") or None
-    with dask.config.set({"temporary-directory": scratch} if scratch else {}):
-        cluster = LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            protocol="tls://",
-            security=_security(),
-            dashboard_address=None,
-            memory_limit=0,
-            env=worker_env(threads, numba_cache),
-        )
-    try:
-        with Client(cluster) as client:
-            yield client
-    finally:
-        cluster.close()
+    scratch = scratch or os.environ.get("TMPDIR") or None
+    spawn_keys = {*dask.config.get("distributed.nanny.pre-spawn-environ", {}), "PYTHONHASHSEED"}
+    with _environment_kept(spawn_keys) as put_back:
+        with dask.config.set({"temporary-directory": str(scratch)} if scratch else {}):
+            cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                protocol="tls://",
+                security=_security(),
+                dashboard_address=None,
+                memory_limit=0,
+                env=worker_env(threads, numba_cache),
+            )
+        put_back()
+        try:
+            with Client(cluster) as client:
+                yield client
+        finally:
+            cluster.close()
 
 
 @contextmanager

@@ -20,6 +20,14 @@ log = logging.getLogger("generator.sweep.executors")
 DASK_FEATURE = "a sweep on Dask"
 
 
+# numba reads NUMBA_CACHE_DIR when it is imported, and a kernel module takes its cache location
+# when it is imported: the folder must be in the environment of the process that compiles
+# before that process imports a kernel. Nothing here sets it in the caller's process. The
+# warm-up compiles in a child started with it; local workers get it from their nanny before
+# they start (clusters.worker_env), batch jobs from their job script; kernels are imported on
+# first use, so a worker has not loaded one by then. A process that runs samples itself (a
+# shard, InProcessExecutor) uses the cache it was started with: the command line sets it before
+# any kernel is imported.
 def numba_cache_folder(given: Path | None = None) -> Path:
     """numba's cache folder for a sweep's workers: ``given``, else ``$NUMBA_CACHE_DIR``, else a
     per-user, per-model folder in the user's cache directory (shared by every job of a cluster
@@ -53,7 +61,9 @@ def failed_row(task: dict, error: str) -> dict:
 
 
 class InProcessExecutor:
-    """Runs the tasks in this process, one after another (a batch-array task)."""
+    """Runs the tasks in this process, one after another (a batch-array task), with this
+    process's numba threads and cache (``NUMBA_CACHE_DIR`` as it was when numba was
+    imported)."""
 
     description = "this process"
 
