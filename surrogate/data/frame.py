@@ -93,7 +93,7 @@ class TableDataset:
             more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
             raise ValueError(
                 f"dataset {self.name!r}: {len(bad)} row(s) cannot train a MAPE model on "
-                f"{target!r}: {shown}{more}; pass --drop-invalid to leave them out"
+                f"{target!r}: {shown}{more}; pass drop_invalid=True to leave them out"
             )
         return x.astype(np.float32), y.astype(np.float32)
 

@@ -46,6 +46,7 @@ def registry_path(name: str) -> Path:
 
     return SHIPPED_DATA / f"{name}.h5"
 
+
 def is_registry_name(text: str) -> bool:
     """Whether ``text`` names a shipped dataset (GDL or electrode preset) rather than a file.
 
@@ -158,8 +159,8 @@ def load_dataset(
         if spec is None:
             frame, _ = read_table(path)
             raise ValueError(
-                f"{text} is a table: name its inputs and its target (--inputs and --target, or "
-                f"--spec); its columns are {', '.join(map(str, frame.columns))}"
+                f"{text} is a table: name its inputs and its target (inputs= and target=, or "
+                f"spec=); its columns are {', '.join(map(str, frame.columns))}"
             )
         # A filtered table is named by its filter too: graphite rows and NMC rows of one file
         # are two datasets.

@@ -27,7 +27,7 @@ import math
 import operator
 import re
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -831,6 +831,53 @@ class TableSpec:
             except yaml.YAMLError as err:
                 raise ValueError(f"{path}: unreadable YAML ({err})") from err
         return cls.from_dict(data, source=str(path))
+
+
+def spec_from_options(
+    *, inputs=None, target=None, spec=None, where=None, where_name: str = "where"
+) -> TableSpec | None:
+    """The spec that loose options describe, or None (a preset's or sweep's own columns).
+
+    Parameters
+    ----------
+    inputs : str or sequence of str, optional
+        Input columns (comma separated in a string); they replace the spec file's.
+    target : str, optional
+        The column to learn; replaces the spec file's.
+    spec : path or TableSpec, optional
+        A spec (file) to start from.
+    where : str, optional
+        A row filter, joined with the spec's own by ``and``.
+    where_name : str
+        What the caller calls ``where``, for messages.
+
+    Raises
+    ------
+    ValueError
+        For inputs without a target, a filter without columns, or a bad spec or filter.
+    """
+    if spec is not None:
+        spec = spec if isinstance(spec, TableSpec) else TableSpec.from_file(spec)
+        if inputs:
+            spec = replace(spec, inputs=_input_names(inputs))
+        if target:
+            spec = replace(spec, target=target)
+    elif inputs:
+        if not target:
+            raise ValueError("inputs= needs target=: the column to learn")
+        spec = TableSpec(inputs=_input_names(inputs), target=target)
+    if where:
+        if spec is None:
+            raise ValueError(
+                f"{where_name}= (a row filter) needs the table's inputs and target: inputs= and "
+                "target=, or spec="
+            )
+        spec = replace(spec, where=f"{spec.where} and {where}" if spec.where else where)
+    return spec
+
+
+def _input_names(inputs) -> tuple[str, ...]:
+    return tuple(parse_inputs(inputs) if isinstance(inputs, str) else inputs)
 
 
 # --------------------------------------------------------------------------------------------

@@ -208,14 +208,13 @@ def curve_markdown(result: CurveResult) -> str:
 
 def plot_curve(result: CurveResult, path) -> None:
     """Mean test MAPE against training rows (log-log), one line per method, ±1 std band."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
 
     from surrogate.evaluation.report import LABELS
 
-    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    fig = Figure(figsize=(7, 4.5), layout="constrained")
+    ax = fig.subplots()
     for method, cells in result.table().items():
         mean = np.array([c["mean"] for c in cells])
         std = np.array([c["std"] for c in cells])
@@ -227,8 +226,6 @@ def plot_curve(result: CurveResult, path) -> None:
             color=line.get_color(),
             alpha=0.15,
         )
-    from matplotlib.ticker import NullFormatter, ScalarFormatter
-
     ax.set_xscale("log")
     ax.set_yscale("log")
     # Plain numbers on the log axes (a narrow range would read "6×10⁰"): the sizes themselves
@@ -245,4 +242,3 @@ def plot_curve(result: CurveResult, path) -> None:
     ax.set_title(f"Learning curve: {result.source} -> {result.destination}")
     ax.legend(fontsize=8)
     fig.savefig(path, dpi=110)
-    plt.close(fig)

@@ -149,6 +149,14 @@ def evaluate_transfer(
     from generator import ProgressCounter
     from surrogate.estimators.ensemble import interval_scores
 
+    if splits < 1:
+        raise ValueError(f"splits={splits} must be at least 1")
+    if members == 1 or members < 0:
+        raise ValueError(f"members={members}: an ensemble needs at least 2 members (0 for none)")
+    if not 0 < level < 1:
+        raise ValueError(
+            f"level={level} must lie strictly between 0 and 1 (0.9 for a 90 % interval)"
+        )
     if source is not None and source.feature_names != destination.feature_names:
         raise ValueError(
             f"source and target datasets have different inputs: {source.feature_names} vs "

@@ -112,7 +112,7 @@ def plot_waterfall(
     the base value and the prediction get as many decimals as the largest effect needs, so
     effects of 0.001 on a tortuosity of 1.02 stay readable.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
 
@@ -136,7 +136,7 @@ def plot_waterfall(
         effects.append(float(values[rest].sum()))
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 2.1 + 0.45 * len(effects)), layout="constrained")
+        ax = Figure(figsize=(8, 2.1 + 0.45 * len(effects)), layout="constrained").subplots()
     fig = ax.figure
     # Largest effect on top; the bottom bar starts at the base value, the top one ends at f(x).
     start = base
@@ -191,8 +191,7 @@ def plot_waterfall(
 
 def _label_bars(ax, bars) -> None:
     """Each bar's value: inside the bar (white) where it fits, else just beyond its end."""
-    ax.figure.canvas.draw()  # the final layout, so the bars' widths in pixels are known
-    renderer = ax.figure.canvas.get_renderer()
+    ax.figure.draw_without_rendering()  # the final layout: the bars' widths in pixels
     for row, start, effect, colour in bars:
         end = start + effect
         text = ax.annotate(
@@ -207,7 +206,7 @@ def _label_bars(ax, bars) -> None:
             in_layout=False,
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8},
         )
-        width = text.get_window_extent(renderer).width
+        width = text.get_window_extent().width
         x0, x1 = ax.transData.transform([(start, row), (end, row)])[:, 0]
         if abs(x1 - x0) > width + 12:
             text.xy, text.xyann = ((start + end) / 2, row), (0, 0)
@@ -215,13 +214,21 @@ def _label_bars(ax, bars) -> None:
 
 
 def plot_beeswarm(explanation, *, target: str = "prediction", unit: str = ""):
-    """shap's beeswarm of many explained predictions, its axis naming the target and unit."""
-    import matplotlib.pyplot as plt
+    """shap's beeswarm of many explained predictions, its axis naming the target and unit
+    (on a figure of its own, of the size shap would give it: 0.4 inch a row)."""
     import shap
-
-    plt.figure()
-    ax = shap.plots.beeswarm(explanation, show=False, color_bar_label="input value (low to high)")
+    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
+
+    rows = min(np.shape(explanation.values)[1], 10)  # shap shows 10 inputs at most
+    ax = Figure(figsize=(8, 0.4 * rows + 1.5)).subplots()
+    shap.plots.beeswarm(
+        explanation,
+        ax=ax,
+        show=False,
+        plot_size=None,
+        color_bar_label="input value (low to high)",
+    )
 
     ax.set_xlabel(f"SHAP value (effect on {target}{unit_suffix(unit, '[]')})", fontsize=12)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))

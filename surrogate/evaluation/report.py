@@ -1,17 +1,28 @@
-"""A run directory: metrics.json, the models, figures and report.md."""
+"""A transfer run's report: the table a user reads first, the verdicts and caveats in words,
+and :func:`write_transfer_run`, which writes the run directory (nets, split, figures,
+``metrics.json`` and ``report.md``)."""
 
 from __future__ import annotations
 
 import json
-import os
-import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from surrogate.evaluation.evaluate import METHODS, PAPER_TABLE_2, TransferResult
+from surrogate.evaluation.rundir import input_range, new_run_dir, reference_for_run, save_model
+
+__all__ = [
+    "LABELS",
+    "METRICS_SCHEMA",
+    "hidden_text",
+    "interval_sentence",
+    "new_run_dir",  # where the workflows take it from
+    "resolution_caveats",
+    "table_markdown",
+    "verdict_sentences",
+    "write_transfer_run",
+]
 
 METRICS_SCHEMA = "surrogate-metrics/1"
 LABELS = {
@@ -28,41 +39,6 @@ LABELS = {
     "quadratic_ridge": "baseline: quadratic ridge, target only",
     "random_forest": "baseline: random forest",
 }
-
-# What the GDL targets measure, for axis labels (any other target is named as it is).
-TARGET_WORDS = {
-    "tortuosity": "tortuosity τ (euclidean metric)",
-    "tortuosity_lattice": "tortuosity τ (lattice metric)",
-}
-
-
-def new_run_dir(root, kind: str, *names: str) -> Path:
-    """``runs/<UTC time>-<kind>-<name>-<name>.../``, created; each name reduced to letters,
-    digits, ``-`` and ``_`` (a column like ``σ Mass Loading [mg/cm²]`` makes no odd folder)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    parts = [re.sub(r"[^A-Za-z0-9_-]+", "_", str(name)).strip("_") or "x" for name in names]
-    path = Path(root) / "-".join([stamp, kind, *parts])
-    path.mkdir(parents=True, exist_ok=False)
-    return path
-
-
-def save_model(model, path: Path, metadata: dict) -> None:
-    """``<path>.pt`` (state_dict) and ``<path>.json`` (metadata: features, units, scalers...)."""
-    torch.save(model.state_dict(), path.with_suffix(".pt"))
-    path.with_suffix(".json").write_text(json.dumps(metadata, indent=2))
-
-
-def input_range(x: np.ndarray, metadata: dict) -> dict:
-    """``{feature: [min, max]}`` of the rows a model was trained on (predict's bounds)."""
-    return {
-        name: [float(x[:, i].min()), float(x[:, i].max())]
-        for i, name in enumerate(metadata["features"])
-    }
-
-
-def load_state(path: Path) -> dict:
-    """A saved state_dict, loaded with ``weights_only=True`` (no code is unpickled)."""
-    return torch.load(path.with_suffix(".pt"), weights_only=True)
 
 
 def table_markdown(summary: dict, target: str, unit: str = "") -> str:
@@ -95,177 +71,6 @@ def table_markdown(summary: dict, target: str, unit: str = "") -> str:
     return "\n".join(lines)
 
 
-def _figures(result: TransferResult, source, destination, run: Path) -> dict:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    files = {}
-    from matplotlib.ticker import FuncFormatter
-
-    curves = [name for name in ("pretrained", "transferred") if result.histories.get(name)]
-    # Rows behind each curve: the target's from split_rows; the source's from its split.
-    rows = {"transferred": (result.split_rows.get("train"), result.split_rows.get("validation"))}
-    if source is not None and "source_train" in result.first_split:
-        n_source = len(source.arrays(result.target)[0])
-        s_train = len(result.first_split["source_train"])
-        s_test = len(result.first_split.get("source_test", []))
-        rows["pretrained"] = (s_train, n_source - s_train - s_test)
-    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.4), layout="constrained")
-    for ax, name in zip(np.atleast_1d(axes), curves, strict=True):
-        h = result.histories[name]
-        n_train, n_val = rows.get(name, (None, None))
-        train, validation = 100 * np.array(h.train), 100 * np.array(h.validation)
-        ax.plot(train, label=f"training rows (n={n_train})" if n_train else "training rows")
-        ax.plot(validation, label=f"validation rows (n={n_val})" if n_val else "validation rows")
-        kept = validation[h.best_epoch]
-        ax.axvline(h.best_epoch, color="k", linestyle=":", label=f"kept epoch {h.best_epoch}")
-        ax.plot(h.best_epoch, kept, "ko", markersize=5, label=f"kept validation MAPE {kept:.3g} %")
-        ax.annotate(
-            f"{kept:.3g} %",
-            (h.best_epoch, kept),
-            xytext=(5, -13),
-            textcoords="offset points",
-            fontsize=9,
-        )
-        ax.margins(y=0.12)  # room under the kept point for its label
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("MAPE (%)")
-        data = destination if name == "transferred" else source
-        title = f"{name} net, {data.name} ({'target' if data is destination else 'source'}) data"
-        if n_val is not None and n_val < 10:
-            title += f"\nvalidation: {n_val} rows \N{EM DASH} noisy"
-        ax.set_title(title, fontsize=11)
-        both = np.concatenate([train, validation])
-        both = both[np.isfinite(both) & (both > 0)]
-        if len(both) and both.max() / both.min() > 10:  # log only over more than a decade
-            ax.set_yscale("log")  # ticks as plain numbers (2, 5, 10, 20), not 2×10⁰
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-            ax.yaxis.set_minor_formatter(
-                FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else "")
-            )
-        ax.legend(fontsize=9)
-    files["loss_curves"] = run / "loss_curves.png"
-    fig.savefig(files["loss_curves"], dpi=110)
-    plt.close(fig)
-
-    first = result.first_split
-    fig, ax = plt.subplots(figsize=(5.5, 5), layout="constrained")
-    y = first["target_true"]
-    ax.scatter(y, first["pretrained_prediction"], marker="s", color="#c0392b", label="pretrained")
-    ax.scatter(y, first["transferred_prediction"], marker="o", color="#2f6fce", label="transferred")
-    if "ensemble_prediction" in first:
-        mean = first["ensemble_prediction"]
-        level = round(100 * result.architecture.get("interval_level", 0.9))
-        ax.errorbar(
-            y,
-            mean,
-            yerr=[mean - first["ensemble_low"], first["ensemble_high"] - mean],
-            fmt="D",
-            markersize=3,
-            color="#27ae60",
-            ecolor="#27ae60",
-            alpha=0.7,
-            capsize=2,
-            label=f"ensemble mean, {level} % interval",
-        )
-    low, high = float(np.min(y)), float(np.max(y))
-    pad = 0.05 * (high - low or 1)
-    ax.plot([low - pad, high + pad], [low - pad, high + pad], "k--", label="ideal")
-    unit = destination.units.get(result.target, "")
-    unit = "" if unit in ("", "1", "-") else f" ({unit})"
-    quantity = TARGET_WORDS.get(result.target, result.target)
-    ax.set_xlabel(f"true {quantity}{unit}, {destination.name} test rows")
-    ax.set_ylabel(f"predicted {quantity}{unit}")
-    ax.set_title(f"{destination.name} test set (split 1)")
-    ax.legend()
-    files["parity"] = run / "parity.png"
-    fig.savefig(files["parity"], dpi=110)
-    plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
-    for data, colour in ((source, "#c0392b"), (destination, "#2f6fce")):
-        if data is None:
-            continue
-        ax.hist(
-            data.targets[result.target],
-            bins=20,
-            alpha=0.6,
-            color=colour,
-            density=True,
-            label=f"{data.name} (n={len(data)})",
-        )
-    target_unit = destination.units.get(result.target, "")
-    dimensionless = target_unit in ("", "1", "-")
-    ax.set_xlabel(f"{result.target}" + ("" if dimensionless else f" ({target_unit})"))
-    ax.set_ylabel("probability density" + ("" if dimensionless else f" (1/{target_unit})"))
-    ax.set_title(f"{result.target} of both datasets (histograms, each of area 1)")
-    ax.legend()
-    files["distributions"] = run / "distributions.png"
-    fig.savefig(files["distributions"], dpi=110)
-    plt.close(fig)
-    return files
-
-
-def shap_figures(
-    model,
-    x_background,
-    x_test,
-    feature_names,
-    run: Path,
-    prefix="shap",
-    *,
-    target: str | None = None,
-    unit: str | None = None,
-    units: dict | None = None,
-):
-    """SHAP waterfall of one test prediction and a beeswarm of the test set.
-
-    ``target``, ``unit`` (the target's) and ``units`` (the inputs') label the axes; when not
-    given they are read from the model metadata already in ``run`` (``<model>.json``, else
-    ``transferred.json`` or ``pretrained.json``). Bars are labelled to 3 significant digits.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from surrogate.evaluation.explain import (
-        additivity_error,
-        explain,
-        plot_beeswarm,
-        plot_waterfall,
-    )
-
-    meta = {}
-    for name in (prefix.removeprefix("shap_"), "transferred", "pretrained"):
-        if (run / f"{name}.json").is_file():
-            meta = json.loads((run / f"{name}.json").read_text())
-            break
-    target = target or meta.get("target") or "prediction"
-    unit = meta.get("target_unit", "") if unit is None else unit
-    units = meta.get("units", {}) if units is None else units
-    explanation = explain(model, x_background, x_test, feature_names)
-    error = additivity_error(model, explanation, x_test)
-    files = {}
-    fig = plot_waterfall(
-        explanation[0],
-        target=target,
-        unit=unit,
-        units=units,
-        background=f"over {len(x_background)} background rows",
-    )
-    files["shap_one"] = run / f"{prefix}_one_prediction.png"
-    fig.savefig(files["shap_one"], dpi=110, bbox_inches="tight")
-    plt.close("all")
-    fig = plot_beeswarm(explanation, target=target, unit=unit)
-    files["shap_beeswarm"] = run / f"{prefix}_beeswarm.png"
-    fig.savefig(files["shap_beeswarm"], dpi=110, bbox_inches="tight")
-    plt.close("all")
-    return files, error
-
-
 def hidden_text(architecture: dict) -> str:
     """Hidden layers as the paper writes them (``3 x 3``), or their widths (``8-8-4``)."""
     from surrogate.nets.models import architecture_of
@@ -274,59 +79,6 @@ def hidden_text(architecture: dict) -> str:
     if len(set(widths)) == 1:
         return f"{len(widths)} x {widths[0]}"
     return "-".join(str(w) for w in widths)
-
-
-# Keys of a dataset reference that hold paths (stored relative to the run directory).
-_PATH_KEYS = ("dataset", "table", "columns")
-
-
-def run_relative(dataset: str, run: Path) -> str:
-    """A dataset reference for a run file: a registry name as it is, a path relative to the
-    run directory (so the run can be moved with its data and never records install paths)."""
-    from surrogate.data.registry import is_registry_name
-
-    if not dataset or is_registry_name(dataset):
-        return dataset
-    return os.path.relpath(Path(dataset).resolve(), run.resolve())
-
-
-def resolve_run_dataset(dataset: str, run: Path) -> str:
-    """Inverse of :func:`run_relative`: a name, or the path relative to the run directory."""
-    from surrogate.data.registry import is_registry_name
-
-    if not dataset or is_registry_name(dataset):
-        return dataset
-    return str(Path(run) / dataset)
-
-
-def reference_for_run(data, run: Path) -> dict:
-    """How to load ``data`` again (:func:`dataset_from_run`), with paths relative to ``run``."""
-    reference = dict(data.provenance.get("reference") or {})
-    reference.setdefault("dataset", data.provenance.get("file", data.name))
-    for key in _PATH_KEYS:
-        if reference.get(key):
-            reference[key] = run_relative(str(reference[key]), run)
-    return reference
-
-
-def dataset_from_run(reference, run: Path):
-    """The dataset a run used, from its ``split.json`` reference (a dict, or the name or
-    run-relative path older runs stored)."""
-    from surrogate.data.registry import load_dataset
-
-    if isinstance(reference, str):
-        reference = {"dataset": reference}
-    resolved = {
-        key: resolve_run_dataset(str(reference[key]), run) if reference.get(key) else None
-        for key in _PATH_KEYS
-    }
-    return load_dataset(
-        resolved["dataset"],
-        spec=reference.get("spec"),
-        table=resolved["table"],
-        columns=resolved["columns"],
-        drop_invalid=bool(reference.get("drop_invalid", False)),
-    )
 
 
 def verdict_sentences(summary: dict, split_rows: dict) -> list[str]:
@@ -439,9 +191,30 @@ def write_transfer_run(
     ``source`` is None when the pretrained net came from an earlier run; ``pretrained_meta``
     is then that run's ``pretrained.json`` (its input range and origin are kept).
     """
-    summary = result.summary()
+    from surrogate.evaluation.figures import shap_figures, transfer_figures
+
+    metadata = _model_metadata(result, source, destination)
+    _save_nets(result, source, destination, run, metadata, pretrained_meta)
+    files = transfer_figures(result, source, destination, run)
+    xd, _ = destination.arrays(result.target)
+    train, test = result.first_split["target_train"], result.first_split["target_test"]
+    shap_files, additivity = shap_figures(
+        result.transferred, xd[train], xd[test], result.feature_names, run
+    )
+    files.update(shap_files)
+    _write_split(result, source, destination, run)
+    record = _metrics_record(result, source, destination, metadata["source"], additivity)
+    record |= {"figures": {k: v.name for k, v in files.items()}, "provenance": provenance}
+    (run / "metrics.json").write_text(json.dumps(record, indent=2))
+    lines = _report_lines(result, source, destination, record, metadata["target_unit"])
+    (run / "report.md").write_text("\n".join(lines) + "\n")
+    return record
+
+
+def _model_metadata(result: TransferResult, source, destination) -> dict:
+    """What every saved net of the run records about its inputs, target and origin."""
     units = (source or destination).units
-    metadata = {
+    return {
         "features": result.feature_names,
         "units": {k: units.get(k, "") for k in result.feature_names},
         "target": result.target,
@@ -450,14 +223,21 @@ def write_transfer_run(
         "source": source.name if source is not None else result.source,
         "destination": destination.name,
     }
+
+
+def _save_nets(result, source, destination, run: Path, metadata: dict, pretrained_meta) -> None:
+    """``pretrained``, ``transferred`` and (with one) ``transferred_ensemble`` ``.pt/.json``,
+    each with the input range of the rows it was trained on."""
+    import torch
+
     xd, _ = destination.arrays(result.target)
-    target_train = xd[result.first_split["target_train"]]
+    target_range = input_range(xd[result.first_split["target_train"]], metadata)
     if source is not None:
         xs, _ = source.arrays(result.target)
         pretrained_range = input_range(xs[result.first_split["source_train"]], metadata)
     else:
         pretrained_range = pretrained_meta["input_range"]
-        metadata["pretrained_run"] = pretrained_meta.get("run", "")
+        metadata = {**metadata, "pretrained_run": pretrained_meta.get("run", "")}
     save_model(
         result.pretrained,
         run / "pretrained",
@@ -466,46 +246,41 @@ def write_transfer_run(
     save_model(
         result.transferred,
         run / "transferred",
-        {**metadata, "kind": "transferred", "input_range": input_range(target_train, metadata)},
+        {**metadata, "kind": "transferred", "input_range": target_range},
     )
-    if result.ensemble is not None:
-        from surrogate.estimators.ensemble import ensemble_state
+    if result.ensemble is None:
+        return
+    from surrogate.estimators.ensemble import ensemble_state
 
-        state, calibration = ensemble_state(result.ensemble)
-        torch.save(state, run / "transferred_ensemble.pt")
-        (run / "transferred_ensemble.json").write_text(
-            json.dumps(
-                {
-                    **metadata,
-                    "kind": "transferred_ensemble",
-                    "input_range": input_range(target_train, metadata),
-                    "ensemble": calibration,
-                },
-                indent=2,
-            )
-        )
-    files = _figures(result, source, destination, run)
-    test = result.first_split["target_test"]
-    train = result.first_split["target_train"]
-    shap_files, additivity = shap_figures(
-        result.transferred, xd[train], xd[test], result.feature_names, run
-    )
-    files.update(shap_files)
-    (run / "split.json").write_text(
-        json.dumps(
-            {
-                "source": reference_for_run(source, run) if source is not None else None,
-                "destination": reference_for_run(destination, run),
-                "target": result.target,
-                "target_train": [int(i) for i in train],
-                "target_test": [int(i) for i in test],
-            },
-            indent=2,
-        )
-    )
-    record = {
+    state, calibration = ensemble_state(result.ensemble)
+    torch.save(state, run / "transferred_ensemble.pt")
+    ensemble_meta = {
+        **metadata,
+        "kind": "transferred_ensemble",
+        "input_range": target_range,
+        "ensemble": calibration,
+    }
+    (run / "transferred_ensemble.json").write_text(json.dumps(ensemble_meta, indent=2))
+
+
+def _write_split(result: TransferResult, source, destination, run: Path) -> None:
+    """``split.json``: how to load both datasets again, and the first split's rows."""
+    split = {
+        "source": reference_for_run(source, run),
+        "destination": reference_for_run(destination, run),
+        "target": result.target,
+        "target_train": [int(i) for i in result.first_split["target_train"]],
+        "target_test": [int(i) for i in result.first_split["target_test"]],
+    }
+    (run / "split.json").write_text(json.dumps(split, indent=2))
+
+
+def _metrics_record(result: TransferResult, source, destination, origin: str, additivity) -> dict:
+    """``metrics.json`` (schema :data:`METRICS_SCHEMA`) up to its figures and provenance."""
+    summary = result.summary()
+    return {
         "schema": METRICS_SCHEMA,
-        "source": metadata["source"],
+        "source": origin,
         "destination": destination.name,
         "target": result.target,
         "splits": len(next(iter(summary.values()))["mape"]["values"]),
@@ -522,26 +297,26 @@ def write_transfer_run(
             "destination": len(destination),
             "per_split": result.split_rows,
         },
-        "figures": {k: v.name for k, v in files.items()},
-        "provenance": provenance,
     }
-    (run / "metrics.json").write_text(json.dumps(record, indent=2))
+
+
+def _report_lines(result: TransferResult, source, destination, record: dict, unit: str) -> list:
+    """``report.md``: what was run, how to read it, the table, the verdicts, the figures."""
     synthetic = any(
         data is not None and data.provenance.get("synthetic") is True
         for data in (source, destination)
     )
-    report = [
-        f"# Transfer {metadata['source']} -> {destination.name}: {result.target}",
+    rows, arch = result.split_rows, result.architecture
+    return [
+        f"# Transfer {record['source']} -> {destination.name}: {result.target}",
         "",
         "**Synthetic data: these are not experimental results.**" if synthetic else "",
         f"Test-set errors over {record['splits']} random 70/30 splits (mean ± std) of "
-        f"{destination.name} ({result.split_rows.get('train', 0)} training, "
-        f"{result.split_rows.get('validation', 0)} validation and "
-        f"{result.split_rows.get('test', 0)} test rows each). "
-        f"Pretrained net: hidden layers {hidden_text(result.architecture)} "
-        f"({result.architecture['trainable_pretrained']} trainable parameters); adapter "
-        f"1 -> {result.architecture['adapter_width']} -> 1 "
-        f"({result.architecture['trainable_adapter']}).",
+        f"{destination.name} ({rows.get('train', 0)} training, "
+        f"{rows.get('validation', 0)} validation and {rows.get('test', 0)} test rows each). "
+        f"Pretrained net: hidden layers {hidden_text(arch)} "
+        f"({arch['trainable_pretrained']} trainable parameters); adapter "
+        f"1 -> {arch['adapter_width']} -> 1 ({arch['trainable_adapter']}).",
         "",
         "How to read: MAPE is the mean of |predicted − true| / true over a split's test rows "
         "(%), MAE the mean of |predicted − true| in the target's unit, R² the coefficient of "
@@ -550,11 +325,11 @@ def write_transfer_run(
         "splits (corrected resampled t-test, 5 %), not from comparing means.",
         "",
         *resolution_caveats(source, destination, result.target),
-        table_markdown(summary, result.target, metadata["target_unit"]),
+        table_markdown(record["methods"], result.target, unit),
         "",
-        *verdict_sentences(summary, result.split_rows),
+        *verdict_sentences(record["methods"], rows),
         "",
-        interval_sentence(result.intervals, result.architecture),
+        interval_sentence(result.intervals, arch),
         "",
         "![loss curves](loss_curves.png)",
         "![parity](parity.png)",
@@ -562,7 +337,6 @@ def write_transfer_run(
         "![SHAP, one test prediction](shap_one_prediction.png)",
         "![SHAP beeswarm](shap_beeswarm.png)",
         "",
-        f"SHAP additivity (sum of values + base value - prediction): max {additivity:.2e}.",
+        "SHAP additivity (sum of values + base value - prediction): max "
+        f"{record['shap_additivity_max_error']:.2e}.",
     ]
-    (run / "report.md").write_text("\n".join(line for line in report) + "\n")
-    return record

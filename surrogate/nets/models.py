@@ -16,7 +16,7 @@ DEFAULT_ARCHITECTURES = {
     "density": (4, 4, 4, 4),
     "mass_loading": (3, 3, 3),
 }
-# Any other target (a lab's own table) without --hidden: the paper's tortuosity net.
+# Any other target (a lab's own table) without hidden widths: the paper's tortuosity net.
 FALLBACK_ARCHITECTURE = (3, 3, 3)
 
 
@@ -61,7 +61,7 @@ def parse_hidden(text: str) -> tuple[int, ...]:
         widths = ()
     if not widths or min(widths) < 1 or len(widths) > 32 or max(widths) > 4096:
         raise ValueError(
-            f"--hidden {text!r}: expected LAYERSxWIDTH (3x3 = three layers of 3 nodes) or a "
+            f"hidden={text!r}: expected LAYERSxWIDTH (3x3 = three layers of 3 nodes) or a "
             "comma list of layer widths (8,8,4), each at least 1"
         )
     return widths

@@ -1,0 +1,150 @@
+"""Predictions with a run's net: the rows checked against what the net was trained on, and one
+record per row (with an ensemble, the interval's bounds too)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class Predictions:
+    """One record per row (the inputs, the prediction under the target's name, and with an
+    ensemble ``<target>_low``, ``<target>_high`` and ``interval_level``), and the warnings a
+    user should see."""
+
+    model: str
+    records: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+
+def read_rows(path) -> object:
+    """The rows to predict from a table file (comma or semicolon separated, decimal comma, BOM,
+    ``#`` comments: as :func:`surrogate.data.tables.read_table` reads tables).
+
+    Raises
+    ------
+    ValueError
+        Naming the file, when it cannot be read as a table.
+    """
+    from surrogate.data.tables import read_table
+
+    try:
+        frame, _ = read_table(path)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"cannot read {path} as a table: {err}") from None
+    return frame
+
+
+def model_features(run, model: str | None = None) -> list[str]:
+    """The inputs of a run's net ``model`` (default: the one :func:`predict_run` would use),
+    read from its metadata alone."""
+    from surrogate.evaluation.rundir import PREDICT_KINDS, model_kind
+
+    run = Path(run)
+    kind = model_kind(run, model, PREDICT_KINDS)
+    path = run / f"{kind}.json"
+    if not path.is_file():
+        raise ValueError(f"no {kind} model in {run}")
+    return list(json.loads(path.read_text())["features"])
+
+
+def prediction_inputs(frame, features) -> object:
+    """``frame``'s columns ``features`` as floats, in the model's order.
+
+    Raises
+    ------
+    ValueError
+        For an unknown or missing column, or a value that is not a finite number (naming it
+        and its row, counted from 0).
+    """
+    import pandas as pd
+
+    unknown = [c for c in frame.columns if c not in features]
+    missing = [f for f in features if f not in frame.columns]
+    if unknown or missing:
+        raise ValueError(
+            f"the model takes {', '.join(features)}; unknown {unknown}, missing {missing}"
+        )
+    frame = frame[list(features)].copy()
+    for name in features:
+        numbers = pd.to_numeric(frame[name], errors="coerce")
+        bad = ~np.isfinite(numbers.to_numpy(dtype=float))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"{name}={frame[name].iloc[row]!r} (row {row}) is not a finite number")
+        frame[name] = numbers.astype(float)
+    return frame
+
+
+def outside_range(frame, input_range: dict) -> list[str]:
+    """For each input with a value outside the range the model was trained on, a sentence
+    naming the first such value and the range."""
+    found = []
+    for name, (low, high) in input_range.items():
+        outside = ~frame[name].between(low, high)
+        if outside.any():
+            row = int(np.flatnonzero(outside.to_numpy())[0])
+            found.append(
+                f"{name}={frame[name].iloc[row]:g} (row {row}) is outside the range the model "
+                f"was trained on, {low:g}..{high:g}"
+            )
+    return found
+
+
+def predict_run(
+    run, frame, *, model: str | None = None, allow_extrapolation: bool = False
+) -> Predictions:
+    """Predict the rows of ``frame`` (a DataFrame, one column per input) with a run's net.
+
+    ``model`` is ``transferred_ensemble`` (mean and interval), ``transferred`` or
+    ``pretrained``; by default the first of these the run has.
+
+    Raises
+    ------
+    ValueError
+        For inputs the model does not take, values that are not finite numbers, values
+        outside the trained range (unless ``allow_extrapolation``; then a warning), no such
+        net in the run, or a non-finite prediction.
+    """
+    from surrogate.evaluation.rundir import PREDICT_KINDS, load_model, model_kind
+
+    run = Path(run)
+    model = model_kind(run, model, PREDICT_KINDS)
+    net, meta = load_model(run, model)
+    frame = prediction_inputs(frame, meta["features"])
+    outside = outside_range(frame, meta.get("input_range", {}))
+    if outside and not allow_extrapolation:
+        raise ValueError(outside[0] + "; pass allow_extrapolation=True to predict anyway")
+    result = Predictions(model, warnings=[f"{text}: extrapolating" for text in outside])
+    values, bounds = _predict(net, model, frame.to_numpy(np.float32), meta, result.warnings)
+    for row, prediction, interval in zip(frame.to_dict("records"), values, bounds, strict=True):
+        if not np.isfinite([prediction, *interval.values()]).all():
+            raise ValueError(f"the model gave a non-finite prediction for {row}")
+        result.records.append({**row, meta["target"]: float(prediction), **interval})
+    return result
+
+
+def _predict(net, model: str, x, meta: dict, warnings: list) -> tuple:
+    """Predictions and, per row, the interval's fields (empty without an interval)."""
+    from surrogate.nets.training import predict
+
+    target = meta["target"]
+    if model != "transferred_ensemble":
+        return predict(net, x), [{}] * len(x)
+    if not np.isfinite(net.scale_):
+        warnings.append(
+            f"the ensemble was calibrated on {net.calibration_rows_} out-of-bag rows, "
+            f"too few for a {100 * net.level:g} % interval: printing its mean alone"
+        )
+        return net.predict(x), [{}] * len(x)
+    values, low, high = net.predict_interval(x)
+    level = meta["ensemble"]["level"]
+    bounds = [
+        {f"{target}_low": float(a), f"{target}_high": float(b), "interval_level": level}
+        for a, b in zip(low, high, strict=True)
+    ]
+    return values, bounds

@@ -1,0 +1,261 @@
+"""Runs: a pretrain, a transfer or a learning curve written to a run directory of its own, and
+SHAP figures made again for any run. What ``surrogate pretrain|transfer|curve|explain`` do,
+as functions: each takes loaded datasets (:mod:`surrogate.evaluation.sides`) and options,
+writes the run and returns what to tell the user."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CURVE_SCHEMA = "surrogate-curve/1"
+
+
+@dataclass
+class Run:
+    """A finished run: its folder, the result behind it, and the lines that summarise it."""
+
+    folder: Path
+    result: object = None
+    lines: list = field(default_factory=list)
+
+
+def _widths(hidden):
+    """Hidden-layer widths from text (``3x3``, ``8,8,4``), a sequence, or None."""
+    if hidden is None or not isinstance(hidden, str):
+        return None if hidden is None else tuple(hidden)
+    from surrogate.nets.models import parse_hidden
+
+    return parse_hidden(hidden)
+
+
+def _references(sides_or_data, run: Path) -> dict:
+    from surrogate.evaluation.rundir import reference_for_run
+
+    return {
+        "source_reference": reference_for_run(sides_or_data.source, run),
+        "destination_reference": reference_for_run(sides_or_data.destination, run),
+    }
+
+
+def pretrain_run(
+    data,
+    target: str,
+    *,
+    hidden=None,
+    epochs: int = 250,
+    restarts: int = 3,
+    seed: int = 0,
+    runs="runs",
+) -> Run:
+    """Train the MLP on ``data`` (70/30 split, 10 % of the training rows for validation) and
+    write ``runs/<time>-pretrain-<name>-<target>/``: the net, ``split.json``, ``metrics.json``.
+
+    Raises
+    ------
+    ValueError
+        Too few rows, bad ``hidden``, ``epochs`` or ``restarts``.
+    OSError
+        When the run directory cannot be made.
+    """
+    from generator import provenance
+    from surrogate.estimators.regressors import NetOptions
+    from surrogate.evaluation.evaluate import metrics, pretrain, split_indices
+    from surrogate.evaluation.rundir import input_range, new_run_dir, reference_for_run, save_model
+    from surrogate.nets.models import (
+        DEFAULT_ARCHITECTURES,
+        FALLBACK_ARCHITECTURE,
+        trainable_parameters,
+    )
+    from surrogate.nets.training import predict
+
+    widths = _widths(hidden) or DEFAULT_ARCHITECTURES.get(target, FALLBACK_ARCHITECTURE)
+    x, y = data.arrays(target)
+    train, val, test = split_indices(len(x), seed, name=f"dataset {data.name!r}")
+    model, _ = pretrain(x, y, train, val, widths, NetOptions(epochs=epochs, restarts=restarts),
+                        seed)  # fmt: skip
+    scores = metrics(y[test], predict(model, x[test]))
+    run = new_run_dir(runs, "pretrain", data.name, target)
+    architecture = {
+        "hidden": list(widths),
+        "layers": len(widths),
+        "width": widths[-1],
+        "trainable_pretrained": trainable_parameters(model),
+    }
+    features = {"features": data.feature_names}
+    save_model(model, run / "pretrained", {
+        "kind": "pretrained", **features, "target": target,
+        "units": {k: data.units.get(k, "") for k in data.feature_names},
+        "target_unit": data.units.get(target, ""), "architecture": architecture,
+        "source": data.name, "input_range": input_range(x[train], features),
+    })  # fmt: skip
+    reference = reference_for_run(data, run)
+    _write_json(run / "split.json", {
+        "source": reference, "destination": reference, "target": target,
+        "target_train": [int(i) for i in train], "target_validation": [int(i) for i in val],
+        "target_test": [int(i) for i in test],
+    })  # fmt: skip
+    _write_json(run / "metrics.json", {
+        "schema": "surrogate-metrics/1", "kind": "pretrain", "source": data.name,
+        "target": target, "test": scores,
+        "rows": {"train": len(train), "validation": len(val), "test": len(test)},
+        "architecture": architecture, "synthetic": data.provenance.get("synthetic") is True,
+        "provenance": {**provenance(), "reference": reference},
+    })  # fmt: skip
+    unit = data.units.get(target, "")
+    line = (
+        f"test MAPE {scores['mape']:.3f} %, MAE {scores['mae']:.4g}{' ' + unit if unit else ''}, "
+        f"R2 {scores['r2']:.3f} ({architecture['trainable_pretrained']} trainable parameters); "
+        f"run directory: {run}"
+    )
+    return Run(run, scores, [line])
+
+
+def _write_json(path: Path, record: dict) -> None:
+    path.write_text(json.dumps(record, indent=2, default=str))
+
+
+def transfer_run(
+    sides,
+    *,
+    splits: int = 5,
+    epochs: int = 250,
+    restarts: int = 3,
+    seed: int = 0,
+    hidden=None,
+    members: int = 10,
+    level: float = 0.9,
+    runs="runs",
+    progress: bool = False,
+) -> Run:
+    """Evaluate the transfer of :class:`~surrogate.evaluation.sides.Sides` over ``splits``
+    random splits (:func:`~surrogate.evaluation.evaluate.evaluate_transfer`) and write
+    ``runs/<time>-transfer-<source>-<destination>-<target>/`` (:mod:`surrogate/README.md`).
+
+    Raises
+    ------
+    ValueError
+        Bad options (``splits``, ``members``, ``level``, ``epochs``...), too few rows.
+    OSError
+        When the run directory cannot be made.
+    """
+    from generator import provenance
+    from surrogate.evaluation.evaluate import evaluate_transfer
+    from surrogate.evaluation.report import interval_sentence, table_markdown, write_transfer_run
+    from surrogate.evaluation.rundir import new_run_dir
+
+    src, dst, target = sides.source, sides.destination, sides.target
+    result = evaluate_transfer(
+        src, dst, target, splits=splits, seed=seed, epochs=epochs, restarts=restarts,
+        hidden=_widths(hidden), progress=progress, pretrained=sides.pretrained,
+        members=members, level=level,
+    )  # fmt: skip
+    run = new_run_dir(runs, "transfer", sides.source_name, dst.name, target)
+    meta = sides.pretrained_meta
+    if meta is not None:
+        meta = {**meta, "run": os.path.relpath(Path(sides.source_path).resolve(), run.resolve())}
+    record = {**provenance(), **_references(sides, run)}
+    write_transfer_run(result, src, dst, run, record, pretrained_meta=meta)
+    lines = [table_markdown(result.summary(), target, dst.units.get(target, ""))]
+    if result.intervals:
+        lines.append(interval_sentence(result.intervals, result.architecture))
+    return Run(run, result, [*lines, f"run directory: {run}"])
+
+
+def curve_run(
+    sides,
+    *,
+    sizes=(5, 10, 20, 40),
+    repetitions: int = 10,
+    level=None,
+    epochs: int = 250,
+    restarts: int = 3,
+    seed: int = 0,
+    hidden=None,
+    runs="runs",
+    progress: bool = False,
+) -> Run:
+    """The learning curve of :class:`~surrogate.evaluation.sides.Sides`
+    (:func:`~surrogate.evaluation.curves.learning_curve`) written to
+    ``runs/<time>-curve-<source>-<destination>-<target>/``: ``curve.json``,
+    ``learning_curve.png`` and ``report.md``. ``level`` is the MAPE (%) the sentence asks
+    about (default: the transferred net's with every row).
+
+    Raises
+    ------
+    ValueError
+        Bad sizes or repetitions, too few rows.
+    OSError
+        When the run directory cannot be made.
+    """
+    from generator import provenance
+    from surrogate.evaluation.curves import curve_markdown, learning_curve, plot_curve
+    from surrogate.evaluation.rundir import new_run_dir
+
+    dst, target = sides.destination, sides.target
+    result = learning_curve(
+        sides.source, dst, target, sizes=sizes, repetitions=repetitions, seed=seed,
+        epochs=epochs, restarts=restarts, hidden=_widths(hidden), pretrained=sides.pretrained,
+        progress=progress,
+    )  # fmt: skip
+    run = new_run_dir(runs, "curve", sides.source_name, dst.name, target)
+    plot_curve(result, run / "learning_curve.png")
+    sentence = result.sentence(level)
+    _write_json(run / "curve.json", {
+        "schema": CURVE_SCHEMA, "source": result.source, "destination": result.destination,
+        "target": target, "sizes": result.sizes, "test_rows": result.test_rows,
+        "pool_rows": result.pool_rows, "methods": result.table(), "mape_values": result.mape,
+        "sentence": sentence, "provenance": {**provenance(), **_references(sides, run)},
+    })  # fmt: skip
+    text = curve_markdown(result)
+    (run / "report.md").write_text(
+        f"# Learning curve {result.source} -> {dst.name}: {target}\n\n{text}\n\n{sentence}\n\n"
+        "![learning curve](learning_curve.png)\n"
+    )
+    return Run(run, result, [text, sentence, f"run directory: {run}"])
+
+
+def explain_run(run, *, model: str | None = None) -> Run:
+    """SHAP figures of a run's net again (``shap_<model>_one_prediction.png``,
+    ``shap_<model>_beeswarm.png``), against the run's own training rows; ``model`` is
+    ``transferred`` or ``pretrained`` (default: the first the run has).
+
+    Raises
+    ------
+    ValueError
+        Not a run directory, no such net, a dataset that no longer matches, too many inputs.
+    OSError
+        When the run's dataset cannot be read.
+    """
+    from surrogate.evaluation.figures import shap_figures
+    from surrogate.evaluation.rundir import dataset_from_run, load_model, model_kind
+
+    run = Path(run)
+    split_path = run / "split.json"
+    if not split_path.is_file():
+        raise ValueError(
+            f"{run} has no split.json (not a run directory of 'surrogate pretrain/transfer')"
+        )
+    split = json.loads(split_path.read_text())
+    model = model_kind(run, model)
+    net, meta = load_model(run, model)
+    features = meta["features"]
+    try:
+        data = dataset_from_run(split["destination"], run)
+    except (ValueError, OSError) as err:
+        kind = ValueError if isinstance(err, ValueError) else OSError
+        raise kind(f"cannot load the dataset of {run}: {err}") from None
+    if data.feature_names != features:
+        raise ValueError(f"dataset inputs {data.feature_names} differ from the model's {features}")
+    x, _ = data.arrays(split["target"])
+    if len(features) > 12:
+        raise ValueError(f"{len(features)} inputs: exact SHAP enumerates 2^n coalitions (n <= 12)")
+    files, error = shap_figures(
+        net, x[split["target_train"]], x[split["target_test"]], features, run,
+        prefix=f"shap_{model}",
+    )  # fmt: skip
+    lines = [f"wrote {path}" for path in files.values()]
+    lines.append(f"SHAP additivity: max |sum + base - prediction| = {error:.2e}")
+    return Run(run, error, lines)

@@ -1,0 +1,181 @@
+"""The two sides of a transfer, loaded as a user names them: datasets (or a run whose pretrained
+net to reuse as the source), the columns and row filters, the target to learn; and what a user
+should be told about them (rows dropped, warnings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Sides:
+    """Both sides of a transfer with the same inputs.
+
+    Attributes
+    ----------
+    source : TableDataset or None
+        None when the pretrained net comes from a run (``pretrained``).
+    destination : TableDataset
+    target : str
+    pretrained, pretrained_meta : MLP and dict, or None
+        A run's pretrained net and its ``pretrained.json``.
+    source_name : str
+        The source's name for run folders: the dataset's, or the run folder's.
+    source_path, destination_path : str
+        Both as given (the source a run folder's path when the net comes from one).
+    """
+
+    source: object
+    destination: object
+    target: str
+    pretrained: object = None
+    pretrained_meta: dict | None = None
+    source_name: str = ""
+    source_path: str = ""
+    destination_path: str = ""
+
+    def notes(self) -> list[str]:
+        """What a user should hear about the datasets (:func:`dataset_notes`)."""
+        named = [(self.source, self.source_path), (self.destination, self.destination_path)]
+        named = [(data, name) for data, name in named if data is not None]
+        return dataset_notes([data for data, _ in named], [name for _, name in named])
+
+
+def load_one(
+    name,
+    *,
+    target=None,
+    inputs=None,
+    spec=None,
+    where=None,
+    where_name="where",
+    table=None,
+    columns=None,
+    drop_invalid=False,
+):
+    """A dataset by name or path with the columns and filter given, and the target to learn.
+
+    Returns
+    -------
+    (TableDataset, str)
+
+    Raises
+    ------
+    ValueError, OSError
+        A bad spec or filter, an unknown name, a missing file, invalid rows, no target.
+    """
+    from surrogate.data.registry import load_dataset
+    from surrogate.data.tables import spec_from_options
+
+    chosen = spec_from_options(
+        inputs=inputs, target=target, spec=spec, where=where, where_name=where_name
+    )
+    data = load_dataset(name, spec=chosen, table=table, columns=columns, drop_invalid=drop_invalid)
+    return data, choose_target(data, target)
+
+
+def choose_target(data, target: str | None) -> str:
+    """``target`` as given, else the dataset's only target (or the GDL ``tortuosity``).
+
+    Raises
+    ------
+    ValueError
+        When the dataset has several targets and none is named.
+    """
+    if target:
+        return target
+    columns = list(data.targets.columns)
+    if "tortuosity" in columns:
+        return "tortuosity"
+    if len(columns) == 1:
+        return columns[0]
+    raise ValueError(f"name the target with target=: {data.name} has {', '.join(columns)}")
+
+
+def load_sides(
+    source,
+    destination,
+    *,
+    target=None,
+    inputs=None,
+    spec=None,
+    source_where=None,
+    dest_where=None,
+    hidden=None,
+    table=None,
+    columns=None,
+    drop_invalid=False,
+) -> Sides:
+    """Both datasets of a transfer, with the same inputs; or, when ``source`` is a run
+    directory holding a pretrained net, that net (its inputs and target) and the destination.
+
+    Raises
+    ------
+    ValueError, OSError
+        As :func:`load_one`; inputs that differ between the sides; ``hidden`` or another target
+        with a run's net.
+    """
+    from surrogate.evaluation.rundir import pretrained_of_run
+
+    common = dict(spec=spec, table=table, columns=columns, drop_invalid=drop_invalid)
+    saved = pretrained_of_run(Path(source))
+    if saved is None:
+        src, target = load_one(
+            source, target=target, inputs=inputs, where=source_where,
+            where_name="source_where", **common,
+        )  # fmt: skip
+        dst, _ = load_one(
+            destination, target=target, inputs=inputs, where=dest_where,
+            where_name="dest_where", **common,
+        )  # fmt: skip
+        same_inputs(src.feature_names, dst.feature_names, source, destination)
+        return Sides(src, dst, target, None, None, src.name, str(source), str(destination))
+    if hidden is not None:
+        raise ValueError("hidden= does not apply when the pretrained net comes from a run")
+    net, meta = saved
+    if spec is None and not inputs:
+        inputs = list(meta["features"])
+    if target and target != meta["target"]:
+        raise ValueError(f"the net of {source} learned {meta['target']!r}, not {target!r}")
+    dst, target = load_one(
+        destination, target=meta["target"], inputs=inputs, where=dest_where,
+        where_name="dest_where", **common,
+    )  # fmt: skip
+    same_inputs(meta["features"], dst.feature_names, source, destination)
+    return Sides(None, dst, target, net, meta, Path(source).name, str(source), str(destination))
+
+
+def same_inputs(source_names, destination_names, source_label, destination_label) -> None:
+    """Raise ValueError, listing the differences, unless both sides have the same inputs in
+    the same order."""
+    if list(source_names) == list(destination_names):
+        return
+    only_source = [c for c in source_names if c not in destination_names]
+    only_destination = [c for c in destination_names if c not in source_names]
+    detail = (
+        f"only in {source_label}: {only_source}; only in {destination_label}: {only_destination}"
+        if only_source or only_destination
+        else f"same names in another order: {list(source_names)} vs {list(destination_names)}"
+    )
+    raise ValueError(f"the inputs must be the same on both sides; {detail}")
+
+
+def dataset_notes(datasets, names) -> list[str]:
+    """What a user should hear about ``datasets`` (given by the ``names`` they typed): the rows
+    dropped from each, the rows of a shared table file that belong to neither (once per file),
+    and the warnings."""
+    lines, said = [], set()
+    for data, name in zip(datasets, names, strict=True):
+        dropped = data.provenance.get("dropped_rows") or []
+        if dropped:
+            lines.append(f"dropped {len(dropped)} invalid row(s) of {data.name}:")
+            lines += [f"  {line}" for line in dropped]
+        shared = data.provenance.get("dropped_rows_of_table") or []
+        file = str(data.provenance.get("file", ""))
+        if shared and file not in said:
+            said.add(file)
+            lines.append(f"dropped {len(shared)} invalid row(s) of {file}:")
+            lines += [f"  {line}" for line in shared]
+        lines += [f"warning: {name}: {line}" for line in data.provenance.get("warnings") or []]
+    return lines
