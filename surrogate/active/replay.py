@@ -3,13 +3,13 @@
 Already simulated samples stand in for the simulator: a fixed part of them is the test set,
 never offered for selection; the rest is the pool the strategies draw from. Every strategy of
 a repetition starts from the same random initial samples, takes the same batches, fits the same
-ensemble of transferred nets (:func:`surrogate.active.loop.fit_ensemble`) and is scored on the same
+ensemble of transferred nets (:func:`surrogate.active.rules.fit_ensemble`) and is scored on the same
 test rows, so the strategies differ only in which samples they asked for:
 
-- ``disagreement``: the active loop's rule (:func:`surrogate.active.loop.choose_by_disagreement`);
+- ``disagreement``: the active loop's rule (:func:`surrogate.active.rules.choose_by_disagreement`);
 - ``random``: a uniform draw from the samples not yet taken;
 - ``space_filling``: greedy maximin in the unit cube
-  (:func:`surrogate.active.loop.choose_space_filling`).
+  (:func:`surrogate.active.rules.choose_space_filling`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from surrogate.active.loop import (
+from surrogate.active.rules import (
     choose_by_disagreement,
     choose_space_filling,
     disagreement_percent,
@@ -234,12 +234,10 @@ def replay_markdown(result: ReplayResult, destination: str) -> str:
 def plot_replay(result: ReplayResult, path, destination: str) -> None:
     """Mean test MAPE against samples simulated, per strategy, ±1 std band; the whole-pool
     error as a line."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    fig = Figure(figsize=(7, 4.5), layout="constrained")
+    ax = fig.subplots()
     for strategy, marker in zip(STRATEGIES, "osD", strict=True):
         values = result.mape[strategy]
         mean = np.array([np.mean(v) for v in values])
@@ -253,4 +251,3 @@ def plot_replay(result: ReplayResult, path, destination: str) -> None:
     ax.set_title("Choosing samples by ensemble disagreement vs not choosing")
     ax.legend()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
