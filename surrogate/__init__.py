@@ -18,14 +18,31 @@ evaluate_transfer
     Pretrain, transfer, compare with alternatives and baselines over random splits.
 """
 
-from surrogate.data.frame import TableDataset, from_frame
-from surrogate.data.registry import load_dataset
-from surrogate.data.tables import TableError, TableSpec, read_table, table_dataset
+import importlib
+
+# Public name -> the module that defines it; nothing loads until a name is used, so
+# `surrogate --help` starts without pandas or torch.
+_EXPORTS = {
+    "TableDataset": "surrogate.data.frame",
+    "from_frame": "surrogate.data.frame",
+    "load_dataset": "surrogate.data.registry",
+    "TableError": "surrogate.data.tables",
+    "TableSpec": "surrogate.data.tables",
+    "read_table": "surrogate.data.tables",
+    "table_dataset": "surrogate.data.tables",
+    "evaluate_transfer": "surrogate.evaluation.evaluate",
+    "MLP": "surrogate.nets.models",
+    "Adapter": "surrogate.nets.models",
+    "TransferModel": "surrogate.nets.models",
+}
 
 __all__ = [
+    "Adapter",
+    "MLP",
     "TableDataset",
     "TableError",
     "TableSpec",
+    "TransferModel",
     "evaluate_transfer",
     "from_frame",
     "load_dataset",
@@ -35,13 +52,12 @@ __all__ = [
 
 
 def __getattr__(name):
-    # torch loads only when a model is asked for, so `surrogate --help` stays instant.
-    if name == "evaluate_transfer":
-        from surrogate.evaluation.evaluate import evaluate_transfer
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'surrogate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
 
-        return evaluate_transfer
-    if name in ("MLP", "Adapter", "TransferModel"):
-        from surrogate.nets import models
 
-        return getattr(models, name)
-    raise AttributeError(name)
+def __dir__():
+    return sorted(_EXPORTS)

@@ -1,0 +1,75 @@
+"""The one place where the command line turns a library's errors into exit codes: a known failure
+prints one ``error:`` line (the library's ``name=value`` written as the command's ``--flag
+value``) and exits 2; a warning prints one ``warning:`` line without a source location; a real
+bug keeps its traceback."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import typer
+from typer.core import TyperCommand
+
+EXIT_BAD_INPUT = 2
+
+
+def fail(message: str) -> None:
+    """One ``error:`` line on stderr and exit 2 (for what the command line parses itself)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def echo_lines(lines, *, err: bool = False) -> None:
+    """Each line as it is (on stderr with ``err``)."""
+    for line in lines:
+        typer.echo(line, err=err)
+
+
+def in_cli_terms(message: str, params) -> str:
+    """``message`` with each option's parameter name written as its flag: ``budget=3`` as
+    ``--budget 3``, ``drop_invalid=True`` as ``--drop-invalid``, a bare ``spec=`` as
+    ``--spec``."""
+    for param in params:
+        if param.param_type_name != "option" or not param.opts:
+            continue
+        name, flag = re.escape(param.name), param.opts[0]
+        if getattr(param, "is_flag", False):
+            message = re.sub(rf"(?<![\w-]){name}=True\b", flag, message)
+        message = re.sub(rf"(?<![\w-]){name}=(?=[\s,;:)]|$)", flag, message)
+        message = re.sub(rf"(?<![\w-]){name}=", f"{flag} ", message)
+    return message
+
+
+def _text(err: Exception) -> str:
+    """What an error says: an OS error as ``file: reason`` when it has both."""
+    if isinstance(err, OSError) and err.strerror and err.filename:
+        return f"{err.filename}: {err.strerror}"
+    return str(err)
+
+
+def _missing_extra(err: ImportError) -> bool:
+    """The generator's ``MissingExtra`` (an ImportError subclass whose message names the
+    extra to install), not a broken installation."""
+    return type(err) not in (ImportError, ModuleNotFoundError) and "extra" in str(err)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
+class Command(TyperCommand):
+    """A command whose known failures (ValueError, OSError, a missing extra) end in one line
+    and exit code 2, and whose warnings read ``warning: ...``."""
+
+    def invoke(self, ctx):
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except (ValueError, OSError) as err:
+                fail(in_cli_terms(_text(err), self.params))
+            except ImportError as err:
+                if not _missing_extra(err):
+                    raise
+                fail(str(err))

@@ -1,0 +1,85 @@
+"""Options shared by several commands, each declared once (typer ``Annotated`` aliases): the
+datasets and their table options, the training options, and the run folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DATASET_HELP = (
+    "gdl200, gdl1000, graphite, sigra, nmc, or a path: a sweep dataset (.h5) or a table "
+    "(.csv, .xlsx, .parquet)"
+)
+TARGET_HELP = (
+    "Column to learn (tortuosity, tortuosity_lattice for GDL datasets; density, mass_loading "
+    "for graphite/sigra/nmc; any column of your own table)."
+)
+
+# The datasets: pretrain, transfer and curve.
+SourceArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="SOURCE",
+        help=f"Source: {DATASET_HELP}; or a run directory whose pretrained net to reuse.",
+    ),
+]
+DestinationArgument = Annotated[
+    str, typer.Argument(metavar="DESTINATION", help=f"Destination: {DATASET_HELP}.")
+]
+DatasetArgument = Annotated[str, typer.Argument(help=f"Dataset: {DATASET_HELP}.")]
+
+# How to read a table: pretrain, transfer and curve.
+TargetOption = Annotated[str | None, typer.Option(help=TARGET_HELP)]
+InputsOption = Annotated[
+    str | None,
+    typer.Option(help="Input columns of a table, comma separated, as typed in its header."),
+]
+SpecOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="YAML/JSON spec: inputs, target, units, bounds, renames, where (surrogate/README.md)."
+    ),
+]
+WhereOption = Annotated[
+    str | None, typer.Option(help="Row filter, e.g. \"Chemistry == 'graphite'\".")
+]
+SourceWhereOption = Annotated[
+    str | None,
+    typer.Option(help="Row filter of the source, e.g. \"Chemistry == 'graphite'\"."),
+]
+DestWhereOption = Annotated[str | None, typer.Option(help="Row filter of the destination.")]
+TableOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Electrode table (CSV, Excel, Parquet) for graphite/sigra/nmc; default: the "
+        "shipped synthetic one."
+    ),
+]
+ColumnsOption = Annotated[
+    Path | None, typer.Option(help="YAML/JSON mapping {their column: canonical}.")
+]
+DropInvalidOption = Annotated[bool, typer.Option("--drop-invalid", help="Drop invalid table rows.")]
+
+# Training: pretrain, transfer, curve and active.
+HiddenOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Hidden layers: 3x3 (layers x width) or widths 8,8,4; default: the paper's net."
+    ),
+]
+EpochsOption = Annotated[int, typer.Option(help="Epochs per training.")]
+RestartsOption = Annotated[int, typer.Option(help="Restarts per training, chosen on validation.")]
+SeedOption = Annotated[
+    int, typer.Option(help="Seed of every random draw (splits, subsets, candidates) and training.")
+]
+
+# Run folders: written by pretrain, transfer and curve; read by predict and explain.
+RunsOption = Annotated[Path, typer.Option(help="Folder of run directories.")]
+RunArgument = Annotated[
+    Path,
+    typer.Argument(
+        help="A run directory of pretrain or transfer (predict: also an active loop's folder)."
+    ),
+]

@@ -1,0 +1,145 @@
+"""``surrogate active``: the surrogate chooses which samples to simulate, on a local Dask
+cluster, a scheduler or batch jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from surrogate.cli._errors import echo_lines
+from surrogate.cli._options import EpochsOption, SeedOption, SourceArgument
+
+EXIT_RESUMABLE = 1
+
+# The sample executor's options, as `gdl-generator sweep` takes them.
+Cluster = Annotated[
+    str | None, typer.Option(help="Batch cluster via dask-jobqueue: slurm, pbs, sge, lsf.")
+]
+Jobs = Annotated[int, typer.Option(help="--cluster: worker jobs.")]
+Cores = Annotated[int | None, typer.Option(help="--cluster: cores per job.")]
+Memory = Annotated[str | None, typer.Option(help="--cluster: memory per job, e.g. 4GB.")]
+Walltime = Annotated[str | None, typer.Option(help="--cluster: walltime per job, e.g. 02:00:00.")]
+Queue = Annotated[str | None, typer.Option(help="--cluster: queue or partition.")]
+Account = Annotated[str | None, typer.Option(help="--cluster: account to charge.")]
+JobExtra = Annotated[
+    list[str] | None,
+    typer.Option(help="--cluster: an extra scheduler directive, e.g. '--qos=low' (repeatable)."),
+]
+Prologue = Annotated[
+    list[str] | None,
+    typer.Option(help="--cluster: a shell line run before the worker, e.g. 'module load x'."),
+]
+Interface = Annotated[
+    str | None, typer.Option(help="--cluster: network interface for the scheduler.")
+]
+LogDir = Annotated[Path | None, typer.Option("--log-dir", help="--cluster: folder for job logs.")]
+MaxResubmits = Annotated[
+    int,
+    typer.Option(help="--cluster: replace lost worker jobs at most this often, then exit 1."),
+]
+
+
+def active(
+    source: SourceArgument,
+    domain: Annotated[
+        str, typer.Option(help="Domain preset the loop simulates: 200 or 1000.")
+    ] = "1000",
+    budget: Annotated[
+        int, typer.Option(help="Expensive samples to simulate at most (all in all).")
+    ] = ...,
+    batch: Annotated[int, typer.Option(help="Samples chosen per iteration.")] = 4,
+    initial: Annotated[int, typer.Option(help="Space-filling samples to start from.")] = 8,
+    holdout: Annotated[
+        int,
+        typer.Option(
+            help="Space-filling samples simulated once and never trained on: the error "
+            "estimate --target-mape stops on (0: the out-of-bag MAPE, pessimistic on chosen "
+            "samples)."
+        ),
+    ] = 0,
+    pool: Annotated[
+        int, typer.Option(help="Candidates: a scrambled Sobol design of this size.")
+    ] = 1024,
+    target: Annotated[
+        str, typer.Option(help="tortuosity (euclidean) or tortuosity_lattice.")
+    ] = "tortuosity",
+    target_mape: Annotated[
+        float | None,
+        typer.Option(help="Stop early once the out-of-bag MAPE (%) is at most this."),
+    ] = None,
+    members: Annotated[int, typer.Option(help="Transferred nets in the ensemble.")] = 10,
+    epochs: EpochsOption = 250,
+    seed: SeedOption = 0,
+    voxel_um: Annotated[float, typer.Option(help="Voxel edge of the simulations (um).")] = 1.0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Dataset of the chosen samples (default active<domain>.h5); the loop's log "
+            "and nets go to <stem>_active/ beside it."
+        ),
+    ] = None,
+    volumes: Annotated[bool, typer.Option(help="Keep each sample's volume in its file.")] = False,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of a running Dask scheduler.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Local worker processes (default: by cores, memory).")
+    ] = None,
+    cluster: Cluster = None,
+    jobs: Jobs = 1,
+    cores: Cores = None,
+    memory: Memory = None,
+    walltime: Walltime = None,
+    queue: Queue = None,
+    account: Account = None,
+    job_extra: JobExtra = None,
+    job_script_prologue: Prologue = None,
+    interface: Interface = None,
+    log_dir: LogDir = None,
+    max_resubmits: MaxResubmits = 3,
+) -> None:
+    """Let the surrogate choose which samples to simulate.
+
+    Pretrain on SOURCE, simulate a few space-filling DOMAIN samples, then repeatedly fit an
+    ensemble of transferred nets and simulate the candidates it disagrees on most, until
+    --budget or --target-mape. Re-running the same command resumes.
+    """
+    import os
+
+    from generator import command_line
+    from generator.sweep import numba_cache_folder
+    from generator.sweep.clusters import ClusterLost
+    from generator.sweep.executors import DaskExecutor
+    from surrogate.active import ActiveSettings, TooFewSamples, start_active
+
+    settings = ActiveSettings(
+        source=str(source), domain=str(domain), pool=pool, initial=initial, batch=batch,
+        budget=budget, holdout=holdout, target=target, target_mape=target_mape, members=members,
+        epochs=epochs, seed=seed, voxel_um=voxel_um,
+    )  # fmt: skip
+    settings.check()  # before the process's environment changes
+    cache = numba_cache_folder(None)
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache))
+    options = {
+        "cores": cores, "memory": memory, "walltime": walltime, "queue": queue,
+        "account": account, "job_extra_directives": job_extra or None,
+        "job_script_prologue": job_script_prologue or None, "interface": interface,
+        "log_directory": str(log_dir) if log_dir else None,
+    }  # fmt: skip
+    executor = DaskExecutor(
+        workers=workers, scheduler=scheduler, cluster=cluster,
+        jobqueue_options={k: v for k, v in options.items() if v is not None}, jobs=jobs,
+        numba_cache=cache, max_resubmits=max_resubmits,
+    )  # fmt: skip
+    try:
+        outcome = start_active(
+            settings, out=out, keep_volumes=volumes, executor=executor, echo=typer.echo,
+            note=lambda line: typer.echo(line, err=True), command_line=command_line(),
+        )  # fmt: skip
+    except (TooFewSamples, ClusterLost) as err:  # failed simulations, or a lost batch cluster
+        echo_lines([f"error: {err}", "finished samples are kept; run the same command again "
+                    "to resume"], err=True)  # fmt: skip
+        raise typer.Exit(EXIT_RESUMABLE) from None
+    typer.echo(f"{outcome.sentence(settings)}; predict with: surrogate predict {outcome.folder}")

@@ -1,0 +1,78 @@
+"""``surrogate curve``: test error against the number of destination rows, written as a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from surrogate.cli._errors import echo_lines, fail
+from surrogate.cli._options import (
+    ColumnsOption,
+    DestinationArgument,
+    DestWhereOption,
+    DropInvalidOption,
+    EpochsOption,
+    HiddenOption,
+    InputsOption,
+    RestartsOption,
+    RunsOption,
+    SeedOption,
+    SourceArgument,
+    SourceWhereOption,
+    SpecOption,
+    TableOption,
+    TargetOption,
+)
+
+
+def curve(
+    source: SourceArgument,
+    destination: DestinationArgument,
+    target: TargetOption = None,
+    inputs: InputsOption = None,
+    spec: SpecOption = None,
+    source_where: SourceWhereOption = None,
+    dest_where: DestWhereOption = None,
+    hidden: HiddenOption = None,
+    sizes: Annotated[
+        str, typer.Option(help="Destination training sizes (the whole pool is always added).")
+    ] = "5,10,20,40",
+    repetitions: Annotated[int, typer.Option(help="Subsets drawn per size.")] = 10,
+    level: Annotated[
+        float | None,
+        typer.Option(help="MAPE (%) to reach; default: the transferred net's with every row."),
+    ] = None,
+    epochs: EpochsOption = 250,
+    restarts: RestartsOption = 3,
+    seed: SeedOption = 0,
+    runs: RunsOption = Path("runs"),
+    table: TableOption = None,
+    columns: ColumnsOption = None,
+    drop_invalid: DropInvalidOption = False,
+) -> None:
+    """Test error against the number of DESTINATION rows.
+
+    On a fixed held-out part of DESTINATION, for the transferred net, the same MLP from
+    scratch, fine-tuning, an offset on the pretrained net, linear regression and the
+    pretrained net.
+    """
+    from surrogate.evaluation.runs import curve_run
+    from surrogate.evaluation.sides import load_sides
+
+    try:
+        wanted = [int(part) for part in sizes.split(",") if part.strip()]
+    except ValueError:
+        fail(f"--sizes {sizes!r} must be whole numbers separated by commas, e.g. 5,10,20,40")
+    sides = load_sides(
+        source, destination, target=target, inputs=inputs, spec=spec,
+        source_where=source_where, dest_where=dest_where, hidden=hidden, table=table,
+        columns=columns, drop_invalid=drop_invalid,
+    )  # fmt: skip
+    echo_lines(sides.notes(), err=True)
+    run = curve_run(
+        sides, sizes=wanted, repetitions=repetitions, level=level, epochs=epochs,
+        restarts=restarts, seed=seed, hidden=hidden, runs=runs, progress=True,
+    )  # fmt: skip
+    echo_lines(run.lines)
