@@ -10,34 +10,61 @@ Run: ``python -m workflows.active_replay --out replay`` (about 5 min on 2 cores 
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
+
+from workflows._cli import run, workflow_app
+
+app = workflow_app()
+DEFAULT_OUT = Path("replay")
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m workflows.active_replay",
-        description="Compare choosing samples by ensemble disagreement with random and "
-        "space-filling choice, on a pool of already simulated samples.",
-    )
-    parser.add_argument("--source", default="gdl200", help="Dataset to pretrain on.")
-    parser.add_argument(
-        "--destination", default="gdl1000", help="Simulated samples used as the pool and test."
-    )
-    parser.add_argument("--target", default="tortuosity", help="Target column.")
-    parser.add_argument("--initial", type=int, default=5, help="Random samples to start from.")
-    parser.add_argument("--batch", type=int, default=5, help="Samples added per step.")
-    parser.add_argument("--budget", type=int, default=None, help="Samples at most (whole pool).")
-    parser.add_argument("--repetitions", type=int, default=5, help="Initial draws (>= 5).")
-    parser.add_argument("--members", type=int, default=10, help="Nets per ensemble.")
-    parser.add_argument("--epochs", type=int, default=250, help="Epochs per net.")
-    parser.add_argument("--seed", type=int, default=0, help="Seed of split, draws and nets.")
-    parser.add_argument("--out", type=Path, default=Path("replay"), help="Output folder.")
-    args = parser.parse_args(argv)
+@app.command()
+def active_replay(
+    source: Annotated[str, typer.Option(help="Dataset to pretrain on.")] = "gdl200",
+    destination: Annotated[
+        str, typer.Option(help="Simulated samples used as the pool and test.")
+    ] = "gdl1000",
+    target: Annotated[str, typer.Option(help="Target column.")] = "tortuosity",
+    initial: Annotated[int, typer.Option(help="Random samples to start from.")] = 5,
+    batch: Annotated[int, typer.Option(help="Samples added per step.")] = 5,
+    budget: Annotated[int | None, typer.Option(help="Samples at most (whole pool).")] = None,
+    repetitions: Annotated[int, typer.Option(help="Initial draws (>= 5).")] = 5,
+    members: Annotated[int, typer.Option(help="Nets per ensemble.")] = 10,
+    epochs: Annotated[int, typer.Option(help="Epochs per net.")] = 250,
+    seed: Annotated[int, typer.Option(help="Seed of split, draws and nets.")] = 0,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
+) -> None:
+    """Compare choosing samples by ensemble disagreement with random and space-filling choice,
+    on a pool of already simulated samples."""
+    settings = {
+        "source": source, "destination": destination, "target": target, "initial": initial,
+        "batch": batch, "budget": budget, "repetitions": repetitions, "members": members,
+        "epochs": epochs, "seed": seed, "out": out,
+    }  # fmt: skip
+    try:
+        text = run_replay(**settings)
+    except DestinationError as err:
+        raise typer.BadParameter(str(err), param_hint="'--destination'") from None
+    print(text)
+    print(f"wrote {out / 'replay.md'}")
 
+
+class DestinationError(ValueError):
+    """The destination dataset has other inputs than the GDL parameters."""
+
+
+def run_replay(
+    *, source, destination, target, initial, batch, budget, repetitions, members, epochs, seed,
+    out,
+) -> str:  # fmt: skip
+    """Pretrain on ``source``, replay the strategies on ``destination``'s samples and write
+    ``replay.md``, ``replay.json`` and ``active_replay.png`` to ``out``; returns the table."""
+    settings = {**locals(), "out": str(out)}  # the options, as replay.json records them
     from generator import provenance
     from generator.sweep.design import PARAMETERS, validate_ranges
     from surrogate.active.replay import STRATEGIES, plot_replay, replay, replay_markdown
@@ -46,31 +73,30 @@ def main(argv=None) -> None:
     from surrogate.evaluation.evaluate import pretrain
     from surrogate.nets.models import DEFAULT_ARCHITECTURES, FALLBACK_ARCHITECTURE
 
-    source, destination = load_dataset(args.source), load_dataset(args.destination)
+    name = destination
+    source, destination = load_dataset(source), load_dataset(destination)
     if list(destination.feature_names) != list(PARAMETERS):
-        parser.error(f"{args.destination} must have the GDL inputs {', '.join(PARAMETERS)}")
-    xs, ys = source.arrays(args.target)
-    xd, yd = destination.arrays(args.target)
-    order = np.random.default_rng(args.seed + 1).permutation(len(xs))
+        raise DestinationError(f"{name} must have the GDL inputs {', '.join(PARAMETERS)}")
+    xs, ys = source.arrays(target)
+    xd, yd = destination.arrays(target)
+    order = np.random.default_rng(seed + 1).permutation(len(xs))
     n_val = max(1, int(round(0.1 * len(xs))))
-    hidden = DEFAULT_ARCHITECTURES.get(args.target, FALLBACK_ARCHITECTURE)
-    net, _ = pretrain(
-        xs, ys, order[n_val:], order[:n_val], hidden, NetOptions(epochs=args.epochs), args.seed
-    )
+    hidden = DEFAULT_ARCHITECTURES.get(target, FALLBACK_ARCHITECTURE)
+    net, _ = pretrain(xs, ys, order[n_val:], order[:n_val], hidden, NetOptions(epochs=epochs), seed)
     ranges = destination.provenance.get("ranges") or validate_ranges(None)
     result = replay(
-        net, xd, yd, ranges, initial=args.initial, batch=args.batch, budget=args.budget,
-        repetitions=args.repetitions, members=args.members, epochs=args.epochs, seed=args.seed,
+        net, xd, yd, ranges, initial=initial, batch=batch, budget=budget,
+        repetitions=repetitions, members=members, epochs=epochs, seed=seed,
         progress=True,
     )  # fmt: skip
-    args.out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     text = replay_markdown(result, destination.name)
-    plot_replay(result, args.out / "active_replay.png", destination.name)
-    (args.out / "replay.md").write_text(
+    plot_replay(result, out / "active_replay.png", destination.name)
+    (out / "replay.md").write_text(
         f"# Choosing {destination.name} samples: active vs random vs space-filling\n\n"
         f"Pool-based replay: the {len(xd)} simulated {destination.name} samples stand in for "
-        f"the simulator; the ensembles ({args.members} transferred nets on a net pretrained on "
-        f"{source.name}) learn {args.target}.\n\n{text}\n\n![replay](active_replay.png)\n"
+        f"the simulator; the ensembles ({members} transferred nets on a net pretrained on "
+        f"{source.name}) learn {target}.\n\n{text}\n\n![replay](active_replay.png)\n"
     )
     record = {
         "sizes": result.sizes,
@@ -78,12 +104,15 @@ def main(argv=None) -> None:
         "all_pool_mape": result.all_pool_mape,
         "test_rows": result.test_rows,
         "pool_rows": result.pool_rows,
-        "settings": vars(args) | {"out": str(args.out)},
+        "settings": settings,
         "provenance": provenance(),
     }
-    (args.out / "replay.json").write_text(json.dumps(record, indent=2, default=str))
-    print(text)
-    print(f"wrote {args.out / 'replay.md'}")
+    (out / "replay.json").write_text(json.dumps(record, indent=2, default=str))
+    return text
+
+
+def main(argv=None) -> None:
+    run(app, "workflows.active_replay", argv)
 
 
 if __name__ == "__main__":

@@ -15,13 +15,19 @@ is excluded by a warm-up run on a tiny domain in each child.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
 import subprocess
 import sys
 import time
+from typing import Annotated
+
+import typer
+
+from workflows._cli import run, workflow_app
+
+app = workflow_app()
 
 FIBRE_RADIUS_UM = 4.5  # 9 um fibres: the middle of the paper's range
 FIBRE_FRACTION = 0.18
@@ -124,32 +130,36 @@ def _contention(scale: float, repeat: int, busy: int | None, with_peer: bool) ->
         )
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m workflows.bench_generator", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("--scale", type=float, default=1.0, help="in-plane scale of 1000 x 1000")
-    parser.add_argument(
-        "--contention",
-        action="store_true",
-        help="the chain alone, single-threaded and beside busy processes (plus PoreSpy contended)",
-    )
-    parser.add_argument("--repeat", type=int, default=3, help="contention mode: runs per condition")
-    parser.add_argument(
-        "--busy", type=int, default=None, help="busy processes in contention (default: cores)"
-    )
-    parser.add_argument("--no-peer", action="store_true", help="contention mode: skip PoreSpy")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(_child(args.child, args.scale)))
+@app.command()
+def bench_generator(
+    scale: Annotated[float, typer.Option(help="In-plane scale of 1000 x 1000.")] = 1.0,
+    contention: Annotated[
+        bool,
+        typer.Option(
+            "--contention",
+            help="The chain alone, single-threaded and beside busy processes (plus PoreSpy "
+            "contended).",
+        ),
+    ] = False,
+    repeat: Annotated[int, typer.Option(help="Contention mode: runs per condition.")] = 3,
+    busy: Annotated[
+        int | None, typer.Option(help="Busy processes in contention (default: cores).")
+    ] = None,
+    no_peer: Annotated[
+        bool, typer.Option("--no-peer", help="Contention mode: skip PoreSpy.")
+    ] = False,
+    child: Annotated[str | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """Benchmark: the generator against PoreSpy's generators.cylinders on a full 1000 sample."""
+    if child:
+        print(json.dumps(_child(child, scale)))
         return
-    if args.contention:
-        _contention(args.scale, args.repeat, args.busy, not args.no_peer)
+    if contention:
+        _contention(scale, repeat, busy, not no_peer)
         return
     results = {}
     for kind in ("porespy", "fibres", "chain"):
-        results[kind] = r = _run(kind, args.scale)
+        results[kind] = r = _run(kind, scale)
         print(
             f"{kind:8s} {r['seconds']:7.2f} s  peak {r['peak_gib']:5.2f} GiB  "
             f"fibre fraction {r['fibre_fraction']:.4f}  ({r['voxels']:.2e} voxels)"
@@ -164,6 +174,10 @@ def main(argv=None) -> None:
         f"{results['chain']['seconds'] / porespy:.2f} (goal <= 3)"
     )
     print(f"whole chain peak memory: {results['chain']['peak_gib']:.2f} GiB (goal < 2 GiB)")
+
+
+def main(argv=None) -> None:
+    run(app, "workflows.bench_generator", argv)
 
 
 if __name__ == "__main__":

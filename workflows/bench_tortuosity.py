@@ -20,7 +20,6 @@ numba compile time is excluded (a warm-up on a tiny volume in each child).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -29,8 +28,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
+
+from workflows._cli import run, workflow_app
+
+app = workflow_app()
 
 
 def _rss_gib() -> float:
@@ -164,49 +169,57 @@ def _contention(path: Path, repeat: int, busy: int | None, with_peer: bool) -> N
                 )
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m workflows.bench_tortuosity", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument(
-        "--sizes", type=int, nargs="+", default=[500, 1000], help="in-plane sizes (um) to run"
-    )
-    parser.add_argument(
-        "--with-skimage", action="store_true", help="add scikit-image MCP_Geometric at 500"
-    )
-    parser.add_argument("--all", action="store_true", help="also scikit-fmm at 1000 (slow)")
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="fresh runs of ours (median reported); peers run once"
-    )
-    parser.add_argument(
-        "--contention",
-        action="store_true",
-        help="ours alone, single-threaded and beside busy processes (plus dijkstra3d contended)",
-    )
-    parser.add_argument(
-        "--busy", type=int, default=None, help="busy processes in contention (default: cores)"
-    )
-    parser.add_argument("--no-peer", action="store_true", help="contention mode: skip dijkstra3d")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(_child(*args.child)))
+@app.command()
+def bench_tortuosity(
+    sizes: Annotated[
+        list[int] | None,
+        typer.Option(help="In-plane sizes (um) to run: --sizes 500 1000 [default: 500 1000]."),
+    ] = None,
+    more_sizes: Annotated[list[int] | None, typer.Argument(hidden=True, metavar="SIZE")] = None,
+    with_skimage: Annotated[
+        bool, typer.Option("--with-skimage", help="Add scikit-image MCP_Geometric at 500.")
+    ] = False,
+    run_all: Annotated[bool, typer.Option("--all", help="Also scikit-fmm at 1000 (slow).")] = False,
+    repeat: Annotated[
+        int, typer.Option(help="Fresh runs of ours (median reported); peers run once.")
+    ] = 3,
+    contention: Annotated[
+        bool,
+        typer.Option(
+            "--contention",
+            help="Ours alone, single-threaded and beside busy processes (plus dijkstra3d "
+            "contended).",
+        ),
+    ] = False,
+    busy: Annotated[
+        int | None, typer.Option(help="Busy processes in contention (default: cores).")
+    ] = None,
+    no_peer: Annotated[
+        bool, typer.Option("--no-peer", help="Contention mode: skip dijkstra3d.")
+    ] = False,
+    child: Annotated[tuple[str, str] | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """Benchmark: our geodesic distance against dijkstra3d, scikit-image and scikit-fmm."""
+    if child:
+        print(json.dumps(_child(*child)))
         return
+    # "--sizes 500 1000" as before: the values after the first are arguments.
+    sizes = [*(sizes or []), *(more_sizes or [])] or [500, 1000]
     with tempfile.TemporaryDirectory() as folder:
-        for size in args.sizes:
+        for size in sizes:
             path = _volume(size, Path(folder))
             print(f"--- {size} x {size} x 300 voxels")
-            if args.contention:
-                _contention(path, args.repeat, args.busy, not args.no_peer)
+            if contention:
+                _contention(path, repeat, busy, not no_peer)
                 continue
             kinds = ["ours-lattice", "ours-euclidean", "dijkstra3d"]
-            if size <= 500 or args.all:
+            if size <= 500 or run_all:
                 kinds.append("skfmm")
-            if args.with_skimage and size <= 500:
+            if with_skimage and size <= 500:
                 kinds.append("skimage")
             results = {}
             for kind in kinds:
-                r = _measure(kind, path, args.repeat if kind.startswith("ours") else 1)
+                r = _measure(kind, path, repeat if kind.startswith("ours") else 1)
                 if r is not None:
                     results[kind] = r
                     _print_run(kind, r)
@@ -228,6 +241,10 @@ def main(argv=None) -> None:
                     f"lattice speed-up over scikit-image MCP: "
                     f"{sk / results['ours-lattice']['seconds']:.1f}x"
                 )
+
+
+def main(argv=None) -> None:
+    run(app, "workflows.bench_tortuosity", argv)
 
 
 if __name__ == "__main__":

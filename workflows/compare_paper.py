@@ -12,16 +12,19 @@ sweep recorded them.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 
 from generator.paper import GDL_FEATURE_ORDER as PAPER_FEATURE_ORDER
 from generator.paper import TAU as PAPER_TAU
 from generator.sweep.dataset import TAU_COLUMNS as METRIC_COLUMNS
 from generator.sweep.design import PARAMETERS
+from workflows._cli import run, workflow_app
 
+app = workflow_app()
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
@@ -223,17 +226,20 @@ def cost_table(datasets: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m workflows.compare_paper", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("datasets", nargs="*", type=Path, help="default: the shipped ones")
-    parser.add_argument("--figure", type=Path, help="write the tau distributions to this PNG")
-    args = parser.parse_args(argv)
-
+@app.command()
+def compare_paper(
+    datasets_given: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="DATASETS", help="Dataset files (default: the shipped ones)."),
+    ] = None,
+    figure: Annotated[
+        Path | None, typer.Option(help="Write the tau distributions to this PNG.")
+    ] = None,
+) -> None:
+    """The shipped reference datasets beside the paper: tortuosity by metric, cost per sample."""
     from generator import open_dataset
 
-    paths = args.datasets or [DATA / "gdl200.h5", DATA / "gdl1000.h5"]
+    paths = datasets_given or [DATA / "gdl200.h5", DATA / "gdl1000.h5"]
     datasets = {path.stem: open_dataset(path) for path in paths}
     tables = {name: data.table for name, data in datasets.items()}
     print(tortuosity_table(tables), end="\n\n")
@@ -246,8 +252,12 @@ def main(argv=None) -> None:
         print(floor, end="\n\n")
     print(feature_ranking(tables), end="\n\n")
     print(cost_table(datasets))
-    if args.figure:
-        print(f"\nfigure: {plot_tortuosity_distributions(tables, args.figure)}")
+    if figure:
+        print(f"\nfigure: {plot_tortuosity_distributions(tables, figure)}")
+
+
+def main(argv=None) -> None:
+    run(app, "workflows.compare_paper", argv)
 
 
 if __name__ == "__main__":

@@ -9,15 +9,20 @@ parity and SHAP figures of each run. With the shipped table every number is SYNT
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 
 from generator.paper import TABLE_1_MAPE as PAPER_TABLE_1
+from workflows._cli import run, workflow_app
+
+app = workflow_app()
+DEFAULT_OUT = Path("electrode_study")
 
 # The methods of the paper's Table 1, in the order of its tuples.
 PAPER_METHODS = ("pretrained_on_source", "pretrained_on_target", "transferred")
@@ -319,30 +324,29 @@ def run_electrode_study(
     return report
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m workflows.electrode_study", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument(
-        "--table", type=Path, help="electrode table (default: the shipped synthetic one)"
-    )
-    parser.add_argument("--columns", type=Path, help="YAML/JSON mapping {their column: canonical}")
-    parser.add_argument("--out", type=Path, default=Path("electrode_study"), help="output folder")
-    parser.add_argument("--splits", type=int, default=5, help="random 70/30 splits")
-    parser.add_argument("--epochs", type=int, default=250, help="epochs per training")
-    parser.add_argument(
-        "--restarts", type=int, default=3, help="restarts per training, chosen on validation"
-    )
-    args = parser.parse_args(argv)
+@app.command()
+def electrode_study(
+    table: Annotated[
+        Path | None, typer.Option(help="Electrode table (default: the shipped synthetic one).")
+    ] = None,
+    columns: Annotated[
+        Path | None, typer.Option(help="YAML/JSON mapping {their column: canonical}.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
+    splits: Annotated[int, typer.Option(help="Random 70/30 splits.")] = 5,
+    epochs: Annotated[int, typer.Option(help="Epochs per training.")] = 250,
+    restarts: Annotated[int, typer.Option(help="Restarts per training, chosen on validation.")] = 3,
+) -> None:
+    """The electrode study: graphite -> Si-graphite and graphite -> NMC, density and mass
+    loading."""
     report = run_electrode_study(
-        out=args.out,
-        table=args.table,
-        columns=args.columns,
-        splits=args.splits,
-        epochs=args.epochs,
-        restarts=args.restarts,
+        out=out, table=table, columns=columns, splits=splits, epochs=epochs, restarts=restarts
     )
     print(f"report: {report}")
+
+
+def main(argv=None) -> None:
+    run(app, "workflows.electrode_study", argv)
 
 
 if __name__ == "__main__":

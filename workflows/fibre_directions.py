@@ -12,14 +12,19 @@ Run: ``python -m workflows.fibre_directions --out generator/doc/fibre_directions
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
+import typer
 
 from generator.structure import DEFAULT_ORIENTATION, tilt_limit
 from generator.structure.parameters import DOMAIN_PRESETS, voxel_shape
+from workflows._cli import run, workflow_app
+
+app = workflow_app()
+DEFAULT_OUT = Path("fibre_directions")
 
 PHI_BINS = 12  # 15 degrees each over [0, 180)
 TILT_BINS = 8
@@ -125,27 +130,29 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m workflows.fibre_directions", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument(
-        "--out", type=Path, default=Path("fibre_directions"), help="output path (.csv, .png)"
-    )
-    parser.add_argument("--seeds", type=int, default=8, help="samples per domain")
-    parser.add_argument("--voxel-um", type=float, default=2.0, help="voxel size in um")
-    parser.add_argument("--label", default="current", help="name of this run in the table")
-    parser.add_argument("--reference", type=Path, help="A table written earlier, to compare.")
-    args = parser.parse_args(argv)
-    table = measure(args.seeds, args.voxel_um, args.label)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out.with_suffix(".csv"), index=False)
-    if args.reference:
-        reference = pd.read_csv(args.reference, dtype={"domain": str})
-        table = pd.concat([reference, table], ignore_index=True)
-    plot(table, args.out.with_suffix(".png"))
+@app.command()
+def fibre_directions(
+    out: Annotated[Path, typer.Option(help="Output path (.csv, .png).")] = DEFAULT_OUT,
+    seeds: Annotated[int, typer.Option(help="Samples per domain.")] = 8,
+    voxel_um: Annotated[float, typer.Option("--voxel-um", help="Voxel size in um.")] = 2.0,
+    label: Annotated[str, typer.Option(help="Name of this run in the table.")] = "current",
+    reference: Annotated[
+        Path | None, typer.Option(help="A table written earlier, to compare.")
+    ] = None,
+) -> None:
+    """Measure the fibre direction distribution the generator realises, and plot it."""
+    table = measure(seeds, voxel_um, label)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out.with_suffix(".csv"), index=False)
+    if reference:
+        table = pd.concat([pd.read_csv(reference, dtype={"domain": str}), table], ignore_index=True)
+    plot(table, out.with_suffix(".png"))
     with pd.option_context("display.width", 140, "display.precision", 4):
         print(summary(table).to_string(index=False))
+
+
+def main(argv=None) -> None:
+    run(app, "workflows.fibre_directions", argv)
 
 
 if __name__ == "__main__":

@@ -17,18 +17,41 @@ paper's Table 2, the parity and SHAP figures, the provenance and the timings.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 
+from generator.cli.options import (
+    AccountOption,
+    BinderRange,
+    ClusterOption,
+    CompressionRange,
+    CoresOption,
+    DiameterRange,
+    FibreRange,
+    JobsOption,
+    MemoryOption,
+    QueueOption,
+    SchedulerOption,
+    ThicknessRange,
+    WalltimeOption,
+    WorkersOption,
+)
 from generator.paper import tau_sentence
-from generator.sweep.design import PARAMETERS, parse_ranges, validate_ranges
+from generator.sweep.design import parse_ranges, validate_ranges
+from workflows._cli import bad_option, run, workflow_app
 from workflows.compare_paper import feature_ranking, plot_tortuosity_distributions, shift_table
+
+app = workflow_app()
+DEFAULT_OUT = Path("study")
 
 PRESETS = {
     "quick": {
@@ -56,169 +79,234 @@ PRESETS = {
 }
 
 
+@dataclass
+class Study:
+    """What the steps of one study share: its settings, its folder, and each step's results,
+    timings and amount of work (for the report)."""
+
+    preset: str
+    out: Path
+    settings: dict
+    seed: int = 0
+    ranges: dict | None = None
+    timings: dict = field(default_factory=dict)
+    work: dict = field(default_factory=dict)
+    datasets: dict = field(default_factory=dict)  # domain -> dataset file
+    results: dict = field(default_factory=dict)  # step -> its result
+
+    @property
+    def figures(self) -> Path:
+        return self.out / "figures"
+
+    @contextmanager
+    def step(self, name: str, announce: str):
+        """Announce a step on stderr and record how long it took."""
+        print(f"study stage: {announce}", file=sys.stderr, flush=True)
+        start = time.time()
+        yield
+        self.timings[name] = time.time() - start
+
+
 def run_study(
     *,
     preset="quick",
-    out=Path("study"),
-    scheduler=None,
-    cluster=None,
-    jobqueue_options=None,
-    jobs=1,
-    workers=None,
+    out=DEFAULT_OUT,
+    where=None,
+    executor=None,
     sizes=None,
     seed=0,
     surrogate_options=None,
     ranges=None,
 ) -> Path:
-    """Run the GDL study and return the report's path. ``sizes`` overrides the preset's
-    ``{domain: {"n": ..., "voxel_um": ...}}`` (tests use it to shrink the run); ``ranges``
-    (``{parameter: (low, high)}``) narrows both sweeps' designs."""
-    from generator import open_dataset, provenance
-    from generator.sweep.executors import DaskExecutor
+    """Run the GDL study and return the report's path.
+
+    ``where`` (:class:`generator.sweep.options.ClusterOptions`) says where the sweeps run (a
+    local Dask cluster by default), or ``executor`` gives the executor itself. ``sizes``
+    overrides the preset's ``{domain: {"n": ..., "voxel_um": ...}}`` and ``surrogate_options``
+    its training settings (tests use them to shrink the run); ``ranges``
+    (``{parameter: (low, high)}``) narrows both sweeps' designs.
+    """
+    from generator.sweep.options import ClusterOptions
+
+    settings = {**PRESETS[preset], **(sizes or {}), **(surrogate_options or {})}
+    study = Study(preset=preset, out=Path(out), settings=settings, seed=seed, ranges=ranges)
+    study.figures.mkdir(parents=True, exist_ok=True)
+    run_sweeps(study, executor or (where or ClusterOptions()).executor())
+    transfer(study)
+    learning_curve_step(study)
+    replay_step(study)
+    draw_datasets(study)
+    return write_report(study)
+
+
+def run_sweeps(study: Study, executor) -> None:
+    """Sweep both domains (resuming what an earlier run finished)."""
     from generator.sweep.plan import SweepPlan
     from generator.sweep.run import run_sweep
-    from generator.viz.figures import describe_parameters, plot_volume
+
+    for domain in ("200", "1000"):
+        path = study.out / f"gdl{domain}.h5"
+        size = study.settings[domain]
+        plan = SweepPlan.create(
+            domain=domain, n=size["n"], voxel_um=size["voxel_um"], seed=study.seed,
+            ranges=study.ranges, out=path,
+        )  # fmt: skip
+        name = f"sweep {domain}"
+        announce = f"sweep of domain {domain} ({plan.n} samples at {plan.voxel_um:g} um)"
+        with study.step(name, announce):
+            summary = run_sweep(plan, executor=executor)
+        if summary.failed:
+            print(f"warning: {len(summary.failed)} failed samples in {path}", file=sys.stderr)
+        study.work[name] = f"{summary.ran} samples simulated" + (
+            f", {summary.skipped} reused from an earlier run" if summary.skipped else ""
+        )
+        study.datasets[domain] = path
+
+
+def transfer(study: Study) -> None:
+    """Pretrain on gdl200, transfer to gdl1000 and evaluate; write the surrogate's run."""
+    from generator import provenance
     from surrogate.data.registry import load_dataset
     from surrogate.estimators.methods import TARGET_METHODS
     from surrogate.evaluation.evaluate import evaluate_transfer
-    from surrogate.evaluation.report import (
-        interval_sentence,
-        new_run_dir,
-        table_markdown,
-        verdict_sentences,
-        write_transfer_run,
-    )
+    from surrogate.evaluation.report import new_run_dir, write_transfer_run
 
-    settings = dict(PRESETS[preset])
-    if sizes:
-        settings.update(sizes)
-    if surrogate_options:
-        settings.update(surrogate_options)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    timings, datasets, work = {}, {}, {}
-    for domain in ("200", "1000"):
-        start = time.time()
-        path = out / f"gdl{domain}.h5"
-        plan = SweepPlan.create(
-            domain=domain,
-            n=settings[domain]["n"],
-            voxel_um=settings[domain]["voxel_um"],
-            seed=seed,
-            ranges=ranges,
-            out=path,
+    settings = study.settings
+    with study.step("surrogate", "surrogate transfer gdl200 -> gdl1000"):
+        source, destination = (load_dataset(study.datasets[d]) for d in ("200", "1000"))
+        source.name, destination.name = "gdl200", "gdl1000"
+        result = evaluate_transfer(
+            source, destination, "tortuosity", splits=settings["splits"],
+            epochs=settings["epochs"], restarts=settings["restarts"], seed=study.seed,
+            progress=True, members=settings["members"],
+        )  # fmt: skip
+        run = new_run_dir(study.out / "runs", "transfer", "gdl200", "gdl1000", "tortuosity")
+        record = write_transfer_run(
+            result, source, destination, run, {**provenance(), "preset": study.preset}
         )
-        executor = DaskExecutor(
-            workers=workers,
-            scheduler=scheduler,
-            cluster=cluster,
-            jobqueue_options=jobqueue_options or {},
-            jobs=jobs,
-        )
-        print(
-            f"study stage: sweep of domain {domain} ({plan.n} samples at {plan.voxel_um:g} um)",
-            file=sys.stderr,
-            flush=True,
-        )
-        summary = run_sweep(plan, executor=executor)
-        if summary.failed:
-            print(f"warning: {len(summary.failed)} failed samples in {path}", file=sys.stderr)
-        timings[f"sweep {domain}"] = time.time() - start
-        work[f"sweep {domain}"] = f"{summary.ran} samples simulated" + (
-            f", {summary.skipped} reused from an earlier run" if summary.skipped else ""
-        )
-        datasets[domain] = path
-
-    start = time.time()
-    print("study stage: surrogate transfer gdl200 -> gdl1000", file=sys.stderr, flush=True)
-    source, destination = load_dataset(datasets["200"]), load_dataset(datasets["1000"])
-    source.name, destination.name = "gdl200", "gdl1000"
-    result = evaluate_transfer(
-        source,
-        destination,
-        "tortuosity",
-        splits=settings["splits"],
-        epochs=settings["epochs"],
-        restarts=settings["restarts"],
-        seed=seed,
-        progress=True,
-        members=settings["members"],
-    )
-    run = new_run_dir(out / "runs", "transfer", "gdl200", "gdl1000", "tortuosity")
-    record = write_transfer_run(
-        result, source, destination, run, {**provenance(), "preset": preset}
-    )
-    timings["surrogate"] = time.time() - start
-    work["surrogate"] = (
+    study.work["surrogate"] = (
         f"{settings['splits']} splits, {len(TARGET_METHODS)} methods, an ensemble of "
         f"{settings['members']} per split"
     )
+    study.results.update(transfer=result, record=record, run=run, destination=destination)
+    for name in ("parity.png", "shap_one_prediction.png", "shap_beeswarm.png", "loss_curves.png"):
+        shutil.copy(run / name, study.figures / name)
 
-    from surrogate.active.replay import plot_replay, replay, replay_markdown
-    from surrogate.evaluation.curves import curve_markdown, learning_curve, plot_curve
 
-    figures = out / "figures"
-    figures.mkdir(exist_ok=True)
-    start = time.time()
-    print("study stage: learning curve on gdl1000", file=sys.stderr, flush=True)
-    curve = learning_curve(
-        None, destination, "tortuosity", pretrained=result.pretrained, seed=seed,
-        repetitions=settings["curve_repetitions"], epochs=settings["epochs"],
-        restarts=settings["restarts"], progress=True,
-    )  # fmt: skip
-    curve.source = "gdl200"
-    plot_curve(curve, figures / "learning_curve.png")
-    timings["learning curve"] = time.time() - start
-    work["learning curve"] = f"{settings['curve_repetitions']} repetitions per size"
-    start = time.time()
-    print("study stage: active vs random replay on gdl1000", file=sys.stderr, flush=True)
-    xd, yd = destination.arrays("tortuosity")
-    replayed = replay(
-        result.pretrained, xd, yd, destination.provenance.get("ranges") or validate_ranges(ranges),
-        repetitions=settings["replay_repetitions"], members=settings["replay_members"],
-        epochs=settings["epochs"], seed=seed, progress=True,
-    )  # fmt: skip
-    plot_replay(replayed, figures / "active_replay.png", "gdl1000")
-    timings["active replay"] = time.time() - start
-    work["active replay"] = (
+def learning_curve_step(study: Study) -> None:
+    """How the transferred net's error falls with the number of gdl1000 samples."""
+    from surrogate.evaluation.curves import learning_curve, plot_curve
+
+    settings = study.settings
+    with study.step("learning curve", "learning curve on gdl1000"):
+        curve = learning_curve(
+            None, study.results["destination"], "tortuosity",
+            pretrained=study.results["transfer"].pretrained, seed=study.seed,
+            repetitions=settings["curve_repetitions"], epochs=settings["epochs"],
+            restarts=settings["restarts"], progress=True,
+        )  # fmt: skip
+        curve.source = "gdl200"
+        plot_curve(curve, study.figures / "learning_curve.png")
+    study.work["learning curve"] = f"{settings['curve_repetitions']} repetitions per size"
+    study.results["curve"] = curve
+
+
+def replay_step(study: Study) -> None:
+    """Choosing gdl1000 samples by ensemble disagreement vs at random vs space-filling."""
+    from surrogate.active.replay import plot_replay, replay
+
+    settings = study.settings
+    destination = study.results["destination"]
+    with study.step("active replay", "active vs random replay on gdl1000"):
+        xd, yd = destination.arrays("tortuosity")
+        ranges = destination.provenance.get("ranges") or validate_ranges(study.ranges)
+        replayed = replay(
+            study.results["transfer"].pretrained, xd, yd, ranges,
+            repetitions=settings["replay_repetitions"], members=settings["replay_members"],
+            epochs=settings["epochs"], seed=study.seed, progress=True,
+        )  # fmt: skip
+        plot_replay(replayed, study.figures / "active_replay.png", "gdl1000")
+    study.work["active replay"] = (
         f"{settings['replay_repetitions']} repetitions, ensembles of {settings['replay_members']}"
     )
+    study.results["replay"] = replayed
+
+
+def draw_datasets(study: Study) -> None:
+    """One structure of each dataset and the tortuosity distributions of both."""
+    from generator import open_dataset
+    from generator.viz.figures import describe_parameters, plot_volume
 
     tables, opened = {}, {}
-    for domain, path in datasets.items():
+    for domain, path in study.datasets.items():
         data = open_dataset(path)
-        tables[f"gdl{domain}"] = data.table
-        opened[f"gdl{domain}"] = data
+        tables[f"gdl{domain}"], opened[f"gdl{domain}"] = data.table, data
         first_ok = int(np.flatnonzero(data.table["status"].to_numpy() == "ok")[0])
         row = data.table.iloc[first_ok]
+        voxel = study.settings[domain]["voxel_um"]
         plot_volume(
             data.volume(first_ok),
-            figures / f"structure_{domain}.png",
-            voxel_um=settings[domain]["voxel_um"],
+            study.figures / f"structure_{domain}.png",
+            voxel_um=voxel,
             title=f"gdl{domain} sample {int(row['index'])} (seed {int(row['seed'])}), "
-            f"{settings[domain]['voxel_um']:g} µm voxels",
+            f"{voxel:g} µm voxels",
             caption=describe_parameters(row.to_dict()),
         )
-    plot_tortuosity_distributions(tables, figures / "tortuosity_distributions.png")
-    for name in ("parity.png", "shap_one_prediction.png", "shap_beeswarm.png", "loss_curves.png"):
-        shutil.copy(run / name, figures / name)
+    plot_tortuosity_distributions(tables, study.figures / "tortuosity_distributions.png")
+    study.results.update(tables=tables, opened=opened)
 
-    summary = record["methods"]
-    voxels = {domain: settings[domain]["voxel_um"] for domain in ("200", "1000")}
-    rows = record["rows"]
+
+def write_report(study: Study) -> Path:
+    """``report.md`` (figures beside it, in ``figures/``) and ``study.json``."""
+    voxels = {domain: study.settings[domain]["voxel_um"] for domain in ("200", "1000")}
+    record, curve, replayed = (study.results[k] for k in ("record", "curve", "replay"))
     lines = [
-        f"# GDL study ({preset} preset)",
+        f"# GDL study ({study.preset} preset)",
         "",
         "Generated fibrous GDLs, their geometric tortuosity, and the transfer of a surrogate "
         "from the small domain (gdl200) to the large one (gdl1000).",
         "",
-        *how_to_read(voxels, rows),
+        *how_to_read(voxels, record["rows"]),
         "",
         *caveats(voxels),
         "## Conclusion",
         "",
-        conclusion(summary, record, curve, replayed, voxels),
+        conclusion(record["methods"], record, curve, replayed, voxels),
         "",
+        *datasets_section(study, voxels),
+        *surrogate_section(study),
+        *choosing_section(curve, replayed),
+        *provenance_section(study),
+    ]
+    report = study.out / "report.md"
+    report.write_text("\n".join(lines) + "\n")
+    (study.out / "study.json").write_text(
+        json.dumps(
+            {
+                "preset": study.preset,
+                "settings": study.settings,
+                "timings_s": study.timings,
+                "work": study.work,
+                "run": str(study.results["run"].relative_to(study.out)),
+                "metrics": record["methods"],
+                "intervals": record["intervals"],
+                "learning_curve": curve.table(),
+                "replay": {
+                    "sizes": replayed.sizes,
+                    "mape": replayed.mape,
+                    "all_pool_mape": replayed.all_pool_mape,
+                },
+            },
+            indent=2,
+        )
+    )
+    return report
+
+
+def datasets_section(study: Study, voxels: dict) -> list[str]:
+    """The structures, the tortuosity of both datasets, the domain shift and the drivers."""
+    tables = study.results["tables"]
+    lines = [
         "## Structures",
         "![gdl200 structure](figures/structure_200.png)",
         "![gdl1000 structure](figures/structure_1000.png)",
@@ -236,7 +324,7 @@ def run_study(
             f"{ok['tau_euclidean'].mean():.4f} ({ok['tau_euclidean'].min():.4f}–"
             f"{ok['tau_euclidean'].max():.4f}) | {ok['tau_lattice'].mean():.4f} |"
         )
-    lines += [
+    return lines + [
         "",
         "τ is dimensionless (path length over thickness).",
         "",
@@ -246,21 +334,31 @@ def run_study(
         "",
         "### From the small to the large domain",
         "",
-        shift_table(opened),
+        shift_table(study.results["opened"]),
         "",
         "### What drives tortuosity, beside the paper's order",
         "",
         feature_ranking(tables),
         "",
+    ]
+
+
+def surrogate_section(study: Study) -> list[str]:
+    """The evaluation table, its verdicts and intervals, and the surrogate's figures."""
+    from surrogate.evaluation.report import interval_sentence, table_markdown, verdict_sentences
+
+    record, result = study.results["record"], study.results["transfer"]
+    rows = record["rows"]
+    return [
         "## Surrogate: pretrained on gdl200, transferred to gdl1000",
         "",
         f"Test-set errors over {record['splits']} random 70/30 splits of gdl1000 "
         f"({rows['per_split']['train']} training, {rows['per_split']['validation']} validation "
         f"and {rows['per_split']['test']} test rows each; mean ± std over the splits).",
         "",
-        table_markdown(summary, "tortuosity", "1"),
+        table_markdown(record["methods"], "tortuosity", "1"),
         "",
-        *verdict_sentences(summary, rows["per_split"]),
+        *verdict_sentences(record["methods"], rows["per_split"]),
         "",
         interval_sentence(result.intervals, result.architecture),
         "",
@@ -269,6 +367,15 @@ def run_study(
         "![SHAP beeswarm](figures/shap_beeswarm.png)",
         "![loss curves](figures/loss_curves.png)",
         "",
+    ]
+
+
+def choosing_section(curve, replayed) -> list[str]:
+    """How many expensive samples (the learning curve), and which (the replay)."""
+    from surrogate.active.replay import replay_markdown
+    from surrogate.evaluation.curves import curve_markdown
+
+    return [
         "## How many expensive samples: the learning curve",
         "",
         curve_markdown(curve),
@@ -288,38 +395,25 @@ def run_study(
         "",
         "![active replay](figures/active_replay.png)",
         "",
+    ]
+
+
+def provenance_section(study: Study) -> list[str]:
+    """Where the run's files are, the timings of each step, and the code's provenance."""
+    from generator import provenance
+
+    timings, work = study.timings, study.work
+    return [
         "## Provenance and timings",
         "",
-        f"- surrogate run: `{run.relative_to(out)}` (metrics.json, models, report.md)",
-        f"- datasets: `{datasets['200'].name}`, `{datasets['1000'].name}`",
+        f"- surrogate run: `{study.results['run'].relative_to(study.out)}` (metrics.json, "
+        "models, report.md)",
+        f"- datasets: `{study.datasets['200'].name}`, `{study.datasets['1000'].name}`",
         *(f"- {k}: {timings[k]:.1f} s ({work[k]})" for k in timings),
         f"- measured on: {machine_text()}",
         "- " + ", ".join(f"{k} {v}" for k, v in provenance().items() if k != "command_line"),
         f"- command line: `python -m workflows.gdl_study {' '.join(sys.argv[1:])}`",
     ]
-    report = out / "report.md"
-    report.write_text("\n".join(lines) + "\n")
-    (out / "study.json").write_text(
-        json.dumps(
-            {
-                "preset": preset,
-                "settings": settings,
-                "timings_s": timings,
-                "work": work,
-                "run": str(run.relative_to(out)),
-                "metrics": summary,
-                "intervals": record["intervals"],
-                "learning_curve": curve.table(),
-                "replay": {
-                    "sizes": replayed.sizes,
-                    "mape": replayed.mape,
-                    "all_pool_mape": replayed.all_pool_mape,
-                },
-            },
-            indent=2,
-        )
-    )
-    return report
 
 
 def how_to_read(voxels: dict, rows: dict) -> list[str]:
@@ -432,58 +526,60 @@ def machine_text() -> str:
     )
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m workflows.gdl_study", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument(
-        "--preset",
-        choices=sorted(PRESETS),
-        default="quick",
-        help="quick: small samples at coarse voxels (minutes); paper: 240 + 78 at 1 um (hours)",
-    )
-    parser.add_argument("--out", type=Path, default=Path("study"), help="output folder")
-    parser.add_argument("--seed", type=int, default=0, help="seed of designs and training")
-    parser.add_argument("--workers", type=int, help="local Dask workers (default: from cores)")
-    parser.add_argument("--scheduler", help="address of a running Dask scheduler")
-    parser.add_argument(
-        "--cluster", choices=("slurm", "pbs", "sge", "lsf"), help="run the sweeps as batch jobs"
-    )
-    parser.add_argument("--jobs", type=int, default=1, help="batch jobs (with --cluster)")
-    parser.add_argument("--cores", type=int, help="cores per batch job")
-    parser.add_argument("--memory", help="memory per batch job, e.g. 4GB")
-    parser.add_argument("--walltime", help="walltime per batch job, e.g. 02:00:00")
-    parser.add_argument("--queue", help="batch queue or partition")
-    parser.add_argument("--account", help="batch account or project")
-    for name in PARAMETERS:
-        flag = "--" + name.removesuffix("_um").replace("_", "-") + "-range"
-        parser.add_argument(flag, dest=f"range_{name}", metavar="LOW,HIGH", help=f"range of {name}")
-    args = parser.parse_args(argv)
+@app.command()
+def study(
+    preset: Annotated[
+        str,
+        typer.Option(
+            help="quick: small samples at coarse voxels (minutes); paper: 240 + 78 at 1 um (hours)."
+        ),
+    ] = "quick",
+    out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
+    seed: Annotated[int, typer.Option(help="Seed of designs and training.")] = 0,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    cluster: ClusterOption = None,
+    jobs: JobsOption = 1,
+    cores: CoresOption = None,
+    memory: MemoryOption = None,
+    walltime: WalltimeOption = None,
+    queue: QueueOption = None,
+    account: AccountOption = None,
+    fiber_diameter_range: DiameterRange = None,
+    fiber_fraction_range: FibreRange = None,
+    binder_fraction_range: BinderRange = None,
+    thickness_range: ThicknessRange = None,
+    compression_range: CompressionRange = None,
+) -> None:
+    """The whole GDL study end to end: sweep 200 -> sweep 1000 -> transfer -> one report."""
+    from generator.cli.app import in_cli_terms
+    from generator.sweep.options import ClusterOptions
+
+    if preset not in PRESETS:
+        message = f"{preset!r} is not one of {', '.join(PRESETS)}"
+        raise typer.BadParameter(message, param_hint="'--preset'")
     try:
-        ranges = parse_ranges(**{name: getattr(args, f"range_{name}") for name in PARAMETERS})
-        validate_ranges(ranges)
+        ranges = validate_ranges(
+            parse_ranges(
+                fiber_diameter_um=fiber_diameter_range, fiber_fraction=fiber_fraction_range,
+                binder_fraction=binder_fraction_range, thickness_um=thickness_range,
+                compression=compression_range,
+            )
+        )  # fmt: skip
+        where = ClusterOptions(
+            workers=workers, scheduler=scheduler, cluster=cluster, jobs=jobs, cores=cores,
+            memory=memory, walltime=walltime, queue=queue, account=account,
+        )  # fmt: skip
+        executor = where.executor()  # a bad cluster, memory or pair of options stops here
     except ValueError as err:
-        parser.error(str(err))
-    options = {
-        "cores": args.cores,
-        "memory": args.memory,
-        "walltime": args.walltime,
-        "queue": args.queue,
-        "account": args.account,
-    }
+        raise bad_option(in_cli_terms(str(err))) from None
     start = time.time()
-    report = run_study(
-        preset=args.preset,
-        out=args.out,
-        scheduler=args.scheduler,
-        cluster=args.cluster,
-        jobqueue_options=options,
-        jobs=args.jobs,
-        workers=args.workers,
-        seed=args.seed,
-        ranges=ranges,
-    )
+    report = run_study(preset=preset, out=out, executor=executor, seed=seed, ranges=ranges)
     print(f"report: {report} ({time.time() - start:.0f} s)")
+
+
+def main(argv=None) -> None:
+    run(app, "workflows.gdl_study", argv)
 
 
 if __name__ == "__main__":

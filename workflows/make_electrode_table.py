@@ -29,12 +29,18 @@ Model, per electrode:
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
+import typer
+
+from workflows._cli import run, workflow_app
+
+app = workflow_app()
+DEFAULT_OUT = Path("data/electrodes_synthetic.csv")
 
 PUNCH_DIAMETER_CM = 1.3
 DENSITIES = {  # g/cm3
@@ -202,37 +208,39 @@ def write_example_table(path: Path, seed: int = 1) -> pd.DataFrame:
     return rows
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m workflows.make_electrode_table", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument(
-        "--out", type=Path, default=Path("data/electrodes_synthetic.csv"), help="output CSV"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic model")
-    parser.add_argument(
-        "--example",
-        type=Path,
-        default=None,
-        help="write the README's example lab table here instead (data/examples/coating_trials.csv)",
-    )
-    args = parser.parse_args(argv)
-    if args.example:
-        rows = write_example_table(args.example)
-        print(f"wrote {args.example}: {len(rows)} rows")
+@app.command()
+def make_electrode_table(
+    out: Annotated[Path, typer.Option(help="Output CSV.")] = DEFAULT_OUT,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic model.")] = 0,
+    example: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the README's example lab table here instead "
+            "(data/examples/coating_trials.csv)."
+        ),
+    ] = None,
+) -> None:
+    """Write the synthetic electrode table (or the README's example lab table)."""
+    if example:
+        rows = write_example_table(example)
+        print(f"wrote {example}: {len(rows)} rows")
         return
-    table = make_table(args.seed)
+    table = make_table(seed)
     header = (
         "# SYNTHETIC electrode table made by workflows/make_electrode_table.py "
-        f"(seed {args.seed}); NOT experimental data\n"
+        f"(seed {seed}); NOT experimental data\n"
         # The flag readers go by (surrogate.data.tables.read_table), never the file's name.
         "# synthetic: true\n"
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w") as f:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w") as f:
         f.write(header)
         table.to_csv(f, index=False)
-    print(f"wrote {args.out}: {len(table)} rows ({', '.join(f'{k} {v}' for k, v in ROWS.items())})")
+    print(f"wrote {out}: {len(table)} rows ({', '.join(f'{k} {v}' for k, v in ROWS.items())})")
+
+
+def main(argv=None) -> None:
+    run(app, "workflows.make_electrode_table", argv)
 
 
 if __name__ == "__main__":

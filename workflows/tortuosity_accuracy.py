@@ -14,6 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from generator import geometric_tortuosity
+from workflows._cli import run, workflow_app
+
+app = workflow_app()
 
 
 def slab_channel(tilt_deg: float, width: float = 12.0, nz: int = 100) -> np.ndarray:
@@ -70,16 +73,17 @@ def accuracy_rows():
         yield label, exact, *errors
 
 
-def main(argv=None) -> None:
-    import argparse
-
-    argparse.ArgumentParser(
-        prog="python -m workflows.tortuosity_accuracy", description=__doc__.splitlines()[0]
-    ).parse_args(argv)
+@app.command()
+def tortuosity_accuracy() -> None:
+    """Accuracy of both tortuosity metrics on straight channels, against the exact value."""
     print("| channel angle from the flow axis | exact tau | lattice | euclidean |")
     print("|---|---|---|---|")
     for label, exact, lattice, euclidean in accuracy_rows():
         print(f"| {label} | {exact:.4f} | {100 * lattice:+.2f} % | {100 * euclidean:+.2f} % |")
+
+
+def main(argv=None) -> None:
+    run(app, "workflows.tortuosity_accuracy", argv)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,13 @@ Run: ``python -m generator.sweep.noise_floor --out data/doc/noise_floor.csv`` (8
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
+import typer
 
 from generator._shared.phases import PORE
 from generator.structure.parameters import DOMAIN_PRESETS
@@ -34,6 +35,7 @@ MID_PARAMETERS = {
 SHIPPED_FILE = Path(__file__).resolve().parents[2] / "data" / "doc" / "noise_floor.csv"
 # Seeds far from any design's (designs draw 32-bit seeds from a SeedSequence).
 FIRST_SEED = 7_000_000
+DEFAULT_OUT = Path("noise_floor.csv")
 
 
 def measure(seeds: int = 8, voxel_um: float = 2.0) -> pd.DataFrame:
@@ -123,16 +125,34 @@ def floor_sentence(metric: str = "euclidean", path: Path = SHIPPED_FILE) -> str:
     )
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("noise_floor.csv"))
-    parser.add_argument("--seeds", type=int, default=8)
-    parser.add_argument("--voxel-um", type=float, default=2.0)
-    args = parser.parse_args(argv)
-    table = measure(args.seeds, args.voxel_um)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
+def noise_floor(
+    out: Annotated[Path, typer.Option(help="Output CSV.")] = DEFAULT_OUT,
+    seeds: Annotated[int, typer.Option(help="Samples per domain and fibre mode.")] = 8,
+    voxel_um: Annotated[float, typer.Option("--voxel-um", help="Voxel size in um.")] = 2.0,
+) -> None:
+    """The tortuosity's scatter between seeds at fixed parameters: the floor under any MAPE."""
+    table = measure(seeds, voxel_um)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False)
     print(markdown(summarise(table)))
+
+
+def main(argv=None) -> None:
+    """``python -m generator.sweep.noise_floor [--out CSV] [--seeds N] [--voxel-um UM]``."""
+    app = typer.Typer(
+        add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.command()(noise_floor)
+    try:
+        typer.main.get_command(app).main(
+            args=argv, prog_name="python -m generator.sweep.noise_floor"
+        )
+    except SystemExit as done:
+        if done.code:
+            raise
 
 
 if __name__ == "__main__":
