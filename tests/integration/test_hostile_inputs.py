@@ -1,6 +1,6 @@
 """The generator CLI given files from other tools and hostile inputs: every case ends in exit 2
 with one line naming the value and what was expected, before any heavy work, and leaves no
-output file behind."""
+output file behind. The commands run in this process; one test starts a real one."""
 
 import json
 import subprocess
@@ -12,16 +12,7 @@ import pytest
 
 from generator import geometric_tortuosity
 from tests.conftest import one_line_error
-
-
-def generator_cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
+from tests.integration.in_process import generator_cli
 
 
 def test_another_tools_hdf5_is_read_only_from_the_named_dataset(tmp_path):
@@ -111,3 +102,32 @@ def test_unwritable_outputs_are_refused_before_the_work(tmp_path, small_sample):
     small_sample.to_hdf5(tmp_path / "s.h5")
     line = one_line_error(generator_cli("show", tmp_path / "s.h5", "--out", "/proc/s.png"))
     assert "cannot write to /proc" in line
+
+
+def test_a_fresh_process_exits_2_with_one_line(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "sample", "--out", tmp_path / "s.h5", "--seed", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "must be a whole number in [0, 2**63)" in one_line_error(done)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sweep", "--domain", "200", "--n", "2", "--voxel-um", "6"],
+        ["sweep", "--cluster", "slurm", "--print-job-script"],
+        ["sweep", "--cluster", "slurm", "--memory", "4GB", "--dry-run"],
+    ],
+)
+def test_a_missing_extra_is_named_in_one_line(tmp_path, monkeypatch, args):
+    """Without the 'sweep' extra (dask-jobqueue missing, as in a core install), what needs Dask
+    says which extra to install; nothing is written."""
+    monkeypatch.setitem(sys.modules, "dask_jobqueue", None)  # find_spec then finds nothing
+    line = one_line_error(generator_cli(*args, "--out", tmp_path / "d.h5", cwd=tmp_path))
+    assert "needs the 'sweep' extra (dask_jobqueue not installed)" in line
+    assert "pip install 'gdl-generator[sweep]'" in line
+    assert list(tmp_path.iterdir()) == []

@@ -10,6 +10,7 @@ import pytest
 
 import generator
 from generator import read_sample
+from tests.integration.in_process import generator_cli
 
 
 def test_hdf5_round_trip(small_sample, tmp_path):
@@ -51,34 +52,14 @@ def test_reading_a_file_that_is_not_a_sample(tmp_path):
 def test_cli_sample_then_show_writes_a_real_png(tmp_path):
     out = tmp_path / "s.h5"
     png = tmp_path / "s.png"
-    run = [sys.executable, "-m", "generator"]
-    done = subprocess.run(
-        run
-        + [
-            "sample",
-            "--domain",
-            "1000",
-            "--voxel-um",
-            "5",
-            "--seed",
-            "4",
-            "--compression",
-            "0.25",
-            "--no-stratify",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    args = ["--domain", "1000", "--voxel-um", "5", "--seed", "4", "--compression", "0.25"]
+    done = generator_cli("sample", *args, "--no-stratify", "--out", out)
     assert done.returncode == 0, done.stderr
     # 1000 um / 5 um = 200 in-plane; 300 um / 5 um = 60 through-plane, times 0.75 = 45.
     back = read_sample(out)
     assert back.volume.shape == (45, 200, 200)
     assert back.stratify is False  # the option reached the generator and the file
-    shown = subprocess.run(
-        run + ["show", str(out), "--out", str(png)], capture_output=True, text=True
-    )
+    shown = generator_cli("show", out, "--out", png)
     assert shown.returncode == 0, shown.stderr
     image = mpimg.imread(png)
     assert image.shape[0] > 500 and image.shape[1] > 1000
@@ -158,12 +139,10 @@ def run_in_terminal(args, cwd):
 
 
 def test_long_steps_report_progress_on_a_terminal_only(tmp_path):
-    args = ["-m", "generator", "sample", "--voxel-um", "4", "--out", "s.h5"]
-    code, shown = run_in_terminal(args, tmp_path)
+    args = ["sample", "--voxel-um", "4", "--out", "s.h5"]
+    code, shown = run_in_terminal(["-m", "generator", *args], tmp_path)
     assert code == 0, shown
     for stage in ("fibres (500x50x75 voxels): ", "binder: ", "compression: ", "writing s.h5: "):
         assert stage in shown, shown
-    done = subprocess.run(
-        [sys.executable, *args, "--force"], capture_output=True, text=True, cwd=tmp_path
-    )
+    done = generator_cli(*args, "--force", cwd=tmp_path)
     assert done.returncode == 0 and done.stderr == ""  # quick steps, no terminal: silent

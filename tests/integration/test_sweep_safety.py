@@ -1,13 +1,12 @@
 """A sweep never destroys files it did not make, never trusts a damaged or stale sample, and its
-cluster refuses strangers. Real files, real processes, a real local Dask cluster."""
+cluster refuses strangers. Real files, a real local Dask cluster; the commands run in this
+process (tests/integration/in_process.py)."""
 
 import json
 import multiprocessing
 import os
 import shutil
 import ssl
-import subprocess
-import sys
 from pathlib import Path
 
 import h5py
@@ -23,23 +22,15 @@ from generator.sweep.run import run_sweep
 from generator.sweep.sample_task import ROW_ATTRIBUTE
 from tests.conftest import one_line_error
 from tests.generator.sweep.test_sweep import TINY, sample_values
+from tests.integration.in_process import generator_cli as cli
+from tests.integration.in_process import invoke
+from workflows import gdl_study
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 # A 2-sample sweep of the small domain at 6 um (the finest fibre is 6 um across), typed.
 TINY_SWEEP = ("sweep", "--domain", "200", "--n", "2", "--voxel-um", "6")
-
-
-def cli(*args, cwd=None, timeout=300):
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=timeout,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )
 
 
 def in_process(out, n=3, force=False, **options):
@@ -109,13 +100,9 @@ def test_merge_and_study_take_the_range_options(tmp_path):
     assert ranges["thickness_um"] == [290.0, 310.0]
     bad = cli("merge", "--compression-range", "0,0.9", "--out", str(tmp_path / "x.h5"))
     assert "compression" in one_line_error(bad) and "0.5" in bad.stderr
-    study = subprocess.run(
-        [sys.executable, "-m", "workflows.gdl_study", "--thickness-range", "1,2"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    study = invoke(gdl_study.app, ["--thickness-range", "1,2"], cwd=tmp_path)
     assert study.returncode == 2 and "thickness_um" in study.stderr
+    assert not list(tmp_path.glob("study"))  # refused before any work
 
 
 # Ownership.
@@ -149,7 +136,6 @@ def test_special_files_are_refused_before_any_work(tmp_path, kind):
         "--out",
         str(target),
         "--force",
-        timeout=60,
     )
     assert {"fifo": "a FIFO", "directory": "a directory", "symlink": "a symbolic link"}[
         kind
@@ -331,7 +317,6 @@ def test_workers_below_one_is_a_bad_input(tmp_path):
             str(tmp_path / "d.h5"),
             "--workers",
             value,
-            timeout=60,
         )
         assert "--workers" in one_line_error(done)
 

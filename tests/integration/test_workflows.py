@@ -5,23 +5,27 @@ import json
 
 import matplotlib.image as mpimg
 
+from generator.sweep.executors import InProcessExecutor
 from workflows.gdl_study import run_study
 
 
 def test_gdl_study_quick_pipeline_at_a_tiny_size(tmp_path):
+    # Thick fibres at 10 um voxels, the sweeps in this process (the Dask path is tested with
+    # the sweep, tests/generator/sweep), nets trained briefly: every step, in seconds.
     report = run_study(
         out=tmp_path,
-        sizes={"200": {"n": 16, "voxel_um": 6.0}, "1000": {"n": 12, "voxel_um": 6.0}},
+        executor=InProcessExecutor(),
+        sizes={"200": {"n": 16, "voxel_um": 10.0}, "1000": {"n": 12, "voxel_um": 10.0}},
+        ranges={"fiber_diameter_um": (10.0, 12.0)},
         surrogate_options={
             "splits": 2,
-            "epochs": 40,
+            "epochs": 15,
             "restarts": 1,
-            "members": 3,
+            "members": 2,
             "curve_repetitions": 2,
             "replay_repetitions": 2,
             "replay_members": 2,
         },
-        workers=2,
     )
     text = report.read_text()
     study = json.loads((tmp_path / "study.json").read_text())
@@ -30,7 +34,7 @@ def test_gdl_study_quick_pipeline_at_a_tiny_size(tmp_path):
     assert study["metrics"] == metrics["methods"]
     for method in ("pretrained_on_source", "pretrained_on_target", "transferred", "mean"):
         assert f"{metrics['methods'][method]['mape']['mean']:.3f}" in text
-    assert "| gdl200 | 16 | 6 |" in text and "| gdl1000 | 12 | 6 |" in text
+    assert "| gdl200 | 16 | 10 |" in text and "| gdl1000 | 12 | 10 |" in text
     for line in text.splitlines():
         if line.startswith("!["):
             image = mpimg.imread(tmp_path / line.split("(")[1].rstrip(")"))
