@@ -39,11 +39,9 @@ app = workflow_app()
 
 
 def _rss_gib() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 2**20
-    return float("nan")
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**30
 
 
 def _child(kind: str, path: str) -> dict:
