@@ -1,5 +1,5 @@
 """``surrogate active``: the surrogate chooses which samples to simulate, on a local Dask
-cluster, a scheduler or batch jobs."""
+cluster, a scheduler or batch jobs (the options of ``gdl-generator sweep``)."""
 
 from __future__ import annotations
 
@@ -8,37 +8,26 @@ from typing import Annotated
 
 import typer
 
+from generator.cli.options import (
+    AccountOption,
+    ClusterOption,
+    CoresOption,
+    InterfaceOption,
+    JobExtraOption,
+    JobPrologueOption,
+    JobsOption,
+    LogDirOption,
+    MaxResubmitsOption,
+    MemoryOption,
+    QueueOption,
+    SchedulerOption,
+    WalltimeOption,
+    WorkersOption,
+)
 from surrogate.cli._errors import echo_lines
 from surrogate.cli._options import EpochsOption, SeedOption, SourceArgument
 
 EXIT_RESUMABLE = 1
-
-# The sample executor's options, as `gdl-generator sweep` takes them.
-Cluster = Annotated[
-    str | None, typer.Option(help="Batch cluster via dask-jobqueue: slurm, pbs, sge, lsf.")
-]
-Jobs = Annotated[int, typer.Option(help="--cluster: worker jobs.")]
-Cores = Annotated[int | None, typer.Option(help="--cluster: cores per job.")]
-Memory = Annotated[str | None, typer.Option(help="--cluster: memory per job, e.g. 4GB.")]
-Walltime = Annotated[str | None, typer.Option(help="--cluster: walltime per job, e.g. 02:00:00.")]
-Queue = Annotated[str | None, typer.Option(help="--cluster: queue or partition.")]
-Account = Annotated[str | None, typer.Option(help="--cluster: account to charge.")]
-JobExtra = Annotated[
-    list[str] | None,
-    typer.Option(help="--cluster: an extra scheduler directive, e.g. '--qos=low' (repeatable)."),
-]
-Prologue = Annotated[
-    list[str] | None,
-    typer.Option(help="--cluster: a shell line run before the worker, e.g. 'module load x'."),
-]
-Interface = Annotated[
-    str | None, typer.Option(help="--cluster: network interface for the scheduler.")
-]
-LogDir = Annotated[Path | None, typer.Option("--log-dir", help="--cluster: folder for job logs.")]
-MaxResubmits = Annotated[
-    int,
-    typer.Option(help="--cluster: replace lost worker jobs at most this often, then exit 1."),
-]
 
 
 def active(
@@ -81,24 +70,20 @@ def active(
         ),
     ] = None,
     volumes: Annotated[bool, typer.Option(help="Keep each sample's volume in its file.")] = False,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Address of a running Dask scheduler.")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Local worker processes (default: by cores, memory).")
-    ] = None,
-    cluster: Cluster = None,
-    jobs: Jobs = 1,
-    cores: Cores = None,
-    memory: Memory = None,
-    walltime: Walltime = None,
-    queue: Queue = None,
-    account: Account = None,
-    job_extra: JobExtra = None,
-    job_script_prologue: Prologue = None,
-    interface: Interface = None,
-    log_dir: LogDir = None,
-    max_resubmits: MaxResubmits = 3,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    cluster: ClusterOption = None,
+    jobs: JobsOption = 1,
+    cores: CoresOption = None,
+    memory: MemoryOption = None,
+    walltime: WalltimeOption = None,
+    queue: QueueOption = None,
+    account: AccountOption = None,
+    job_extra: JobExtraOption = None,
+    job_script_prologue: JobPrologueOption = None,
+    interface: InterfaceOption = None,
+    log_dir: LogDirOption = None,
+    max_resubmits: MaxResubmitsOption = 3,
 ) -> None:
     """Let the surrogate choose which samples to simulate.
 
@@ -109,9 +94,8 @@ def active(
     import os
 
     from generator import command_line
-    from generator.sweep import numba_cache_folder
+    from generator.sweep import ClusterOptions, numba_cache_folder
     from generator.sweep.clusters import ClusterLost
-    from generator.sweep.executors import DaskExecutor
     from surrogate.active import ActiveSettings, TooFewSamples, start_active
 
     settings = ActiveSettings(
@@ -120,19 +104,15 @@ def active(
         epochs=epochs, seed=seed, voxel_um=voxel_um,
     )  # fmt: skip
     settings.check()  # before the process's environment changes
-    cache = numba_cache_folder(None)
+    cache = numba_cache_folder()
     os.environ.setdefault("NUMBA_CACHE_DIR", str(cache))
-    options = {
-        "cores": cores, "memory": memory, "walltime": walltime, "queue": queue,
-        "account": account, "job_extra_directives": job_extra or None,
-        "job_script_prologue": job_script_prologue or None, "interface": interface,
-        "log_directory": str(log_dir) if log_dir else None,
-    }  # fmt: skip
-    executor = DaskExecutor(
-        workers=workers, scheduler=scheduler, cluster=cluster,
-        jobqueue_options={k: v for k, v in options.items() if v is not None}, jobs=jobs,
-        numba_cache=cache, max_resubmits=max_resubmits,
+    where = ClusterOptions(
+        workers=workers, scheduler=scheduler, cluster=cluster, jobs=jobs, cores=cores,
+        memory=memory, walltime=walltime, queue=queue, account=account,
+        job_extra_directives=job_extra, job_script_prologue=job_script_prologue,
+        interface=interface, log_directory=log_dir, max_resubmits=max_resubmits,
     )  # fmt: skip
+    executor = where.executor(numba_cache=cache)
     try:
         outcome = start_active(
             settings, out=out, keep_volumes=volumes, executor=executor, echo=typer.echo,
