@@ -2,8 +2,6 @@
 one line naming the value and what was expected, and prints valid JSON when it succeeds."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,6 +9,7 @@ import pytest
 from generator.sweep.dataset import write_dataset
 from generator.sweep.design import make_design
 from tests.conftest import one_line_error
+from tests.surrogate.evaluation.cli import surrogate
 from tests.surrogate.evaluation.test_surrogate import synthetic_dataset_file
 
 INPUTS = {
@@ -20,12 +19,6 @@ INPUTS = {
     "thickness_um": "300",
     "compression": "0.2",
 }
-
-
-def surrogate(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "surrogate", *map(str, args)], capture_output=True, text=True
-    )
 
 
 @pytest.fixture(scope="module")
@@ -86,33 +79,37 @@ def test_a_csv_of_inputs_gives_one_json_line_per_row(run, files):
     one_line_error(surrogate("predict", run, "--csv", files / "bad.csv"))
 
 
-def bad_target_file(path, value):
+def bad_target_file(path, values):
+    """40 samples whose targets are 1.05 but for rows 7, 8, ...: ``values``."""
     rows = []
     for r in make_design(40, domain="1000", seed=5).to_dict("records"):
         rows.append(dict(r, id=str(r["index"]), status="ok", error="", tau_lattice=1.1))
         rows[-1]["tau_euclidean"] = 1.05
-    rows[7]["tau_euclidean"] = value
-    write_dataset(path, rows, {"design": "test table with one bad target"})
+    for row, value in enumerate(values, start=7):
+        rows[row]["tau_euclidean"] = value
+    write_dataset(path, rows, {"design": "test table with bad targets"})
 
 
-@pytest.mark.parametrize("value", [np.inf, np.nan, 0.0])
-def test_a_target_no_mape_model_can_use_is_named_or_dropped(files, value, tmp_path):
-    bad_target_file(tmp_path / "bad.h5", value)
+def test_targets_no_mape_model_can_use_are_named_or_dropped(files, tmp_path):
+    # Infinite, missing and zero: one row each, named together, dropped together.
+    bad_target_file(tmp_path / "bad.h5", [np.inf, np.nan, 0.0])
     common = ["--splits", 1, "--epochs", 3, "--restarts", 1, "--members", 2]
     common += ["--runs", tmp_path / "runs"]
     line = one_line_error(surrogate("transfer", files / "src.h5", tmp_path / "bad.h5", *common))
-    assert "1 row(s) cannot train a MAPE model on 'tortuosity': 7 (target" in line
+    assert "3 row(s) cannot train a MAPE model on 'tortuosity': 7 (target" in line
+    assert ", 8 (target" in line and ", 9 (target" in line
     assert "--drop-invalid" in line
     done = surrogate("transfer", files / "src.h5", tmp_path / "bad.h5", *common, "--drop-invalid")
     assert done.returncode == 0, done.stderr
-    assert "dropped 1 invalid row(s)" in done.stderr and "sample 7" in done.stderr
+    assert "dropped 3 invalid row(s)" in done.stderr
+    assert all(f"sample {i}:" in done.stderr for i in (7, 8, 9))
 
 
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        ("--epochs", "epochs=0 must be a whole number of at least 1"),
-        ("--restarts", "restarts=0 must be a whole number of at least 1"),
+        ("--epochs", "--epochs 0 must be a whole number of at least 1"),
+        ("--restarts", "--restarts 0 must be a whole number of at least 1"),
         ("--splits", "--splits 0 must be at least 1"),
     ],
 )

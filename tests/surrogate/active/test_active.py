@@ -14,9 +14,10 @@ import pytest
 
 from generator import open_dataset
 from generator.sweep.design import PARAMETERS
-from surrogate.active.loop import choose_by_disagreement, choose_space_filling, typical_spacing
+from surrogate.active.rules import choose_by_disagreement, choose_space_filling, typical_spacing
 from surrogate.estimators.ensemble import EnsembleRegressor
 from surrogate.estimators.regressors import NetOptions, NetRegressor
+from tests.surrogate.evaluation.cli import surrogate
 
 
 def test_disagreement_rule_picks_the_uncertain_corner_and_spreads():
@@ -67,6 +68,7 @@ ACTIVE = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow  # about 2 minutes; a SLURM test runs the live loop in CI
 def test_live_loop_resumes_after_sigkill_and_stops_at_the_budget(tmp_path):
     log = tmp_path / "active200_active" / "log.jsonl"
     process = subprocess.Popen(
@@ -145,10 +147,7 @@ def test_live_loop_resumes_after_sigkill_and_stops_at_the_budget(tmp_path):
     ],
 )
 def test_bad_active_settings_exit_2_before_any_work(tmp_path, args, message):
-    done = subprocess.run(
-        [sys.executable, "-m", "surrogate", "active", "gdl200", *args],
-        cwd=tmp_path, capture_output=True, text=True,
-    )  # fmt: skip
+    done = surrogate("active", "gdl200", *args, cwd=tmp_path)
     assert done.returncode == 2 and message in done.stderr
     assert not any(tmp_path.iterdir())
 
@@ -159,10 +158,9 @@ def test_a_loop_with_other_settings_is_not_resumed(tmp_path):
     (folder / "settings.json").write_text(
         json.dumps({"schema": "surrogate-active/1", "choices": {"batch": 3}})
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "surrogate", *ACTIVE], cwd=tmp_path, capture_output=True, text=True
-    )
+    done = surrogate(*ACTIVE, cwd=tmp_path)
     assert done.returncode == 2 and "holds a loop with other settings" in done.stderr
+    assert "or another --out" in done.stderr
 
 
 def test_replay_shares_the_start_and_scores_every_budget():

@@ -14,7 +14,8 @@ from generator.paper import TABLE_1_MAPE
 from surrogate.data.frame import from_frame
 from surrogate.evaluation.evaluate import METHODS, TransferResult
 from surrogate.evaluation.explain import explain, format_effect, plot_beeswarm, plot_waterfall
-from surrogate.evaluation.report import LABELS, _figures, shap_figures, table_markdown
+from surrogate.evaluation.figures import shap_figures, transfer_figures
+from surrogate.evaluation.report import LABELS, table_markdown
 from surrogate.nets.training import History
 from workflows.electrode_study import (
     PAPER_HEADER,
@@ -33,17 +34,6 @@ WEIGHTS = torch.tensor([0.006, -0.004, 0.003, -0.0015, 0.0008])
 class Linear(torch.nn.Module):
     def forward(self, x):
         return 1.02 + (x * WEIGHTS).sum(1)
-
-
-@pytest.fixture(autouse=True)
-def _agg():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
 
 
 @pytest.fixture
@@ -66,7 +56,7 @@ def significant_digits(label: str) -> int:
 
 
 def tick_texts(fig):
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             labels = axis.get_ticklabels() + axis.get_ticklabels(minor=True)
@@ -106,7 +96,7 @@ def test_waterfall_of_thousandths_shows_three_significant_digits():
     row = explanation[0]
     assert np.all(np.abs(row.values) < 0.005)  # effects of thousandths, as for tortuosity
     fig = plot_waterfall(row, target="tortuosity", unit="1", units={"thickness_um": "um"})
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.texts]
     assert len(labels) == 5
@@ -182,7 +172,7 @@ def test_loss_curves_name_splits_rows_and_the_kept_epoch(tmp_path, saved_figures
         "pretrained_prediction": y[21:] * 1.01,
         "transferred_prediction": y[21:] * 0.995,
     }
-    files = _figures(result, source, destination, tmp_path)
+    files = transfer_figures(result, source, destination, tmp_path)
     assert files["loss_curves"].is_file()
     curves = next(f for f in saved_figures if len(f.axes) == 2)
     pretrained, transferred = curves.axes
@@ -208,6 +198,22 @@ def test_loss_curves_name_splits_rows_and_the_kept_epoch(tmp_path, saved_figures
     # The log axis reads in plain numbers (2, 5, 10, 20).
     ticks = [t for _, axis, texts in tick_texts(curves) if axis is pretrained.yaxis for t in texts]
     assert {"2", "5", "10", "20"} <= set(ticks), ticks
+
+
+def test_figures_leave_the_callers_matplotlib_backend_alone(tmp_path):
+    import matplotlib
+
+    from surrogate.evaluation.curves import CurveResult, plot_curve
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        result = CurveResult("src", "dst", "tau", [5, 10], {"transferred": [[3.0, 2.0], [1.5]]})
+        plot_curve(result, tmp_path / "curve.png")
+        assert (tmp_path / "curve.png").stat().st_size > 0
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)
 
 
 def _summary():

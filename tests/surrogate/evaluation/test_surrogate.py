@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import typer.main
 from sklearn.metrics import mean_absolute_percentage_error
 
 from generator.sweep.dataset import write_dataset
@@ -21,6 +22,7 @@ from surrogate.evaluation.evaluate import evaluate_transfer, split_indices
 from surrogate.evaluation.explain import additivity_error, explain
 from surrogate.nets.models import MLP, TransferModel, trainable_parameters
 from surrogate.nets.training import fit, mape_loss, predict
+from tests.surrogate.evaluation.cli import surrogate
 
 
 @pytest.mark.parametrize(
@@ -70,7 +72,7 @@ def shifted_pair(n_source=240, n_target=30, seed=0):
 def shifted_result():
     # 40 target rows: 25 train every method (the 20 quadratic features need more than 19).
     source, target = shifted_pair(n_target=40)
-    return evaluate_transfer(source, target, "t", splits=2, epochs=200, restarts=2)
+    return evaluate_transfer(source, target, "t", splits=2, epochs=80, restarts=1)
 
 
 def test_transfer_beats_pretrained_and_scratch_on_a_known_shift(shifted_result):
@@ -92,7 +94,7 @@ def test_baselines_on_a_known_shift(shifted_result):
 
 
 def test_mape_offset_is_the_brute_force_minimiser():
-    from surrogate.evaluation.evaluate import mape_offset
+    from surrogate.estimators.regressors import mape_offset
 
     rng = np.random.default_rng(3)
     y = 1 + rng.random(41)
@@ -174,36 +176,28 @@ def synthetic_dataset_file(path, n, seed, shift):
     write_dataset(path, rows, {"design": "synthetic test table", "synthetic": True})
 
 
-def test_cli_transfer_writes_a_complete_run(tmp_path):
-    synthetic_dataset_file(tmp_path / "src.h5", 120, 1, 0.0)
-    synthetic_dataset_file(tmp_path / "dst.h5", 40, 2, 0.02)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "surrogate",
-            "transfer",
-            str(tmp_path / "src.h5"),
-            str(tmp_path / "dst.h5"),
-            "--splits",
-            "2",
-            "--epochs",
-            "60",
-            "--restarts",
-            "1",
-            "--runs",
-            str(tmp_path / "runs"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+@pytest.fixture(scope="module")
+def transfer_run(tmp_path_factory):
+    """One small transfer through the command line (2 splits: the metrics keep one value per
+    split; 2 members: predict answers with an interval)."""
+    folder = tmp_path_factory.mktemp("transfer")
+    synthetic_dataset_file(folder / "src.h5", 60, 1, 0.0)
+    synthetic_dataset_file(folder / "dst.h5", 30, 2, 0.02)
+    done = surrogate(
+        "transfer", folder / "src.h5", folder / "dst.h5", "--splits", 2, "--epochs", 20,
+        "--restarts", 1, "--members", 2, "--runs", folder / "runs",
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    run = next((tmp_path / "runs").iterdir())
+    return folder, next((folder / "runs").iterdir())
+
+
+def test_cli_transfer_writes_a_complete_run(transfer_run):
+    folder, run = transfer_run
     metrics = json.loads((run / "metrics.json").read_text())
     split = json.loads((run / "split.json").read_text())
     # Run files locate their datasets relative to the run: no machine paths in them.
-    assert (run / split["destination"]["dataset"]).resolve() == (tmp_path / "dst.h5").resolve()
-    assert str(tmp_path) not in (run / "split.json").read_text()
+    assert (run / split["destination"]["dataset"]).resolve() == (folder / "dst.h5").resolve()
+    assert str(folder) not in (run / "split.json").read_text()
     for key in ("source_reference", "destination_reference"):  # the typed command may hold one
         located = metrics["provenance"][key]["dataset"]
         assert not Path(located).is_absolute() and (run / located).resolve().is_file()
@@ -219,63 +213,66 @@ def test_cli_transfer_writes_a_complete_run(tmp_path):
         assert mpimg.imread(run / name).shape[0] > 100
     state = torch.load(run / "transferred.pt", weights_only=True)
     assert "adapter.net.0.weight" in state
-    # predict: one line per input, and a clear error for inputs the model was not trained on.
-    ok = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "surrogate",
-            "predict",
-            str(run),
-            "--set",
-            "fiber_diameter_um=9",
-            "--set",
-            "fiber_fraction=0.18",
-            "--set",
-            "binder_fraction=0.07",
-            "--set",
-            "thickness_um=300",
-            "--set",
-            "compression=0.2",
-        ],
-        capture_output=True,
-        text=True,
-    )
+
+
+def test_cli_predict_and_explain_a_transfer_run(transfer_run):
+    _, run = transfer_run
+    inputs = {"fiber_diameter_um": 9, "fiber_fraction": 0.18, "binder_fraction": 0.07,
+              "thickness_um": 300, "compression": 0.2}  # fmt: skip
+    ok = surrogate("predict", run, *[a for k, v in inputs.items() for a in ("--set", f"{k}={v}")])
     assert ok.returncode == 0, ok.stderr
-    assert 1.0 < json.loads(ok.stdout)["tortuosity"] < 1.2
-    explained = subprocess.run(
-        [sys.executable, "-m", "surrogate", "explain", str(run), "--model", "pretrained"],
-        capture_output=True,
-        text=True,
-    )
+    answer = json.loads(ok.stdout)
+    assert 1.0 < answer["tortuosity"] < 1.2
+    assert answer["tortuosity_low"] < answer["tortuosity"] < answer["tortuosity_high"]
+    explained = surrogate("explain", run, "--model", "pretrained")
     assert explained.returncode == 0, explained.stderr
     assert (run / "shap_pretrained_beeswarm.png").is_file()
     additivity = float(explained.stdout.strip().splitlines()[-1].split("=")[-1])
     assert additivity < 1e-6
-    bad = subprocess.run(
-        [sys.executable, "-m", "surrogate", "predict", str(run), "--set", "porosity=0.7"],
-        capture_output=True,
-        text=True,
-    )
+    # A clear error for inputs the model was not trained on.
+    bad = surrogate("predict", run, "--set", "porosity=0.7")
     assert bad.returncode == 2 and "unknown ['porosity']" in bad.stderr
 
 
 def test_cli_errors(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "surrogate", "transfer", "gdl300", "gdl1000"],
-        capture_output=True,
-        text=True,
-    )
+    done = surrogate("transfer", "gdl300", "gdl1000")
     assert done.returncode == 2 and "unknown dataset 'gdl300'" in done.stderr
-    done = subprocess.run(
-        [sys.executable, "-m", "surrogate", "transfer", str(tmp_path / "missing.h5"), "gdl1000"],
-        capture_output=True,
-        text=True,
-    )
+    done = surrogate("transfer", tmp_path / "missing.h5", "gdl1000")
     assert done.returncode == 2 and "no file at" in done.stderr
+
+
+def test_library_errors_are_written_as_the_commands_flags():
+    from surrogate.cli._errors import in_cli_terms
+    from surrogate.cli.app import app
+
+    params = typer.main.get_command(app).commands["transfer"].params
+    said = in_cli_terms(
+        "splits=0 must be at least 1; drop_invalid=True drops them; inputs= and target=, or "
+        "spec=; dest_where= needs; compression=0.6 stays",
+        params,
+    )
+    assert said == (
+        "--splits 0 must be at least 1; --drop-invalid drops them; --inputs and --target, or "
+        "--spec; --dest-where needs; compression=0.6 stays"
+    )
 
 
 def test_import_generator_does_not_load_torch():
     code = "import sys, generator, generator.sweep.run; print('torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "False"
+
+
+def test_python_m_surrogate_help_is_quick_and_loads_neither_torch_nor_pandas():
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['surrogate', '--help']\n"
+        "try:\n"
+        "    runpy.run_module('surrogate', run_name='__main__')\n"
+        "except SystemExit as end:\n"
+        "    assert end.code in (0, None), end.code\n"
+        "print('torch' in sys.modules, 'pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "transfer" in done.stdout and done.stdout.strip().endswith("False False")
