@@ -276,3 +276,28 @@ def test_python_m_surrogate_help_is_quick_and_loads_neither_torch_nor_pandas():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "transfer" in done.stdout and done.stdout.strip().endswith("False False")
+
+
+def test_a_warning_or_a_missing_extra_reads_as_one_line():
+    import warnings
+
+    from typer.testing import CliRunner
+
+    from generator._shared.extras import MissingExtra
+    from surrogate.cli._errors import Command
+
+    app = typer.Typer()
+
+    @app.command(cls=Command)
+    def careful(missing: bool = False) -> None:
+        warnings.warn("the table is small", UserWarning, stacklevel=1)
+        if missing:
+            raise MissingExtra("figures need the 'viz' extra: pip install 'gdl-generator[viz]'")
+
+    done = CliRunner().invoke(app, [])
+    assert done.exit_code == 0 and done.stderr == "warning: the table is small\n"
+    done = CliRunner().invoke(app, ["--missing"])
+    assert done.exit_code == 2
+    assert done.stderr.splitlines()[-1] == (
+        "error: figures need the 'viz' extra: pip install 'gdl-generator[viz]'"
+    )
