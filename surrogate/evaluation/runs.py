@@ -60,24 +60,37 @@ def pretrain_run(
     OSError
         When the run directory cannot be made.
     """
-    from generator import provenance
     from surrogate.estimators.regressors import NetOptions
     from surrogate.evaluation.evaluate import metrics, pretrain, split_indices
-    from surrogate.evaluation.rundir import input_range, new_run_dir, reference_for_run, save_model
-    from surrogate.nets.models import (
-        DEFAULT_ARCHITECTURES,
-        FALLBACK_ARCHITECTURE,
-        trainable_parameters,
-    )
+    from surrogate.evaluation.rundir import new_run_dir
+    from surrogate.nets.models import DEFAULT_ARCHITECTURES, FALLBACK_ARCHITECTURE
     from surrogate.nets.training import predict
 
     widths = _widths(hidden) or DEFAULT_ARCHITECTURES.get(target, FALLBACK_ARCHITECTURE)
     x, y = data.arrays(target)
-    train, val, test = split_indices(len(x), seed, name=f"dataset {data.name!r}")
-    model, _ = pretrain(x, y, train, val, widths, NetOptions(epochs=epochs, restarts=restarts),
-                        seed)  # fmt: skip
-    scores = metrics(y[test], predict(model, x[test]))
+    rows = split_indices(len(x), seed, name=f"dataset {data.name!r}")
+    options = NetOptions(epochs=epochs, restarts=restarts)
+    model, _ = pretrain(x, y, rows[0], rows[1], widths, options, seed)
+    scores = metrics(y[rows[2]], predict(model, x[rows[2]]))
     run = new_run_dir(runs, "pretrain", data.name, target)
+    architecture = _write_pretrain_run(run, model, data, target, widths, rows, scores)
+    unit = data.units.get(target, "")
+    line = (
+        f"test MAPE {scores['mape']:.3f} %, MAE {scores['mae']:.4g}{' ' + unit if unit else ''}, "
+        f"R2 {scores['r2']:.3f} ({architecture['trainable_pretrained']} trainable parameters); "
+        f"run directory: {run}"
+    )
+    return Run(run, scores, [line])
+
+
+def _write_pretrain_run(run: Path, model, data, target: str, widths, rows, scores) -> dict:
+    """``pretrained.pt/.json``, ``split.json`` and ``metrics.json`` of a pretrain run; returns
+    the net's architecture record."""
+    from generator import provenance
+    from surrogate.evaluation.rundir import input_range, reference_for_run, save_model
+    from surrogate.nets.models import trainable_parameters
+
+    train, val, test = rows
     architecture = {
         "hidden": list(widths),
         "layers": len(widths),
@@ -85,6 +98,7 @@ def pretrain_run(
         "trainable_pretrained": trainable_parameters(model),
     }
     features = {"features": data.feature_names}
+    x, _ = data.arrays(target)
     save_model(model, run / "pretrained", {
         "kind": "pretrained", **features, "target": target,
         "units": {k: data.units.get(k, "") for k in data.feature_names},
@@ -104,13 +118,7 @@ def pretrain_run(
         "architecture": architecture, "synthetic": data.provenance.get("synthetic") is True,
         "provenance": {**provenance(), "reference": reference},
     })  # fmt: skip
-    unit = data.units.get(target, "")
-    line = (
-        f"test MAPE {scores['mape']:.3f} %, MAE {scores['mae']:.4g}{' ' + unit if unit else ''}, "
-        f"R2 {scores['r2']:.3f} ({architecture['trainable_pretrained']} trainable parameters); "
-        f"run directory: {run}"
-    )
-    return Run(run, scores, [line])
+    return architecture
 
 
 def _write_json(path: Path, record: dict) -> None:
