@@ -6,9 +6,9 @@ operator ``P^T A P`` of a 6-point graph Laplacian is again one: the conductance 
 neighbouring aggregates is the sum of the conductances of the faces between them, and the
 Dirichlet conductance of an aggregate the sum of its cells'. A level stores float32 arrays of
 its shape: ``gz``, ``gy``, ``gx`` (the conductance to the ``+1`` neighbour along each axis;
-along y and x the last cell's is the wrap to the first, 0 without periodic sides) and ``diag``
-(0 at an empty aggregate), plus ``dirichlet`` ``(2, ny, nx)``: the Dirichlet conductances of
-the first and the last slice.
+along y and x the last cell's is the wrap to the first, 0 without periodic sides), ``diag``
+(0 at an empty aggregate) and ``inv`` (its inverse, 0 at an empty aggregate), plus
+``dirichlet`` ``(2, ny, nx)``: the Dirichlet conductances of the first and the last slice.
 
 Fields: ``b`` (right-hand side) and ``x`` (solution), float32, 0 at empty aggregates.
 """
@@ -20,26 +20,6 @@ import numpy as np
 
 from generator.tortuosity._diffusive.fine import dirichlet_faces
 from generator.tortuosity._diffusive.percolation import XM, XP, YM, YP, ZM, ZP
-
-
-@nb.njit(cache=True, inline="always")
-def _neighbours(x, gz, gy, gx, k, j, i, nz, ny, nx):
-    """``sum_j g_ij x_j`` over the six faces of cell ``(k, j, i)``."""
-    jm = j - 1 if j > 0 else ny - 1
-    jp = j + 1 if j < ny - 1 else 0
-    im = i - 1 if i > 0 else nx - 1
-    ip = i + 1 if i < nx - 1 else 0
-    s = (
-        gy[k, jm, i] * x[k, jm, i]
-        + gy[k, j, i] * x[k, jp, i]
-        + gx[k, j, im] * x[k, j, im]
-        + gx[k, j, i] * x[k, j, ip]
-    )
-    if k > 0:
-        s += gz[k - 1, j, i] * x[k - 1, j, i]
-    if k < nz - 1:
-        s += gz[k, j, i] * x[k + 1, j, i]
-    return s
 
 
 @nb.njit(cache=True, parallel=True)
@@ -136,55 +116,99 @@ def zero(x):
         x[k] = 0.0
 
 
+@nb.njit(cache=True)
+def _colour_slab(k, b, x, gz, gy, gx, inv, colour, reverse, zero_row):
+    """Half a red-black Gauss-Seidel sweep on slab ``k``: cells of ``colour`` (0 red:
+    ``k + j + i`` even) take ``(b + sum_j g_ij x_j) / d`` (0 at empty aggregates, whose
+    ``inv`` is 0), rows and cells in reverse order with ``reverse`` (the transpose of the
+    forward half where same-coloured cells touch across an odd periodic side). Along y and x
+    the neighbour indices always wrap: without periodic sides the wrapping face's conductance
+    is 0."""
+    nz, ny, nx = x.shape
+    gz_below = gz[k - 1] if k > 0 else gz[k]
+    for n in range(ny):
+        j = ny - 1 - n if reverse else n
+        jm = j - 1 if j > 0 else ny - 1
+        jp = j + 1 if j < ny - 1 else 0
+        xc, bc, ic, gxc = x[k, j], b[k, j], inv[k, j], gx[k, j]
+        xm = x[k - 1, j] if k > 0 else zero_row
+        gm = gz_below[j] if k > 0 else zero_row
+        xp = x[k + 1, j] if k < nz - 1 else zero_row
+        gp, xym, gym, xyp, gyp = gz[k, j], x[k, jm], gy[k, jm], x[k, jp], gy[k, j]
+        first = (colour + k + j) & 1
+        count = (nx - first + 1) // 2
+        for m in range(count):
+            i = first + 2 * (count - 1 - m) if reverse else first + 2 * m
+            if 0 < i < nx - 1:
+                side = gxc[i - 1] * xc[i - 1] + gxc[i] * xc[i + 1]
+            else:
+                im = i - 1 if i > 0 else nx - 1
+                ip = i + 1 if i < nx - 1 else 0
+                side = gxc[im] * xc[im] + gxc[i] * xc[ip]
+            s = gm[i] * xm[i] + gp[i] * xp[i] + gym[i] * xym[i] + gyp[i] * xyp[i] + side
+            xc[i] = (bc[i] + s) * ic[i]
+
+
 @nb.njit(cache=True, parallel=True)
-def sweep(b, x, gz, gy, gx, diag, colour, reverse):
-    """Half a red-black Gauss-Seidel sweep (cells of ``colour``, 0 red: ``k + j + i`` even),
-    each slab's rows and cells in reverse order with ``reverse`` (the transpose of the forward
-    half where same-coloured cells touch across an odd periodic side)."""
+def sweep(b, x, gz, gy, gx, inv, colour, reverse):
+    """Half a red-black Gauss-Seidel sweep (:func:`_colour_slab`) over every slab."""
+    zero_row = np.zeros(x.shape[2], dtype=np.float32)
+    for k in nb.prange(x.shape[0]):
+        _colour_slab(k, b, x, gz, gy, gx, inv, colour, reverse, zero_row)
+
+
+@nb.njit(cache=True, parallel=True)
+def red_from_zero(b, x, inv):
+    """The red half of a sweep from ``x = 0`` where red cells touch only black ones:
+    ``x = b / d`` at red cells, 0 at black ones."""
     nz, ny, nx = x.shape
     for k in nb.prange(nz):
-        for jj in range(ny):
-            j = ny - 1 - jj if reverse else jj
-            first = (colour + k + j) & 1
-            count = (nx - first + 1) // 2
-            for n in range(count):
-                i = first + 2 * (count - 1 - n) if reverse else first + 2 * n
-                d = diag[k, j, i]
-                if d == 0.0:
-                    continue
-                x[k, j, i] = (b[k, j, i] + _neighbours(x, gz, gy, gx, k, j, i, nz, ny, nx)) / d
+        for j in range(ny):
+            xc, bc, ic = x[k, j], b[k, j], inv[k, j]
+            first = (k + j) & 1
+            for i in range(nx):
+                xc[i] = bc[i] * ic[i] if (i & 1) == first else np.float32(0.0)
 
 
 @nb.njit(cache=True, parallel=True)
-def restrict_residual(b, x, gz, gy, gx, diag, coarse):
-    """``coarse = P^T (b - A x)`` summed over 2 x 2 x 2 blocks."""
+def restrict_residual(b, x, gz, gy, gx, diag, colours, coarse):
+    """``coarse = P^T (b - A x)`` summed over 2 x 2 x 2 blocks, over the cells of ``colours``
+    (0 red, 2 all: after a forward sweep that ended with black cells, only red ones carry a
+    residual on a grid where red cells touch only black ones)."""
     nz, ny, nx = x.shape
     for kc in nb.prange(coarse.shape[0]):
         coarse[kc] = 0.0
         for k in range(2 * kc, min(2 * kc + 2, nz)):
+            gz_below = gz[k - 1] if k > 0 else gz[k]
             for j in range(ny):
-                for i in range(nx):
-                    d = diag[k, j, i]
-                    if d == 0.0:
-                        continue
-                    coarse[kc, j >> 1, i >> 1] += (
-                        b[k, j, i]
-                        - d * x[k, j, i]
-                        + _neighbours(x, gz, gy, gx, k, j, i, nz, ny, nx)
-                    )
+                jm = j - 1 if j > 0 else ny - 1
+                jp = j + 1 if j < ny - 1 else 0
+                xc, bc, dc, gxc = x[k, j], b[k, j], diag[k, j], gx[k, j]
+                gp, xym, gym, xyp, gyp = gz[k, j], x[k, jm], gy[k, jm], x[k, jp], gy[k, j]
+                out = coarse[kc, j >> 1]
+                first = 0 if colours == 2 else (k + j) & 1
+                stride = 1 if colours == 2 else 2
+                for i in range(first, nx, stride):
+                    im = i - 1 if i > 0 else nx - 1
+                    ip = i + 1 if i < nx - 1 else 0
+                    s = gxc[im] * xc[im] + gxc[i] * xc[ip] + gym[i] * xym[i] + gyp[i] * xyp[i]
+                    if k > 0:
+                        s += gz_below[j, i] * x[k - 1, j, i]
+                    if k < nz - 1:
+                        s += gp[i] * x[k + 1, j, i]
+                    out[i >> 1] += bc[i] - dc[i] * xc[i] + s
 
 
 @nb.njit(cache=True, parallel=True)
-def prolong(x, diag, e, omega):
-    """``x += omega P e`` on the non-empty aggregates."""
+def prolong(x, inv, e, omega):
+    """``x += omega P e`` on the non-empty aggregates (``inv`` > 0)."""
     nz, ny, nx = x.shape
     w = np.float32(omega)
     for k in nb.prange(nz):
         for j in range(ny):
+            xc, ic, ec = x[k, j], inv[k, j], e[k >> 1, j >> 1]
             for i in range(nx):
-                if diag[k, j, i] != 0.0:
-                    x[k, j, i] += w * e[k >> 1, j >> 1, i >> 1]
-
+                xc[i] += w * ec[i >> 1] * np.float32(ic[i] > 0)
 
 
 @nb.njit(cache=True)

@@ -131,9 +131,11 @@ class Level:
     gy: np.ndarray
     gx: np.ndarray
     diag: np.ndarray
+    inv: np.ndarray
     dirichlet: np.ndarray
     b: np.ndarray
     x: np.ndarray
+    bipartite: bool
 
     @property
     def operator(self) -> tuple:
@@ -179,6 +181,11 @@ class Hierarchy:
     dense_inverse: np.ndarray | None = None
 
 
+def _bipartite(shape, periodic: bool) -> bool:
+    """Whether red cells touch only black ones: no odd side that wraps around."""
+    return not periodic or all(n % 2 == 0 or n == 1 for n in shape[1:])
+
+
 def _fine_tables(g: np.ndarray, gd: float) -> tuple[np.ndarray, np.ndarray]:
     from generator.tortuosity._diffusive.percolation import XM, XP, YM, YP, ZM, ZP
 
@@ -201,8 +208,7 @@ def build_hierarchy(prepared: Prepared, pacer) -> Hierarchy:
     g = prepared.conductances
     gd = np.float32(2.0 * g[0])
     diag, inv_diag = _fine_tables(g, float(gd))
-    nz, ny, nx = code.shape
-    bipartite = not prepared.periodic or ((ny % 2 == 0 or ny == 1) and (nx % 2 == 0 or nx == 1))
+    bipartite = _bipartite(code.shape, prepared.periodic)
     hierarchy = Hierarchy(g=g, gd=gd, diag=diag, inv_diag=inv_diag, bipartite=bipartite)
     shape = code.shape
     previous = None
@@ -218,11 +224,15 @@ def build_hierarchy(prepared: Prepared, pacer) -> Hierarchy:
             coarse.galerkin(*previous.operator, previous.dirichlet, *arrays)
             first, last = previous.dirichlet
         dirichlet = np.stack([_block_sum_2d(first), _block_sum_2d(last)])
+        inv = np.zeros(shape, dtype=np.float32)
+        np.divide(1.0, arrays[3], out=inv, where=arrays[3] > 0)
         level = Level(
             *arrays,
+            inv=inv,
             dirichlet=dirichlet,
             b=np.zeros(shape, dtype=np.float32),
             x=np.zeros(shape, dtype=np.float32),
+            bipartite=_bipartite(shape, prepared.periodic),
         )
         hierarchy.levels.append(level)
         previous = level
@@ -263,6 +273,7 @@ class Preconditioner:
 
     def __init__(self, prepared: Prepared, hierarchy: Hierarchy, pacer, *, omega, visits, sweeps):
         self.code = prepared.code
+        self.periodic = prepared.periodic
         self.h = hierarchy
         self.pacer = pacer
         self.omega = np.float32(omega)
@@ -271,34 +282,54 @@ class Preconditioner:
         self.no_dots = np.empty(0, dtype=np.float64)
         self.dots = np.empty(self.code.shape[0], dtype=np.float64)
 
-    def __call__(self, r: np.ndarray, z: np.ndarray) -> float:
-        """Fill ``z`` with ``M r``; returns ``r . z`` (float64, summed in slab order)."""
+    def bounds(self) -> np.ndarray:
+        """Chunks of the fused passes for numba's thread count now (set by the pacer)."""
+        import numba
+
+        from generator.tortuosity._diffusive.fine import chunks
+
+        return chunks(self.code.shape[0], numba.get_num_threads())
+
+    def __call__(self, r: np.ndarray, z: np.ndarray, alpha: float = 0.0) -> float:
+        """Fill ``z`` with ``M r``; returns ``r . z`` (float64, summed in slab order).
+
+        On a bipartite grid, first ``r -= alpha q`` with ``q`` the content of ``z`` on entry
+        (fused into the same pass; ``z`` must hold finite values) and ``self.r_squared``
+        ``= ||r||^2`` after it; on other grids ``alpha`` must be 0.
+        """
         from generator.tortuosity._diffusive import coarse, fine
 
-        h, code, pace = self.h, self.code, self.pacer.pace
+        h, code, pace, periodic = self.h, self.code, self.pacer.pace, self.periodic
         first = h.levels[0]
         pace()
         if h.bipartite:
-            fine.smooth_from_zero_bipartite(code, r, z, h.g, h.inv_diag)
-            pace()
-            fine.restrict_red_residual(code, r, z, h.g, h.diag, first.b)
+            fine.update_smooth_restrict(
+                code, r, z, h.g, h.diag, h.inv_diag, alpha, periodic, first.b, self.dots,
+                self.bounds(),
+            )  # fmt: skip
+            self.r_squared = float(self.dots.sum())
         else:
+            if alpha != 0.0:
+                raise ValueError("the residual update is fused only on bipartite grids")
             coarse.zero(z)
             for colour in (0, 1):
                 pace()
-                fine.sweep(code, r, z, h.g, h.inv_diag, colour, False, self.no_dots)
+                fine.sweep(code, r, z, h.g, h.inv_diag, colour, False, periodic, self.no_dots)
             pace()
-            fine.restrict_residual(code, r, z, h.g, h.diag, first.b)
+            fine.restrict_residual(code, r, z, h.g, h.diag, periodic, first.b)
         self._cycle(0, True)
         pace()
         if h.bipartite:
-            fine.smooth_black_prolong_bipartite(code, r, z, h.g, h.inv_diag, first.x, self.omega)
+            fine.prolong_and_smooth(
+                code, r, z, h.g, h.inv_diag, first.x, self.omega, periodic, self.dots,
+                self.bounds(),
+            )  # fmt: skip
         else:
             fine.prolong(code, z, first.x, self.omega)
             pace()
-            fine.sweep(code, r, z, h.g, h.inv_diag, 1, True, self.no_dots)
-        pace()
-        fine.sweep(code, r, z, h.g, h.inv_diag, 0, True, self.dots)
+            fine.sweep(code, r, z, h.g, h.inv_diag, 1, True, periodic, self.no_dots)
+            pace()
+            fine.sweep(code, r, z, h.g, h.inv_diag, 0, True, periodic, self.dots)
         return float(self.dots.sum())
 
     def _cycle(self, index: int, zero_start: bool) -> None:
@@ -326,23 +357,32 @@ class Preconditioner:
                 h.dense_inverse, h.dense_index, level.b.reshape(-1), level.x.reshape(-1)
             )
             return
-        if zero_start:
+        inv, (gz, gy, gx, diag) = level.inv, level.operator
+        if zero_start and self.sweeps == 0:
             coarse.zero(level.x)
-        for _ in range(self.sweeps):
-            for colour in (0, 1):
+        for sweep in range(self.sweeps):
+            if sweep == 0 and zero_start and level.bipartite:
                 pace()
-                coarse.sweep(level.b, level.x, *level.operator, colour, False)
+                coarse.red_from_zero(level.b, level.x, inv)
+            else:
+                if sweep == 0 and zero_start:
+                    coarse.zero(level.x)
+                pace()
+                coarse.sweep(level.b, level.x, gz, gy, gx, inv, 0, False)
+            pace()
+            coarse.sweep(level.b, level.x, gz, gy, gx, inv, 1, False)
         below = h.levels[index + 1]
         pace()
-        coarse.restrict_residual(level.b, level.x, *level.operator, below.b)
+        colours = 0 if level.bipartite and self.sweeps > 0 else 2
+        coarse.restrict_residual(level.b, level.x, gz, gy, gx, diag, colours, below.b)
         for visit in range(self.visits):
             self._cycle(index + 1, visit == 0)
         pace()
-        coarse.prolong(level.x, level.diag, below.x, self.omega)
+        coarse.prolong(level.x, inv, below.x, self.omega)
         for _ in range(self.sweeps):
             for colour in (1, 0):
                 pace()
-                coarse.sweep(level.b, level.x, *level.operator, colour, True)
+                coarse.sweep(level.b, level.x, gz, gy, gx, inv, colour, True)
 
 
 @dataclass
@@ -407,7 +447,7 @@ def solve(
         x = np.empty(code.shape, dtype=np.float32)
         r = np.empty(code.shape, dtype=np.float32)
         p = np.zeros(code.shape, dtype=np.float32)
-        zq = np.empty(code.shape, dtype=np.float32)  # z = M r, then q = A p
+        zq = np.zeros(code.shape, dtype=np.float32)  # z = M r, then q = A p
         dots = np.empty(nz, dtype=np.float64)
         pairs = np.empty((nz, 2), dtype=np.float64)
         fine.linear_guess(code, x)
@@ -416,7 +456,7 @@ def solve(
 
         def true_residual() -> float:
             pacer.pace()
-            fine.residual(code, x, r, g, diag, gd, pairs)
+            fine.residual(code, x, r, g, diag, gd, prepared.periodic, pairs)
             return math.sqrt(float(pairs[:, 0].sum()))
 
         r_norm = true_residual()
@@ -425,26 +465,32 @@ def solve(
         converged = r_norm <= target
         while not converged and iterations < max_iterations:
             rz = precondition(r, zq)
-            pacer.pace()
-            fine.update_direction(zq, p, x, 0.0, 0.0)  # p = z (fresh start)
+            alpha = beta = 0.0  # the first direction is z
             while iterations < max_iterations:
                 iterations += 1
                 pacer.pace()
-                fine.apply_operator(code, p, zq, g, diag, dots)
+                # x += alpha p (the last step); p = z + beta p; q = A p
+                fine.update_and_apply(
+                    code, zq, p, x, g, diag, alpha, beta, prepared.periodic, dots,
+                    precondition.bounds(),
+                )  # fmt: skip
                 alpha = rz / float(dots.sum())
-                pacer.pace()
-                fine.update_residual(r, zq, alpha, dots)
-                r_norm = math.sqrt(float(dots.sum()))
+                if hierarchy.bipartite:  # r -= alpha q, fused with the preconditioner
+                    rz_new = precondition(r, zq, alpha)
+                    r_norm = math.sqrt(precondition.r_squared)
+                else:
+                    pacer.pace()
+                    fine.update_residual(r, zq, alpha, dots)
+                    r_norm = math.sqrt(float(dots.sum()))
                 history.append(r_norm / b_norm)
                 if r_norm <= target or iterations == max_iterations:
                     pacer.pace()
                     fine.step(x, p, alpha)
                     break
-                rz_new = precondition(r, zq)
+                if not hierarchy.bipartite:
+                    rz_new = precondition(r, zq)
                 beta = rz_new / rz
                 rz = rz_new
-                pacer.pace()
-                fine.update_direction(zq, p, x, alpha, beta)
             r_norm = true_residual()
             converged = r_norm <= target
             if not converged and iterations < max_iterations:
