@@ -380,22 +380,31 @@ def update_smooth_restrict(code, r, zq, g, diag, inv_diag, alpha, periodic, coar
         if k1 - 1 != k0:
             dots[k1 - 1] = _residual_slab(k1 - 1, r, zq, a)
             _red_from_zero_slab(k1 - 1, code, r, zq, inv_diag)
+    nz = code.shape[0]
     for c in nb.prange(count):
         k0, k1 = bounds[c], bounds[c + 1]
-        for kc in range(k0 >> 1, (k1 + 1) >> 1):
+        first_kc, last_kc = k0 >> 1, (k1 - 1) >> 1
+        for kc in range(first_kc, last_kc + 1):
             coarse[kc] = 0.0
         for k in range(k0, k1):
             if k0 < k + 1 < k1 - 1:
                 dots[k + 1] = _residual_slab(k + 1, r, zq, a)
                 _red_from_zero_slab(k + 1, code, r, zq, inv_diag)
             _colour_slab(k, code, r, zq, g, inv_diag, 1, False, periodic, zero)
-            if k0 < k - 1:
-                _restrict_slab(k - 1, code, r, zq, g, diag, 0, periodic, zero, coarse)
+            # a coarse slab once both its fine slabs and the next are smoothed (its first and
+            # last in the chunk need a neighbouring chunk's: after); fine slabs in order
+            kc = (k >> 1) - 1
+            if (k & 1) == 0 and first_kc < kc < last_kc:
+                _restrict_slab(2 * kc, code, r, zq, g, diag, 0, periodic, zero, coarse)
+                _restrict_slab(2 * kc + 1, code, r, zq, g, diag, 0, periodic, zero, coarse)
     for c in nb.prange(count):
         k0, k1 = bounds[c], bounds[c + 1]
-        _restrict_slab(k0, code, r, zq, g, diag, 0, periodic, zero, coarse)
-        if k1 - 1 != k0:
-            _restrict_slab(k1 - 1, code, r, zq, g, diag, 0, periodic, zero, coarse)
+        first_kc, last_kc = k0 >> 1, (k1 - 1) >> 1
+        for k in range(2 * first_kc, min(2 * first_kc + 2, nz)):
+            _restrict_slab(k, code, r, zq, g, diag, 0, periodic, zero, coarse)
+        if last_kc != first_kc:
+            for k in range(2 * last_kc, min(2 * last_kc + 2, nz)):
+                _restrict_slab(k, code, r, zq, g, diag, 0, periodic, zero, coarse)
 
 
 @nb.njit(cache=True, parallel=True)
