@@ -36,6 +36,6 @@ def require_extra(extra: str, feature: str) -> None:
     missing = [name for name in EXTRAS[extra] if importlib.util.find_spec(name) is None]
     if missing:
         raise MissingExtra(
-            f"{feature} needs the '{extra}' extra ({', '.join(missing)} not installed): "
-            f"pip install 'gdl-generator[{extra}]'"
+            f"the '{extra}' extra is needed for {feature} ({', '.join(missing)} not "
+            f"installed): pip install 'gdl-generator[{extra}]'"
         )

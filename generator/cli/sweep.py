@@ -106,7 +106,10 @@ def sweep(
         interface=interface, log_directory=log_dir, max_resubmits=max_resubmits,
     )  # fmt: skip
     cache = numba_cache_folder(numba_cache)
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache))  # before a kernel loads (shards run here)
+    if shard:
+        # A shard runs its samples in this process: numba reads its cache folder once, when the
+        # first kernel module loads, so the command (the process's owner) sets it here, first.
+        os.environ["NUMBA_CACHE_DIR"] = str(cache)
     options = PlanOptions(
         domain=domain, n=n, design=design, seed=seed, voxel_um=voxel_um, out=out,
         keep_volumes=volumes, stratify=stratify, pairing=pairing,

@@ -91,7 +91,6 @@ def active(
     ensemble of transferred nets and simulate the candidates it disagrees on most, until
     --budget or --target-mape. Re-running the same command resumes.
     """
-    import os
 
     from generator import command_line
     from generator.sweep import ClusterOptions, numba_cache_folder
@@ -103,9 +102,8 @@ def active(
         budget=budget, holdout=holdout, target=target, target_mape=target_mape, members=members,
         epochs=epochs, seed=seed, voxel_um=voxel_um,
     )  # fmt: skip
-    settings.check()  # before the process's environment changes
-    cache = numba_cache_folder()
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache))
+    settings.check()
+    cache = numba_cache_folder()  # workers and the warm-up get it; this process never compiles
     where = ClusterOptions(
         workers=workers, scheduler=scheduler, cluster=cluster, jobs=jobs, cores=cores,
         memory=memory, walltime=walltime, queue=queue, account=account,

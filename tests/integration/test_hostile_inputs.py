@@ -128,6 +128,6 @@ def test_a_missing_extra_is_named_in_one_line(tmp_path, monkeypatch, args):
     says which extra to install; nothing is written."""
     monkeypatch.setitem(sys.modules, "dask_jobqueue", None)  # find_spec then finds nothing
     line = one_line_error(generator_cli(*args, "--out", tmp_path / "d.h5", cwd=tmp_path))
-    assert "needs the 'sweep' extra (dask_jobqueue not installed)" in line
+    assert "the 'sweep' extra is needed for a sweep on " in line and "(dask_jobqueue not" in line
     assert "pip install 'gdl-generator[sweep]'" in line
     assert list(tmp_path.iterdir()) == []
