@@ -104,12 +104,10 @@ def prepare(image, *, axis, voxel_um, pore_label, boundary, bytes_per_voxel) -> 
         state = mask.view(np.uint8)  # the comparison's own result: already a fresh array
     del mask
     periodic = boundary == "periodic"
-    first = percolation.FROM_FIRST
-    percolation.fill_from_face(state, False, np.uint8(1), np.uint8(first), periodic)
-    percolation.fill_from_face(
-        state, True, np.uint8(1 | first), np.uint8(percolation.FROM_LAST), periodic
-    )
-    counts = percolation.keep_marked(state, np.uint8(1 | first | percolation.FROM_LAST))
+    other = state.copy()  # the fill from the last slice marks a copy, on a second thread
+    percolation.fill_from_both_faces(state, other, periodic)
+    counts = percolation.keep_percolating(state, other)
+    del other
     percolation.encode(state, periodic)
     return Prepared(
         code=state,

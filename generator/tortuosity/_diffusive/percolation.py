@@ -2,8 +2,9 @@
 
 Plain arrays: ``state`` is uint8 ``(nz, ny, nx)`` with the flow axis first; on entry bit 0
 marks pore. :func:`fill_from_face` marks (with another bit) every voxel that a face-connected
-(6-connected) path of eligible voxels joins to the first or the last slice; :func:`encode`
-then turns ``state`` in place into the fine level's codes (:data:`ACTIVE` and one bit per
+(6-connected) path of eligible voxels joins to the first or the last slice (both at once, one
+per thread, in :func:`fill_from_both_faces`); :func:`encode` then turns ``state`` in place
+into the fine level's codes (:data:`ACTIVE` and one bit per
 active face neighbour), so the solver's level 0 stores no conductances at all.
 
 With ``periodic``, the sides (axes 1 and 2) wrap around: a voxel of the last row is a face
@@ -114,21 +115,32 @@ def fill_from_face(state, from_last, eligible, bit, periodic):
 
 
 @nb.njit(cache=True, parallel=True)
-def keep_marked(state, bits):
-    """``state`` becomes :data:`ACTIVE` where every bit of ``bits`` is set, 0 elsewhere;
-    returns the count per slice."""
+def fill_from_both_faces(state, other, periodic):
+    """Mark pore joined to the first slice in ``state`` (:data:`FROM_FIRST`) and, at the same
+    time on a second thread, pore joined to the last slice in ``other``, a copy of ``state``
+    (:data:`FROM_LAST`)."""
+    pore = np.uint8(ACTIVE)
+    for side in nb.prange(2):
+        if side == 0:
+            fill_from_face(state, False, pore, np.uint8(FROM_FIRST), periodic)
+        else:
+            fill_from_face(other, True, pore, np.uint8(FROM_LAST), periodic)
+
+
+@nb.njit(cache=True, parallel=True)
+def keep_percolating(state, other):
+    """``state`` becomes :data:`ACTIVE` where it is marked :data:`FROM_FIRST` and ``other``
+    :data:`FROM_LAST`, 0 elsewhere; returns the count per slice."""
     nz = state.shape[0]
     counts = np.zeros(nz, dtype=np.int64)
     for k in nb.prange(nz):
-        plane = state[k]
+        plane, marks = state[k], other[k]
         n = 0
         for j in range(plane.shape[0]):
             for i in range(plane.shape[1]):
-                if (plane[j, i] & bits) == bits:
-                    plane[j, i] = ACTIVE
-                    n += 1
-                else:
-                    plane[j, i] = 0
+                both = (plane[j, i] & FROM_FIRST) != 0 and (marks[j, i] & FROM_LAST) != 0
+                plane[j, i] = ACTIVE if both else 0
+                n += 1 if both else 0
         counts[k] = n
     return counts
 
