@@ -243,6 +243,18 @@ def test_external_scheduler_and_worker_on_loopback(reference, tmp_path):
         scheduler.wait(30)
 
 
+def _busy_worker(process) -> bool:
+    """A Dask worker process using most of a core (False once it has gone: workers come and
+    go while the test looks)."""
+    import psutil
+
+    try:
+        spawned = any("spawn" in part or "forkserver" in part for part in process.cmdline())
+        return spawned and process.cpu_percent(interval=0.2) > 50
+    except psutil.Error:
+        return False
+
+
 def test_worker_killed_mid_sample_loses_nothing(tmp_path):
     import psutil
 
@@ -274,12 +286,7 @@ def test_worker_killed_mid_sample_loses_nothing(tmp_path):
         if not list(folder.glob("*.h5")):  # workers up and through a first sample
             time.sleep(0.05)
             continue
-        workers = [
-            p
-            for p in parent.children(recursive=True)
-            if any("spawn" in part or "forkserver" in part for part in p.cmdline())
-        ]
-        busy = [p for p in workers if p.cpu_percent(interval=0.2) > 50]
+        busy = [p for p in parent.children(recursive=True) if _busy_worker(p)]
         if busy:
             killed = busy[0].pid
             os.kill(killed, signal.SIGKILL)
