@@ -248,40 +248,14 @@ def _restrict_slab(k, code, r, z, g, diag, colours, periodic, zero, coarse):
 
 
 @nb.njit(cache=True)
-def _black_prolong_slab(k, code, r, z, g, inv_diag, e, w, periodic, zero, coarse_zero):
-    """``z += w P e`` followed by the black half of a red-black sweep on slab ``k``: black
-    cells are solved with their red neighbours' corrected values; red cells are left as they
-    are (the red half that follows overwrites them)."""
-    nz, ny, nx = code.shape
-    gz, gy, gx = g[0], g[1], g[2]
-    ik = inv_diag[dirichlet_faces(k, nz)]
-    wrap = periodic and nx > 1
+def _prolong_red_slab(k, code, z, e, w):
+    """``z += w P e`` at the red cells of slab ``k`` (the black half that follows reads them;
+    the red half after it overwrites them, so black cells need no correction)."""
+    ny, nx = code.shape[1], code.shape[2]
     for j in range(ny):
-        cr, rc, zc = code[k, j], r[k, j], z[k, j]
-        zm, zp, zym, zyp = _rows(z, k, j, periodic, zero)
-        jm = j - 1 if j > 0 else ny - 1
-        jp = j + 1 if j < ny - 1 else 0
-        ec = e[k >> 1, j >> 1]
-        em = e[(k - 1) >> 1, j >> 1] if k > 0 else coarse_zero
-        ep = e[(k + 1) >> 1, j >> 1] if k < nz - 1 else coarse_zero
-        eym, eyp = e[k >> 1, jm >> 1], e[k >> 1, jp >> 1]
-        for i in range(1 - ((k + j) & 1), nx, 2):
-            c = cr[i]
-            s = _around(zc, zm, zp, zym, zyp, i, gz, gy, gx, periodic)
-            im = i - 1 if i > 0 else (nx - 1 if wrap else 0)
-            ip = i + 1 if i < nx - 1 else (0 if wrap else i)
-            ic = i >> 1
-            correction = (
-                gz
-                * (
-                    np.float32((c >> 1) & 1) * em[ic]  # bits of the code: ZM, ZP, YM, ...
-                    + np.float32((c >> 2) & 1) * ep[ic]
-                )
-                + gy * (np.float32((c >> 3) & 1) * eym[ic] + np.float32((c >> 4) & 1) * eyp[ic])
-                + gx
-                * (np.float32((c >> 5) & 1) * ec[im >> 1] + np.float32((c >> 6) & 1) * ec[ip >> 1])
-            )
-            zc[i] = (rc[i] + s + w * correction) * ik[c]
+        cr, zc, ec = code[k, j], z[k, j], e[k >> 1, j >> 1]
+        for i in range((k + j) & 1, nx, 2):
+            zc[i] += w * ec[i >> 1] * np.float32(cr[i] & 1)
 
 
 # --- General passes (any grid) -----------------------------------------------------------------
@@ -410,24 +384,35 @@ def update_smooth_restrict(code, r, zq, g, diag, inv_diag, alpha, periodic, coar
 @nb.njit(cache=True, parallel=True)
 def prolong_and_smooth(code, r, z, g, inv_diag, e, omega, periodic, dots, bounds):
     """``z += omega P e`` then a backward red-black sweep (black, then red), and
-    ``dots[k] = sum r z`` over slab ``k``. One pass over memory; bipartite grids."""
+    ``dots[k] = sum r z`` over slab ``k``. One pass over memory; bipartite grids.
+
+    Three operations deep: the correction of slab k + 2's red cells, the black cells of slab
+    k + 1, the red cells of slab k (a chunk's edge slabs get the first two before)."""
     w = np.float32(omega)
-    nz, ny, nx = code.shape
+    ny, nx = code.shape[1], code.shape[2]
     zero = np.zeros(nx, dtype=np.float32)
-    coarse_zero = np.zeros(e.shape[2], dtype=np.float32)
     count = bounds.shape[0] - 1
     for c in nb.prange(count):
         k0, k1 = bounds[c], bounds[c + 1]
-        _black_prolong_slab(k0, code, r, z, g, inv_diag, e, w, periodic, zero, coarse_zero)
+        _prolong_red_slab(k0, code, z, e, w)
         if k1 - 1 != k0:
-            _black_prolong_slab(k1 - 1, code, r, z, g, inv_diag, e, w, periodic, zero, coarse_zero)
+            _prolong_red_slab(k1 - 1, code, z, e, w)
+    for c in nb.prange(count):
+        k0, k1 = bounds[c], bounds[c + 1]
+        if k0 + 1 < k1 - 1:
+            _prolong_red_slab(k0 + 1, code, z, e, w)
+        _colour_slab(k0, code, r, z, g, inv_diag, 1, False, periodic, zero)
+        if k1 - 1 != k0:
+            if k0 + 1 < k1 - 2:
+                _prolong_red_slab(k1 - 2, code, z, e, w)
+            _colour_slab(k1 - 1, code, r, z, g, inv_diag, 1, False, periodic, zero)
     for c in nb.prange(count):
         k0, k1 = bounds[c], bounds[c + 1]
         for k in range(k0, k1):
+            if k0 + 1 < k + 2 < k1 - 2:
+                _prolong_red_slab(k + 2, code, z, e, w)
             if k0 < k + 1 < k1 - 1:
-                _black_prolong_slab(
-                    k + 1, code, r, z, g, inv_diag, e, w, periodic, zero, coarse_zero
-                )
+                _colour_slab(k + 1, code, r, z, g, inv_diag, 1, False, periodic, zero)
             _colour_slab(k, code, r, z, g, inv_diag, 0, False, periodic, zero)
             acc = 0.0
             for j in range(ny):
