@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # Aggregation stops at a level of at most this many cells, solved exactly (dense inverse).
-COARSEST_CELLS = 1000
+COARSEST_CELLS = 256
 # Over-correction of the coarse-grid correction (plain aggregation under-corrects).
 OVER_CORRECTION = 1.8
 # Red-black sweeps before and after the coarse correction on the coarse levels (1 on the fine).
