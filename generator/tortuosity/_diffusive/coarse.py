@@ -157,6 +157,47 @@ def sweep(b, x, gz, gy, gx, inv, colour, reverse):
         _colour_slab(k, b, x, gz, gy, gx, inv, colour, reverse, zero_row)
 
 
+@nb.njit(cache=True)
+def _red_from_zero_slab(k, b, x, inv):
+    """``x = b / d`` at the red cells of slab ``k`` (a sweep's red half from ``x = 0``)."""
+    ny, nx = x.shape[1], x.shape[2]
+    for j in range(ny):
+        xc, bc, ic = x[k, j], b[k, j], inv[k, j]
+        for i in range((k + j) & 1, nx, 2):
+            xc[i] = bc[i] * ic[i]
+
+
+@nb.njit(cache=True, parallel=True)
+def sweep_pair(b, x, gz, gy, gx, inv, forward, from_zero, bounds):
+    """A whole red-black sweep in one pass where red cells touch only black ones: forward
+    (red, then black) or backward (black, then red); ``from_zero``: forward from ``x = 0``
+    (the red half is ``b / d``, whatever ``x`` held). A wavefront through chunks of slabs
+    (``bounds``, see :func:`generator.tortuosity._diffusive.fine.chunks`): the first half of
+    slab k + 1, then the second half of slab k; the chunks' edge slabs get the first half
+    before."""
+    first, second = (0, 1) if forward else (1, 0)
+    zero_row = np.zeros(x.shape[2], dtype=np.float32)
+    count = bounds.shape[0] - 1
+    for c in nb.prange(count):
+        k0, k1 = bounds[c], bounds[c + 1]
+        for k in (k0, k1 - 1):
+            if from_zero:
+                _red_from_zero_slab(k, b, x, inv)
+            else:
+                _colour_slab(k, b, x, gz, gy, gx, inv, first, False, zero_row)
+            if k1 - 1 == k0:
+                break
+    for c in nb.prange(count):
+        k0, k1 = bounds[c], bounds[c + 1]
+        for k in range(k0, k1):
+            if k0 < k + 1 < k1 - 1:
+                if from_zero:
+                    _red_from_zero_slab(k + 1, b, x, inv)
+                else:
+                    _colour_slab(k + 1, b, x, gz, gy, gx, inv, first, False, zero_row)
+            _colour_slab(k, b, x, gz, gy, gx, inv, second, False, zero_row)
+
+
 @nb.njit(cache=True, parallel=True)
 def red_from_zero(b, x, inv):
     """The red half of a sweep from ``x = 0`` where red cells touch only black ones:

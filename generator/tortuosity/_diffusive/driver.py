@@ -356,31 +356,45 @@ class Preconditioner:
             )
             return
         inv, (gz, gy, gx, diag) = level.inv, level.operator
+        b, x = level.b, level.x
         if zero_start and self.sweeps == 0:
-            coarse.zero(level.x)
+            coarse.zero(x)
         for sweep in range(self.sweeps):
-            if sweep == 0 and zero_start and level.bipartite:
-                pace()
-                coarse.red_from_zero(level.b, level.x, inv)
-            else:
-                if sweep == 0 and zero_start:
-                    coarse.zero(level.x)
-                pace()
-                coarse.sweep(level.b, level.x, gz, gy, gx, inv, 0, False)
+            from_zero = sweep == 0 and zero_start
             pace()
-            coarse.sweep(level.b, level.x, gz, gy, gx, inv, 1, False)
+            if level.bipartite:
+                coarse.sweep_pair(b, x, gz, gy, gx, inv, True, from_zero, self.level_bounds(x))
+                continue
+            if from_zero:
+                coarse.zero(x)
+            coarse.sweep(b, x, gz, gy, gx, inv, 0, False)
+            pace()
+            coarse.sweep(b, x, gz, gy, gx, inv, 1, False)
         below = h.levels[index + 1]
         pace()
         colours = 0 if level.bipartite and self.sweeps > 0 else 2
-        coarse.restrict_residual(level.b, level.x, gz, gy, gx, diag, colours, below.b)
+        coarse.restrict_residual(b, x, gz, gy, gx, diag, colours, below.b)
         for visit in range(self.visits):
             self._cycle(index + 1, visit == 0)
         pace()
-        coarse.prolong(level.x, inv, below.x, self.omega)
+        coarse.prolong(x, inv, below.x, self.omega)
         for _ in range(self.sweeps):
+            pace()
+            if level.bipartite:
+                coarse.sweep_pair(b, x, gz, gy, gx, inv, False, False, self.level_bounds(x))
+                continue
             for colour in (1, 0):
+                coarse.sweep(b, x, gz, gy, gx, inv, colour, True)
                 pace()
-                coarse.sweep(level.b, level.x, gz, gy, gx, inv, colour, True)
+
+    @staticmethod
+    def level_bounds(x: np.ndarray) -> np.ndarray:
+        """Chunks of a coarse level's fused sweeps for numba's thread count now."""
+        import numba
+
+        from generator.tortuosity._diffusive.fine import chunks
+
+        return chunks(x.shape[0], numba.get_num_threads())
 
 
 @dataclass
