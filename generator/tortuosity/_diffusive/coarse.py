@@ -262,3 +262,39 @@ def dense_solve(inverse, index, b, x):
         for c in range(n):
             acc += inverse[a, c] * b[index[c]]
         x[index[a]] = acc
+
+
+@nb.njit(cache=True)
+def dense_inverse(matrix):
+    """Inverse of a small symmetric positive definite matrix (float64) by Cholesky
+    factorisation, serial (a LAPACK call would start its thread pool: 0.1 s the first time)."""
+    n = matrix.shape[0]
+    lower = np.zeros((n, n))
+    for j in range(n):
+        s = matrix[j, j]
+        for m in range(j):
+            s -= lower[j, m] * lower[j, m]
+        lower[j, j] = np.sqrt(s)
+        for i in range(j + 1, n):
+            s = matrix[i, j]
+            for m in range(j):
+                s -= lower[i, m] * lower[j, m]
+            lower[i, j] = s / lower[j, j]
+    # inverse of the factor (lower triangular), column by column
+    inv_lower = np.zeros((n, n))
+    for c in range(n):
+        inv_lower[c, c] = 1.0 / lower[c, c]
+        for i in range(c + 1, n):
+            s = 0.0
+            for m in range(c, i):
+                s -= lower[i, m] * inv_lower[m, c]
+            inv_lower[i, c] = s / lower[i, i]
+    out = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1):
+            s = 0.0
+            for m in range(i, n):
+                s += inv_lower[m, i] * inv_lower[m, j]
+            out[i, j] = s
+            out[j, i] = s
+    return out

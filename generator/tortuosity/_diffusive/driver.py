@@ -262,7 +262,9 @@ def _dense_inverse(level: Level) -> tuple[np.ndarray, np.ndarray]:
         b = position[flat]
         np.add.at(matrix, (a, b), -values[inside])
         np.add.at(matrix, (b, a), -values[inside])
-    return index, np.linalg.inv(matrix)
+    from generator.tortuosity._diffusive.coarse import dense_inverse
+
+    return index, dense_inverse(matrix)
 
 
 class Preconditioner:
