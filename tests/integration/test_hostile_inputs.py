@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from generator import geometric_tortuosity
+from tests.cli_runner import generator_cli
 from tests.conftest import one_line_error
-from tests.integration.in_process import generator_cli
 
 
 def test_another_tools_hdf5_is_read_only_from_the_named_dataset(tmp_path):

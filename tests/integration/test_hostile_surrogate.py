@@ -8,8 +8,8 @@ import pytest
 
 from generator.sweep.dataset import write_dataset
 from generator.sweep.design import make_design
+from tests.cli_runner import surrogate
 from tests.conftest import one_line_error
-from tests.surrogate.evaluation.cli import surrogate
 from tests.surrogate.evaluation.test_surrogate import synthetic_dataset_file
 
 INPUTS = {

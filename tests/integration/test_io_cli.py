@@ -10,7 +10,7 @@ import pytest
 
 import generator
 from generator import read_sample
-from tests.integration.in_process import generator_cli
+from tests.cli_runner import generator_cli
 
 
 def test_hdf5_round_trip(small_sample, tmp_path):

@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from generator.sweep.dataset import SHIPPED_DATA
+from tests.cli_runner import surrogate
 from tests.conftest import one_line_error
-from tests.surrogate.evaluation.cli import surrogate
 
 EXAMPLE = SHIPPED_DATA / "examples" / "coating_trials.csv"
 INPUTS = "Active Material [%],Solid Content [%],Comma Gap [µm],Calender Gap [µm]"

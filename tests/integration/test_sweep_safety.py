@@ -1,6 +1,6 @@
 """A sweep never destroys files it did not make, never trusts a damaged or stale sample, and its
 cluster refuses strangers. Real files, a real local Dask cluster; the commands run in this
-process (tests/integration/in_process.py)."""
+process (tests/cli_runner.py)."""
 
 import json
 import multiprocessing
@@ -20,10 +20,10 @@ from generator.sweep.ownership import OwnershipError, check_writable
 from generator.sweep.plan import SweepPlan
 from generator.sweep.run import run_sweep
 from generator.sweep.sample_task import ROW_ATTRIBUTE
+from tests.cli_runner import generator_cli as cli
+from tests.cli_runner import invoke
 from tests.conftest import one_line_error
 from tests.generator.sweep.test_sweep import TINY, sample_values
-from tests.integration.in_process import generator_cli as cli
-from tests.integration.in_process import invoke
 from workflows import gdl_study
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from generator.sweep.design import PARAMETERS
 from surrogate.active.rules import choose_by_disagreement, choose_space_filling, typical_spacing
 from surrogate.estimators.ensemble import EnsembleRegressor
 from surrogate.estimators.regressors import NetOptions, NetRegressor
-from tests.surrogate.evaluation.cli import surrogate
+from tests.cli_runner import surrogate
 
 
 def test_disagreement_rule_picks_the_uncertain_corner_and_spreads():

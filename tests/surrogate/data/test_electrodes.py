@@ -9,7 +9,7 @@ import pytest
 
 from surrogate.data.electrodes import TableError, load_electrode_table, validate
 from surrogate.data.registry import load_dataset
-from tests.surrogate.evaluation.cli import surrogate
+from tests.cli_runner import surrogate
 from workflows.make_electrode_table import (
     ROWS,
     density_eq2,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from surrogate.evaluation.curves import CURVE_METHODS, learning_curve
-from tests.surrogate.evaluation.cli import surrogate
+from tests.cli_runner import surrogate
 from tests.surrogate.evaluation.test_surrogate import shifted_pair, synthetic_dataset_file
 
 

@@ -22,7 +22,7 @@ from surrogate.evaluation.evaluate import evaluate_transfer, split_indices
 from surrogate.evaluation.explain import additivity_error, explain
 from surrogate.nets.models import MLP, TransferModel, trainable_parameters
 from surrogate.nets.training import fit, mape_loss, predict
-from tests.surrogate.evaluation.cli import surrogate
+from tests.cli_runner import surrogate
 
 
 @pytest.mark.parametrize(

@@ -1,15 +1,13 @@
-"""A command line run in this process, looking like a finished process (``returncode``,
-``stdout``, ``stderr``): a second or more faster than a fresh interpreter per call, and the
-numba kernels compiled once per test session. Tests about the process itself (``python -m``,
-a terminal, a fresh interpreter's imports) still start one."""
+"""Command lines run in this process, looking like a finished process (``returncode``,
+``stdout``, ``stderr``): a second or more faster than a fresh interpreter per call (no torch
+imported again), and numba's and shap's compilations once per test session. Tests about the
+process itself (``python -m``, a terminal, a fresh interpreter's imports) still start one."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 from dataclasses import dataclass
-
-from typer.testing import CliRunner
 
 
 @dataclass
@@ -22,7 +20,9 @@ class Done:
 def invoke(app, args, cwd=None) -> Done:
     """Run the typer ``app`` with ``args`` (in ``cwd``); an unexpected exception is raised
     here, with its traceback, as the process would print it."""
-    # A sweep sets NUMBA_CACHE_DIR for its workers if unset: the runner restores it afterwards.
+    from typer.testing import CliRunner
+
+    # A sweep (or `surrogate active`) sets NUMBA_CACHE_DIR if unset: the runner restores it.
     env = {"NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR")}
     with contextlib.chdir(cwd) if cwd else contextlib.nullcontext():
         result = CliRunner().invoke(app, [str(a) for a in args], env=env)
@@ -32,7 +32,14 @@ def invoke(app, args, cwd=None) -> Done:
 
 
 def generator_cli(*args, cwd=None) -> Done:
-    """``python -m generator *args``, in this process."""
+    """``python -m generator ARGS``, in this process."""
     from generator.cli.app import app
+
+    return invoke(app, args, cwd)
+
+
+def surrogate(*args, cwd=None) -> Done:
+    """``surrogate ARGS`` (``python -m surrogate``), in this process."""
+    from surrogate.cli.app import app
 
     return invoke(app, args, cwd)
