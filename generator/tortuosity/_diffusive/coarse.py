@@ -199,19 +199,6 @@ def sweep_pair(b, x, gz, gy, gx, inv, forward, from_zero, bounds):
 
 
 @nb.njit(cache=True, parallel=True)
-def red_from_zero(b, x, inv):
-    """The red half of a sweep from ``x = 0`` where red cells touch only black ones:
-    ``x = b / d`` at red cells, 0 at black ones."""
-    nz, ny, nx = x.shape
-    for k in nb.prange(nz):
-        for j in range(ny):
-            xc, bc, ic = x[k, j], b[k, j], inv[k, j]
-            first = (k + j) & 1
-            for i in range(nx):
-                xc[i] = bc[i] * ic[i] if (i & 1) == first else np.float32(0.0)
-
-
-@nb.njit(cache=True, parallel=True)
 def restrict_residual(b, x, gz, gy, gx, diag, colours, coarse):
     """``coarse = P^T (b - A x)`` summed over 2 x 2 x 2 blocks, over the cells of ``colours``
     (0 red, 2 all: after a forward sweep that ended with black cells, only red ones carry a

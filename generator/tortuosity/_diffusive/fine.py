@@ -137,12 +137,12 @@ def step(x, p, alpha):
         x[k] += a * p[k]
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)
 def fluxes(code, x, gd, out):
     """``out[0] = sum 2 gz (1 - x)`` over the active cells of the first slice (the flux in),
     ``out[1] = sum 2 gz x`` over the last (the flux out), in float64."""
     nz = code.shape[0]
-    for side in nb.prange(2):
+    for side in range(2):
         k = 0 if side == 0 else nz - 1
         acc = 0.0
         for j in range(code.shape[1]):
