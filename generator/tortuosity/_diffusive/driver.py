@@ -242,6 +242,8 @@ def build_hierarchy(prepared: Prepared, pacer) -> Hierarchy:
 
 def _dense_inverse(level: Level) -> tuple[np.ndarray, np.ndarray]:
     """The coarsest operator over its non-empty cells, inverted (float64)."""
+    from generator.tortuosity._diffusive.coarse import dense_inverse
+
     diag = level.diag.astype(np.float64)
     nz, ny, nx = diag.shape
     index = np.flatnonzero(diag.ravel() > 0)
@@ -262,8 +264,6 @@ def _dense_inverse(level: Level) -> tuple[np.ndarray, np.ndarray]:
         b = position[flat]
         np.add.at(matrix, (a, b), -values[inside])
         np.add.at(matrix, (b, a), -values[inside])
-    from generator.tortuosity._diffusive.coarse import dense_inverse
-
     return index, dense_inverse(matrix)
 
 
@@ -418,6 +418,8 @@ class Solution:
         that converges quadratically.
     restarts : int
         Residuals recomputed as ``b - A x`` after the recursive one met the tolerance.
+    history : list of float
+        The relative residual before the first iteration and after each.
     """
 
     x: np.ndarray
