@@ -528,6 +528,7 @@ def machine_text() -> str:
 
 @app.command()
 def study(
+    ctx: typer.Context,
     preset: Annotated[
         str,
         typer.Option(
@@ -552,7 +553,7 @@ def study(
     compression_range: CompressionRange = None,
 ) -> None:
     """The whole GDL study end to end: sweep 200 -> sweep 1000 -> transfer -> one report."""
-    from generator.cli.app import in_cli_terms
+    from generator.cli import in_cli_terms
     from generator.sweep.options import ClusterOptions
 
     if preset not in PRESETS:
@@ -572,7 +573,7 @@ def study(
         )  # fmt: skip
         executor = where.executor()  # a bad cluster, memory or pair of options stops here
     except ValueError as err:
-        raise bad_option(in_cli_terms(str(err))) from None
+        raise bad_option(in_cli_terms(str(err), ctx.command.params)) from None
     start = time.time()
     report = run_study(preset=preset, out=out, executor=executor, seed=seed, ranges=ranges)
     print(f"report: {report} ({time.time() - start:.0f} s)")

@@ -24,61 +24,66 @@ EXIT_BAD_INPUT = 2
 EXIT_CLUSTER_LOST = 1
 
 # Library errors name a parameter as a Python caller writes it (``workers=0``, ``voxel_um``,
-# ``'dataset'``); a person at the command line reads the option to type instead.
-OPTION_NAMES = {
-    "voxel_um": "--voxel-um",
-    "pore_label": "--pore-label",
-    "dataset": "--dataset",
-    "file_format": "--format",
-    "sample": "--sample",
-    "out": "--out",
-    "force": "--force",
-    "keep_volumes": "--volumes",
-    "workers": "--workers",
-    "jobs": "--jobs",
-    "cores": "--cores",
-    "memory": "--memory",
-    "scheduler": "--scheduler",
-    "cluster": "--cluster",
-    "shard": "--shard",
-    "shards": "--shards",
-    "shard_base": "--shard-base",
-    "print_job_script": "--print-job-script",
-}
-_NAMES = "|".join(sorted(OPTION_NAMES, key=len, reverse=True))
-# 'name' quoted; name=True / name=False; name=<value>; a bare name (only names with an
-# underscore: "out" or "sample" alone are ordinary words).
-_PARAMETER = re.compile(
-    rf"(?<![\w./-])(?:'(?P<quoted>{_NAMES})'"
-    rf"|(?P<name>{_NAMES})(?:=(?P<switch>True|False)(?!\w)|(?P<value>=)|(?!\w)))"
-)
+# ``'dataset'``); a person at the command line reads the option to type instead. These are the
+# names the generator's messages speak of as options, of this command or of another ("sweep again
+# with --no-volumes" from ``export``); the others read as the library writes them (``sample``'s
+# ``fiber_fraction=0.3 is outside its range``).
+SPOKEN_AS_OPTIONS = frozenset(
+    {
+        "voxel_um", "pore_label", "dataset", "file_format", "sample", "out", "force",
+        "keep_volumes", "workers", "jobs", "cores", "memory", "scheduler", "cluster", "shard",
+        "shards", "shard_base", "print_job_script",
+    }
+)  # fmt: skip
 
 
-def _option(match: re.Match) -> str:
-    name = match.group("quoted") or match.group("name")
-    flag = OPTION_NAMES[name]
-    if match.group("switch") == "False":
-        return "--no-" + flag.removeprefix("--")
-    if match.group("value"):
-        return flag + " "
-    if match.group("quoted") or match.group("switch") or "_" in name:
-        return flag
-    return match.group(0)
-
-
-def in_cli_terms(message: str) -> str:
-    """``message`` with the library's parameter names as the command line's options.
+def in_cli_terms(message: str, params) -> str:
+    """``message`` with the library's parameter names written as the options among ``params``
+    (a command's click parameters) that carry them: ``name=value`` as ``--flag value``,
+    ``name=True`` of a flag as ``--flag`` and ``name=False`` as its ``--no-flag``, a bare
+    ``name=`` or a quoted ``'name'`` as ``--flag``, and a bare name with an underscore as
+    ``--flag`` (``out`` or ``sample`` alone are ordinary words).
 
     Examples
     --------
-    >>> in_cli_terms("workers=0 must be at least 1")
+    >>> import typer.main
+    >>> from generator.cli import app
+    >>> params = typer.main.get_command(app).commands["sweep"].params
+    >>> in_cli_terms("workers=0 must be at least 1", params)
     '--workers 0 must be at least 1'
-    >>> in_cli_terms("use a coarser voxel_um; keep_volumes=False; leave 'sample' out")
-    'use a coarser --voxel-um; --no-volumes; leave --sample out'
-    >>> in_cli_terms("the sample_id of sample 3 is out of range")
+    >>> in_cli_terms("use a coarser voxel_um; keep_volumes=False; choose another 'out'", params)
+    'use a coarser --voxel-um; --no-volumes; choose another --out'
+    >>> in_cli_terms("print_job_script=True needs cluster= one of slurm, pbs", params)
+    '--print-job-script needs --cluster one of slurm, pbs'
+    >>> in_cli_terms("the sample_id of sample 3 is out of range", params)
     'the sample_id of sample 3 is out of range'
     """
-    return _PARAMETER.sub(_option, message)
+    options = {p.name: p for p in params if p.param_type_name == "option" and p.opts}
+    if not options:
+        return message
+    names = "|".join(sorted(map(re.escape, options), key=len, reverse=True))
+    pattern = re.compile(
+        rf"(?<![\w./-])(?:'(?P<quoted>{names})'"
+        rf"|(?P<name>{names})(?:=(?P<switch>True|False)(?!\w)|=(?P<bare>(?=[\s,;:)]|$))"
+        rf"|(?P<value>=)|(?!\w)))"
+    )
+
+    def option(match: re.Match) -> str:
+        name = match.group("quoted") or match.group("name")
+        param = options[name]
+        flag = param.opts[0]
+        switch = match.group("switch")
+        if switch and getattr(param, "is_flag", False):
+            if switch == "True":
+                return flag
+            return param.secondary_opts[0] if param.secondary_opts else match.group(0)
+        if switch or match.group("value"):
+            return f"{flag} " + (switch or "")
+        if match.group("quoted") or match.group("bare") is not None or "_" in name:
+            return flag
+        return match.group(0)
+
+    return pattern.sub(option, message)
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> None:
@@ -91,6 +96,15 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> None:
 class _Commands(TyperGroup):
     """The command group; a known failure of any command becomes one line and an exit code."""
 
+    def _spoken_options(self, ctx) -> list:
+        """The options of every command that carry a name of :data:`SPOKEN_AS_OPTIONS`."""
+        found = {}
+        for command in self.list_commands(ctx):
+            for param in self.get_command(ctx, command).params:
+                if param.name in SPOKEN_AS_OPTIONS:
+                    found.setdefault(param.name, param)
+        return list(found.values())
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -99,7 +113,7 @@ class _Commands(TyperGroup):
         except MissingExtra as err:  # names the extra to install
             _fail(str(err))
         except (ValueError, OSError) as err:  # bad input: a value, a file, a folder
-            _fail(in_cli_terms(str(err)))
+            _fail(in_cli_terms(str(err), self._spoken_options(ctx)))
         except RuntimeError as err:
             from generator.sweep.clusters import ClusterLost
 

@@ -22,7 +22,7 @@ def export(
     out: Path = typer.Option(
         None, "--out", help="Output file (default: beside SAMPLE, with the format's suffix)."
     ),
-    sample_index: int = typer.Option(
+    sample: int = typer.Option(
         None, "--sample", help="For a sweep dataset: the sample's design index (table 'index')."
     ),
     force: OverwriteOption = False,
@@ -42,7 +42,7 @@ def export(
     )
 
     name = check_format(file_format)
-    source = open_volume(path, sample=sample_index)
+    source = open_volume(path, sample=sample)
     target = out or default_output(source, name)
     for each in check_outputs(source, target, name):
         check_output_file(each, force)

@@ -46,7 +46,7 @@ def sweep(
     seed: SeedOption = 0,
     voxel_um: VoxelOption = 1.0,
     out: DatasetOutOption = None,
-    volumes: VolumesOption = True,
+    keep_volumes: VolumesOption = True,
     stratify: StratifyOption = True,
     pairing: PairingOption = "independent",
     fiber_diameter_range: DiameterRange = None,
@@ -112,7 +112,7 @@ def sweep(
         os.environ["NUMBA_CACHE_DIR"] = str(cache)
     options = PlanOptions(
         domain=domain, n=n, design=design, seed=seed, voxel_um=voxel_um, out=out,
-        keep_volumes=volumes, stratify=stratify, pairing=pairing,
+        keep_volumes=keep_volumes, stratify=stratify, pairing=pairing,
         ranges=dict(
             fiber_diameter_um=fiber_diameter_range, fiber_fraction=fiber_fraction_range,
             binder_fraction=binder_fraction_range, thickness_um=thickness_range,

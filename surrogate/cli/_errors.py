@@ -1,15 +1,17 @@
 """The one place where the command line turns a library's errors into exit codes: a known failure
 prints one ``error:`` line (the library's ``name=value`` written as the command's ``--flag
-value``) and exits 2; a warning prints one ``warning:`` line without a source location; a real
-bug keeps its traceback."""
+value`` by :func:`generator.cli.in_cli_terms`, as the generator's command line writes them) and
+exits 2; a warning prints one ``warning:`` line without a source location; a real bug keeps its
+traceback."""
 
 from __future__ import annotations
 
-import re
 import warnings
 
 import typer
 from typer.core import TyperCommand
+
+from generator.cli import in_cli_terms
 
 EXIT_BAD_INPUT = 2
 
@@ -24,21 +26,6 @@ def echo_lines(lines, *, err: bool = False) -> None:
     """Each line as it is (on stderr with ``err``)."""
     for line in lines:
         typer.echo(line, err=err)
-
-
-def in_cli_terms(message: str, params) -> str:
-    """``message`` with each option's parameter name written as its flag: ``budget=3`` as
-    ``--budget 3``, ``drop_invalid=True`` as ``--drop-invalid``, a bare ``spec=`` as
-    ``--spec``."""
-    for param in params:
-        if param.param_type_name != "option" or not param.opts:
-            continue
-        name, flag = re.escape(param.name), param.opts[0]
-        if getattr(param, "is_flag", False):
-            message = re.sub(rf"(?<![\w-]){name}=True\b", flag, message)
-        message = re.sub(rf"(?<![\w-]){name}=(?=[\s,;:)]|$)", flag, message)
-        message = re.sub(rf"(?<![\w-]){name}=", f"{flag} ", message)
-    return message
 
 
 def _text(err: Exception) -> str:

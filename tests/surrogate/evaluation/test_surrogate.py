@@ -242,7 +242,7 @@ def test_cli_errors(tmp_path):
 
 
 def test_library_errors_are_written_as_the_commands_flags():
-    from surrogate.cli._errors import in_cli_terms
+    from generator.cli import in_cli_terms
     from surrogate.cli.app import app
 
     params = typer.main.get_command(app).commands["transfer"].params
