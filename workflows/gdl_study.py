@@ -29,22 +29,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from generator.cli.options import (
-    AccountOption,
-    BinderRange,
-    ClusterOption,
-    CompressionRange,
-    CoresOption,
-    DiameterRange,
-    FibreRange,
-    JobsOption,
-    MemoryOption,
-    QueueOption,
-    SchedulerOption,
-    ThicknessRange,
-    WalltimeOption,
-    WorkersOption,
-)
+from generator.cli.options import CLUSTER, RANGES, option_groups
 from generator.paper import tau_sentence
 from generator.sweep.design import parse_ranges, validate_ranges
 from workflows._cli import bad_option, run, workflow_app
@@ -52,6 +37,10 @@ from workflows.compare_paper import feature_ranking, plot_tortuosity_distributio
 
 app = workflow_app()
 DEFAULT_OUT = Path("study")
+# Where the sweeps run: the sweep command's options but the batch jobs' extras.
+STUDY_CLUSTER = CLUSTER.only(
+    "workers", "scheduler", "cluster", "jobs", "cores", "memory", "walltime", "queue", "account"
+)
 
 PRESETS = {
     "quick": {
@@ -527,6 +516,7 @@ def machine_text() -> str:
 
 
 @app.command()
+@option_groups
 def study(
     ctx: typer.Context,
     preset: Annotated[
@@ -537,20 +527,8 @@ def study(
     ] = "quick",
     out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
     seed: Annotated[int, typer.Option(help="Seed of designs and training.")] = 0,
-    workers: WorkersOption = None,
-    scheduler: SchedulerOption = None,
-    cluster: ClusterOption = None,
-    jobs: JobsOption = 1,
-    cores: CoresOption = None,
-    memory: MemoryOption = None,
-    walltime: WalltimeOption = None,
-    queue: QueueOption = None,
-    account: AccountOption = None,
-    fiber_diameter_range: DiameterRange = None,
-    fiber_fraction_range: FibreRange = None,
-    binder_fraction_range: BinderRange = None,
-    thickness_range: ThicknessRange = None,
-    compression_range: CompressionRange = None,
+    where: dict = STUDY_CLUSTER,
+    ranges: dict = RANGES,
 ) -> None:
     """The whole GDL study end to end: sweep 200 -> sweep 1000 -> transfer -> one report."""
     from generator.cli import in_cli_terms
@@ -560,18 +538,9 @@ def study(
         message = f"{preset!r} is not one of {', '.join(PRESETS)}"
         raise typer.BadParameter(message, param_hint="'--preset'")
     try:
-        ranges = validate_ranges(
-            parse_ranges(
-                fiber_diameter_um=fiber_diameter_range, fiber_fraction=fiber_fraction_range,
-                binder_fraction=binder_fraction_range, thickness_um=thickness_range,
-                compression=compression_range,
-            )
-        )  # fmt: skip
-        where = ClusterOptions(
-            workers=workers, scheduler=scheduler, cluster=cluster, jobs=jobs, cores=cores,
-            memory=memory, walltime=walltime, queue=queue, account=account,
-        )  # fmt: skip
-        executor = where.executor()  # a bad cluster, memory or pair of options stops here
+        ranges = validate_ranges(parse_ranges(**ranges))
+        # A bad cluster, memory or pair of options stops here.
+        executor = ClusterOptions(**where).executor()
     except ValueError as err:
         raise bad_option(in_cli_terms(str(err), ctx.command.params)) from None
     start = time.time()

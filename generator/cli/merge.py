@@ -4,40 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from generator.cli.options import (
-    BinderRange,
-    CompressionRange,
-    CountOption,
-    DatasetOutOption,
-    DesignOption,
-    DiameterRange,
-    DomainOption,
-    FibreRange,
-    PairingOption,
-    SeedOption,
-    ShardBaseOption,
-    StratifyOption,
-    ThicknessRange,
-    VolumesOption,
-    VoxelOption,
-)
+from generator.cli.options import PLAN, RANGES, ShardBaseOption, option_groups
 
 
+@option_groups
 def merge(
-    domain: DomainOption = "1000",
-    n: CountOption = None,
-    design: DesignOption = "sobol",
-    seed: SeedOption = 0,
-    voxel_um: VoxelOption = 1.0,
-    out: DatasetOutOption = None,
-    keep_volumes: VolumesOption = True,
-    stratify: StratifyOption = True,
-    pairing: PairingOption = "independent",
-    fiber_diameter_range: DiameterRange = None,
-    fiber_fraction_range: FibreRange = None,
-    binder_fraction_range: BinderRange = None,
-    thickness_range: ThicknessRange = None,
-    compression_range: CompressionRange = None,
+    plan: dict = PLAN,
+    ranges: dict = RANGES,
     shards: int = typer.Option(
         None,
         envvar="GDL_SHARDS",
@@ -56,17 +29,8 @@ def merge(
     from generator.cli.output import print_report
     from generator.sweep.options import PlanOptions, merge_from_options
 
-    options = PlanOptions(
-        domain=domain, n=n, design=design, seed=seed, voxel_um=voxel_um, out=out,
-        keep_volumes=keep_volumes, stratify=stratify, pairing=pairing,
-        ranges=dict(
-            fiber_diameter_um=fiber_diameter_range, fiber_fraction=fiber_fraction_range,
-            binder_fraction=binder_fraction_range, thickness_um=thickness_range,
-            compression=compression_range,
-        ),
+    report = merge_from_options(
+        PlanOptions(**plan, ranges=ranges), shards=shards, shard_base=shard_base, force=force,
+        command_line=command_line(),
     )  # fmt: skip
-    print_report(
-        merge_from_options(
-            options, shards=shards, shard_base=shard_base, force=force, command_line=command_line()
-        )
-    )
+    print_report(report)

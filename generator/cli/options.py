@@ -1,13 +1,18 @@
 """Options that several commands share, declared once as typer ``Annotated`` aliases.
 
 A command takes one as ``voxel_um: VoxelOption = 1.0``: the flag, its environment variable and
-its help come from here, the default from the command. Groups: the sweep plan (``sweep`` and
-``merge``), where a sweep runs (``sweep``; the study workflow too), and output files. Only typer
-and the parameter table are imported: ``--help`` stays instant.
+its help come from here, the default from the command. Options always taken together are a
+group, taken as one parameter (:class:`OptionGroup`, :func:`option_groups`): the sweep plan
+(:data:`PLAN` and :data:`RANGES`: ``sweep`` and ``merge``), where a sweep runs (:data:`CLUSTER`:
+``sweep``, ``surrogate active``, the study workflow). Only typer and the parameter table are
+imported: ``--help`` stays instant.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
 from pathlib import Path
 from typing import Annotated
 
@@ -70,10 +75,22 @@ ShardBaseOption = Annotated[
 ]
 
 
+def range_parameter(name: str) -> str:
+    """The command's parameter of a design parameter's range: ``fiber_diameter_um`` ->
+    ``fiber_diameter_range`` (the option ``--fiber-diameter-range``)."""
+    return name.removesuffix("_um") + "_range"
+
+
 def range_flag(name: str) -> str:
     """The option of a design parameter's range: ``fiber_diameter_um`` ->
     ``--fiber-diameter-range``."""
-    return "--" + name.removesuffix("_um").replace("_", "-") + "-range"
+    return "--" + range_parameter(name).replace("_", "-")
+
+
+def _envvar(flag: str) -> str:
+    """The environment variable of an option: ``--fiber-diameter-range`` ->
+    ``GDL_FIBER_DIAMETER_RANGE``."""
+    return "GDL_" + flag.removeprefix("--").replace("-", "_").upper()
 
 
 def _range_option(name: str):
@@ -83,19 +100,13 @@ def _range_option(name: str):
         str | None,
         typer.Option(
             flag,
-            envvar="GDL_" + flag.removeprefix("--").replace("-", "_").upper(),
+            envvar=_envvar(flag),
             help=f"Range LOW,HIGH of {name} (inside {low}..{high}"
             + ("" if unit == "1" else f" {unit}")
             + ").",
         ),
     ]
 
-
-DiameterRange = _range_option("fiber_diameter_um")
-FibreRange = _range_option("fiber_fraction")
-BinderRange = _range_option("binder_fraction")
-ThicknessRange = _range_option("thickness_um")
-CompressionRange = _range_option("compression")
 
 # Where a sweep runs: local workers, a running scheduler, or batch jobs (dask-jobqueue's names).
 WorkersOption = Annotated[
@@ -109,59 +120,144 @@ ClusterOption = Annotated[
     str | None,
     typer.Option("--cluster", help="Batch cluster via dask-jobqueue: slurm, pbs, sge, lsf."),
 ]
-JobsOption = Annotated[
-    int,
-    typer.Option(
-        "--jobs", envvar="GDL_JOBS", help="--cluster: worker jobs (one sample at a time each)."
-    ),
-]
-CoresOption = Annotated[
-    int | None,
-    typer.Option("--cores", envvar="GDL_CORES", help="--cluster: cores per job (numba threads)."),
-]
-MemoryOption = Annotated[
-    str | None,
-    typer.Option("--memory", envvar="GDL_MEMORY", help="--cluster: memory per job, e.g. 4GB."),
-]
-WalltimeOption = Annotated[
-    str | None,
-    typer.Option(
-        "--walltime", envvar="GDL_WALLTIME", help="--cluster: walltime per job, e.g. 02:00:00."
-    ),
-]
-QueueOption = Annotated[
-    str | None,
-    typer.Option("--queue", envvar="GDL_QUEUE", help="--cluster: queue or partition."),
-]
-AccountOption = Annotated[
-    str | None,
-    typer.Option("--account", envvar="GDL_ACCOUNT", help="--cluster: account to charge."),
-]
-JobExtraOption = Annotated[
+
+
+def _batch_option(flag: str, kind, help: str, *, envvar: bool = True):
+    """An option of the batch jobs: its help starts ``--cluster:``; its environment variable is
+    ``GDL_<NAME>`` (``envvar=False``: none)."""
+    variable = _envvar(flag) if envvar else None
+    return Annotated[kind, typer.Option(flag, envvar=variable, help=f"--cluster: {help}")]
+
+
+JobsOption = _batch_option("--jobs", int, "worker jobs (one sample at a time each).")
+CoresOption = _batch_option("--cores", int | None, "cores per job (numba threads).")
+MemoryOption = _batch_option("--memory", str | None, "memory per job, e.g. 4GB.")
+WalltimeOption = _batch_option("--walltime", str | None, "walltime per job, e.g. 02:00:00.")
+QueueOption = _batch_option("--queue", str | None, "queue or partition.")
+AccountOption = _batch_option("--account", str | None, "account to charge.")
+JobExtraOption = _batch_option(
+    "--job-extra",
     list[str] | None,
-    typer.Option(
-        "--job-extra",
-        help="--cluster: an extra scheduler directive, e.g. '--qos=low' (repeatable).",
-    ),
-]
-JobPrologueOption = Annotated[
+    "an extra scheduler directive, e.g. '--qos=low' (repeatable).",
+    envvar=False,
+)
+JobPrologueOption = _batch_option(
+    "--job-script-prologue",
     list[str] | None,
-    typer.Option(
-        "--job-script-prologue",
-        help="--cluster: a shell line run before the worker, e.g. 'module load x'.",
-    ),
-]
-InterfaceOption = Annotated[
-    str | None,
-    typer.Option("--interface", help="--cluster: network interface for the scheduler."),
-]
-LogDirOption = Annotated[
-    Path | None, typer.Option("--log-dir", help="--cluster: folder for job logs.")
-]
-MaxResubmitsOption = Annotated[
+    "a shell line run before the worker, e.g. 'module load x'.",
+    envvar=False,
+)
+InterfaceOption = _batch_option(
+    "--interface", str | None, "network interface for the scheduler.", envvar=False
+)
+LogDirOption = _batch_option("--log-dir", Path | None, "folder for job logs.", envvar=False)
+MaxResubmitsOption = _batch_option(
+    "--max-resubmits",
     int,
-    typer.Option(
-        "--max-resubmits",
-        help="--cluster: replace lost worker jobs at most this often, then exit 1.",
-    ),
-]
+    "replace lost worker jobs at most this often, then exit 1.",
+    envvar=False,
+)
+
+
+class OptionGroup(dict):
+    """Options that commands take together, declared once: ``{parameter: (Annotated alias,
+    default)}``, parameters named as the library takes them (``ClusterOptions(**where)``).
+
+    A command decorated with :func:`option_groups` takes a group as one parameter whose default
+    is the group; ``build``, if given, turns the group's values into what the command receives.
+    """
+
+    def __init__(self, options: dict, build=None):
+        super().__init__(options)
+        self.build = build
+
+    def only(self, *names: str) -> OptionGroup:
+        """The group's options ``names``, in this order."""
+        return OptionGroup({name: self[name] for name in names}, self.build)
+
+
+def option_groups(command):
+    """``command`` with each parameter whose default is an :class:`OptionGroup` replaced, at its
+    place, by the group's options; the command receives their values as one dict (or what the
+    group builds from it) under that parameter's name. typer reads the new signature, so the
+    command line, ``--help`` and the error messages name every option as before.
+
+    Examples
+    --------
+    >>> import typer
+    >>> from typer.testing import CliRunner
+    >>> from generator.cli.options import CLUSTER, option_groups
+    >>> app = typer.Typer()
+    >>> @app.command()
+    ... @option_groups
+    ... def where(where: dict = CLUSTER.only("workers", "jobs")) -> None:
+    ...     print(where)
+    >>> print(CliRunner().invoke(app, ["--workers", "2"]).stdout.strip())
+    {'workers': 2, 'jobs': 1}
+    """
+    hints = typing.get_type_hints(command, include_extras=True)
+    signature = inspect.signature(command)
+    parameters, groups = [], {}
+    for parameter in signature.parameters.values():
+        group = parameter.default
+        if not isinstance(group, OptionGroup):
+            annotation = hints.get(parameter.name, parameter.annotation)
+            parameters.append(parameter.replace(annotation=annotation))
+            continue
+        groups[parameter.name] = group
+        parameters += [
+            inspect.Parameter(name, parameter.kind, annotation=alias, default=default)
+            for name, (alias, default) in group.items()
+        ]
+
+    @functools.wraps(command)
+    def run(**values):
+        for name, group in groups.items():
+            given = {option: values.pop(option) for option in group}
+            values[name] = group.build(given) if group.build else given
+        return command(**values)
+
+    run.__signature__ = signature.replace(parameters=parameters)
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    return run
+
+
+# The plan of a sweep (``PlanOptions(**plan, ranges=ranges)``).
+PLAN = OptionGroup(
+    {
+        "domain": (DomainOption, "1000"),
+        "n": (CountOption, None),
+        "design": (DesignOption, "sobol"),
+        "seed": (SeedOption, 0),
+        "voxel_um": (VoxelOption, 1.0),
+        "out": (DatasetOutOption, None),
+        "keep_volumes": (VolumesOption, True),
+        "stratify": (StratifyOption, True),
+        "pairing": (PairingOption, "independent"),
+    }
+)
+# The design's ranges as texts, by design parameter (``parse_ranges(**ranges)``); the options
+# are named --fiber-diameter-range etc., their parameters fiber_diameter_range etc.
+RANGES = OptionGroup(
+    {range_parameter(name): (_range_option(name), None) for name in PARAMETER_RANGES},
+    build=lambda texts: {name: texts[range_parameter(name)] for name in PARAMETER_RANGES},
+)
+# Where a sweep runs (``ClusterOptions(**where)``).
+CLUSTER = OptionGroup(
+    {
+        "scheduler": (SchedulerOption, None),
+        "workers": (WorkersOption, None),
+        "cluster": (ClusterOption, None),
+        "jobs": (JobsOption, 1),
+        "cores": (CoresOption, None),
+        "memory": (MemoryOption, None),
+        "walltime": (WalltimeOption, None),
+        "queue": (QueueOption, None),
+        "account": (AccountOption, None),
+        "job_extra_directives": (JobExtraOption, None),
+        "job_script_prologue": (JobPrologueOption, None),
+        "interface": (InterfaceOption, None),
+        "log_directory": (LogDirOption, None),
+        "max_resubmits": (MaxResubmitsOption, 3),
+    }
+)

@@ -8,28 +8,14 @@ from typing import Annotated
 
 import typer
 
-from generator.cli.options import (
-    AccountOption,
-    ClusterOption,
-    CoresOption,
-    InterfaceOption,
-    JobExtraOption,
-    JobPrologueOption,
-    JobsOption,
-    LogDirOption,
-    MaxResubmitsOption,
-    MemoryOption,
-    QueueOption,
-    SchedulerOption,
-    WalltimeOption,
-    WorkersOption,
-)
+from generator.cli.options import CLUSTER, option_groups
 from surrogate.cli._errors import echo_lines
 from surrogate.cli._options import EpochsOption, SeedOption, SourceArgument
 
 EXIT_RESUMABLE = 1
 
 
+@option_groups
 def active(
     source: SourceArgument,
     domain: Annotated[
@@ -70,20 +56,7 @@ def active(
         ),
     ] = None,
     volumes: Annotated[bool, typer.Option(help="Keep each sample's volume in its file.")] = False,
-    scheduler: SchedulerOption = None,
-    workers: WorkersOption = None,
-    cluster: ClusterOption = None,
-    jobs: JobsOption = 1,
-    cores: CoresOption = None,
-    memory: MemoryOption = None,
-    walltime: WalltimeOption = None,
-    queue: QueueOption = None,
-    account: AccountOption = None,
-    job_extra: JobExtraOption = None,
-    job_script_prologue: JobPrologueOption = None,
-    interface: InterfaceOption = None,
-    log_dir: LogDirOption = None,
-    max_resubmits: MaxResubmitsOption = 3,
+    where: dict = CLUSTER,
 ) -> None:
     """Let the surrogate choose which samples to simulate.
 
@@ -104,13 +77,7 @@ def active(
     )  # fmt: skip
     settings.check()
     cache = numba_cache_folder()  # workers and the warm-up get it; this process never compiles
-    where = ClusterOptions(
-        workers=workers, scheduler=scheduler, cluster=cluster, jobs=jobs, cores=cores,
-        memory=memory, walltime=walltime, queue=queue, account=account,
-        job_extra_directives=job_extra, job_script_prologue=job_script_prologue,
-        interface=interface, log_directory=log_dir, max_resubmits=max_resubmits,
-    )  # fmt: skip
-    executor = where.executor(numba_cache=cache)
+    executor = ClusterOptions(**where).executor(numba_cache=cache)
     try:
         outcome = start_active(
             settings, out=out, keep_volumes=volumes, executor=executor, echo=typer.echo,
