@@ -1,5 +1,9 @@
 """Options shared by several commands, each declared once (typer ``Annotated`` aliases): the
-datasets and their table options, the training options, and the run folders."""
+datasets and their table options, the training options, and the run folders. Options always
+taken together are groups (:class:`generator.cli.options.OptionGroup`), one parameter of a
+command decorated with :func:`generator.cli.options.option_groups`: what to learn
+(:data:`TASK`), how to read electrode tables (:data:`TABLES`) and how to train
+(:data:`TRAINING`)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from generator.cli.options import OptionGroup
 
 DATASET_HELP = (
     "gdl200, gdl1000, graphite, sigra, nmc, or a path: a sweep dataset (.h5) or a table "
@@ -74,6 +80,22 @@ RestartsOption = Annotated[int, typer.Option(help="Restarts per training, chosen
 SeedOption = Annotated[
     int, typer.Option(help="Seed of every random draw (splits, subsets, candidates) and training.")
 ]
+
+# What to learn (``load_one(source, **task)``), how to read electrode tables (``**tables``) and
+# how to train (``pretrain_run(data, target, **training)``): pretrain, transfer and curve.
+TASK = OptionGroup(
+    {"target": (TargetOption, None), "inputs": (InputsOption, None), "spec": (SpecOption, None)}
+)
+TABLES = OptionGroup(
+    {
+        "table": (TableOption, None),
+        "columns": (ColumnsOption, None),
+        "drop_invalid": (DropInvalidOption, False),
+    }
+)
+TRAINING = OptionGroup(
+    {"epochs": (EpochsOption, 250), "restarts": (RestartsOption, 3), "seed": (SeedOption, 0)}
+)
 
 # Run folders: written by pretrain, transfer and curve; read by predict and explain.
 RunsOption = Annotated[Path, typer.Option(help="Folder of run directories.")]

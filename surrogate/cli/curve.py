@@ -7,32 +7,26 @@ from typing import Annotated
 
 import typer
 
+from generator.cli.options import option_groups
 from surrogate.cli._errors import echo_lines, fail
 from surrogate.cli._options import (
-    ColumnsOption,
+    TABLES,
+    TASK,
+    TRAINING,
     DestinationArgument,
     DestWhereOption,
-    DropInvalidOption,
-    EpochsOption,
     HiddenOption,
-    InputsOption,
-    RestartsOption,
     RunsOption,
-    SeedOption,
     SourceArgument,
     SourceWhereOption,
-    SpecOption,
-    TableOption,
-    TargetOption,
 )
 
 
+@option_groups
 def curve(
     source: SourceArgument,
     destination: DestinationArgument,
-    target: TargetOption = None,
-    inputs: InputsOption = None,
-    spec: SpecOption = None,
+    task: dict = TASK,
     source_where: SourceWhereOption = None,
     dest_where: DestWhereOption = None,
     hidden: HiddenOption = None,
@@ -44,13 +38,9 @@ def curve(
         float | None,
         typer.Option(help="MAPE (%) to reach; default: the transferred net's with every row."),
     ] = None,
-    epochs: EpochsOption = 250,
-    restarts: RestartsOption = 3,
-    seed: SeedOption = 0,
+    training: dict = TRAINING,
     runs: RunsOption = Path("runs"),
-    table: TableOption = None,
-    columns: ColumnsOption = None,
-    drop_invalid: DropInvalidOption = False,
+    tables: dict = TABLES,
 ) -> None:
     """Test error against the number of DESTINATION rows.
 
@@ -66,13 +56,12 @@ def curve(
     except ValueError:
         fail(f"--sizes {sizes!r} must be whole numbers separated by commas, e.g. 5,10,20,40")
     sides = load_sides(
-        source, destination, target=target, inputs=inputs, spec=spec,
-        source_where=source_where, dest_where=dest_where, hidden=hidden, table=table,
-        columns=columns, drop_invalid=drop_invalid,
+        source, destination, **task, source_where=source_where, dest_where=dest_where,
+        hidden=hidden, **tables,
     )  # fmt: skip
     echo_lines(sides.notes(), err=True)
     run = curve_run(
-        sides, sizes=wanted, repetitions=repetitions, level=level, epochs=epochs,
-        restarts=restarts, seed=seed, hidden=hidden, runs=runs, progress=True,
+        sides, sizes=wanted, repetitions=repetitions, level=level, **training, hidden=hidden,
+        runs=runs, progress=True,
     )  # fmt: skip
     echo_lines(run.lines)

@@ -4,38 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.cli.options import option_groups
 from surrogate.cli._errors import echo_lines
 from surrogate.cli._options import (
-    ColumnsOption,
+    TABLES,
+    TASK,
+    TRAINING,
     DatasetArgument,
-    DropInvalidOption,
-    EpochsOption,
     HiddenOption,
-    InputsOption,
-    RestartsOption,
     RunsOption,
-    SeedOption,
-    SpecOption,
-    TableOption,
-    TargetOption,
     WhereOption,
 )
 
 
+@option_groups
 def pretrain(
     source: DatasetArgument,
-    target: TargetOption = None,
-    inputs: InputsOption = None,
-    spec: SpecOption = None,
+    task: dict = TASK,
     where: WhereOption = None,
     hidden: HiddenOption = None,
-    epochs: EpochsOption = 250,
-    restarts: RestartsOption = 3,
-    seed: SeedOption = 0,
+    training: dict = TRAINING,
     runs: RunsOption = Path("runs"),
-    table: TableOption = None,
-    columns: ColumnsOption = None,
-    drop_invalid: DropInvalidOption = False,
+    tables: dict = TABLES,
 ) -> None:
     """Train the MLP on one dataset and save it.
 
@@ -45,12 +35,7 @@ def pretrain(
     from surrogate.evaluation.runs import pretrain_run
     from surrogate.evaluation.sides import dataset_notes, load_one
 
-    data, target = load_one(
-        source, target=target, inputs=inputs, spec=spec, where=where, table=table,
-        columns=columns, drop_invalid=drop_invalid,
-    )  # fmt: skip
+    data, target = load_one(source, **task, where=where, **tables)
     echo_lines(dataset_notes([data], [source]), err=True)
-    run = pretrain_run(
-        data, target, hidden=hidden, epochs=epochs, restarts=restarts, seed=seed, runs=runs
-    )
+    run = pretrain_run(data, target, hidden=hidden, **training, runs=runs)
     echo_lines(run.lines)

@@ -7,43 +7,33 @@ from typing import Annotated
 
 import typer
 
+from generator.cli.options import option_groups
 from surrogate.cli._errors import echo_lines
 from surrogate.cli._options import (
-    ColumnsOption,
+    TABLES,
+    TASK,
+    TRAINING,
     DestinationArgument,
     DestWhereOption,
-    DropInvalidOption,
-    EpochsOption,
     HiddenOption,
-    InputsOption,
-    RestartsOption,
     RunsOption,
-    SeedOption,
     SourceArgument,
     SourceWhereOption,
-    SpecOption,
-    TableOption,
-    TargetOption,
 )
 
 
+@option_groups
 def transfer(
     source: SourceArgument,
     destination: DestinationArgument,
-    target: TargetOption = None,
-    inputs: InputsOption = None,
-    spec: SpecOption = None,
+    task: dict = TASK,
     source_where: SourceWhereOption = None,
     dest_where: DestWhereOption = None,
     hidden: HiddenOption = None,
     splits: Annotated[int, typer.Option(help="Random 70/30 splits.")] = 5,
-    epochs: EpochsOption = 250,
-    restarts: RestartsOption = 3,
-    seed: SeedOption = 0,
+    training: dict = TRAINING,
     runs: RunsOption = Path("runs"),
-    table: TableOption = None,
-    columns: ColumnsOption = None,
-    drop_invalid: DropInvalidOption = False,
+    tables: dict = TABLES,
     members: Annotated[
         int,
         typer.Option(
@@ -62,13 +52,12 @@ def transfer(
     from surrogate.evaluation.sides import load_sides
 
     sides = load_sides(
-        source, destination, target=target, inputs=inputs, spec=spec,
-        source_where=source_where, dest_where=dest_where, hidden=hidden, table=table,
-        columns=columns, drop_invalid=drop_invalid,
+        source, destination, **task, source_where=source_where, dest_where=dest_where,
+        hidden=hidden, **tables,
     )  # fmt: skip
     echo_lines(sides.notes(), err=True)
     run = transfer_run(
-        sides, splits=splits, epochs=epochs, restarts=restarts, seed=seed, hidden=hidden,
-        members=members, level=level, runs=runs, progress=True,
+        sides, splits=splits, **training, hidden=hidden, members=members, level=level,
+        runs=runs, progress=True,
     )  # fmt: skip
     echo_lines(run.lines)
