@@ -9,7 +9,8 @@ factor of each, their relative difference and the speed ratio::
     python -m workflows.bench_diffusive                  # 2 um and 1 um crops, ours and TauFactor
     python -m workflows.bench_diffusive --voxels 2       # only the 2 um crop
     python -m workflows.bench_diffusive --no-peer        # ours only
-    python -m workflows.bench_diffusive --full           # also ours on a whole 1 um 1000 sample
+    python -m workflows.bench_diffusive --full           # ours on a whole 1 um 1000 sample
+    python -m workflows.bench_diffusive --full --voxels 1   # the 1 um crop, then the sample
     python -m workflows.bench_diffusive --convergence    # tau against rtol on the 1 um crop
 
 Ours runs ``--repeat`` times (default 3), each in a fresh process, and the median is reported;
@@ -207,7 +208,12 @@ def bench_diffusive(
     ] = "no_flux",
     no_peer: Annotated[bool, typer.Option("--no-peer", help="Ours only.")] = False,
     full: Annotated[
-        bool, typer.Option("--full", help="Also ours on a whole 1 um 1000 sample (~2.4e8 voxels).")
+        bool,
+        typer.Option(
+            "--full",
+            help="Ours on a whole 1 um 1000 sample (~2.4e8 voxels), after the crops of --voxels "
+            "if given (none by default).",
+        ),
     ] = False,
     convergence: Annotated[
         bool, typer.Option("--convergence", help="Tau against rtol on the 1 um crop, then stop.")
@@ -231,7 +237,7 @@ def bench_diffusive(
                 check=True,
             )  # fmt: skip
             return
-        for voxel_um in voxels or [2.0, 1.0]:
+        for voxel_um in voxels or ([] if full else [2.0, 1.0]):
             path = _volume(voxel_um, Path(folder), CROP)
             shape = np.load(path, mmap_mode="r").shape
             print(f"--- {voxel_um:g} um crop, {' x '.join(map(str, shape))} voxels (z, y, x), "
