@@ -2,8 +2,8 @@
 datasets and their table options, the training options, and the run folders. Options always
 taken together are groups (:class:`generator.cli.options.OptionGroup`), one parameter of a
 command decorated with :func:`generator.cli.options.option_groups`: what to learn
-(:data:`TASK`), how to read electrode tables (:data:`TABLES`) and how to train
-(:data:`TRAINING`)."""
+(:data:`TASK`; with both datasets of a transfer and their rows, :data:`DATASETS`), how to read
+electrode tables (:data:`TABLES`) and how to train (:data:`TRAINING`)."""
 
 from __future__ import annotations
 
@@ -85,6 +85,17 @@ SeedOption = Annotated[
 # how to train (``pretrain_run(data, target, **training)``): pretrain, transfer and curve.
 TASK = OptionGroup(
     {"target": (TargetOption, None), "inputs": (InputsOption, None), "spec": (SpecOption, None)}
+)
+# The two datasets of transfer and curve, what to learn and which rows of each
+# (``load_sides(**datasets)``).
+DATASETS = OptionGroup(
+    {
+        "source": (SourceArgument, ...),
+        "destination": (DestinationArgument, ...),
+        **TASK,
+        "source_where": (SourceWhereOption, None),
+        "dest_where": (DestWhereOption, None),
+    }
 )
 TABLES = OptionGroup(
     {

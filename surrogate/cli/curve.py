@@ -9,26 +9,12 @@ import typer
 
 from generator.cli.options import option_groups
 from surrogate.cli._errors import echo_lines, fail
-from surrogate.cli._options import (
-    TABLES,
-    TASK,
-    TRAINING,
-    DestinationArgument,
-    DestWhereOption,
-    HiddenOption,
-    RunsOption,
-    SourceArgument,
-    SourceWhereOption,
-)
+from surrogate.cli._options import DATASETS, TABLES, TRAINING, HiddenOption, RunsOption
 
 
 @option_groups
 def curve(
-    source: SourceArgument,
-    destination: DestinationArgument,
-    task: dict = TASK,
-    source_where: SourceWhereOption = None,
-    dest_where: DestWhereOption = None,
+    datasets: dict = DATASETS,
     hidden: HiddenOption = None,
     sizes: Annotated[
         str, typer.Option(help="Destination training sizes (the whole pool is always added).")
@@ -55,10 +41,7 @@ def curve(
         wanted = [int(part) for part in sizes.split(",") if part.strip()]
     except ValueError:
         fail(f"--sizes {sizes!r} must be whole numbers separated by commas, e.g. 5,10,20,40")
-    sides = load_sides(
-        source, destination, **task, source_where=source_where, dest_where=dest_where,
-        hidden=hidden, **tables,
-    )  # fmt: skip
+    sides = load_sides(**datasets, hidden=hidden, **tables)
     echo_lines(sides.notes(), err=True)
     run = curve_run(
         sides, sizes=wanted, repetitions=repetitions, level=level, **training, hidden=hidden,

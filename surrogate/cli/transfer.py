@@ -9,26 +9,12 @@ import typer
 
 from generator.cli.options import option_groups
 from surrogate.cli._errors import echo_lines
-from surrogate.cli._options import (
-    TABLES,
-    TASK,
-    TRAINING,
-    DestinationArgument,
-    DestWhereOption,
-    HiddenOption,
-    RunsOption,
-    SourceArgument,
-    SourceWhereOption,
-)
+from surrogate.cli._options import DATASETS, TABLES, TRAINING, HiddenOption, RunsOption
 
 
 @option_groups
 def transfer(
-    source: SourceArgument,
-    destination: DestinationArgument,
-    task: dict = TASK,
-    source_where: SourceWhereOption = None,
-    dest_where: DestWhereOption = None,
+    datasets: dict = DATASETS,
     hidden: HiddenOption = None,
     splits: Annotated[int, typer.Option(help="Random 70/30 splits.")] = 5,
     training: dict = TRAINING,
@@ -51,10 +37,7 @@ def transfer(
     from surrogate.evaluation.runs import transfer_run
     from surrogate.evaluation.sides import load_sides
 
-    sides = load_sides(
-        source, destination, **task, source_where=source_where, dest_where=dest_where,
-        hidden=hidden, **tables,
-    )  # fmt: skip
+    sides = load_sides(**datasets, hidden=hidden, **tables)
     echo_lines(sides.notes(), err=True)
     run = transfer_run(
         sides, splits=splits, **training, hidden=hidden, members=members, level=level,
