@@ -15,27 +15,24 @@ import pandas as pd
 import pytest
 
 from generator import open_dataset, read_sample
-from generator.sweep.executors import InProcessExecutor
 from generator.sweep.ownership import OwnershipError, check_writable
 from generator.sweep.plan import SweepPlan
-from generator.sweep.run import run_sweep
 from generator.sweep.sample_task import ROW_ATTRIBUTE
 from tests.cli_runner import generator_cli as cli
 from tests.cli_runner import invoke
 from tests.conftest import one_line_error
-from tests.generator.sweep.test_sweep import TINY, sample_values
+from tests.generator.sweep.test_sweep import TINY, sample_values, sweep_here
 from workflows import gdl_study
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 # A 2-sample sweep of the small domain at 6 um (the finest fibre is 6 um across), typed.
-TINY_SWEEP = ("sweep", "--domain", "200", "--n", "2", "--voxel-um", "6")
+TINY_SWEEP = dict(domain=200, n=2, voxel_um=6)
 
 
 def in_process(out, n=3, force=False, **options):
-    plan = SweepPlan.create(n=n, out=out, **{**TINY, **options})
-    return run_sweep(plan, executor=InProcessExecutor(), force=force)
+    return sweep_here(n=n, out=out, force=force, **{**TINY, **options})
 
 
 @pytest.fixture(scope="module")
@@ -83,22 +80,12 @@ def test_each_range_option_reaches_the_design(tmp_path, flag, value, shown):
 
 def test_merge_and_study_take_the_range_options(tmp_path):
     done = cli(
-        "merge",
-        "--domain",
-        "200",
-        "--n",
-        "2",
-        "--thickness-range",
-        "290,310",
-        "--out",
-        str(tmp_path / "m.h5"),
-        "--voxel-um",
-        "6",
+        "merge", domain=200, n=2, thickness_range="290,310", out=tmp_path / "m.h5", voxel_um=6
     )
     assert done.returncode == 1 and "missing samples (design index): 0, 1" in done.stderr
     ranges = open_dataset(tmp_path / "m.h5").provenance["ranges"]
     assert ranges["thickness_um"] == [290.0, 310.0]
-    bad = cli("merge", "--compression-range", "0,0.9", "--out", str(tmp_path / "x.h5"))
+    bad = cli("merge", compression_range="0,0.9", out=tmp_path / "x.h5")
     assert "compression" in one_line_error(bad) and "0.5" in bad.stderr
     study = invoke(gdl_study.app, ["--thickness-range", "1,2"], cwd=tmp_path)
     assert study.returncode == 2 and "thickness_um" in study.stderr
@@ -110,12 +97,7 @@ def test_an_unrelated_output_file_is_never_touched(tmp_path):
     precious = tmp_path / "precious.txt"
     precious.write_bytes(b"my thesis\n")
     for extra in ([], ["--force"]):
-        done = cli(
-            *TINY_SWEEP,
-            "--out",
-            str(precious),
-            *extra,
-        )
+        done = cli("sweep", *extra, **TINY_SWEEP, out=precious)
         assert "not a dataset of this project" in one_line_error(done)
     assert precious.read_bytes() == b"my thesis\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.txt"]
@@ -131,12 +113,7 @@ def test_special_files_are_refused_before_any_work(tmp_path, kind):
     else:
         (tmp_path / "real").write_text("x")
         target.symlink_to(tmp_path / "real")
-    done = cli(
-        *TINY_SWEEP,
-        "--out",
-        str(target),
-        "--force",
-    )
+    done = cli("sweep", **TINY_SWEEP, out=target, force=True)
     assert {"fifo": "a FIFO", "directory": "a directory", "symlink": "a symbolic link"}[
         kind
     ] in one_line_error(done)
@@ -162,20 +139,7 @@ def test_force_removes_only_this_projects_files(finished, tmp_path):
 
 
 def test_force_with_a_shard_is_refused(tmp_path):
-    done = cli(
-        "sweep",
-        "--domain",
-        "200",
-        "--n",
-        "4",
-        "--voxel-um",
-        "6",
-        "--out",
-        str(tmp_path / "d.h5"),
-        "--shard",
-        "1/2",
-        "--force",
-    )
+    done = cli("sweep", domain=200, n=4, voxel_um=6, out=tmp_path / "d.h5", shard="1/2", force=True)
     assert "other shards" in one_line_error(done)
 
 
@@ -185,20 +149,7 @@ def test_another_plans_dataset_needs_force(finished, tmp_path):
     with pytest.raises(OwnershipError, match=r"another plan \(n 3 \(file\) vs 4"):
         in_process(out, n=4)
     assert out.read_bytes() == before
-    done = cli(
-        "sweep",
-        "--domain",
-        "200",
-        "--n",
-        "3",
-        "--voxel-um",
-        "6",
-        "--seed",
-        "4",
-        "--out",
-        str(out),
-        "--dry-run",
-    )
+    done = cli("sweep", domain=200, n=3, voxel_um=6, seed=4, out=out, dry_run=True)
     assert done.returncode == 0  # a dry run only reads
 
 
@@ -207,10 +158,10 @@ def test_shipped_datasets_are_never_rewritten_by_default(tmp_path):
     shipped = data / "gdl200.h5"
     before = shipped.read_bytes()
     # The default --out, run from the shipped data folder, is the shipped file: refused.
-    done = cli(*TINY_SWEEP, cwd=data)
+    done = cli("sweep", **TINY_SWEEP, cwd=data)
     assert "shipped reference dataset" in one_line_error(done)
     # Named explicitly but without --force: refused too.
-    done = cli(*TINY_SWEEP, "--out", str(shipped))
+    done = cli("sweep", **TINY_SWEEP, out=shipped)
     assert "shipped reference dataset" in one_line_error(done)
     assert shipped.read_bytes() == before
     assert not (data / "gdl200_samples").exists()
@@ -311,13 +262,7 @@ def test_a_sweep_sample_file_is_an_ordinary_sample_file(finished, tmp_path):
 # Guards.
 def test_workers_below_one_is_a_bad_input(tmp_path):
     for value in ("0", "-1"):
-        done = cli(
-            *TINY_SWEEP,
-            "--out",
-            str(tmp_path / "d.h5"),
-            "--workers",
-            value,
-        )
+        done = cli("sweep", **TINY_SWEEP, out=tmp_path / "d.h5", workers=value)
         assert "--workers" in one_line_error(done)
 
 
@@ -325,21 +270,7 @@ def test_merge_lists_missing_samples_and_the_shards_to_rerun(finished, tmp_path)
     out = copy_sweep(finished, tmp_path)
     out.unlink()
     sorted((tmp_path / "d_samples").glob("*.h5"))[0].unlink()
-    done = cli(
-        "merge",
-        "--domain",
-        "200",
-        "--n",
-        "3",
-        "--voxel-um",
-        "6",
-        "--seed",
-        "3",
-        "--out",
-        str(out),
-        "--shards",
-        "3",
-    )
+    done = cli("merge", domain=200, n=3, voxel_um=6, seed=3, out=out, shards=3)
     assert done.returncode == 1
     table = open_dataset(out).table
     missing = table.loc[table["status"] != "ok", "index"].tolist()
@@ -379,35 +310,11 @@ def test_writability_probes_never_race(tmp_path):
 def test_shards_may_be_numbered_from_zero(tmp_path):
     out = tmp_path / "d.h5"
     for index in (0, 1):
-        done = cli(
-            *TINY_SWEEP,
-            "--seed",
-            "3",
-            "--out",
-            str(out),
-            "--shard",
-            f"{index}/2",
-            "--shard-base",
-            "0",
-        )
+        done = cli("sweep", **TINY_SWEEP, seed=3, out=out, shard=f"{index}/2", shard_base=0)
         assert done.returncode == 0, done.stderr
-    bad = cli(
-        "sweep",
-        "--domain",
-        "200",
-        "--n",
-        "2",
-        "--out",
-        str(out),
-        "--shard",
-        "2/2",
-        "--shard-base",
-        "0",
-    )
+    bad = cli("sweep", domain=200, n=2, out=out, shard="2/2", shard_base=0)
     assert "0 <= I <= 1" in one_line_error(bad)
-    merged = cli(
-        "merge", "--domain", "200", "--n", "2", "--voxel-um", "6", "--seed", "3", "--out", str(out)
-    )
+    merged = cli("merge", **TINY_SWEEP, seed=3, out=out)
     assert merged.returncode == 0, merged.stderr
     assert (open_dataset(out).table["status"] == "ok").all()
 
@@ -480,11 +387,13 @@ def test_fibre_sampling_and_pairing_are_part_of_the_plan(finished, tmp_path):
     with pytest.raises(OwnershipError, match=r"pairing 'independent' \(file\) vs 'paired'"):
         in_process(out, pairing="paired")
     assert out.read_bytes() == before
-    done = cli(*TINY_SWEEP, "--no-stratify", "--pairing", "paired", "--dry-run", cwd=tmp_path)
+    done = cli(
+        "sweep", **TINY_SWEEP, no_stratify=True, pairing="paired", dry_run=True, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert "paired" in done.stdout and "fibres independent" in done.stdout
     assert "pairing 'sideways' is not one of independent, paired" in one_line_error(
-        cli(*TINY_SWEEP, "--pairing", "sideways", "--dry-run", cwd=tmp_path)
+        cli("sweep", **TINY_SWEEP, pairing="sideways", dry_run=True, cwd=tmp_path)
     )
 
 

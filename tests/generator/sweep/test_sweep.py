@@ -4,7 +4,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 
 import numpy as np
@@ -17,6 +16,7 @@ from generator.sweep.executors import DaskExecutor, InProcessExecutor
 from generator.sweep.plan import SweepPlan
 from generator.sweep.run import run_sweep
 from generator.sweep.sample_task import run_sample
+from tests.cli_runner import python_m
 
 TINY = dict(domain="200", voxel_um=6.0, design="sobol", seed=3)
 
@@ -28,9 +28,9 @@ def sweep(*, workers=None, scheduler=None, sample_function=None, force=False, **
     return run_sweep(plan, executor=executor, sample_function=sample_function, force=force)
 
 
-def sweep_here(**plan_options):
+def sweep_here(force=False, **plan_options):
     """A sweep in this process, for tests of what is executor-independent (resume, values)."""
-    return run_sweep(SweepPlan.create(**plan_options), executor=InProcessExecutor())
+    return run_sweep(SweepPlan.create(**plan_options), executor=InProcessExecutor(), force=force)
 
 
 def sample_values(table: pd.DataFrame) -> pd.DataFrame:
@@ -106,24 +106,9 @@ def test_resume_skips_finished_and_redoes_missing_or_corrupt(reference, tmp_path
 
 def test_killed_sweep_resumes_to_the_same_table(reference, tmp_path):
     out = tmp_path / "d.h5"
-    command = [
-        sys.executable,
-        "-m",
-        "generator",
-        "sweep",
-        "--domain",
-        "200",
-        "--voxel-um",
-        "6",
-        "--seed",
-        "3",
-        "--n",
-        "4",
-        "--workers",
-        "1",
-        "--out",
-        str(out),
-    ]
+    command = python_m(
+        "generator", "sweep", domain=200, voxel_um=6, seed=3, n=4, workers=1, out=out
+    )
     process = subprocess.Popen(
         command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -165,24 +150,8 @@ def test_a_failing_sample_is_recorded_and_the_sweep_goes_on(tmp_path):
 def test_cli_exit_code_and_unwritable_output(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "sweep",
-            "--domain",
-            "200",
-            "--voxel-um",
-            "6",
-            "--n",
-            "2",
-            "--out",
-            str(blocker / "d.h5"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    command = python_m("generator", "sweep", domain=200, voxel_um=6, n=2, out=blocker / "d.h5")
+    done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.startswith("error:") and len(done.stderr.strip().splitlines()) == 1
     assert blocker.read_text() == "not a folder"
@@ -198,32 +167,14 @@ def test_external_scheduler_and_worker_on_loopback(reference, tmp_path):
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     scheduler = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "distributed.cli.dask_scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--dashboard-address",
-            ":0",
-        ],
+        python_m(
+            "distributed.cli.dask_scheduler", host="127.0.0.1", port=port, dashboard_address=":0"
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "distributed.cli.dask_worker",
-            address,
-            "--nworkers",
-            "1",
-            "--nthreads",
-            "1",
-            "--no-dashboard",
-        ],
+        python_m("distributed.cli.dask_worker", address, nworkers=1, nthreads=1, no_dashboard=True),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -259,24 +210,9 @@ def test_worker_killed_mid_sample_loses_nothing(tmp_path):
     import psutil
 
     out = tmp_path / "d.h5"
-    command = [
-        sys.executable,
-        "-m",
-        "generator",
-        "sweep",
-        "--domain",
-        "200",
-        "--voxel-um",
-        "5",
-        "--seed",
-        "4",
-        "--n",
-        "6",
-        "--workers",
-        "2",
-        "--out",
-        str(out),
-    ]
+    command = python_m(
+        "generator", "sweep", domain=200, voxel_um=5, seed=4, n=6, workers=2, out=out
+    )
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     parent = psutil.Process(process.pid)
     killed = None
