@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
 
@@ -34,6 +35,13 @@ def flags(**options) -> list[str]:
 def python_m(module: str, *args, **options) -> list[str]:
     """The command line ``python -m MODULE ARGS OPTIONS`` of this interpreter."""
     return [sys.executable, "-m", module, *map(str, args), *flags(**options)]
+
+
+def run_python_m(module: str, *args, cwd=None, timeout=None, **options):
+    """``python -m MODULE ARGS OPTIONS`` in a process of its own (in the folder ``cwd``), its
+    output captured as text: a ``subprocess.CompletedProcess``."""
+    command = python_m(module, *args, **options)
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, timeout=timeout)
 
 
 @dataclass

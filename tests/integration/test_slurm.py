@@ -16,7 +16,7 @@ from generator import open_dataset
 from generator.sweep.executors import DaskExecutor
 from generator.sweep.plan import SweepPlan
 from generator.sweep.run import run_sweep
-from tests.cli_runner import python_m
+from tests.cli_runner import run_python_m
 from tests.generator.sweep.test_sweep import TINY, sample_values, sweep_here
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,18 +154,11 @@ def test_submit_script_forwards_settings_to_the_merge(tmp_path):
 @pytest.mark.slow  # 45 s of resubmissions; the job-script and memory tests cover the options
 def test_jobqueue_sweep_with_an_unusable_partition_exits_1_with_the_reason(tmp_path):
     start = time.monotonic()
-    command = python_m(
+    done = run_python_m(
         "generator", "sweep", domain=200, n=2, voxel_um=6, out=tmp_path / "d.h5",
         cluster="slurm", queue="nosuchpartition", cores=1, memory="1GB", max_resubmits=1,
-        log_dir=tmp_path / "logs",
+        log_dir=tmp_path / "logs", cwd=tmp_path, timeout=400,
     )  # fmt: skip
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=400,
-        cwd=tmp_path,
-    )
     assert done.returncode == 1, done.stderr[-2000:]
     assert "could not be started" in done.stderr and "run the same command again" in done.stderr
     assert time.monotonic() - start < 300
@@ -197,11 +190,10 @@ def test_job_script_is_printed_without_submitting(tmp_path):
         return set(listed.stdout.split())
 
     before = job_ids()
-    command = python_m(
+    done = run_python_m(
         "generator", "sweep", cluster="slurm", cores=2, memory="4GB", walltime="01:00:00",
-        queue="debug", print_job_script=True,
+        queue="debug", print_job_script=True, cwd=tmp_path,
     )  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "#SBATCH --cpus-per-task=2" in done.stdout and "#SBATCH -p debug" in done.stdout
     assert "NUMBA_CACHE_DIR" in done.stdout and 'NUMBA_NUM_THREADS="2"' in done.stdout
@@ -235,18 +227,11 @@ def test_a_walltime_shorter_than_the_work_ends_in_bounded_time_keeping_samples(t
     # what finished stays.
     cache = tmp_path / "numba-cache"
     start = time.monotonic()
-    command = python_m(
+    done = run_python_m(
         "generator", "sweep", domain=200, n=150, voxel_um=2, no_volumes=True, cluster="slurm",
         cores=1, memory="1GB", walltime="00:01:00", max_resubmits=0, numba_cache=cache,
-        log_dir=tmp_path / "logs",
+        log_dir=tmp_path / "logs", cwd=tmp_path, timeout=600,
     )  # fmt: skip
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,
-    )
     elapsed = time.monotonic() - start
     assert done.returncode == 1, done.stderr[-2000:]
     assert "run the same command again to resume" in done.stderr
@@ -267,8 +252,10 @@ def test_a_walltime_shorter_than_the_work_ends_in_bounded_time_keeping_samples(t
 
 
 def test_a_job_memory_below_one_sample_is_refused_before_any_job(tmp_path):
-    command = python_m("generator", "sweep", domain=1000, cluster="slurm", memory="500MB")
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    done = run_python_m(
+        "generator", "sweep", domain=1000, cluster="slurm", memory="500MB", cwd=tmp_path,
+        timeout=120,
+    )  # fmt: skip
     assert done.returncode == 2
     assert "--memory 500MB cannot hold one sample" in done.stderr and "GiB" in done.stderr
     assert list(tmp_path.iterdir()) == []  # nothing written, nothing submitted
@@ -279,12 +266,11 @@ def test_a_job_memory_below_one_sample_is_refused_before_any_job(tmp_path):
 def test_active_loop_runs_its_choices_as_slurm_jobs(tmp_path):
     """`surrogate active --cluster slurm`: the chosen samples run in batch jobs (other hosts'
     processes: their pids are not this test's children) and the loop stops at its budget."""
-    command = python_m(
+    done = run_python_m(
         "surrogate", "active", "gdl200", domain=200, voxel_um=6, pool=16, initial=4, batch=2,
         budget=6, members=2, epochs=20, cluster="slurm", jobs=1, cores=1, memory="2GB",
-        walltime="00:10:00",
+        walltime="00:10:00", cwd=tmp_path, timeout=900,
     )  # fmt: skip
-    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "the budget of 6 samples is spent" in done.stdout
     table = open_dataset(tmp_path / "active200.h5").table
