@@ -10,7 +10,7 @@ from generator.sweep.dataset import write_dataset
 from generator.sweep.design import make_design
 from tests.cli_runner import surrogate
 from tests.conftest import one_line_error
-from tests.surrogate.evaluation.test_surrogate import synthetic_dataset_file
+from tests.surrogate.synthetic import synthetic_dataset_file
 
 INPUTS = {
     "fiber_diameter_um": "9",

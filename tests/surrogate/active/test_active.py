@@ -167,7 +167,7 @@ def test_replay_shares_the_start_and_scores_every_budget():
     from generator.sweep.design import validate_ranges
     from surrogate.active.replay import STRATEGIES, replay
     from surrogate.evaluation.evaluate import pretrain
-    from tests.surrogate.evaluation.test_surrogate import shifted_pair
+    from tests.surrogate.synthetic import shifted_pair
 
     source, target = shifted_pair(n_source=120, n_target=40, seed=2)
     xs, ys = source.arrays("t")

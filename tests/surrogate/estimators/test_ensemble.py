@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from surrogate.estimators.ensemble import EnsembleRegressor, conformal_quantile, interval_scores
 from surrogate.estimators.regressors import NetOptions, TransferRegressor
 from surrogate.evaluation.evaluate import pretrain
-from tests.surrogate.evaluation.test_surrogate import shifted_pair, synthetic_dataset_file
+from tests.cli_runner import surrogate
+from tests.surrogate.synthetic import shifted_pair
 
 
 def test_conformal_rank_by_hand():
@@ -125,35 +125,21 @@ def test_the_methods_cannot_be_changed_from_outside():
         TARGET_METHODS["mine"] = lambda context: None
 
 
-def run_cli(*args):
-    """The surrogate command line, in this process (as ``python -m surrogate`` runs it)."""
-    from surrogate.cli.app import app
-
-    return CliRunner().invoke(app, [str(arg) for arg in args])
-
-
-def test_predict_prints_the_interval_of_a_transfer_run(tmp_path, monkeypatch):
-    synthetic_dataset_file(tmp_path / "src.h5", 80, 1, 0.0)
-    synthetic_dataset_file(tmp_path / "dst.h5", 40, 2, 0.02)
-    done = run_cli(
-        "transfer", tmp_path / "src.h5", tmp_path / "dst.h5", "--splits", 2, "--epochs", 20,
-        "--restarts", 1, "--members", 4, "--runs", tmp_path / "runs",
-    )  # fmt: skip
-    assert done.exit_code == 0, done.output
-    assert "held the true value" in done.stdout
-    run = next((tmp_path / "runs").iterdir())
+def test_predict_prints_the_interval_of_a_transfer_run(transfer_run, monkeypatch):
+    assert "held the true value" in transfer_run.stdout
+    run = transfer_run.run
     record = json.loads((run / "metrics.json").read_text())
     assert len(record["intervals"]["coverage"]["values"]) == 2
     assert "ensemble of transferred nets" in (run / "report.md").read_text()
     inputs = json.loads((run / "transferred_ensemble.json").read_text())["input_range"]
     settings = [f"--set={name}={(low + high) / 2}" for name, (low, high) in inputs.items()]
-    monkeypatch.chdir(tmp_path)
-    done = run_cli("predict", run, *settings)
-    assert done.exit_code == 0, done.output
+    monkeypatch.chdir(transfer_run.folder)
+    done = surrogate("predict", run, *settings)
+    assert done.returncode == 0, done.stderr
     row = json.loads(done.stdout)
     assert row["tortuosity_low"] < row["tortuosity"] < row["tortuosity_high"]
     assert row["interval_level"] == 0.9
-    single = json.loads(run_cli("predict", run, *settings, "--model", "transferred").stdout)
+    single = json.loads(surrogate("predict", run, *settings, "--model", "transferred").stdout)
     assert "tortuosity_low" not in single and "tortuosity" in single
 
 
@@ -161,6 +147,6 @@ def test_predict_prints_the_interval_of_a_transfer_run(tmp_path, monkeypatch):
     "option, message", [("--members=1", "at least 2 members"), ("--level=1.5", "--level 1.5")]
 )
 def test_bad_ensemble_options_exit_2(tmp_path, option, message):
-    done = run_cli("transfer", "gdl200", "gdl1000", option, "--runs", tmp_path)
-    assert done.exit_code == 2 and message in done.stderr
+    done = surrogate("transfer", "gdl200", "gdl1000", option, runs=tmp_path)
+    assert done.returncode == 2 and message in done.stderr
     assert not any(tmp_path.iterdir())

@@ -7,7 +7,7 @@ import pytest
 
 from surrogate.evaluation.curves import CURVE_METHODS, learning_curve
 from tests.cli_runner import surrogate
-from tests.surrogate.evaluation.test_surrogate import shifted_pair, synthetic_dataset_file
+from tests.surrogate.synthetic import shifted_pair, synthetic_dataset_file
 
 
 @pytest.fixture(scope="module")

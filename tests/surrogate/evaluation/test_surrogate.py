@@ -8,21 +8,18 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 import typer.main
 from sklearn.metrics import mean_absolute_percentage_error
 
-from generator.sweep.dataset import write_dataset
-from generator.sweep.design import make_design
-from surrogate.data.frame import from_frame
 from surrogate.data.registry import load_dataset
 from surrogate.evaluation.evaluate import evaluate_transfer, split_indices
 from surrogate.evaluation.explain import additivity_error, explain
 from surrogate.nets.models import MLP, TransferModel, trainable_parameters
 from surrogate.nets.training import fit, mape_loss, predict
 from tests.cli_runner import surrogate
+from tests.surrogate.synthetic import shifted_pair
 
 
 @pytest.mark.parametrize(
@@ -47,25 +44,6 @@ def test_mape_equals_scikit_learn_and_refuses_broadcasting():
     assert ours == pytest.approx(mean_absolute_percentage_error(y, p), rel=1e-12)
     with pytest.raises(ValueError, match=r"shape \(50, 1\) differs from target shape \(50,\)"):
         mape_loss(torch.tensor(p).unsqueeze(1), torch.tensor(y))
-
-
-def shifted_pair(n_source=240, n_target=30, seed=0):
-    """Source y = f(x); target y = g(f(x)) with a known monotone shift g."""
-    rng = np.random.default_rng(seed)
-
-    def f(x):
-        return (
-            1.03 + 0.06 * x[:, 1] ** 2 + 0.02 * x[:, 2] - 0.015 * x[:, 0] + 0.01 * x[:, 3] * x[:, 4]
-        )
-
-    xs = rng.uniform(0, 1, (n_source, 5))
-    xt = rng.uniform(0, 1, (n_target, 5))
-    ys = f(xs)
-    yt = 1.02 + 1.6 * (f(xt) - 1.03)  # stretched and shifted: what an adapter can learn
-    names = ["a", "b", "c", "d", "e"]
-    source = from_frame("source", pd.DataFrame(xs, columns=names).assign(t=ys), names, ["t"])
-    target = from_frame("target", pd.DataFrame(xt, columns=names).assign(t=yt), names, ["t"])
-    return source, target
 
 
 @pytest.fixture(scope="module")
@@ -156,43 +134,8 @@ def test_splits_and_errors():
         load_dataset("gdl300")
 
 
-def synthetic_dataset_file(path, n, seed, shift):
-    rng = np.random.default_rng(seed)
-    rows = []
-    for r in make_design(n, domain="200", seed=seed).to_dict("records"):
-        b = (r["fiber_fraction"] - 0.1) / 0.15
-        tau = 1.03 + 0.05 * b**2 + 0.2 * (r["binder_fraction"] - 0.05) + shift
-        rows.append(
-            dict(
-                r,
-                id=f"{seed}-{r['index']}",
-                status="ok",
-                error="",
-                tau_euclidean=tau + rng.normal(0, 1e-3),
-                tau_lattice=tau * 1.03,
-            )
-        )
-    # The explicit flag is what reports go by (the word in "design" is not).
-    write_dataset(path, rows, {"design": "synthetic test table", "synthetic": True})
-
-
-@pytest.fixture(scope="module")
-def transfer_run(tmp_path_factory):
-    """One small transfer through the command line (2 splits: the metrics keep one value per
-    split; 2 members: predict answers with an interval)."""
-    folder = tmp_path_factory.mktemp("transfer")
-    synthetic_dataset_file(folder / "src.h5", 60, 1, 0.0)
-    synthetic_dataset_file(folder / "dst.h5", 30, 2, 0.02)
-    done = surrogate(
-        "transfer", folder / "src.h5", folder / "dst.h5", "--splits", 2, "--epochs", 20,
-        "--restarts", 1, "--members", 2, "--runs", folder / "runs",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return folder, next((folder / "runs").iterdir())
-
-
 def test_cli_transfer_writes_a_complete_run(transfer_run):
-    folder, run = transfer_run
+    folder, run, _ = transfer_run
     metrics = json.loads((run / "metrics.json").read_text())
     split = json.loads((run / "split.json").read_text())
     # Run files locate their datasets relative to the run: no machine paths in them.
@@ -216,7 +159,7 @@ def test_cli_transfer_writes_a_complete_run(transfer_run):
 
 
 def test_cli_predict_and_explain_a_transfer_run(transfer_run):
-    _, run = transfer_run
+    run = transfer_run.run
     inputs = {"fiber_diameter_um": 9, "fiber_fraction": 0.18, "binder_fraction": 0.07,
               "thickness_um": 300, "compression": 0.2}  # fmt: skip
     ok = surrogate("predict", run, *[a for k, v in inputs.items() for a in ("--set", f"{k}={v}")])
