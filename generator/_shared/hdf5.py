@@ -210,16 +210,44 @@ def open_checked(path, file_format: str, what: str):
     ...
     ValueError: ...f.h5 is not a sample file (no 'gdl-sample' format attribute)
     """
+    path = Path(path)
+    f = open_readable(path, what)
+    if f.attrs.get("format") != file_format:
+        f.close()
+        raise ValueError(f"{path} is not a {what} file (no '{file_format}' format attribute)")
+    return f
+
+
+def open_readable(path, what: str, error: type[ValueError] = ValueError):
+    """Open an HDF5 file for reading, with one clear error for a missing or unreadable file.
+
+    Parameters
+    ----------
+    path : str or Path
+    what : str
+        What the file should be, in messages (``"sample"``: "no sample file at ...").
+    error : ValueError subclass
+        Raised for a file that is not readable HDF5.
+
+    Returns
+    -------
+    h5py.File
+        Open for reading; the caller closes it. See :func:`open_checked`, which checks its
+        format too, for examples.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        (``error``) Not HDF5, or unreadable.
+    """
     import h5py
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no {what} file at {path}")
     try:
-        f = h5py.File(path, "r")
+        return h5py.File(path, "r")
     except OSError as err:
-        raise ValueError(f"{path} is not a readable HDF5 file ({err})") from err
-    if f.attrs.get("format") != file_format:
-        f.close()
-        raise ValueError(f"{path} is not a {what} file (no '{file_format}' format attribute)")
-    return f
+        raise error(f"{path} is not a readable HDF5 file ({err})") from err

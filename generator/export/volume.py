@@ -33,6 +33,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from generator._shared.hdf5 import open_readable
 from generator._shared.phases import PHASE_LABELS
 
 ExportFormat = Literal["tiff", "vti", "xdmf", "raw"]
@@ -270,19 +271,11 @@ def open_volume(path, *, sample: int | None = None) -> VolumeSource:
     >>> source.shape_zyx, source.voxel_um, source.name, source.phase_text()
     ((2, 3, 4), 2.0, 's', '0 = pore, 1 = fibre, 2 = binder')
     """
-    import h5py
-
     from generator.structure.sample import FORMAT as SAMPLE_FORMAT
     from generator.sweep.dataset import FORMAT as DATASET_FORMAT
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no sample or dataset file at {path}")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        raise ExportError(f"{path} is not a readable HDF5 file ({err})") from err
-    with f:
+    with open_readable(path, "sample or dataset", ExportError) as f:
         kind = f.attrs.get("format")
         has_volume = "volume" in f
     if kind == DATASET_FORMAT:
