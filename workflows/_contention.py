@@ -11,6 +11,9 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from typing import Annotated
+
+import typer
 
 # Each neighbour spins in pure Python: one core's worth of demand, no memory traffic to speak of.
 _SPIN = "while True:\n    pass\n"
@@ -24,6 +27,11 @@ CONDITIONS = (
     ("contended, 1 thread", {"NUMBA_NUM_THREADS": "1"}, None),
     ("contended, fixed threads", {"GDL_ADAPTIVE_THREADS": "0"}, None),
 )
+
+# The benchmarks' option of how many neighbours the contended conditions run beside.
+BusyOption = Annotated[
+    int | None, typer.Option(help="Busy processes in contention (default: cores).")
+]
 
 
 def core_count() -> int:

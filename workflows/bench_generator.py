@@ -26,6 +26,7 @@ from typing import Annotated
 import typer
 
 from workflows._cli import run, workflow_app
+from workflows._contention import BusyOption
 
 app = workflow_app()
 
@@ -142,9 +143,7 @@ def bench_generator(
         ),
     ] = False,
     repeat: Annotated[int, typer.Option(help="Contention mode: runs per condition.")] = 3,
-    busy: Annotated[
-        int | None, typer.Option(help="Busy processes in contention (default: cores).")
-    ] = None,
+    busy: BusyOption = None,
     no_peer: Annotated[
         bool, typer.Option("--no-peer", help="Contention mode: skip PoreSpy.")
     ] = False,

@@ -34,6 +34,7 @@ import numpy as np
 import typer
 
 from workflows._cli import run, workflow_app
+from workflows._contention import BusyOption
 
 app = workflow_app()
 
@@ -189,9 +190,7 @@ def bench_tortuosity(
             "contended).",
         ),
     ] = False,
-    busy: Annotated[
-        int | None, typer.Option(help="Busy processes in contention (default: cores).")
-    ] = None,
+    busy: BusyOption = None,
     no_peer: Annotated[
         bool, typer.Option("--no-peer", help="Contention mode: skip dijkstra3d.")
     ] = False,
