@@ -22,40 +22,60 @@ ZM, ZP, YM, YP, XM, XP = 2, 4, 8, 16, 32, 64  # active face neighbour at -z, +z,
 FROM_FIRST, FROM_LAST = 2, 4  # transient bits of the fills (before encoding)
 
 
+@nb.njit(cache=True, inline="always")
+def _open(state, k, j, i, eligible, bit):
+    """Voxel ``(k, j, i)`` has the bits of ``eligible`` and not yet ``bit``."""
+    s = state[k, j, i]
+    return (s & eligible) == eligible and (s & bit) == 0
+
+
 @nb.njit(cache=True)
-def _fill_slice(state, k, queue, count, eligible, bit, periodic):
-    """Breadth-first fill within slice ``k`` from the ``count`` queued flat indices (already
-    marked); returns the number of voxels marked in all."""
+def _fill_spans(state, k, stack, top, eligible, bit, periodic):
+    """Scanline fill within slice ``k`` from the ``top`` stacked seeds (flat indices ``j nx +
+    i``, not yet marked): a seed's whole run along x is marked at once, and the start of each
+    open segment beside it in the rows before and after is stacked (twice as fast as a fill
+    voxel by voxel). Returns the voxels marked."""
     ny, nx = state.shape[1], state.shape[2]
-    head = 0
-    while head < count:
-        flat = queue[head]
-        head += 1
-        j, i = flat // nx, flat % nx
-        for step in range(4):
-            jj, ii = j, i
-            if step == 0:
-                jj = j - 1
-            elif step == 1:
-                jj = j + 1
-            elif step == 2:
-                ii = i - 1
-            else:
-                ii = i + 1
+    marked = 0
+    while top > 0:
+        top -= 1
+        j, i = stack[top] // nx, stack[top] % nx
+        if not _open(state, k, j, i, eligible, bit):
+            continue
+        left = i
+        while left > 0 and _open(state, k, j, left - 1, eligible, bit):
+            left -= 1
+        right = i
+        while right < nx - 1 and _open(state, k, j, right + 1, eligible, bit):
+            right += 1
+        row = state[k, j]
+        for m in range(left, right + 1):
+            row[m] |= bit
+        marked += right - left + 1
+        if periodic and nx > 1:  # the run continues across the wrapped side
+            if left == 0 and _open(state, k, j, nx - 1, eligible, bit):
+                stack[top] = j * nx + nx - 1
+                top += 1
+            if right == nx - 1 and _open(state, k, j, 0, eligible, bit):
+                stack[top] = j * nx
+                top += 1
+        for side in range(2):
+            jj = j - 1 if side == 0 else j + 1
             if jj < 0 or jj >= ny:
                 if not periodic or ny == 1:
                     continue
                 jj = jj % ny
-            if ii < 0 or ii >= nx:
-                if not periodic or nx == 1:
-                    continue
-                ii = ii % nx
-            s = state[k, jj, ii]
-            if (s & eligible) == eligible and (s & bit) == 0:
-                state[k, jj, ii] = s | bit
-                queue[count] = jj * nx + ii
-                count += 1
-    return count
+            other = state[k, jj]
+            inside = False
+            for m in range(left, right + 1):
+                if (other[m] & eligible) == eligible and (other[m] & bit) == 0:
+                    if not inside:
+                        stack[top] = jj * nx + m
+                        top += 1
+                        inside = True
+                else:
+                    inside = False
+    return marked
 
 
 @nb.njit(cache=True)
@@ -64,11 +84,14 @@ def fill_from_face(state, from_last, eligible, bit, periodic):
     path of such voxels joins to the first (``from_last`` False) or last slice.
 
     Sweeps slice by slice: a slice takes the voxels next to marked voxels of the slice behind,
-    then fills within its plane; sweeps alternate direction until one marks nothing (a path
-    that turns back through the thickness costs one more sweep). Returns the voxels marked.
+    then fills within its plane (:func:`_fill_spans`); sweeps alternate direction until one
+    marks nothing (a path that turns back through the thickness costs one more sweep; 4
+    sweeps on a GDL sample). Returns the voxels marked.
     """
     nz, ny, nx = state.shape
-    queue = np.empty(ny * nx, dtype=np.int64)
+    # Each voxel is stacked at most once as a seed from behind and twice from the rows
+    # beside, and each run at most twice across a wrapped side.
+    stack = np.empty(5 * ny * nx + 16, dtype=np.int32)
     changed_before = np.ones(nz, dtype=np.bool_)
     changed_now = np.zeros(nz, dtype=np.bool_)
     source = nz - 1 if from_last else 0
@@ -82,31 +105,34 @@ def fill_from_face(state, from_last, eligible, bit, periodic):
         for n in range(nz):
             k = start + n * direction
             behind = k - direction
-            count = 0
-            if first and k == source:
-                for j in range(ny):
-                    for i in range(nx):
-                        s = state[k, j, i]
-                        if (s & eligible) == eligible and (s & bit) == 0:
-                            state[k, j, i] = s | bit
-                            queue[count] = j * nx + i
-                            count += 1
-            elif 0 <= behind < nz and (changed_before[behind] or changed_now[behind]):
-                for j in range(ny):
-                    for i in range(nx):
-                        s = state[k, j, i]
-                        if (
-                            (s & eligible) == eligible
-                            and (s & bit) == 0
-                            and (state[behind, j, i] & bit) != 0
-                        ):
-                            state[k, j, i] = s | bit
-                            queue[count] = j * nx + i
-                            count += 1
-            if count:
-                total += _fill_slice(state, k, queue, count, eligible, bit, periodic)
-                changed_now[k] = True
-                any_change = True
+            seeded = first and k == source
+            if not seeded and not (
+                0 <= behind < nz and (changed_before[behind] or changed_now[behind])
+            ):
+                continue
+            top = 0
+            for j in range(ny):
+                row = state[k, j]
+                back = row if seeded else state[behind, j]
+                inside = False
+                for i in range(nx):
+                    if (
+                        (row[i] & eligible) == eligible
+                        and (row[i] & bit) == 0
+                        and (seeded or (back[i] & bit) != 0)
+                    ):
+                        if not inside:  # one seed per run of seeds
+                            stack[top] = j * nx + i
+                            top += 1
+                            inside = True
+                    else:
+                        inside = False
+            if top:
+                marked = _fill_spans(state, k, stack, top, eligible, bit, periodic)
+                if marked:
+                    total += marked
+                    changed_now[k] = True
+                    any_change = True
         if not any_change:
             return total
         changed_before[:] = changed_now

@@ -19,15 +19,11 @@ def _tau(image, **kwargs) -> DiffusiveResult:
     return diffusive_tortuosity(image, **kwargs)
 
 
-def _reference(mask: np.ndarray, spacing=(1.0, 1.0, 1.0), periodic=False) -> float:
-    """D_eff / D_bulk from scipy.sparse assembly of the same finite volumes (flow along axis 0),
-    on the pore face-connected to both faces (scipy.ndimage.label, wrapped sides merged)."""
-    import scipy.sparse as sp
+def _percolating(mask: np.ndarray, periodic=False) -> np.ndarray:
+    """Pore face-connected to the first and the last slice along axis 0 (scipy.ndimage.label,
+    labels that touch across the wrapped sides merged)."""
     from scipy import ndimage
-    from scipy.sparse.linalg import spsolve
 
-    nz, ny, nx = mask.shape
-    hz, hy, hx = spacing
     labels, count = ndimage.label(mask)
     if periodic:  # merge labels that touch across the wrapped sides (union-find)
         parent = np.arange(count + 1)
@@ -43,7 +39,18 @@ def _reference(mask: np.ndarray, spacing=(1.0, 1.0, 1.0), periodic=False) -> flo
                     parent[root(a)] = root(b)
         labels = np.array([root(a) for a in range(count + 1)])[labels]
     both = np.intersect1d(labels[0][labels[0] > 0], labels[-1][labels[-1] > 0])
-    active = np.isin(labels, both)
+    return np.isin(labels, both)
+
+
+def _reference(mask: np.ndarray, spacing=(1.0, 1.0, 1.0), periodic=False) -> float:
+    """D_eff / D_bulk from scipy.sparse assembly of the same finite volumes (flow along axis 0),
+    on the pore face-connected to both faces (:func:`_percolating`)."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import spsolve
+
+    nz, ny, nx = mask.shape
+    hz, hy, hx = spacing
+    active = _percolating(mask, periodic)
     index = np.full(mask.shape, -1)
     n = int(active.sum())
     index[active] = np.arange(n)
@@ -252,6 +259,19 @@ def test_matches_a_sparse_direct_solve(shape, boundary, axis):
     assert result.flux_balance <= result.flux_tolerance
     assert result.flux_in == pytest.approx(result.flux_out, rel=1e-3)
     assert 0.9 < result.percolating_fraction < 1.0
+
+
+@pytest.mark.parametrize("boundary", ["no_flux", "periodic"])
+def test_percolating_pore_as_scipy_labels_it(boundary):
+    # near the percolation threshold of a random pore space: many clusters, a few spanning
+    rng = np.random.default_rng(11)
+    for porosity, shape in ((0.33, (24, 25, 23)), (0.45, (30, 12, 13)), (0.6, (9, 1, 7))):
+        image = rng.random(shape) < porosity
+        expected = _percolating(image, boundary == "periodic").sum() / image.sum()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # some do not percolate
+            result = _tau(image, boundary=boundary)
+        assert result.percolating_fraction == pytest.approx(expected, abs=1e-12)
 
 
 def test_the_same_result_on_one_thread():
