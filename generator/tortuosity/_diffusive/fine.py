@@ -138,9 +138,10 @@ def step(x, p, alpha):
 
 
 @nb.njit(cache=True)
-def fluxes(code, x, gd, out):
-    """``out[0] = sum 2 gz (1 - x)`` over the active cells of the first slice (the flux in),
-    ``out[1] = sum 2 gz x`` over the last (the flux out), in float64."""
+def fluxes(code, x, p, alpha, gd, out):
+    """The face fluxes of ``x + alpha p`` (float64): ``out[0] = sum 2 gz (1 - c)`` over the
+    active cells of the first slice (the flux in), ``out[1] = sum 2 gz c`` over the last (the
+    flux out)."""
     nz = code.shape[0]
     for side in range(2):
         k = 0 if side == 0 else nz - 1
@@ -148,7 +149,7 @@ def fluxes(code, x, gd, out):
         for j in range(code.shape[1]):
             for i in range(code.shape[2]):
                 if code[k, j, i]:
-                    value = float(x[k, j, i])
+                    value = float(x[k, j, i]) + alpha * float(p[k, j, i])
                     acc += float(gd) * (1.0 - value if side == 0 else value)
         out[side] = acc
 
