@@ -39,7 +39,7 @@ BOUNDARIES = ("no_flux", "periodic")
 # and the face fluxes within 0.1 % of each other and of the dissipation.
 DEFAULT_RTOL = 1e-5
 DEFAULT_MAX_ITERATIONS = 500
-# |flux_in - flux_out| / flux_in the iteration also meets before it stops (the fluxes of a
+# Default |flux_in - flux_out| / flux_in the iteration also meets before it stops (those of a
 # converged solution agree; they converge more slowly than tau, which comes from the
 # dissipation: in-plane through a GDL crop they need an iteration or two more than rtol).
 FLUX_BALANCE_TOLERANCE = 1e-3
@@ -131,6 +131,7 @@ def diffusive_tortuosity(
     pore_label=None,
     boundary: Boundary = "no_flux",
     rtol: float = DEFAULT_RTOL,
+    flux_tolerance: float = FLUX_BALANCE_TOLERANCE,
     max_iterations: int = DEFAULT_MAX_ITERATIONS,
     adaptive_threads: bool | None = None,
     progress: bool = False,
@@ -153,7 +154,10 @@ def diffusive_tortuosity(
     rtol : float
         Stop when ``||b - A c||_2 <= rtol ||b||_2`` (float32 fields reach about 3e-6 on 240
         slices, growing as the square root of the slices) and the fluxes through the two faces
-        agree within :data:`FLUX_BALANCE_TOLERANCE` of the inlet's.
+        agree within ``flux_tolerance``.
+    flux_tolerance : float
+        Largest ``|flux_in - flux_out| / flux_in`` at which the iteration stops (``1`` leaves
+        the stop to ``rtol`` alone).
     max_iterations : int
     adaptive_threads : bool, optional
         Pace the solver's threads to the cores other processes leave free (see
@@ -215,6 +219,8 @@ def diffusive_tortuosity(
     start = time.perf_counter()
     if not (isinstance(rtol, int | float) and 0 < rtol < 1):
         raise ValueError(f"rtol={rtol!r} must be a number in (0, 1)")
+    if not (isinstance(flux_tolerance, int | float) and 0 < flux_tolerance <= 1):
+        raise ValueError(f"flux_tolerance={flux_tolerance!r} must be a number in (0, 1]")
     if not (isinstance(max_iterations, int | np.integer) and max_iterations >= 1):
         raise ValueError(f"max_iterations={max_iterations!r} must be a positive integer")
     report = stage if progress else silent
@@ -234,7 +240,7 @@ def diffusive_tortuosity(
         porosity=porosity,
         percolating_fraction=prepared.active_voxels / prepared.pore_voxels,
         tolerance=float(rtol),
-        flux_tolerance=FLUX_BALANCE_TOLERANCE,
+        flux_tolerance=float(flux_tolerance),
         axis=prepared.order[0],
         voxel_um=prepared.voxel_um,
         length_um=float(nz * hz),
@@ -262,7 +268,7 @@ def diffusive_tortuosity(
         solution = solve(
             prepared,
             rtol=float(rtol),
-            flux_tolerance=FLUX_BALANCE_TOLERANCE,
+            flux_tolerance=float(flux_tolerance),
             max_iterations=int(max_iterations),
             adaptive_threads=adaptive_threads,
         )
@@ -275,7 +281,7 @@ def diffusive_tortuosity(
         warnings.warn(
             f"the diffusion solve stopped after {solution.iterations} iterations at relative "
             f"residual {solution.relative_residual:.2e} (rtol={rtol:g}) with the face fluxes "
-            f"{balance:.2e} apart (tolerance {FLUX_BALANCE_TOLERANCE:g})",
+            f"{balance:.2e} apart (flux_tolerance={flux_tolerance:g})",
             RuntimeWarning,
             stacklevel=2,
         )

@@ -307,6 +307,8 @@ def test_pore_label_rule_and_bad_arguments():
         diffusive_tortuosity(labels, pore_label=0, axis="w")
     with pytest.raises(ValueError, match="rtol"):
         diffusive_tortuosity(labels, pore_label=0, rtol=0)
+    with pytest.raises(ValueError, match="flux_tolerance"):
+        diffusive_tortuosity(labels, pore_label=0, flux_tolerance=-1)
     with pytest.raises(ValueError, match="no pore voxels"):
         diffusive_tortuosity(np.zeros((3, 3, 3), dtype=bool))
 
@@ -330,8 +332,11 @@ def test_a_generator_sample_with_its_labels_and_the_result_record():
     record = json.loads(json.dumps(result.to_dict()))
     assert record["tau_factor"] == result.tau_factor and record["boundary"] == "no_flux"
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        _tau(sample.volume, pore_label=0)  # no warning when it converges
+        warnings.simplefilter("error")  # no warning when it converges
+        for axis in "zyx":
+            result = _tau(sample.volume, pore_label=0, axis=axis, boundary="periodic")
+            assert result.converged and result.relative_residual <= 1e-5
+            assert result.flux_balance <= result.flux_tolerance == 1e-3
 
 
 # --- TauFactor, the peer ---------------------------------------------------------------------
