@@ -1,10 +1,12 @@
-"""``gdl-generator tortuosity``: the geometric tortuosity of any 3D image, as JSON."""
+"""``gdl-generator tortuosity``: the geometric or diffusive tortuosity of any 3D image, as JSON."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+
+METHODS = ("geodesic", "diffusive")
 
 
 def voxel_spacing(text: str | None, default: float | None) -> float | list[float]:
@@ -24,7 +26,17 @@ def voxel_spacing(text: str | None, default: float | None) -> float | list[float
 def tortuosity(
     image: Path = typer.Argument(..., help="A .h5 sample, a .tif/.tiff stack or a .npy array."),
     axis: str = typer.Option("z", help="Flow axis: z (array axis 0), y or x."),
-    metric: str = typer.Option("euclidean", help="Path metric: euclidean or lattice."),
+    method: str = typer.Option(
+        "geodesic",
+        help="geodesic: shortest paths through the pore (tau, --metric); diffusive: steady "
+        "diffusion, the tortuosity factor and effective diffusivity (TauFactor's convention).",
+    ),
+    metric: str = typer.Option(
+        "euclidean", help="Path metric of --method geodesic: euclidean or lattice."
+    ),
+    boundary: str = typer.Option(
+        "no_flux", help="Sides of --method diffusive: no_flux (closed) or periodic."
+    ),
     voxel_um: str = typer.Option(
         None,
         "--voxel-um",
@@ -40,7 +52,7 @@ def tortuosity(
         None, "--dataset", help="The 3D dataset to read from an HDF5 file of another tool."
     ),
 ) -> None:
-    """Geometric tortuosity of an image; a JSON result on stdout.
+    """Geometric (geodesic) or diffusive tortuosity of an image; a JSON result on stdout.
 
     Which voxels are pore is never guessed: a boolean mask is True = pore, a generator sample
     says its own labels, any other image needs --pore-label (PuMA, GeoDict and ImageJ masks mark
@@ -48,20 +60,31 @@ def tortuosity(
     """
     import json
 
-    from generator.tortuosity.geometric import geometric_tortuosity
+    from generator.tortuosity.diffusive import BOUNDARIES
     from generator.tortuosity.images import read_image
 
+    if method not in METHODS:
+        raise ValueError(f"--method {method!r} is not one of {', '.join(METHODS)}")
+    if boundary not in BOUNDARIES:  # checked before the image is read
+        raise ValueError(f"--boundary {boundary!r} is not one of {', '.join(BOUNDARIES)}")
     loaded = read_image(image, dataset=dataset)
     label = pore_label if pore_label is not None else loaded.pore_label
-    result = geometric_tortuosity(
-        loaded.array,
+    common = dict(
         axis=int(axis) if axis.isdigit() else axis,
-        metric=metric,
         voxel_um=voxel_spacing(voxel_um, loaded.voxel_um),
         pore_label=label,
         progress=True,
     )
-    summary = result.summary()
+    if method == "diffusive":
+        from generator.tortuosity.diffusive import diffusive_tortuosity
+
+        summary = diffusive_tortuosity(loaded.array, boundary=boundary, **common).to_dict()
+        summary.update(method="diffusive")
+    else:
+        from generator.tortuosity.geometric import geometric_tortuosity
+
+        summary = geometric_tortuosity(loaded.array, metric=metric, **common).summary()
+        summary.update(method="geodesic")
     # The axis as the user names it (z, y, x); its array index beside it.
     summary.update(axis_index=summary["axis"], axis="zyx"[summary["axis"]], image=str(image))
     summary["pore_label"] = label

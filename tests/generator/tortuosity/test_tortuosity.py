@@ -231,3 +231,26 @@ def test_cli_errors_are_one_line_with_exit_2(tmp_path, content, args, message):
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_cli_diffusive_method_on_channels_with_known_answers(tmp_path):
+    """A straight square channel: tau_factor 1 and D_eff/D the porosity (9 of 64 voxels a
+    slice) along its axis, no path across it; a bad --method or --boundary is one line."""
+    from tests.cli_runner import generator_cli
+
+    mask = np.zeros((12, 8, 8), dtype=bool)
+    mask[:, 2:5, 2:5] = True
+    np.save(tmp_path / "channel.npy", mask)
+    done = generator_cli("tortuosity", tmp_path / "channel.npy", method="diffusive")
+    along = json.loads(done.stdout)
+    assert along["method"] == "diffusive" and along["axis"] == "z"
+    assert along["tau_factor"] == pytest.approx(1.0, rel=1e-4)
+    assert along["effective_diffusivity"] == pytest.approx(9 / 64, rel=1e-4)
+    across = generator_cli(
+        "tortuosity", tmp_path / "channel.npy", method="diffusive", boundary="periodic", axis="x"
+    )
+    assert across.returncode == 0 and json.loads(across.stdout)["tau_factor"] == "inf"
+    for bad in (dict(method="fick"), dict(method="diffusive", boundary="wrap")):
+        done = generator_cli("tortuosity", tmp_path / "channel.npy", **bad)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1
+        assert ("--method 'fick'" if "fick" in bad.values() else "--boundary 'wrap'") in done.stderr
