@@ -30,6 +30,8 @@ geodesic_distance
     Shortest-path distance through the pore space from the inlet face.
 geometric_tortuosity
     Geometric tortuosity -> :class:`TortuosityResult`.
+diffusive_tortuosity
+    Tortuosity factor and effective diffusivity of steady diffusion -> :class:`DiffusiveResult`.
 open_dataset
     A sweep's dataset file -> ``.table`` (pandas) and volumes on demand.
 provenance, command_line
@@ -62,6 +64,8 @@ _EXPORTS = {
     "phase_fractions": "generator.structure.sample",
     "TortuosityResult": "generator.tortuosity.geometric",
     "geometric_tortuosity": "generator.tortuosity.geometric",
+    "DiffusiveResult": "generator.tortuosity.diffusive",
+    "diffusive_tortuosity": "generator.tortuosity.diffusive",
     "provenance": "generator._shared.provenance",
     "command_line": "generator._shared.provenance",
     "ProgressCounter": "generator._shared.progress",
@@ -71,11 +75,13 @@ __all__ = [
     "DOMAIN_PRESETS",
     "PARAMETER_RANGES",
     "ProgressCounter",
+    "DiffusiveResult",
     "GDLSample",
     "SampleParameters",
     "TortuosityResult",
     "__version__",
     "command_line",
+    "diffusive_tortuosity",
     "generate",
     "geodesic_distance",
     "geometric_tortuosity",
