@@ -20,6 +20,8 @@ pore_mask, METRICS
     Which voxels are pore; the metric names.
 read_image, LoadedImage
     A segmented image from HDF5, TIFF or NumPy files.
+pore_size_distribution, PoreSizeResult
+    Local-thickness pore diameters (d10, d50, d90) and their result object.
 """
 
 from generator._shared.lazy import lazy_index
@@ -34,17 +36,21 @@ _EXPORTS = {
     "METRICS": "generator.tortuosity.inputs",
     "read_image": "generator.tortuosity.images",
     "LoadedImage": "generator.tortuosity.images",
+    "pore_size_distribution": "generator.tortuosity.pore_sizes",
+    "PoreSizeResult": "generator.tortuosity.pore_sizes",
 }
 
 __all__ = [
     "DiffusiveResult",
     "LoadedImage",
     "METRICS",
+    "PoreSizeResult",
     "TortuosityResult",
     "diffusive_tortuosity",
     "geodesic_distance",
     "geometric_tortuosity",
     "pore_mask",
+    "pore_size_distribution",
     "read_image",
 ]
 
