@@ -72,16 +72,54 @@ def half_grid_squared_edt(solid, out, window):
         out[:, j2, :] = dst
 
 
+def containment_table(max_radius2: int) -> np.ndarray:
+    """For each parity class of a centre, neighbour offset and squared radius, the reach a
+    neighbour's ball needs to hold every voxel centre of this ball.
+
+    Parameters
+    ----------
+    max_radius2 : int
+        Largest squared radius (half-voxel units) to tabulate.
+
+    Returns
+    -------
+    ndarray of int32, shape (8, 27, max_radius2 + 1)
+        ``table[p, o, r2]``: the largest ``|v - o|^2`` over the voxel centres ``v`` (relative
+        to a centre of parity class ``p = 4 (k % 2) + 2 (j % 2) + i % 2``) with
+        ``|v|^2 < r2``; -1 when there are none. A neighbour at offset ``o`` whose squared
+        radius exceeds it reaches every voxel this ball reaches.
+    """
+    reach = math.isqrt(max_radius2) + 2
+    table = np.full((8, 27, max_radius2 + 1), -1, dtype=np.int32)
+    axis = np.arange(-reach, reach + 1)
+    for p in range(8):
+        parity = ((p >> 2) & 1, (p >> 1) & 1, p & 1)
+        grids = [axis[(axis - q) % 2 == 0] for q in parity]
+        z, y, x = (g.ravel() for g in np.meshgrid(*grids, indexing="ij"))
+        sq = z**2 + y**2 + x**2
+        keep = sq <= max_radius2
+        order = np.argsort(sq[keep], kind="stable")
+        z, y, x, sq = z[keep][order], y[keep][order], x[keep][order], sq[keep][order]
+        last = np.searchsorted(sq, np.arange(max_radius2 + 1), side="left") - 1
+        for o in range(27):
+            oz, oy, ox = o // 9 - 1, (o // 3) % 3 - 1, o % 3 - 1
+            running = np.maximum.accumulate((z - oz) ** 2 + (y - oy) ** 2 + (x - ox) ** 2)
+            table[p, o] = np.where(last >= 0, running[np.maximum(last, 0)], -1)
+    return table
+
+
 @nb.njit(cache=True, inline="always")
-def _is_ridge(dist2, k, j, i, beyond, slack):
-    # The ball of squared radius c reaches the voxel centres within sqrt(c - 1) (squared
-    # distances are integers); it lies inside a neighbour's ball, d half voxels away, when
-    # sqrt(n - 1) >= sqrt(c - 1) + d (``slack`` loosens this, see ``ridge_points``).
+def _is_ridge(dist2, k, j, i, beyond, table):
+    # A ball adds nothing when a neighbour's ball at least as large reaches every voxel centre
+    # it reaches (exact, by the lattice table); of two balls reaching the same voxels with the
+    # same radius the first in raster order stays.
     mz, my, mx = dist2.shape
     c = dist2[k, j, i]
     if c <= 1 or c >= beyond:  # reaches no voxel centre, or beyond the cap
         return False
-    rc = math.sqrt(c - 1.0) - slack
+    if c >= table.shape[2]:  # beyond the table: keep (never wrong, only slower)
+        return True
+    p = (k & 1) * 4 + (j & 1) * 2 + (i & 1)
     for dk in range(-1, 2):
         kk = k + dk
         if kk < 0 or kk >= mz:
@@ -95,37 +133,49 @@ def _is_ridge(dist2, k, j, i, beyond, slack):
                 if ii < 0 or ii >= mx or (dk == 0 and dj == 0 and di == 0):
                     continue
                 n = dist2[kk, jj, ii]
-                if n <= c or n >= beyond:
+                if n >= beyond or n < c:
                     continue
-                if math.sqrt(n - 1.0) >= rc + math.sqrt(dk * dk + dj * dj + di * di):
+                if n > table[p, (dk + 1) * 9 + (dj + 1) * 3 + di + 1, c]:
+                    later = dk > 0 or (dk == 0 and (dj > 0 or (dj == 0 and di > 0)))
+                    if n == c and later:
+                        continue  # an equal ball later in raster order: keep this one
                     return False
     return True
 
 
 @nb.njit(cache=True, parallel=True)
-def _ridge_counts(dist2, beyond, slack):
+def _ridge_counts(dist2, beyond, table):
     mz, my, mx = dist2.shape
     counts = np.zeros(mz, dtype=np.int64)
     for k in nb.prange(mz):
         n = 0
         for j in range(my):
             for i in range(mx):
-                if _is_ridge(dist2, k, j, i, beyond, slack):
+                if _is_ridge(dist2, k, j, i, beyond, table):
                     n += 1
         counts[k] = n
     return counts
 
 
 @nb.njit(cache=True, parallel=True)
-def ridge_points(dist2, beyond, slack):
-    """Half-grid points whose ball no face neighbour's ball contains, by increasing z.
+def ridge_points(dist2, beyond, table):
+    """Centres of the balls that no neighbour's ball makes redundant, by increasing z.
+
+    Parameters
+    ----------
+    dist2 : ndarray of uint16
+        From :func:`half_grid_squared_edt`.
+    beyond : int
+        Its cap value (ignored points).
+    table : ndarray of int32
+        From :func:`containment_table`, covering ``dist2``'s largest value below ``beyond``.
 
     Returns
     -------
     (ndarray of int32, shape (m, 3), ndarray of int32, shape (m,))
         Coordinates (half-voxel units) and squared radii.
     """
-    counts = _ridge_counts(dist2, beyond, slack)
+    counts = _ridge_counts(dist2, beyond, table)
     starts = np.zeros(counts.size + 1, dtype=np.int64)
     for k in range(counts.size):
         starts[k + 1] = starts[k] + counts[k]
@@ -136,7 +186,7 @@ def ridge_points(dist2, beyond, slack):
         n = starts[k]
         for j in range(my):
             for i in range(mx):
-                if _is_ridge(dist2, k, j, i, beyond, slack):
+                if _is_ridge(dist2, k, j, i, beyond, table):
                     coords[n, 0] = k
                     coords[n, 1] = j
                     coords[n, 2] = i
