@@ -78,6 +78,7 @@ def logs(tmp_path) -> str:
     return "\n".join(p.read_text() for p in tmp_path.glob("*.out"))
 
 
+@pytest.mark.slow  # about a minute of array jobs; the submit script's forwarding is tested below
 def test_array_then_merge_then_a_partial_resubmission(reference, tmp_path):
     """All array tasks (some starting in the same second) succeed; the merge equals the local
     sweep; a lost sample is found by the merge, which names its shard; resubmitting only that
