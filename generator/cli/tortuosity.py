@@ -52,7 +52,7 @@ def tortuosity(
         None, "--dataset", help="The 3D dataset to read from an HDF5 file of another tool."
     ),
 ) -> None:
-    """Tortuosity of an image, geodesic or diffusive; a JSON result on stdout.
+    """Geodesic or diffusive tortuosity of an image, as JSON.
 
     Which voxels are pore is never guessed: a boolean mask is True = pore, a generator sample
     says its own labels, any other image needs --pore-label (PuMA, GeoDict and ImageJ masks mark
