@@ -38,6 +38,9 @@ provenance, command_line
     Versions, commit, time and command line, as every file of this project records them.
 ProgressCounter
     ``n of total`` progress lines on stderr (a bar on a terminal), as sweeps print them.
+check_output_file, check_output_folder, atomic_file, TargetError
+    The one rule of what a command may write or replace (no link, device, FIFO, directory
+    for a file, name too long; an existing file only with force), and atomic writes.
 
 Importing this package compiles nothing: numba kernels compile (or load from cache) on first use.
 
@@ -69,6 +72,10 @@ _EXPORTS = {
     "provenance": "generator._shared.provenance",
     "command_line": "generator._shared.provenance",
     "ProgressCounter": "generator._shared.progress",
+    "check_output_file": "generator._shared.targets",
+    "check_output_folder": "generator._shared.targets",
+    "atomic_file": "generator._shared.targets",
+    "TargetError": "generator._shared.targets",
 }
 
 __all__ = [
@@ -78,8 +85,12 @@ __all__ = [
     "DiffusiveResult",
     "GDLSample",
     "SampleParameters",
+    "TargetError",
     "TortuosityResult",
     "__version__",
+    "atomic_file",
+    "check_output_file",
+    "check_output_folder",
     "command_line",
     "diffusive_tortuosity",
     "generate",

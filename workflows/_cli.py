@@ -36,3 +36,15 @@ def run(app: typer.Typer, module: str, argv: list[str] | None = None) -> None:
 def bad_option(error: Exception, hint: str | None = None) -> typer.BadParameter:
     """A library's ``ValueError`` as a bad option of the command (exit code 2, with the usage)."""
     return typer.BadParameter(str(error), param_hint=hint)
+
+
+def output_folder(out) -> None:
+    """Refuse, before any work, an ``--out`` folder the output-target rule forbids (a link, a
+    file, a device, a FIFO, a name too long, an ancestor that takes no new file): exit code 2
+    with the usage and the reason."""
+    from generator import check_output_folder
+
+    try:
+        check_output_folder(out, what="output folder")
+    except (ValueError, OSError) as err:
+        raise bad_option(err, "'--out'") from None

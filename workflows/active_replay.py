@@ -17,7 +17,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from workflows._cli import run, workflow_app
+from workflows._cli import output_folder, run, workflow_app
 
 app = workflow_app()
 DEFAULT_OUT = Path("replay")
@@ -41,6 +41,7 @@ def active_replay(
 ) -> None:
     """Compare choosing samples by ensemble disagreement with random and space-filling choice,
     on a pool of already simulated samples."""
+    output_folder(out)
     settings = {
         "source": source, "destination": destination, "target": target, "initial": initial,
         "batch": batch, "budget": budget, "repetitions": repetitions, "members": members,

@@ -19,7 +19,7 @@ import numpy as np
 import typer
 
 from generator.paper import TABLE_1_MAPE as PAPER_TABLE_1
-from workflows._cli import run, workflow_app
+from workflows._cli import output_folder, run, workflow_app
 
 app = workflow_app()
 DEFAULT_OUT = Path("electrode_study")
@@ -339,6 +339,7 @@ def electrode_study(
 ) -> None:
     """The electrode study: graphite -> Si-graphite and graphite -> NMC, density and mass
     loading."""
+    output_folder(out)
     report = run_electrode_study(
         out=out, table=table, columns=columns, splits=splits, epochs=epochs, restarts=restarts
     )

@@ -32,7 +32,7 @@ import typer
 from generator.cli.options import CLUSTER, RANGES, option_groups
 from generator.paper import tau_sentence
 from generator.sweep.design import parse_ranges, validate_ranges
-from workflows._cli import bad_option, run, workflow_app
+from workflows._cli import bad_option, output_folder, run, workflow_app
 from workflows.compare_paper import feature_ranking, plot_tortuosity_distributions, shift_table
 
 app = workflow_app()
@@ -537,6 +537,7 @@ def study(
     if preset not in PRESETS:
         message = f"{preset!r} is not one of {', '.join(PRESETS)}"
         raise typer.BadParameter(message, param_hint="'--preset'")
+    output_folder(out)
     try:
         ranges = validate_ranges(parse_ranges(**ranges))
         # A bad cluster, memory or pair of options stops here.

@@ -1,72 +1,14 @@
-"""HDF5 files written safely and read with checks: atomic replacement, a content checksum, and
-one clear error for a missing, unreadable or foreign file."""
+"""HDF5 files read with checks: a content checksum, and one clear error for a missing,
+unreadable or foreign file (files are written with :func:`generator._shared.targets.atomic_file`).
+"""
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 CHECKSUM_ATTRIBUTE = "checksum"
-
-
-@contextmanager
-def atomic_file(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path``, renamed onto it when the block succeeds.
-
-    Readers never see a half-written file: on any error the temporary file is removed and
-    ``path`` is left as it was. The result gets the permissions of an ordinary new file (the
-    process's umask applies, as for ``open``; the umask is never changed).
-
-    Parameters
-    ----------
-    path : str or Path
-        The file to write; its folder must exist.
-
-    Yields
-    ------
-    Path
-        ``.<name>.<random>.tmp`` in the same folder (so the rename stays on one file system).
-
-    Examples
-    --------
-    An interrupted write leaves the old file as it was, and no temporary file behind:
-
-    >>> import pathlib, tempfile
-    >>> from generator._shared.hdf5 import atomic_file
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     path = pathlib.Path(folder) / "a.txt"
-    ...     _ = path.write_text("old")
-    ...     try:
-    ...         with atomic_file(path) as temporary:
-    ...             _ = temporary.write_text("half")
-    ...             raise KeyboardInterrupt
-    ...     except KeyboardInterrupt:
-    ...         pass
-    ...     with atomic_file(path) as temporary:
-    ...         _ = temporary.write_text("new")
-    ...     print(path.read_text(), [p.name for p in pathlib.Path(folder).iterdir()])
-    new ['a.txt']
-    """
-    path = Path(path)
-    # Created here with mode 0666 so the umask applies (mkstemp would make it 0600).
-    while True:
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-            break
-        except FileExistsError:
-            continue
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _digest_value(digest, value) -> None:

@@ -32,7 +32,6 @@ def export(
     The label volume (uint8: 0 pore, 1 fibre, 2 binder) with its voxel size and phase names.
     """
     from generator._shared.progress import stage
-    from generator.cli.output import check_output_file
     from generator.export.volume import (
         check_format,
         check_outputs,
@@ -44,8 +43,7 @@ def export(
     name = check_format(file_format)
     source = open_volume(path, sample=sample)
     target = out or default_output(source, name)
-    for each in check_outputs(source, target, name):
-        check_output_file(each, force)
+    check_outputs(source, target, name, force=force)
     with stage(f"writing {target}"):
         result = export_volume(source, target, file_format=name)
     nz, ny, nx = source.shape_zyx

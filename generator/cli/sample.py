@@ -28,10 +28,10 @@ def sample(
 ) -> None:
     """Generate one sample and write it to an HDF5 file."""
     from generator._shared.progress import stage
-    from generator.cli.output import check_output_file
+    from generator._shared.targets import check_output_file
     from generator.structure.generate import generate
 
-    check_output_file(out, force)
+    check_output_file(out, force=force)
     result = generate(
         fiber_diameter_um=fiber_diameter,
         fiber_fraction=fiber_fraction,

@@ -325,15 +325,22 @@ def output_paths(out, file_format: str) -> tuple[Path, ...]:
     return (out,)
 
 
-def check_outputs(source: VolumeSource, out, file_format: str) -> tuple[Path, ...]:
-    """:func:`output_paths`, refusing (whatever ``--force`` says) an output that is the file
-    being exported, a directory or another non-regular file, or two outputs on one path.
+def check_outputs(
+    source: VolumeSource, out, file_format: str, *, force: bool = True
+) -> tuple[Path, ...]:
+    """:func:`output_paths`, refusing (whatever ``force`` says) an output that is the file
+    being exported, or two outputs on one path, and what the output-target rule refuses
+    (:func:`generator._shared.targets.check_output_file`: a link, a device, a FIFO, a
+    directory, a name too long, a missing or unwritable folder; an existing file without
+    ``force``).
 
     Parameters
     ----------
     source : VolumeSource
     out : str or Path
     file_format : {"tiff", "vti", "xdmf", "raw"}
+    force : bool
+        Replace existing regular files.
 
     Returns
     -------
@@ -359,16 +366,20 @@ def check_outputs(source: VolumeSource, out, file_format: str) -> tuple[Path, ..
     ...
     generator.export.volume.ExportError: s.h5 is the file being exported; ...
     """
+    from generator._shared.targets import TargetError, check_output_file
+
     paths = output_paths(out, file_format)
     inputs = {source.file.resolve(), source.given.resolve()}
     for path in paths:
         if path.resolve() in inputs:
             raise ExportError(f"{path} is the file being exported; choose another 'out'")
-        if path.exists() and not path.is_file():
-            what = "a directory" if path.is_dir() else "not a regular file"
-            raise ExportError(f"{path} is {what}; 'out' names the output file")
     if len({path.resolve() for path in paths}) < len(paths):
         raise ExportError(f"out={paths[0]} would make its headers overwrite it; use a .raw name")
+    for path in paths:
+        try:
+            check_output_file(path, force=force)
+        except TargetError as err:
+            raise ExportError(str(err)) from None
     return paths
 
 
@@ -475,7 +486,7 @@ def export_volume(source: VolumeSource, out, *, file_format: ExportFormat) -> Ex
     >>> [line for line in header if line.startswith(("DimSize", "ElementSpacing"))]
     ['ElementSpacing = 0.002 0.002 0.002', 'DimSize = 4 3 2']
     """
-    from generator._shared.hdf5 import atomic_file
+    from generator._shared.targets import atomic_file
 
     file_format = check_format(file_format)
     paths = check_outputs(source, out, file_format)

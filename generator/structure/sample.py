@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from generator._shared.formats import SAMPLE_FORMAT
-from generator._shared.hdf5 import CHECKSUM_ATTRIBUTE, atomic_file, content_digest, open_checked
+from generator._shared.hdf5 import CHECKSUM_ATTRIBUTE, content_digest, open_checked
 from generator._shared.model_version import model_version
 from generator._shared.phases import PHASE_LABELS, PHASES
 from generator._shared.provenance import provenance, read_provenance_attributes
+from generator._shared.targets import atomic_file, check_output_file
 from generator.structure.binder import BinderResult
 from generator.structure.fibres import STRATIFY_DEFAULT, FibreSet
 from generator.structure.parameters import SampleParameters
@@ -166,7 +167,8 @@ def write_sample(
     sample : GDLSample
     path : str or Path
     force : bool
-        Overwrite an existing file.
+        Overwrite an existing regular file (a link, a device, a FIFO or a directory is never
+        replaced: :func:`generator._shared.targets.check_output_file`).
     keep_volume : bool
         Store the label volume (False keeps fibres, parameters and attributes only).
     extra_attrs : dict, optional
@@ -193,12 +195,7 @@ def write_sample(
     """
     import h5py
 
-    path = Path(path)
-    if path.exists() and not force:
-        raise FileExistsError(f"{path} exists; pass force=True to overwrite it")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"output folder {folder} does not exist")
+    path = check_output_file(path, force=force, probe=False)
     with atomic_file(path) as temporary:
         with h5py.File(temporary, "w") as f:
             f.attrs["format"] = FORMAT

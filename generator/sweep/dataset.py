@@ -133,7 +133,7 @@ def write_dataset(path, rows: list[dict], provenance: dict, samples_folder=None)
     """
     import h5py
 
-    from generator._shared.hdf5 import atomic_file
+    from generator._shared.targets import atomic_file
 
     path = Path(path)
     table = rows_to_table(rows)

@@ -1,9 +1,11 @@
 """What a sweep may write and delete: only files it can prove it made.
 
-Rules (checked before any work):
+Rules (checked before any work; the output-target rule of
+:mod:`generator._shared.targets`, with a sweep's own exceptions):
 
 - ``--out`` must be a regular file path or not exist: a directory, a device, a FIFO, a socket or
-  a symbolic link is refused.
+  a symbolic link is refused, and so is a name the file system cannot hold (the dataset's or
+  its samples folder's).
 - An existing ``--out`` that is not a dataset of this project (its ``format`` attribute) is
   never touched, whatever ``--force`` says.
 - An existing dataset, or sample files, of another plan (other design, n, ranges, domain, voxel
@@ -17,13 +19,12 @@ Rules (checked before any work):
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import stat
-import tempfile
 from pathlib import Path
 
+from generator._shared.targets import check_name, probe_writable
+from generator._shared.targets import path_kind as _kind_of_path
 from generator.sweep.plan import SweepPlan
 
 SAMPLE_NAME = re.compile(r"^[0-9a-f]{16}\.h5$")
@@ -35,27 +36,6 @@ TABLE_ONLY_SAMPLE_BYTES = 2e5
 
 class OwnershipError(ValueError):
     """A sweep would write or delete a file it did not make."""
-
-
-def _kind_of_path(path: Path) -> str | None:
-    """``None`` for a regular file or nothing; otherwise what the path is."""
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return None
-    if stat.S_ISREG(mode):
-        return None
-    for test, name in (
-        (stat.S_ISLNK, "a symbolic link"),
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return name
-    return "not a regular file"
 
 
 def shipped_datasets() -> list[Path]:
@@ -135,6 +115,8 @@ def check_output(plan: SweepPlan, *, force: bool, explicit_out: bool) -> None:
         With the path, what it is and what to do.
     """
     out = plan.out
+    check_name(out, "dataset")
+    check_name(plan.folder, "samples folder")
     kind = _kind_of_path(out)
     if kind:
         raise OwnershipError(f"out={out} is {kind}; a dataset must be a regular file path")
@@ -196,17 +178,6 @@ def remove_plan_files(plan: SweepPlan) -> list[Path]:
     except OSError:
         pass
     return removed
-
-
-def probe_writable(folder: Path) -> None:
-    """Raise ``OSError`` naming ``folder`` unless a file can be created in it (a temporary
-    file of this process's own, removed at once: concurrent shards never touch each other's)."""
-    try:
-        handle, probe = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
-        os.close(handle)
-        os.unlink(probe)
-    except OSError as err:
-        raise OSError(f"cannot write to {folder}: {err.strerror or err}") from err
 
 
 def check_writable(folder: Path, *, todo: int, voxels: int, keep_volumes: bool) -> None:

@@ -279,9 +279,54 @@ def sample_figure(sample):
     return volume_figure(sample.volume, voxel_um=sample.voxel_um, title=title, caption=caption)
 
 
-def _save(fig, path) -> Path:
+def figure_path(path) -> Path:
+    """``path``, checked to name a figure: its suffix picks the format (``.png``, ``.pdf``,
+    ``.svg``... any matplotlib writes), so the file written is exactly the one named (a name
+    without a suffix is refused: matplotlib would write ``<name>.png`` instead).
+
+    Raises
+    ------
+    ValueError
+        A suffix that is no image format (``.txt``, ``.h5``), or none.
+
+    Examples
+    --------
+    >>> from generator.viz.figures import figure_path
+    >>> str(figure_path("s.png")), str(figure_path("s.PDF"))
+    ('s.png', 's.PDF')
+    >>> figure_path("s.txt")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: out=s.txt: '.txt' is not an image format matplotlib writes; name the figure .png
+    (or .pdf, .svg, .jpg, .tif...)
+    """
+    require_extra("viz", "figures")
+    from matplotlib.backend_bases import FigureCanvasBase
+
     path = Path(path)
-    fig.savefig(path, dpi=DPI)  # Agg for a PNG, chosen by the file name, not the backend
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    if not path.suffix:
+        raise ValueError(
+            f"out={path} has no suffix to choose the figure's format: name it {path.name}.png "
+            "(or .pdf, .svg, .jpg, .tif...)"
+        )
+    if path.suffix[1:].lower() not in formats:
+        raise ValueError(
+            f"out={path}: {path.suffix!r} is not an image format matplotlib writes; name the "
+            "figure .png (or .pdf, .svg, .jpg, .tif...)"
+        )
+    return path
+
+
+def _save(fig, path) -> Path:
+    """Save ``fig`` to :func:`figure_path` of ``path`` under a temporary name, renamed into
+    place (an existing regular file is replaced; a link, a device or a directory never is)."""
+    from generator._shared.targets import atomic_file
+
+    path = figure_path(path)
+    with atomic_file(path) as temporary:
+        # Agg for a PNG, chosen by the format, not the backend.
+        fig.savefig(temporary, dpi=DPI, format=path.suffix[1:].lower())
     return path
 
 
@@ -293,11 +338,12 @@ def plot_sample(sample, path) -> Path:
     ----------
     sample : GDLSample
     path : str or Path
-        Output PNG.
+        Output PNG (or another format by its suffix: :func:`figure_path`).
 
     Returns
     -------
     Path
+        The file written.
     """
     require_extra("viz", "figures")
     return _save(sample_figure(sample), path)
