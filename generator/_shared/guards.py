@@ -116,6 +116,47 @@ def check_voxel_size(voxel_um, *, what: str = "voxel size") -> float:
     return value
 
 
+def sample_grid_problem(shape, voxel_um: float, radius_um: float) -> tuple[str, str] | None:
+    """Why a grid cannot draw a sample, or None: a voxel coarser than the fibre diameter, or an
+    axis of fewer than 2 voxels (memory aside: :func:`check_sample_grid` checks that too).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(nz, ny, nx)``.
+    voxel_um : float
+    radius_um : float
+
+    Returns
+    -------
+    (str, str) or None
+        A short reason, the same for every sample it refuses (a plan counts them by it), and
+        the full message.
+
+    Examples
+    --------
+    >>> from generator._shared.guards import sample_grid_problem
+    >>> sample_grid_problem((47, 20, 20), 6.0, 4.5) is None
+    True
+    >>> sample_grid_problem((24, 10, 10), 12.0, 4.5)[0]
+    'voxel coarser than the fibre diameter'
+    """
+    # A fibre narrower than a voxel cannot be drawn (its voxels appear and vanish along it);
+    # up to one voxel per diameter it is a coarse but connected line, which quick previews use.
+    if voxel_um > 2 * radius_um:
+        return "voxel coarser than the fibre diameter", (
+            f"voxel size {voxel_um:g} um is coarser than the fibre diameter {2 * radius_um:g} um: "
+            "the fibres cannot be drawn; use voxel_um of at most the diameter (at most the "
+            "radius for quantitative work)"
+        )
+    if min(shape) < 2:
+        return "fewer than 2 voxels along an axis", (
+            f"a grid of {tuple(shape)} voxels (z, y, x) has fewer than 2 voxels along an axis at "
+            f"{voxel_um:g} um: use a finer voxel or a larger domain"
+        )
+    return None
+
+
 def check_sample_grid(shape, voxel_um: float, radius_um: float) -> None:
     """Refuse a grid that cannot resolve the fibres or that does not fit in memory.
 
@@ -130,8 +171,9 @@ def check_sample_grid(shape, voxel_um: float, radius_um: float) -> None:
     Raises
     ------
     ValueError
-        A voxel coarser than the fibre diameter, an axis of fewer than 2 voxels, or a sample
-        that would not fit in memory (:func:`check_memory`).
+        A voxel coarser than the fibre diameter, an axis of fewer than 2 voxels
+        (:func:`sample_grid_problem`), or a sample that would not fit in memory
+        (:func:`check_memory`).
 
     Examples
     --------
@@ -145,18 +187,8 @@ def check_sample_grid(shape, voxel_um: float, radius_um: float) -> None:
     ValueError: voxel size 12 um is coarser than the fibre diameter 9 um: the fibres cannot be
     drawn; ...
     """
-    # A fibre narrower than a voxel cannot be drawn (its voxels appear and vanish along it);
-    # up to one voxel per diameter it is a coarse but connected line, which quick previews use.
-    if voxel_um > 2 * radius_um:
-        raise ValueError(
-            f"voxel size {voxel_um:g} um is coarser than the fibre diameter {2 * radius_um:g} um: "
-            "the fibres cannot be drawn; use voxel_um of at most the diameter (at most the "
-            "radius for quantitative work)"
-        )
-    if min(shape) < 2:
-        raise ValueError(
-            f"a grid of {shape} voxels (z, y, x) has fewer than 2 voxels along an axis at "
-            f"{voxel_um:g} um: use a finer voxel or a larger domain"
-        )
+    problem = sample_grid_problem(shape, voxel_um, radius_um)
+    if problem:
+        raise ValueError(problem[1])
     voxels = math.prod(float(n) for n in shape)
     check_memory(voxels * GENERATE_BYTES_PER_VOXEL, f"a sample of {voxels:.3g} voxels")

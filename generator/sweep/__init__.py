@@ -19,8 +19,8 @@ PlanOptions, ClusterOptions, sweep_from_options, merge_from_options, SweepReport
     A sweep or a merge from a person's options, with what to print and the exit code.
 open_dataset, SweepDataset, TAU_COLUMNS, UNITS, SHIPPED_DATA
     Read a dataset; its columns, units and the shipped datasets' folder.
-PARAMETERS, make_design, parse_ranges, validate_ranges
-    The design's parameters and ranges.
+PARAMETERS, make_design, parse_ranges, validate_ranges, MAX_SAMPLES
+    The design's parameters and ranges; the most samples a design holds.
 floor_sentence
     The noise floor of the shipped datasets, in one sentence.
 """
@@ -46,6 +46,7 @@ _EXPORTS = {
     "UNITS": "generator.sweep.dataset",
     "SHIPPED_DATA": "generator.sweep.dataset",
     "PARAMETERS": "generator.sweep.design",
+    "MAX_SAMPLES": "generator.sweep.design",
     "make_design": "generator.sweep.design",
     "parse_ranges": "generator.sweep.design",
     "validate_ranges": "generator.sweep.design",
@@ -56,6 +57,7 @@ __all__ = [
     "ClusterOptions",
     "DaskExecutor",
     "InProcessExecutor",
+    "MAX_SAMPLES",
     "PARAMETERS",
     "PlanOptions",
     "SHIPPED_DATA",

@@ -18,6 +18,43 @@ DESIGNS = ("sobol", "lhs", "random")
 # paired: the same parameter sets on every domain, each sample with its own seed.
 PAIRINGS = ("independent", "paired")
 PARAMETERS = tuple(PARAMETER_RANGES)
+# The most samples one design (and one sweep) holds: every sample is a file and a table row, a
+# plan builds every task and a dry run lists them (100 000 in about 2 s); larger studies are
+# several sweeps.
+MAX_SAMPLES = 100_000
+
+
+def check_count(n) -> int:
+    """``n`` as a whole number of samples, from 1 to :data:`MAX_SAMPLES`.
+
+    Raises
+    ------
+    ValueError
+        Naming ``n`` and the limit.
+
+    Examples
+    --------
+    >>> from generator.sweep.design import check_count
+    >>> check_count(78.0)
+    78
+    >>> check_count(10**9)
+    Traceback (most recent call last):
+    ...
+    ValueError: n=1000000000 is more than the 100000 samples a sweep plans (each is a file and a
+    row): split the study into sweeps of at most 100000
+    """
+    try:
+        whole = int(n) == n and n >= 1
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
+        raise ValueError(f"n={n!r} must be a positive whole number of samples")
+    if n > MAX_SAMPLES:
+        raise ValueError(
+            f"n={int(n)} is more than the {MAX_SAMPLES} samples a sweep plans (each is a file and "
+            f"a row): split the study into sweeps of at most {MAX_SAMPLES}"
+        )
+    return int(n)
 
 
 def domain_key(domain: str) -> int:
@@ -134,7 +171,7 @@ def make_design(
     Parameters
     ----------
     n : int
-        Number of samples.
+        Number of samples, at most :data:`MAX_SAMPLES`.
     design : {"sobol", "lhs", "random"}
         Scrambled Sobol points (the first ``n``), Latin hypercube, or independent uniforms.
     domain : str
@@ -172,8 +209,7 @@ def make_design(
     >>> a.iloc[:, 1:6].equals(b.iloc[:, 1:6]), bool((a["seed"] != b["seed"]).all())
     (True, True)
     """
-    if int(n) != n or n < 1:
-        raise ValueError(f"n={n!r} must be a positive whole number of samples")
+    n = check_count(n)
     if design not in DESIGNS:
         raise ValueError(f"design={design!r} is not one of {', '.join(DESIGNS)}")
     if pairing not in PAIRINGS:

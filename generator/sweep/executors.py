@@ -70,6 +70,13 @@ class InProcessExecutor:
     def check_plan(self, plan) -> None:
         """Nothing to check: this process runs whatever the plan asks."""
 
+    def worker_memory(self) -> float:
+        """Bytes a sample may use here: the share of the memory available now that the guards
+        allow (:data:`generator._shared.guards.MEMORY_SHARE`)."""
+        from generator._shared.guards import MEMORY_SHARE, available_bytes
+
+        return MEMORY_SHARE * available_bytes()
+
     def run(self, plan, tasks: list[dict], function, on_row) -> None:
         for task in tasks:
             on_row(function(task))
@@ -160,6 +167,18 @@ class DaskExecutor:
         require_extra("sweep", DASK_FEATURE)
         if self.cluster:
             self.check_batch_memory(plan.peak_bytes())
+
+    def worker_memory(self) -> float | None:
+        """Bytes one worker may use: a local worker, the share of this machine's memory
+        available now that the guards allow; a batch job, its ``memory`` (None when not given);
+        a running scheduler's workers, None (unknown)."""
+        if self.scheduler:
+            return None
+        if self.cluster:
+            return parse_memory(self.jobqueue_options.get("memory"))
+        from generator._shared.guards import MEMORY_SHARE, available_bytes
+
+        return MEMORY_SHARE * available_bytes()
 
     def check_batch_memory(self, peak_bytes: float) -> None:
         """Refuse a batch job memory that cannot hold one sample (one sample runs per job)."""

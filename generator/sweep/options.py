@@ -257,12 +257,14 @@ def merge_from_options(
     summary = merge(
         plan, force=force, explicit_out=options.out is not None, command_line=command_line
     )
-    report = SweepReport(summary, exit_code=1 if summary.missing else 0)
+    report = SweepReport(summary, exit_code=1 if summary.failed else 0)
+    refused = f", {len(summary.refused)} refused" if summary.refused else ""
     report.stdout.append(
         f"dataset {summary.dataset}: {summary.total} samples, {summary.skipped} merged, "
-        f"{len(summary.missing)} missing"
+        f"{len(summary.missing)} missing{refused}"
     )
     report.stderr += [f"sample {index} not trusted: {reason}" for index, reason in summary.redone]
+    report.stderr += [f"sample {index} refused: {reason}" for index, reason in summary.refused]
     if summary.missing:
         report.stderr.append(
             f"missing samples (design index): {', '.join(map(str, summary.missing))}"

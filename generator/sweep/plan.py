@@ -9,6 +9,8 @@ another plan's.
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +21,7 @@ from generator.sweep.design import (
     DESIGNS,
     PAIRINGS,
     PARAMETERS,
+    check_count,
     make_design,
     sample_id,
     validate_ranges,
@@ -129,7 +132,8 @@ class SweepPlan:
         """Resolve and check the options of a sweep; nothing is read or written.
 
         Parameters are the attributes of :class:`SweepPlan`; ``n`` defaults to the paper's
-        sample count of the domain, ``out`` to :func:`default_output`.
+        sample count of the domain (at most :data:`generator.sweep.design.MAX_SAMPLES`),
+        ``out`` to :func:`default_output`.
 
         Returns
         -------
@@ -148,6 +152,7 @@ class SweepPlan:
         ...
         ValueError: sweep domain must be a preset (200, 1000), got (100, 100)
         """
+        from generator._shared.guards import check_voxel_size
         from generator._shared.model_version import model_version
 
         domain_name, _ = resolve_domain(domain)
@@ -155,12 +160,8 @@ class SweepPlan:
             raise ValueError(
                 f"sweep domain must be a preset ({', '.join(PAPER_COUNTS)}), got {domain!r}"
             )
-        n = PAPER_COUNTS[domain_name] if n is None else n
-        if int(n) != n or n < 1:
-            raise ValueError(f"n={n!r} must be a positive whole number of samples")
-        voxel_um = float(voxel_um)
-        if not 0.0 < voxel_um < float("inf"):
-            raise ValueError(f"voxel size {voxel_um!r} um must be a positive finite number")
+        n = check_count(PAPER_COUNTS[domain_name] if n is None else n)
+        voxel_um = check_voxel_size(voxel_um)
         if design not in DESIGNS:
             raise ValueError(f"design {design!r} is not one of {', '.join(DESIGNS)}")
         if pairing not in PAIRINGS:
@@ -287,6 +288,57 @@ class SweepPlan:
         """Estimated peak memory of one sample task."""
         return self.voxels() * BYTES_PER_VOXEL_PEAK
 
+    def refusals(self, tasks=None, *, worker_memory: float | None = None) -> list[tuple]:
+        """The tasks a sample would refuse at run time, with why: the structural guards
+        (:func:`generator._shared.guards.sample_grid_problem`: a voxel coarser than the task's
+        fibre diameter, an axis of fewer than 2 voxels) and, when ``worker_memory`` is known,
+        a peak memory above it. Nothing is read or run.
+
+        Parameters
+        ----------
+        tasks : list of dict, optional
+            Default :attr:`tasks`.
+        worker_memory : float, optional
+            Bytes one worker may use (:meth:`DaskExecutor.worker_memory
+            <generator.sweep.executors.DaskExecutor.worker_memory>`); None: unknown.
+
+        Returns
+        -------
+        list of (dict, str, str)
+            ``(task, short reason, message)``, in the order of ``tasks``.
+
+        Examples
+        --------
+        At 8 um, the tasks whose fibres are thinner than 8 um are refused:
+
+        >>> from generator.sweep import SweepPlan
+        >>> plan = SweepPlan.create(domain="200", n=4, voxel_um=8)
+        >>> [(task["index"], reason) for task, reason, _ in plan.refusals()]  # doctest: +ELLIPSIS
+        [(..., 'voxel coarser than the fibre diameter'), ...]
+        >>> all(task["fiber_diameter_um"] < 8 for task, _, _ in plan.refusals())
+        True
+        """
+        from generator._shared.guards import sample_grid_problem
+
+        _, in_plane = resolve_domain(self.domain)
+        found = []
+        for task in self.tasks if tasks is None else tasks:
+            shape = voxel_shape(in_plane, task["thickness_um"], self.voxel_um)
+            problem = sample_grid_problem(shape, self.voxel_um, 0.5 * task["fiber_diameter_um"])
+            if problem is None and worker_memory is not None:
+                voxels = math.prod(shape)
+                need, has = voxels * BYTES_PER_VOXEL_PEAK / 2**30, worker_memory / 2**30
+                if need > has:
+                    message = (
+                        f"a sample of {voxels:.3g} voxels needs about {need:.1f} GiB at its peak, "
+                        f"a worker {has:.1f} GiB: use a coarser voxel_um or workers with more "
+                        "memory"
+                    )
+                    problem = "more memory than a worker has", message
+            if problem:
+                found.append((task, *problem))
+        return found
+
     def scan(self, tasks: list[dict] | None = None) -> Scan:
         """Check the sample file of each task (all by default); see
         :func:`generator.sweep.sample_task.verify_sample_file`.
@@ -305,8 +357,13 @@ class SweepPlan:
         from generator.sweep.sample_task import verify_sample_file
 
         scan = Scan()
+        present = set(os.listdir(self.folder)) if self.folder.is_dir() else set()
         for task in self.tasks if tasks is None else tasks:
-            row, reason = verify_sample_file(self.folder / f"{task['id']}.h5", task)
+            name = f"{task['id']}.h5"
+            if name not in present:  # one listing, not a look-up a task
+                scan.pending.append(task)
+                continue
+            row, reason = verify_sample_file(self.folder / name, task)
             if row is not None:
                 scan.done[task["id"]] = row
             else:

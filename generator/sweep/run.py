@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class SweepSummary:
     failed: list = field(default_factory=list)  # (index, error)
     redone: list = field(default_factory=list)  # (index, reason a found file was not trusted)
     missing: list = field(default_factory=list)  # indices without a finished sample (merge)
+    refused: list = field(default_factory=list)  # (index, why the guards refuse it; not run)
     seconds: float = 0.0
     dry_run: bool = False
 
@@ -86,14 +88,38 @@ def consolidate(
     return write_dataset(plan.out, rows, record, plan.folder if plan.keep_volumes else None)
 
 
-def _dry_run(plan: SweepPlan, tasks: list[dict], scan) -> None:
+def _refusal_counts(refused: list) -> str:
+    """``"voxel coarser than the fibre diameter: 3"``, one entry per reason."""
+    counts = Counter(reason for _, reason, _ in refused)
+    return ", ".join(f"{reason}: {count}" for reason, count in counts.items())
+
+
+def _refuse_all(refused: list) -> None:
+    """Refuse a sweep whose every sample the guards refuse (nothing would run)."""
+    task, _, message = refused[0]
+    raise ValueError(
+        f"all {len(refused)} samples to run would be refused ({_refusal_counts(refused)}); "
+        f"sample {task['index']}: {message}"
+    )
+
+
+def _dry_run(plan: SweepPlan, scan, refused: list) -> None:
     print(plan.describe())
     for task, reason in scan.redo:
         print(f"would redo {task['index']:4d} {task['id']}: {reason}")
+    for task, _, message in refused:
+        print(f"would refuse {task['index']:4d} {task['id']}: {message}")
+    refused_ids = {task["id"] for task, _, _ in refused}
     for task in scan.pending:
+        if task["id"] in refused_ids:
+            continue
         values = ", ".join(f"{name}={task[name]:.4g}" for name in PARAMETERS)
         print(f"would run {task['index']:4d} {task['id']} seed={task['seed']} {values}")
-    print(f"{len(scan.pending)} to run, {len(scan.done)} already done, dataset {plan.out}")
+    counts = f", {len(refused)} refused ({_refusal_counts(refused)})" if refused else ""
+    print(
+        f"{len(scan.pending) - len(refused)} to run{counts}, {len(scan.done)} already done, "
+        f"dataset {plan.out}"
+    )
 
 
 def run_sweep(
@@ -121,7 +147,8 @@ def run_sweep(
         Start over: remove this project's dataset and sample files at the plan's paths
         (refused with ``shard``: one shard must not remove the others' samples).
     dry_run : bool
-        Print the plan and what would run; write nothing.
+        Print the plan, what would run and what the guards would refuse; write nothing (the
+        executor, the output and the guards are checked as for a run).
     shard : (int, int), optional
         ``(I, N)``: run only shard I of N interleaved slices, in this process, and leave the
         dataset to :func:`merge` (batch arrays).
@@ -143,6 +170,14 @@ def run_sweep(
     Returns
     -------
     SweepSummary
+        Samples the guards refuse (:meth:`SweepPlan.refusals`: a voxel coarser than their
+        fibres, a grid too small, more memory than a worker has) are not run: they are
+        recorded as failed, with the reason.
+
+    Raises
+    ------
+    ValueError
+        Bad options, an output this sweep does not own, or every sample to run refused.
     """
     from generator.sweep.ownership import check_output, check_writable, remove_plan_files
     from generator.sweep.sample_task import run_sample
@@ -160,18 +195,23 @@ def run_sweep(
         tasks = plan.tasks if shard is None else plan.shard(*shard, base=shard_base)
     if executor is None:
         executor = InProcessExecutor() if shard is not None else DaskExecutor()
-    if not dry_run:
-        executor.check_plan(plan)
-        check_output(plan, force=force, explicit_out=explicit_out)
-        if force:
-            removed = remove_plan_files(plan)
-            log.info("force removed %d files of this project", len(removed))
+    # A dry run checks what the run checks (executor, output, guards) and writes nothing.
+    executor.check_plan(plan)
+    check_output(plan, force=force, explicit_out=explicit_out)
+    if force and not dry_run:
+        removed = remove_plan_files(plan)
+        log.info("force removed %d files of this project", len(removed))
     scan = plan.scan(tasks)
+    worker_memory = getattr(executor, "worker_memory", lambda: None)()
+    refused = plan.refusals(scan.pending, worker_memory=worker_memory)
+    if refused and len(refused) == len(scan.pending) and not scan.done:
+        _refuse_all(refused)
     summary = SweepSummary(dataset=plan.out, total=len(tasks), dry_run=dry_run)
     summary.skipped = len(scan.done)
     summary.redone = [(task["index"], reason) for task, reason in scan.redo]
+    summary.refused = [(task["index"], message) for task, _, message in refused]
     if dry_run:
-        _dry_run(plan, tasks, scan)
+        _dry_run(plan, scan, refused)
         return summary
     for index, reason in summary.redone:
         print(f"redoing sample {index}: {reason}", file=sys.stderr)
@@ -180,9 +220,14 @@ def run_sweep(
     )
     start = time.time()
     rows = dict(scan.done)
-    if scan.pending:
+    for task, _, message in refused:  # recorded as failed, never run
+        rows[task["id"]] = failed_row(task, f"refused: {message}")
+        summary.failed.append((task["index"], rows[task["id"]]["error"]))
+    refused_ids = {task["id"] for task, _, _ in refused}
+    pending = [task for task in scan.pending if task["id"] not in refused_ids]
+    if pending:
         label = f"sweep {plan.domain}" + (f" shard {shard[0]}/{shard[1]}" if shard else "")
-        progress = ProgressCounter(len(scan.pending), label)
+        progress = ProgressCounter(len(pending), label)
 
         def on_row(row: dict) -> None:
             rows[row["id"]] = row
@@ -192,10 +237,10 @@ def run_sweep(
                 log.warning("sample %s failed: %s", row["index"], row["error"])
 
         try:
-            executor.run(plan, scan.pending, sample_function or run_sample, on_row)
+            executor.run(plan, pending, sample_function or run_sample, on_row)
         finally:
             progress.close()
-        summary.ran = len(scan.pending)
+        summary.ran = len(pending)
     summary.seconds = time.time() - start
     if shard is None:
         consolidate(plan, rows, command_line, tasks if indices is not None else None, selection)
@@ -220,10 +265,18 @@ def merge(
     check_output(plan, force=force, explicit_out=explicit_out)
     scan = plan.scan()
     summary = SweepSummary(dataset=plan.out, total=len(plan.tasks), skipped=len(scan.done))
-    summary.missing = [task["index"] for task in scan.pending]
+    # Samples the guards refuse are failed, not missing: rerunning their shard cannot help.
+    refused = plan.refusals(scan.pending)
+    rows = dict(scan.done)
+    for task, _, message in refused:
+        rows[task["id"]] = failed_row(task, f"refused: {message}")
+        summary.refused.append((task["index"], message))
+    refused_ids = {task["id"] for task, _, _ in refused}
+    summary.missing = [task["index"] for task in scan.pending if task["id"] not in refused_ids]
     summary.redone = [(task["index"], reason) for task, reason in scan.redo]
     summary.failed = [(index, "missing: no finished sample file") for index in summary.missing]
-    consolidate(plan, scan.done, command_line)
+    summary.failed += [(index, f"refused: {message}") for index, message in summary.refused]
+    consolidate(plan, rows, command_line)
     return summary
 
 

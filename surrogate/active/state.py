@@ -58,6 +58,10 @@ class ActiveSettings:
             )
         if self.pool < self.budget:
             raise ValueError(f"pool={self.pool} must hold at least budget={self.budget}")
+        from generator.sweep import MAX_SAMPLES
+
+        if self.pool > MAX_SAMPLES:
+            raise ValueError(f"pool={self.pool} is more than the {MAX_SAMPLES} a plan may hold")
         if self.members < 2:
             raise ValueError(f"members={self.members}: an ensemble needs at least 2")
         if self.target_mape is not None and not self.target_mape > 0:

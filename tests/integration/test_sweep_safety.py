@@ -149,8 +149,12 @@ def test_another_plans_dataset_needs_force(finished, tmp_path):
     with pytest.raises(OwnershipError, match=r"another plan \(n 3 \(file\) vs 4"):
         in_process(out, n=4)
     assert out.read_bytes() == before
+    # A dry run refuses what the run refuses, and reads only.
     done = cli("sweep", domain=200, n=3, voxel_um=6, seed=4, out=out, dry_run=True)
-    assert done.returncode == 0  # a dry run only reads
+    assert "a dataset of another plan" in one_line_error(done)
+    done = cli("sweep", domain=200, n=3, voxel_um=6, seed=4, out=out, dry_run=True, force=True)
+    assert done.returncode == 0 and "3 to run" in done.stdout
+    assert out.read_bytes() == before
 
 
 def test_shipped_datasets_are_never_rewritten_by_default(tmp_path):
