@@ -6,13 +6,15 @@ person at a terminal reads.
 
 Exit codes: 0 success; 1 a sweep with failed samples, a merge with missing ones, a batch cluster
 that could not be kept alive, or an unexpected failure (a bug: traceback printed); 2 bad input
-(a clear one-line message: out-of-range parameter, unreadable file, existing output without
---force, a missing optional extra).
+(a clear one-line message: out-of-range parameter, an option that does not parse, unreadable
+file, an output the output-target rule refuses or an existing one without --force, a missing
+optional extra). A warning is one ``warning:`` line, without a source location.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 
 import typer
 from typer.core import TyperGroup
@@ -32,7 +34,7 @@ SPOKEN_AS_OPTIONS = frozenset(
     {
         "voxel_um", "pore_label", "dataset", "file_format", "sample", "out", "force",
         "keep_volumes", "workers", "jobs", "cores", "memory", "scheduler", "cluster", "shard",
-        "shards", "shard_base", "print_job_script",
+        "shards", "shard_base", "print_job_script", "n", "seed", "metric",
     }
 )  # fmt: skip
 
@@ -86,6 +88,38 @@ def in_cli_terms(message: str, params) -> str:
     return pattern.sub(option, message)
 
 
+# click's usage errors (typer carries its own copy of click: taken from typer's own class).
+UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+def usage_line(err) -> str:
+    """A usage error of click (an option that does not parse, a missing or unknown option) as
+    one line naming the option, the value given and what was expected.
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from generator.cli import app
+    >>> print(CliRunner().invoke(app, ["sample", "--seed", "x"]).stderr.strip())
+    error: --seed 'x': input should be a valid integer, unable to parse string as an integer
+    """
+    param = getattr(err, "param", None)
+    if type(err) is not typer.BadParameter or not getattr(param, "opts", None):
+        return " ".join(err.format_message().split())  # missing, unknown: click says it whole
+    message = " ".join(str(err.message).split())
+    try:  # the value typer could not convert, as its validation error records it
+        value = f" {err.__cause__.errors()[0]['input']!r}"
+    except (AttributeError, IndexError, KeyError, TypeError):
+        value = ""
+    return f"{param.opts[0]}{value}: {message[:1].lower()}{message[1:]}"
+
+
+def plain_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """``warnings.showwarning`` for a person at a terminal: ``warning: ...`` on one line, no
+    source location."""
+    typer.echo(f"warning: {' '.join(str(message).split())}", err=True)
+
+
 def _fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> None:
     typer.echo(f"error: {' '.join(message.split())}", err=True)
     if hint:
@@ -107,9 +141,13 @@ class _Commands(TyperGroup):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.showwarning = plain_warning
+                return super().invoke(ctx)
         except (typer.Exit, typer.Abort, BrokenPipeError):
             raise
+        except UsageError as err:  # an option that does not parse, a missing or unknown one
+            _fail(usage_line(err))
         except MissingExtra as err:  # names the extra to install
             _fail(str(err))
         except (ValueError, OSError) as err:  # bad input: a value, a file, a folder

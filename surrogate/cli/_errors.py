@@ -1,7 +1,8 @@
 """The one place where the command line turns a library's errors into exit codes: a known failure
 prints one ``error:`` line (the library's ``name=value`` written as the command's ``--flag
-value`` by :func:`generator.cli.in_cli_terms`, as the generator's command line writes them) and
-exits 2; a warning prints one ``warning:`` line without a source location; a real bug keeps its
+value`` by :func:`generator.cli.in_cli_terms`, as the generator's command line writes them; an
+option that does not parse as :func:`generator.cli.app.usage_line` says it) and exits 2; a
+warning prints one ``warning:`` line without a source location; a real bug keeps its
 traceback."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import typer
 from typer.core import TyperCommand
 
 from generator.cli import in_cli_terms
+from generator.cli.app import UsageError, usage_line
 
 EXIT_BAD_INPUT = 2
 
@@ -46,8 +48,14 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 class Command(TyperCommand):
-    """A command whose known failures (ValueError, OSError, a missing extra) end in one line
-    and exit code 2, and whose warnings read ``warning: ...``."""
+    """A command whose known failures (ValueError, OSError, a missing extra, an option that does
+    not parse) end in one line and exit code 2, and whose warnings read ``warning: ...``."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except UsageError as err:  # an option that does not parse, a missing or unknown one
+            fail(usage_line(err))
 
     def invoke(self, ctx):
         with warnings.catch_warnings():
