@@ -180,6 +180,8 @@ def read_image(path, *, dataset: str | None = None) -> LoadedImage:
         raise ValueError(f"{path}: unsupported file type {suffix!r}; expected one of {SUFFIXES}")
     if dataset is not None and suffix not in (".h5", ".hdf5"):
         raise ValueError(f"'dataset' applies to HDF5 files, not to {path.name}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is empty (0 bytes): no image to read")
     if suffix in (".h5", ".hdf5"):
         return _read_hdf5(path, dataset)
     try:
@@ -198,7 +200,7 @@ def read_image(path, *, dataset: str | None = None) -> LoadedImage:
                 )
             check_fits(mapped.shape, mapped.dtype, path)
             array = np.array(mapped)
-    except (OSError, ValueError, KeyError, IndexError) as err:
+    except (OSError, ValueError, KeyError, IndexError, EOFError) as err:  # EOF: cut short
         if isinstance(err, ValueError) and str(path) in str(err):
             raise
         raise ValueError(f"{path} could not be read as an image ({err})") from err
