@@ -26,7 +26,6 @@ read back from the log, the finished ones are verified and kept, and the rest ru
 
 from __future__ import annotations
 
-import json
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -112,6 +111,8 @@ def start_active(
     TooFewSamples, generator.sweep.clusters.ClusterLost
         When too few samples finished, or a batch cluster was lost; run again to resume.
     """
+    from generator import check_output_folder
+    from generator.sweep.ownership import check_output
     from generator.sweep.plan import SweepPlan
 
     settings.check()
@@ -121,6 +122,10 @@ def start_active(
         keep_volumes=keep_volumes,
     )  # fmt: skip
     folder = plan.out.with_name(plan.out.stem + "_active")
+    # Both outputs are checked before anything is written: the dataset as a sweep checks it,
+    # the state folder by the output-target rule (a folder, never a link, a file or a device).
+    check_output(plan, force=False, explicit_out=True)
+    check_output_folder(folder, what="active state folder")
     ActiveState(folder).open(settings)
     net = active_pretrained(
         settings.source, settings.target, folder, seed=settings.seed, epochs=settings.epochs,
@@ -466,13 +471,11 @@ def _choose_next(
 
 def _save_ensemble(ensemble, x, folder: Path, settings: ActiveSettings) -> None:
     """The ensemble as ``transferred_ensemble.pt/.json``, as a transfer run keeps it."""
-    import torch
-
     from surrogate.estimators.ensemble import ensemble_state
+    from surrogate.evaluation.rundir import read_metadata, save_state
 
     state, calibration = ensemble_state(ensemble)
-    torch.save(state, folder / "transferred_ensemble.pt")
-    meta = json.loads((folder / "pretrained.json").read_text())
+    meta = read_metadata(folder, "pretrained")
     meta |= {
         "kind": "transferred_ensemble",
         "destination": f"active {settings.domain}",
@@ -482,4 +485,4 @@ def _save_ensemble(ensemble, x, folder: Path, settings: ActiveSettings) -> None:
         "ensemble": calibration,
     }
     meta["architecture"] = {**meta["architecture"], "adapter_width": None}
-    (folder / "transferred_ensemble.json").write_text(json.dumps(meta, indent=2))
+    save_state(state, folder / "transferred_ensemble", meta)

@@ -35,11 +35,16 @@ def predict(
 ) -> None:
     """Predict the target with a run's model.
 
-    Inputs as --set name=value or a CSV; one JSON line per row, with an ensemble the
+    Inputs as --set name=value or a CSV (not both); one JSON line per row, with an ensemble the
     interval's bounds as <target>_low and <target>_high.
     """
     from surrogate.evaluation.predict import predict_run, read_rows
 
+    if csv is not None and value:
+        fail(
+            f"--csv {csv} and --set {value[0]} exclude each other: give the inputs as a CSV "
+            "(one row each) or as --set name=value pairs (one row), not both"
+        )
     frame = read_rows(csv) if csv is not None else _pairs(value or [], run, model)
     predictions = predict_run(run, frame, model=model, allow_extrapolation=allow_extrapolation)
     echo_lines((f"warning: {line}" for line in predictions.warnings), err=True)

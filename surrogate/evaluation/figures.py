@@ -186,6 +186,7 @@ def shap_figures(
     (dict, float)
         ``{"shap_one": path, "shap_beeswarm": path}`` and the largest additivity error.
     """
+    from generator import atomic_file
     from surrogate.evaluation.explain import (
         additivity_error,
         explain,
@@ -207,7 +208,10 @@ def shap_figures(
     waterfall = plot_waterfall(
         explanation[0], target=target, unit=unit, units=units, background=background
     )
-    waterfall.savefig(files["shap_one"], dpi=DPI, bbox_inches="tight")
     beeswarm = plot_beeswarm(explanation, target=target, unit=unit)
-    beeswarm.savefig(files["shap_beeswarm"], dpi=DPI, bbox_inches="tight")
+    # Written again into an existing run folder: under a temporary name, renamed into place
+    # (a link or a device planted there is never written through).
+    for figure, path in ((waterfall, files["shap_one"]), (beeswarm, files["shap_beeswarm"])):
+        with atomic_file(path) as temporary:
+            figure.savefig(temporary, format="png", dpi=DPI, bbox_inches="tight")
     return files, error

@@ -3,7 +3,6 @@ record per row (with an ensemble, the interval's bounds too)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,14 +41,10 @@ def read_rows(path) -> object:
 def model_features(run, model: str | None = None) -> list[str]:
     """The inputs of a run's net ``model`` (default: the one :func:`predict_run` would use),
     read from its metadata alone."""
-    from surrogate.evaluation.rundir import PREDICT_KINDS, model_kind
+    from surrogate.evaluation.rundir import PREDICT_KINDS, model_kind, read_metadata
 
     run = Path(run)
-    kind = model_kind(run, model, PREDICT_KINDS)
-    path = run / f"{kind}.json"
-    if not path.is_file():
-        raise ValueError(f"no {kind} model in {run}")
-    return list(json.loads(path.read_text())["features"])
+    return list(read_metadata(run, model_kind(run, model, PREDICT_KINDS))["features"])
 
 
 def prediction_inputs(frame, features) -> object:

@@ -10,7 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from surrogate.evaluation.evaluate import METHODS, PAPER_TABLE_2, TransferResult
-from surrogate.evaluation.rundir import input_range, new_run_dir, reference_for_run, save_model
+from surrogate.evaluation.rundir import (
+    input_range,
+    new_run_dir,
+    reference_for_run,
+    save_model,
+    save_state,
+)
 
 __all__ = [
     "LABELS",
@@ -228,8 +234,6 @@ def _model_metadata(result: TransferResult, source, destination) -> dict:
 def _save_nets(result, source, destination, run: Path, metadata: dict, pretrained_meta) -> None:
     """``pretrained``, ``transferred`` and (with one) ``transferred_ensemble`` ``.pt/.json``,
     each with the input range of the rows it was trained on."""
-    import torch
-
     xd, _ = destination.arrays(result.target)
     target_range = input_range(xd[result.first_split["target_train"]], metadata)
     if source is not None:
@@ -253,14 +257,13 @@ def _save_nets(result, source, destination, run: Path, metadata: dict, pretraine
     from surrogate.estimators.ensemble import ensemble_state
 
     state, calibration = ensemble_state(result.ensemble)
-    torch.save(state, run / "transferred_ensemble.pt")
     ensemble_meta = {
         **metadata,
         "kind": "transferred_ensemble",
         "input_range": target_range,
         "ensemble": calibration,
     }
-    (run / "transferred_ensemble.json").write_text(json.dumps(ensemble_meta, indent=2))
+    save_state(state, run / "transferred_ensemble", ensemble_meta)
 
 
 def _write_split(result: TransferResult, source, destination, run: Path) -> None:

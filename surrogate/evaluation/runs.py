@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import check_output_folder
+
 CURVE_SCHEMA = "surrogate-curve/1"
 
 
@@ -58,7 +60,8 @@ def pretrain_run(
     ValueError
         Too few rows, bad ``hidden``, ``epochs`` or ``restarts``.
     OSError
-        When the run directory cannot be made.
+        When the run directory cannot be made (``runs`` is checked first, before any training:
+        :func:`generator.check_output_folder`).
     """
     from surrogate.estimators.regressors import NetOptions
     from surrogate.evaluation.evaluate import metrics, pretrain, split_indices
@@ -66,6 +69,7 @@ def pretrain_run(
     from surrogate.nets.models import DEFAULT_ARCHITECTURES, FALLBACK_ARCHITECTURE
     from surrogate.nets.training import predict
 
+    check_output_folder(runs, what="runs folder")
     widths = _widths(hidden) or DEFAULT_ARCHITECTURES.get(target, FALLBACK_ARCHITECTURE)
     x, y = data.arrays(target)
     rows = split_indices(len(x), seed, name=f"dataset {data.name!r}")
@@ -147,13 +151,15 @@ def transfer_run(
     ValueError
         Bad options (``splits``, ``members``, ``level``, ``epochs``...), too few rows.
     OSError
-        When the run directory cannot be made.
+        When the run directory cannot be made (``runs`` is checked first, before any training:
+        :func:`generator.check_output_folder`).
     """
     from generator import provenance
     from surrogate.evaluation.evaluate import evaluate_transfer
     from surrogate.evaluation.report import interval_sentence, table_markdown, write_transfer_run
     from surrogate.evaluation.rundir import new_run_dir
 
+    check_output_folder(runs, what="runs folder")
     src, dst, target = sides.source, sides.destination, sides.target
     result = evaluate_transfer(
         src, dst, target, splits=splits, seed=seed, epochs=epochs, restarts=restarts,
@@ -196,12 +202,14 @@ def curve_run(
     ValueError
         Bad sizes or repetitions, too few rows.
     OSError
-        When the run directory cannot be made.
+        When the run directory cannot be made (``runs`` is checked first, before any training:
+        :func:`generator.check_output_folder`).
     """
     from generator import provenance
     from surrogate.evaluation.curves import curve_markdown, learning_curve, plot_curve
     from surrogate.evaluation.rundir import new_run_dir
 
+    check_output_folder(runs, what="runs folder")
     dst, target = sides.destination, sides.target
     result = learning_curve(
         sides.source, dst, target, sizes=sizes, repetitions=repetitions, seed=seed,
@@ -238,16 +246,17 @@ def explain_run(run, *, model: str | None = None) -> Run:
         When the run's dataset cannot be read.
     """
     from surrogate.evaluation.figures import shap_figures
-    from surrogate.evaluation.rundir import dataset_from_run, load_model, model_kind
+    from surrogate.evaluation.rundir import (
+        RunFolderError,
+        dataset_from_run,
+        load_model,
+        model_kind,
+        read_split,
+    )
 
     run = Path(run)
-    split_path = run / "split.json"
-    if not split_path.is_file():
-        raise ValueError(
-            f"{run} has no split.json (not a run directory of 'surrogate pretrain/transfer')"
-        )
-    split = json.loads(split_path.read_text())
     model = model_kind(run, model)
+    split = read_split(run)
     net, meta = load_model(run, model)
     features = meta["features"]
     try:
@@ -258,6 +267,11 @@ def explain_run(run, *, model: str | None = None) -> Run:
     if data.feature_names != features:
         raise ValueError(f"dataset inputs {data.feature_names} differ from the model's {features}")
     x, _ = data.arrays(split["target"])
+    rows = split["target_train"] + split["target_test"]
+    if rows and max(rows) >= len(x):
+        raise RunFolderError(
+            f"run folder {run}: split.json names row {max(rows)} of a dataset of {len(x)} rows"
+        )
     if len(features) > 12:
         raise ValueError(f"{len(features)} inputs: exact SHAP enumerates 2^n coalitions (n <= 12)")
     files, error = shap_figures(
