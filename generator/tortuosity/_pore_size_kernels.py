@@ -235,10 +235,17 @@ def insert_balls(coords, radii2, reach, out):
                 if rem2 <= 0:
                     continue
                 span2 = math.sqrt(rem2)
-                i0 = max(0, int(math.ceil((xc - span2) / 2.0)))
-                i1 = min(nx - 1, int(math.floor((xc + span2) / 2.0)))
+                i0 = int(math.ceil((xc - span2) / 2.0))
+                i1 = int(math.floor((xc + span2) / 2.0))
+                # Exact ends of (2 i - xc)^2 < rem2, whatever the rounding of the root.
+                while (2 * (i0 - 1) - xc) ** 2 < rem2:
+                    i0 -= 1
+                while (2 * (i1 + 1) - xc) ** 2 < rem2:
+                    i1 += 1
+                while (2 * i0 - xc) ** 2 >= rem2 and i0 <= i1:
+                    i0 += 1
+                while (2 * i1 - xc) ** 2 >= rem2 and i1 >= i0:
+                    i1 -= 1
                 row = plane[j]
-                for i in range(i0, i1 + 1):
-                    dx = 2 * i - xc
-                    if dx * dx < rem2 and row[i] < value:
-                        row[i] = value
+                for i in range(max(i0, 0), min(i1, nx - 1) + 1):
+                    row[i] = max(row[i], value)
