@@ -1,6 +1,14 @@
+import os
+
 import pytest
 
 from generator import generate
+from generator.sweep.executors import numba_cache_folder
+
+# One numba cache for the session, set before any kernel module loads: the kernels this process
+# compiles and those a sweep's workers and subprocesses load are the same files, so a fresh
+# clone compiles each kernel once instead of once here and once for the sweeps.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(numba_cache_folder()))
 
 # Small but real: the 200 preset at 4 um voxels is 500 x 50 x 75 voxels.
 SMALL = dict(domain="200", voxel_um=4.0)
