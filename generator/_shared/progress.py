@@ -24,6 +24,10 @@ class ProgressCounter:
     log line every :data:`LOG_INTERVAL_S` seconds and at the end otherwise; ``total=0`` is
     silent.
 
+    The time left is estimated from the items finished after the first one, so it appears
+    from the second finished item on: the first carries the start-up (compiling kernels,
+    starting workers), which would otherwise be extrapolated to every item left.
+
     Parameters
     ----------
     total : int
@@ -38,18 +42,19 @@ class ProgressCounter:
     Examples
     --------
     Without a terminal (a log file, a pipe; here a string buffer) the first step and the last
-    write a line:
+    write a line; the first has no time left yet:
 
     >>> import io
     >>> from generator import ProgressCounter
     >>> log = io.StringIO()
-    >>> counter = ProgressCounter(2, "sweep", stream=log)
+    >>> counter = ProgressCounter(3, "sweep", stream=log)
     >>> counter.step()
     >>> counter.step(ok=False)
+    >>> counter.step()
     >>> counter.close()
     >>> print(log.getvalue(), end="")  # doctest: +ELLIPSIS
-    sweep: 1/2 samples, 0 failed, ... s elapsed, ~... s left
-    sweep: 2/2 samples, 1 failed, ... s elapsed, ~0 s left
+    sweep: 1/3 samples, 0 failed, ... s elapsed
+    sweep: 3/3 samples, 1 failed, ... s elapsed
     """
 
     def __init__(self, total: int, label: str, unit: str = "samples", stream=None):
@@ -57,38 +62,50 @@ class ProgressCounter:
         self.label, self.unit = label, unit
         self.stream = stream or sys.stderr
         self.start = time.time()
+        self.first_done = None  # when the first item finished
         self.last_line = 0.0
         self.bar = None
         if _terminal(self.stream) and total:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self.bar = Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
                 MofNCompleteColumn(),
-                TimeRemainingColumn(),
+                TextColumn("{task.fields[left]}"),  # ours, not rich's (which counts the first)
                 console=Console(file=self.stream),
                 transient=False,
             )
             self.bar.start()
-            self.task = self.bar.add_task(label, total=total)
+            self.task = self.bar.add_task(label, total=total, left="")
+
+    def seconds_left(self) -> float | None:
+        """Time left from the pace since the first finished item; None before the second
+        finishes, and when every item is done."""
+        if self.first_done is None or self.done < 2 or self.done >= self.total:
+            return None
+        pace = (time.time() - self.first_done) / (self.done - 1)
+        return pace * (self.total - self.done)
 
     def step(self, ok: bool = True) -> None:
         """Count one item done (``ok=False``: failed) and report if it is time to."""
         self.done += 1
         self.failed += 0 if ok else 1
+        if self.first_done is None:
+            self.first_done = time.time()
         if not self.total:
             return  # a counter of nothing (progress switched off) says nothing
+        left = self.seconds_left()
+        left_text = "" if left is None else f"~{left:.0f} s left"
         if self.bar is not None:
             label = f"{self.label} ({self.failed} failed)" if self.failed else self.label
-            self.bar.update(self.task, advance=1, description=label)
+            self.bar.update(self.task, advance=1, description=label, left=left_text)
         elif time.time() - self.last_line > LOG_INTERVAL_S or self.done == self.total:
             elapsed = time.time() - self.start
-            left = elapsed / self.done * (self.total - self.done)
             print(
                 f"{self.label}: {self.done}/{self.total} {self.unit}, {self.failed} failed, "
-                f"{elapsed:.0f} s elapsed, ~{left:.0f} s left",
+                f"{elapsed:.0f} s elapsed" + (f", {left_text}" if left_text else ""),
                 file=self.stream,
                 flush=True,
             )

@@ -74,17 +74,21 @@ def git_dirty(folder=None) -> bool | None:
     return None if status is None else bool(status)
 
 
-def command_line(argv=None) -> str:
+def command_line(argv=None, orig_argv=None) -> str:
     """The command line as typed, without this machine's paths.
 
-    ``python -m generator sweep ...`` for a package run with ``-m`` (whose ``argv[0]`` is the
-    absolute path of its ``__main__.py``), the program's file name otherwise; the arguments
-    are kept as given.
+    ``python -m workflows.gdl_study ...`` for a module run with ``-m`` (whose ``argv[0]`` is
+    the absolute path of the module's file, so the module's name comes from the interpreter's
+    own arguments, ``sys.orig_argv``), ``python -m generator`` for a package's
+    ``__main__.py``, the program's file name otherwise; the arguments are kept as given.
 
     Parameters
     ----------
     argv : list of str, optional
         Default ``sys.argv``.
+    orig_argv : list of str, optional
+        The interpreter's arguments (``sys.orig_argv``), read for the ``-m`` module name;
+        default ``sys.orig_argv`` when ``argv`` is not given, none otherwise.
 
     Returns
     -------
@@ -96,20 +100,45 @@ def command_line(argv=None) -> str:
     >>> from generator import command_line
     >>> command_line(["/home/me/gdl/generator/__main__.py", "sweep", "--n", "4"])
     'python -m generator sweep --n 4'
+    >>> command_line(
+    ...     ["/home/me/gdl/workflows/gdl_study.py", "--out", "s"],
+    ...     orig_argv=["/usr/bin/python3", "-m", "workflows.gdl_study", "--out", "s"],
+    ... )
+    'python -m workflows.gdl_study --out s'
     >>> command_line(["/home/me/gdl/run.py", "--fast"]), command_line(["/opt/bin/surrogate"])
     ('python run.py --fast', 'surrogate')
     """
-    argv = list(sys.argv if argv is None else argv)
+    if argv is None:
+        argv, orig_argv = sys.argv, getattr(sys, "orig_argv", None)
+    argv = list(argv)
     if not argv:
         return ""
     program = Path(argv[0])
-    if program.name == "__main__.py":
+    module = _module_run(orig_argv or [])
+    if module:
+        head = f"python -m {module}"
+    elif program.name == "__main__.py":
         head = f"python -m {program.parent.name}"
     elif program.suffix == ".py":
         head = f"python {program.name}"
     else:
         head = program.name
     return " ".join([head, *argv[1:]])
+
+
+def _module_run(orig_argv: list[str]) -> str | None:
+    """The module of ``python [options] -m MODULE ...`` (also ``-mMODULE``), None otherwise."""
+    words = iter(orig_argv[1:])
+    for word in words:
+        if word == "-m":
+            return next(words, None)
+        if word.startswith("-m"):
+            return word[2:]
+        if word in ("-W", "-X"):
+            next(words, None)  # the option's value
+        elif word in ("-c", "-") or not word.startswith("-"):
+            return None  # a script, a command or stdin: no module
+    return None
 
 
 def provenance() -> dict[str, str | bool | None]:

@@ -74,3 +74,20 @@ def test_read_git_dirty_accepts_every_stored_form(value, read):
 def test_read_git_dirty_refuses_what_is_not_a_boolean(value):
     with pytest.raises(ValueError, match="git_dirty"):
         read_git_dirty(value)
+
+
+def test_a_module_run_with_dash_m_is_recorded_by_its_module_name(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "probe_module.py").write_text(
+        "from generator import command_line\nprint(command_line())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-m", "probe_module", "--out", "a b"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "python -m probe_module --out a b"
