@@ -31,6 +31,36 @@ _JOBQUEUE_CLASSES = {
 SAMPLE_RESOURCE = "sample"
 
 log = logging.getLogger("generator.sweep.clusters")
+# Loggers of this process whose routine messages (a worker restarted, a worker process killed
+# when the cluster closes) are the cluster's business, not the user's.
+CHATTY_LOGGERS = ("distributed.nanny", "distributed.process")
+
+
+class _ChatterToLog(logging.Filter):
+    """Moves a record below ERROR from a chatty Dask logger to this module's log at INFO (kept
+    for whoever configures logging, off the terminal); errors pass through unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            return True
+        log.info("%s: %s", record.name, record.getMessage())
+        return False
+
+
+@contextmanager
+def dask_chatter_logged():
+    """While the cluster lives and closes, log Dask's worker-restart chatter instead of printing
+    it (``Worker process still alive after 4.0 seconds, killing``, ``Restarting worker``):
+    it lands on the ``generator.sweep.clusters`` logger at INFO."""
+    chatter = _ChatterToLog()
+    loggers = [logging.getLogger(name) for name in CHATTY_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(chatter)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(chatter)
 
 
 class ClusterLost(RuntimeError):
@@ -111,7 +141,7 @@ def local_client(
 
     scratch = scratch or os.environ.get("TMPDIR") or None
     spawn_keys = {*dask.config.get("distributed.nanny.pre-spawn-environ", {}), "PYTHONHASHSEED"}
-    with _environment_kept(spawn_keys) as put_back:
+    with _environment_kept(spawn_keys) as put_back, dask_chatter_logged():
         with dask.config.set({"temporary-directory": str(scratch)} if scratch else {}):
             cluster = LocalCluster(
                 n_workers=n_workers,
@@ -121,6 +151,9 @@ def local_client(
                 protocol="tls://",
                 security=_security(),
                 dashboard_address=None,
+                # No dashboard, but the scheduler still serves HTTP (health checks): on a free
+                # port of loopback, not 8787 with a "Port 8787 is already in use" warning.
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 memory_limit=0,
                 env=worker_env(threads, numba_cache),
             )
