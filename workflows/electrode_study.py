@@ -233,7 +233,9 @@ def run_electrode_study(
         verdict_sentences,
         write_transfer_run,
     )
+    from workflows.readme_blocks import machine, machine_text
 
+    started, origin = time.time(), provenance()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     source = load_dataset("graphite", table=table, columns=columns)
@@ -313,8 +315,9 @@ def run_electrode_study(
     lines += [
         "## Provenance",
         "",
-        "- " + ", ".join(f"{k} {v}" for k, v in provenance().items() if k != "command_line"),
-        f"- command line: `python -m workflows.electrode_study {' '.join(sys.argv[1:])}`",
+        "- " + ", ".join(f"{k} {v}" for k, v in origin.items() if k != "command_line"),
+        f"- command line: `{origin['command_line']}`",
+        f"- measured on: {machine_text(machine())}, {time.time() - started:.0f} s in all",
     ]
     report = out / "report.md"
     report.write_text("\n".join(lines) + "\n")

@@ -1,18 +1,23 @@
 """The whole GDL study end to end: sweep 200 -> sweep 1000 -> transfer -> one report.
 
-    python -m workflows.gdl_study                    # preset quick: ~5 min on a 2-core VM
+    python -m workflows.gdl_study                    # preset quick: minutes on 2 cores
     python -m workflows.gdl_study --preset paper     # the paper's scale (hours; resumable)
     python -m workflows.gdl_study --preset paper --cluster slurm --jobs 10 --cores 2 --memory 4GB
+    python -m workflows.gdl_study --results docs/results   # also the README's timing block
 
 Presets:
 - ``quick``: coarse voxels (4 um for ``200``, 6 um for ``1000``) and 120 + 40 samples; every
-  figure and table of the paper-scale run (5 min 14 s on a fresh clone, 2-core VM, no load).
+  figure and table of the paper-scale run (its time on a 2-core VM: the README's
+  ``study_quick`` block, ``docs/results/study_quick.md``).
 - ``paper``: 240 ``200`` samples and 78 ``1000`` samples at 1 um, on the local cluster or a
   batch cluster; re-running resumes the sweeps.
 
 The report (``<out>/report.md``, PNG figures beside it) shows a ``200`` and a ``1000``
 structure, the tortuosity distributions of both datasets, the evaluation table beside the
-paper's Table 2, the parity and SHAP figures, the provenance and the timings.
+paper's Table 2, the parity and SHAP figures, the provenance and the timings with the machine
+and its load. With ``--results FOLDER`` the timings also go to ``FOLDER/study_<preset>.md``
+and ``.json``, the files the README's block is copied from
+(``python -m workflows.readme_blocks``).
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from workflows.compare_paper import feature_ranking, plot_tortuosity_distributio
 
 app = workflow_app()
 DEFAULT_OUT = Path("study")
+# Where tau, tau_volume and the other quantities are defined, once.
+DEFINITIONS = "docs/results/definitions.md"
 # Where the sweeps run: the sweep command's options but the batch jobs' extras.
 STUDY_CLUSTER = CLUSTER.only(
     "workers", "scheduler", "cluster", "jobs", "cores", "memory", "walltime", "queue", "account"
@@ -80,6 +87,7 @@ class Study:
     ranges: dict | None = None
     timings: dict = field(default_factory=dict)
     work: dict = field(default_factory=dict)
+    load: dict = field(default_factory=dict)  # the load average while the study ran
     datasets: dict = field(default_factory=dict)  # domain -> dataset file
     results: dict = field(default_factory=dict)  # step -> its result
 
@@ -106,6 +114,7 @@ def run_study(
     seed=0,
     surrogate_options=None,
     ranges=None,
+    results=None,
 ) -> Path:
     """Run the GDL study and return the report's path.
 
@@ -113,19 +122,45 @@ def run_study(
     local Dask cluster by default), or ``executor`` gives the executor itself. ``sizes``
     overrides the preset's ``{domain: {"n": ..., "voxel_um": ...}}`` and ``surrogate_options``
     its training settings (tests use them to shrink the run); ``ranges``
-    (``{parameter: (low, high)}``) narrows both sweeps' designs.
+    (``{parameter: (low, high)}``) narrows both sweeps' designs. ``results``, a folder, also
+    gets the timings as ``study_<preset>.md`` and ``.json`` (the README's block).
     """
     from generator.sweep.options import ClusterOptions
+    from workflows.readme_blocks import LoadWatch
 
     settings = {**PRESETS[preset], **(sizes or {}), **(surrogate_options or {})}
     study = Study(preset=preset, out=Path(out), settings=settings, seed=seed, ranges=ranges)
     study.figures.mkdir(parents=True, exist_ok=True)
-    run_sweeps(study, executor or (where or ClusterOptions()).executor())
-    transfer(study)
-    learning_curve_step(study)
-    replay_step(study)
-    draw_datasets(study)
-    return write_report(study)
+    executor = executor or (where or ClusterOptions()).executor()
+    start = time.time()
+    with LoadWatch() as watch:
+        compile_step(study, executor)
+        run_sweeps(study, executor)
+        transfer(study)
+        learning_curve_step(study)
+        replay_step(study)
+        draw_datasets(study)
+    study.timings["whole study"] = time.time() - start
+    study.load = watch.summary()
+    report = write_report(study)
+    if results is not None:
+        write_timings(study, Path(results))
+    return report
+
+
+def compile_step(study: Study, executor) -> None:
+    """Compile the kernels into the sweep workers' numba cache (or load them from it), timed
+    on its own: the first sweep would otherwise carry it."""
+    warm = getattr(executor, "warm_cache", None)
+    cache = getattr(executor, "numba_cache", None)
+    if warm is None or cache is None:
+        return  # kernels compile in this process, inside the first sweep
+    cached = Path(cache).is_dir() and any(Path(cache).rglob("*.nbi"))
+    with study.step("compile kernels", "compile the kernels (numba)"):
+        warm()
+    study.work["compile kernels"] = (
+        "loaded from numba's cache" if cached else "compiled into an empty numba cache"
+    )
 
 
 def run_sweeps(study: Study, executor) -> None:
@@ -292,6 +327,45 @@ def write_report(study: Study) -> Path:
     return report
 
 
+def duration_text(seconds: float) -> str:
+    """``9 min 12 s`` from a minute on, ``41.3 s`` below."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
+
+
+def timings_markdown(study: Study) -> str:
+    """The stages' wall times and work, the whole study last."""
+    lines = ["| stage | wall time | work |", "|---|---|---|"]
+    for name, seconds in study.timings.items():
+        work = study.work.get(name, "")
+        label = f"**{name}**" if name == "whole study" else name
+        lines.append(f"| {label} | {duration_text(seconds)} | {work} |")
+    return "\n".join(lines)
+
+
+def write_timings(study: Study, folder: Path) -> Path:
+    """``study_<preset>.md`` and ``.json`` in ``folder``: the README's timing block."""
+    from generator import command_line
+    from workflows.readme_blocks import write_result
+
+    text = (
+        f"The `{study.preset}` study ({study.settings['200']['n']} + "
+        f"{study.settings['1000']['n']} samples at {study.settings['200']['voxel_um']:g} and "
+        f"{study.settings['1000']['voxel_um']:g} µm voxels), each stage's wall time:\n\n"
+        + timings_markdown(study)
+    )
+    return write_result(
+        f"study_{study.preset}",
+        text,
+        command=command_line(),
+        data={"timings_s": study.timings, "work": study.work, "settings": study.settings},
+        load=study.load,
+        folder=folder,
+    )
+
+
 def datasets_section(study: Study, voxels: dict) -> list[str]:
     """The structures, the tortuosity of both datasets, the domain shift and the drivers."""
     tables = study.results["tables"]
@@ -315,7 +389,8 @@ def datasets_section(study: Study, voxels: dict) -> list[str]:
         )
     return lines + [
         "",
-        "τ is dimensionless (path length over thickness).",
+        "τ is dimensionless: the mean shortest pore path from the inlet face to the outlet "
+        f"face over the distance between the two faces' voxel centres ({DEFINITIONS}).",
         "",
         tau_sentence(),
         "",
@@ -390,18 +465,24 @@ def choosing_section(curve, replayed) -> list[str]:
 def provenance_section(study: Study) -> list[str]:
     """Where the run's files are, the timings of each step, and the code's provenance."""
     from generator import provenance
+    from workflows.readme_blocks import load_text, machine, machine_text
 
-    timings, work = study.timings, study.work
+    record = provenance()
     return [
         "## Provenance and timings",
         "",
         f"- surrogate run: `{study.results['run'].relative_to(study.out)}` (metrics.json, "
         "models, report.md)",
         f"- datasets: `{study.datasets['200'].name}`, `{study.datasets['1000'].name}`",
-        *(f"- {k}: {timings[k]:.1f} s ({work[k]})" for k in timings),
-        f"- measured on: {machine_text()}",
-        "- " + ", ".join(f"{k} {v}" for k, v in provenance().items() if k != "command_line"),
-        f"- command line: `python -m workflows.gdl_study {' '.join(sys.argv[1:])}`",
+        f"- measured on: {machine_text(machine())}; "
+        + (load_text(study.load) if study.load else "load not recorded"),
+        "- " + ", ".join(f"{k} {v}" for k, v in record.items() if k != "command_line"),
+        f"- command line: `{record['command_line']}`",
+        *(
+            f"- {name}: {duration_text(seconds)}"
+            + (f" ({study.work[name]})" if name in study.work else "")
+            for name, seconds in study.timings.items()
+        ),
     ]
 
 
@@ -413,13 +494,13 @@ def how_to_read(voxels: dict, rows: dict) -> list[str]:
     return [
         "## How to read this report",
         "",
-        "- **Tortuosity τ** is geometric: for every pore voxel of the outlet face, the length of "
-        "the shortest path through the pore space from the inflow plane, divided by the "
-        "thickness, averaged over the face (dimensionless, ≥ 1). Two metrics measure the path "
-        "(generator/README.md, *Geometric tortuosity*): `euclidean`, continuous path lengths "
-        "(the better estimate of the true geodesic), and `lattice`, steps between voxel centres "
-        "(longer, by the lattice's metric error). **The surrogate learns `tortuosity` = the "
-        "euclidean τ**; both are in the datasets.",
+        "- **Tortuosity τ** (`tau`) is geometric: the mean, over the pore voxels of the inlet "
+        "face that percolate, of the shortest path through the pore to the outlet face, over "
+        "the straight distance between the inlet and outlet slice centres (dimensionless, ≥ 1; "
+        f"the one definition: {DEFINITIONS}). Two metrics measure the path: `euclidean`, "
+        "continuous path lengths (the better estimate of the true geodesic), and `lattice`, "
+        "steps between voxel centres (longer, by the lattice's metric error). **The surrogate "
+        "learns `tortuosity` = the euclidean τ**; both are in the datasets.",
         f"- **Voxel sizes**: gdl200 at {voxels['200']:g} µm, gdl1000 at {voxels['1000']:g} µm "
         f"(the paper: 1 µm for both). gdl200 is 2000 × 200 µm in-plane, gdl1000 1000 × 1000 µm; "
         "both 280–320 µm thick before compression.",
@@ -502,19 +583,6 @@ def conclusion(summary: dict, record: dict, curve, replayed, voxels: dict) -> st
     return " ".join(parts)
 
 
-def machine_text() -> str:
-    """Cores, memory and load of this machine, for reading the timings."""
-    import os
-
-    import psutil
-
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"{psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
-        f"load average {load:.1f} at the end"
-    )
-
-
 @app.command()
 @option_groups
 def study(
@@ -529,6 +597,13 @@ def study(
     seed: Annotated[int, typer.Option(help="Seed of designs and training.")] = 0,
     where: dict = STUDY_CLUSTER,
     ranges: dict = RANGES,
+    results: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the timings as FOLDER/study_<preset>.md and .json, the files of "
+            "the README's block (docs/results; then python -m workflows.readme_blocks)."
+        ),
+    ] = None,
 ) -> None:
     """The whole GDL study end to end: sweep 200 -> sweep 1000 -> transfer -> one report."""
     from generator.cli import in_cli_terms
@@ -538,6 +613,8 @@ def study(
         message = f"{preset!r} is not one of {', '.join(PRESETS)}"
         raise typer.BadParameter(message, param_hint="'--preset'")
     output_folder(out)
+    if results is not None:
+        output_folder(results)
     try:
         ranges = validate_ranges(parse_ranges(**ranges))
         # A bad cluster, memory or pair of options stops here.
@@ -545,7 +622,9 @@ def study(
     except ValueError as err:
         raise bad_option(in_cli_terms(str(err), ctx.command.params)) from None
     start = time.time()
-    report = run_study(preset=preset, out=out, executor=executor, seed=seed, ranges=ranges)
+    report = run_study(
+        preset=preset, out=out, executor=executor, seed=seed, ranges=ranges, results=results
+    )
     print(f"report: {report} ({time.time() - start:.0f} s)")
 
 
