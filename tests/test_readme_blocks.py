@@ -37,3 +37,14 @@ def test_a_typed_number_in_a_block_is_found_and_replaced(tmp_path):
     assert changed == ["timing"]
     readme.write_text(text.replace("timing", "gone"))
     assert "has no file" in stale_blocks(readme, tmp_path)[0]
+
+
+def test_a_scripts_output_is_captured_as_a_block(tmp_path):
+    from workflows.readme_blocks import capture
+
+    path = capture("table", ["python", "-c", "print('| a |')"], folder=tmp_path)
+    text = path.read_text()
+    assert text.startswith("| a |\n\n*Made by `python -c ")
+    assert json.loads((tmp_path / "table.json").read_text())["data"]["stdout"] == "| a |\n"
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        capture("broken", ["python", "-c", "raise SystemExit(3)"], folder=tmp_path)

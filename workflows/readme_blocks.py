@@ -3,6 +3,8 @@ one command that copies them into the READMEs.
 
     python -m workflows.readme_blocks            # rewrite every block from docs/results
     python -m workflows.readme_blocks --check    # exit 1 naming every block that differs
+    python -m workflows.readme_blocks --capture tortuosity_accuracy -- \
+        python -m workflows.tortuosity_accuracy  # a script's Markdown output as a block
 
 A block in a README is the text between ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``;
 it is a copy of ``docs/results/NAME.md``, never typed. The workflows that measure something
@@ -292,13 +294,68 @@ def stale_blocks(readme: Path, folder: Path = RESULTS) -> list[str]:
     return [f"{readme.name}: block {name!r} differs from {shown / name}.md" for name in changed]
 
 
+def capture(name: str, command: list[str], *, timed_run: bool = False, folder: Path = RESULTS):
+    """Run ``command`` (``python`` is this interpreter) and keep what it prints on stdout as
+    the block ``name``: any script that prints Markdown feeds a block unchanged.
+
+    Raises
+    ------
+    RuntimeError
+        The command failed (its exit code and the end of its stderr).
+    """
+    import shlex
+    import subprocess
+
+    argv = [sys.executable if command[0] == "python" else command[0], *command[1:]]
+    start = time.perf_counter()
+    with LoadWatch() as watch:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{shlex.join(command)} ended with exit code {done.returncode}: "
+            f"{done.stderr.strip()[-500:]}"
+        )
+    return write_result(
+        name,
+        done.stdout,
+        command=shlex.join(command),
+        data={"seconds": seconds, "stdout": done.stdout},
+        load=watch.summary() if timed_run else None,
+        folder=folder,
+    )
+
+
 @app.command()
 def readme_blocks(
     check: Annotated[
         bool, typer.Option(help="Only say which blocks differ from their files (exit 1).")
     ] = False,
+    capture_as: Annotated[
+        str | None,
+        typer.Option(
+            "--capture",
+            help="First run COMMAND and keep its stdout as docs/results/NAME.md (and .json).",
+            metavar="NAME",
+        ),
+    ] = None,
+    timed_run: Annotated[
+        bool,
+        typer.Option("--timed", help="With --capture: the output holds timings; note the load."),
+    ] = False,
+    command: Annotated[
+        list[str] | None, typer.Argument(help="With --capture: the command, after --.")
+    ] = None,
 ) -> None:
     """Rewrite the README blocks between <!-- results:NAME --> markers from docs/results."""
+    if capture_as is not None:
+        if not command:
+            raise typer.BadParameter("--capture needs the command after --", param_hint="COMMAND")
+        try:
+            print(f"wrote {capture(capture_as, command, timed_run=timed_run)}")
+        except (RuntimeError, ValueError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            raise typer.Exit(1) from None
     problems = []
     for readme in READMES:
         if check:
