@@ -34,7 +34,7 @@ SPOKEN_AS_OPTIONS = frozenset(
     {
         "voxel_um", "pore_label", "dataset", "file_format", "sample", "out", "force",
         "keep_volumes", "workers", "jobs", "cores", "memory", "scheduler", "cluster", "shard",
-        "shards", "shard_base", "print_job_script", "n", "seed", "metric",
+        "shards", "shard_base", "print_job_script", "n", "seed", "metric", "properties",
     }
 )  # fmt: skip
 

@@ -67,6 +67,17 @@ PairingOption = Annotated[
         "sets on both domains (new seeds), for studying the domain effect.",
     ),
 ]
+# The names are generator.sweep.properties.PROPERTIES (a test checks they agree); written out
+# here so that --help imports nothing.
+PROPERTIES_HELP = (
+    "What each sample measures, comma-separated: geodesic (geometric tortuosity, both metrics), "
+    "diffusive (diffusive tortuosity factor and effective diffusivity), psd (pore diameters "
+    "d10/d50/d90 by local thickness). Asking for more than a finished sample holds measures "
+    "only what it lacks."
+)
+PropertiesOption = Annotated[
+    str, typer.Option("--properties", envvar="GDL_PROPERTIES", help=PROPERTIES_HELP)
+]
 ShardBaseOption = Annotated[
     int,
     typer.Option(
@@ -234,6 +245,7 @@ PLAN = OptionGroup(
         "keep_volumes": (VolumesOption, True),
         "stratify": (StratifyOption, True),
         "pairing": (PairingOption, "independent"),
+        "properties": (PropertiesOption, "geodesic"),
     }
 )
 # The design's ranges as texts, by design parameter (``parse_ranges(**ranges)``); the options

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from generator.sweep.properties import PROPERTIES
 from generator.tortuosity.inputs import METRICS
 
 FORMAT = "gdl-dataset"
@@ -31,7 +32,8 @@ SCHEMA_VERSION = 1
 # Table column of each path metric's tortuosity.
 TAU_COLUMNS = {metric: f"tau_{metric}" for metric in METRICS}
 
-UNITS = {
+# Columns every sample row has, whatever the properties: what it is and how it was made.
+SAMPLE_UNITS = {
     "index": "1",
     "id": "",
     "seed": "1",
@@ -50,33 +52,26 @@ UNITS = {
     "binder_fraction_after": "1",
     "thickness_voxels": "voxels",
     "n_fibres": "1",
-    "tau_euclidean": "1",
-    "tau_volume_euclidean": "1",
-    "tau_lattice": "1",
-    "tau_volume_lattice": "1",
-    "connected_fraction": "1",
-    "percolating_fraction": "1",
-    "isolated_pore_voxels": "voxels",
-    "compile_s": "s",
-    "generate_s": "s",
-    "tortuosity_euclidean_s": "s",
-    "tortuosity_lattice_s": "s",
-    "total_s": "s",
-    "peak_rss_gib": "GiB",
-    "host": "",
-    "pid": "",
 }
+RUN_UNITS = {"compile_s": "s", "generate_s": "s"}
+RUN_END_UNITS = {"total_s": "s", "peak_rss_gib": "GiB", "host": "", "pid": ""}
+# Every column a row may have, in table order: the sample, each property's values
+# (generator.sweep.properties), then the run's timings and where it ran.
+UNITS = {
+    **SAMPLE_UNITS,
+    **{column: unit for p in PROPERTIES.values() for column, unit in p.columns.items()},
+    **RUN_UNITS,
+    **{column: "s" for p in PROPERTIES.values() for column in p.timings},
+    **RUN_END_UNITS,
+}
+# Columns every finished row has, whichever properties it holds.
+BASE_COLUMNS = (*SAMPLE_UNITS, *RUN_UNITS, *RUN_END_UNITS)
 # Columns that describe the run (where, how long), not the sample: they may differ between
 # otherwise identical sweeps.
 RUN_COLUMNS = (
-    "compile_s",
-    "generate_s",
-    "tortuosity_euclidean_s",
-    "tortuosity_lattice_s",
-    "total_s",
-    "peak_rss_gib",
-    "host",
-    "pid",
+    *RUN_UNITS,
+    *(column for p in PROPERTIES.values() for column in p.timings),
+    *RUN_END_UNITS,
 )
 
 

@@ -54,8 +54,11 @@ def numba_cache_folder(given: Path | None = None) -> Path:
 
 
 def failed_row(task: dict, error: str) -> dict:
-    """The table row of a task that produced no row of its own."""
-    row = {key: task[key] for key in ("id", "index", "seed", *PARAMETERS)}
+    """The table row of a task that produced no row of its own (a task that extends a finished
+    sample keeps its stored values)."""
+    row = dict(
+        task.get("start_row") or {key: task[key] for key in ("id", "index", "seed", *PARAMETERS)}
+    )
     row.update(status="failed", error=error)
     return row
 
@@ -190,10 +193,10 @@ class DaskExecutor:
                 "or a coarser voxel_um"
             )
 
-    def warm_cache(self) -> float:
-        """Compile the kernels once into the workers' numba cache, in a child process (so the
-        cache folder applies whatever this process already loaded); workers then only load.
-        Returns the seconds it took."""
+    def warm_cache(self, properties=("geodesic",)) -> float:
+        """Compile the kernels of the generation and of ``properties`` once into the workers'
+        numba cache, in a child process (so the cache folder applies whatever this process
+        already loaded); workers then only load. Returns the seconds it took."""
         import subprocess
         import sys
         import time
@@ -203,7 +206,11 @@ class DaskExecutor:
         tic = time.perf_counter()
         env = dict(os.environ, NUMBA_CACHE_DIR=str(self.numba_cache))
         subprocess.run(
-            [sys.executable, "-c", "from generator.sweep.sample_task import warm_up; warm_up()"],
+            [
+                sys.executable,
+                "-c",
+                f"from generator.sweep.sample_task import warm_up; warm_up({tuple(properties)!r})",
+            ],
             env=env,
             check=True,
             capture_output=True,
@@ -238,7 +245,7 @@ class DaskExecutor:
         """Keep one cluster (and its workers or batch jobs) for every :meth:`run` inside, as
         the active loop's batches want, instead of one cluster a run."""
         self.check_plan(plan)
-        self.warm_cache()
+        self.warm_cache(plan.properties)
         with ExitStack() as stack:
             self._session = self._connect(stack, plan)
             try:
@@ -256,7 +263,7 @@ class DaskExecutor:
                 client, watch = self._session
             else:
                 self.check_plan(plan)
-                self.warm_cache()
+                self.warm_cache(plan.properties)
                 client, watch = self._connect(stack, plan)
             keys = [f"sample-{task['id']}" for task in tasks]
             by_key = dict(zip(keys, tasks, strict=True))

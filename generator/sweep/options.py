@@ -22,8 +22,9 @@ class PlanOptions:
 
     Attributes
     ----------
-    domain, n, design, seed, voxel_um, keep_volumes, stratify, pairing
-        As :meth:`generator.sweep.plan.SweepPlan.create` takes them.
+    domain, n, design, seed, voxel_um, keep_volumes, stratify, pairing, properties
+        As :meth:`generator.sweep.plan.SweepPlan.create` takes them (``properties`` also as
+        one comma-separated text).
     out : Path, optional
         The dataset file; named explicitly, it may be a shipped dataset (with ``force``).
     ranges : dict
@@ -39,6 +40,7 @@ class PlanOptions:
     keep_volumes: bool = True
     stratify: bool = True
     pairing: str = "independent"
+    properties: str | tuple = "geodesic"
     ranges: dict = field(default_factory=dict)
 
     def plan(self):
@@ -61,6 +63,7 @@ class PlanOptions:
             keep_volumes=self.keep_volumes,
             stratify=self.stratify,
             pairing=self.pairing,
+            properties=self.properties,
         )
 
 

@@ -26,11 +26,14 @@ from generator.sweep.design import (
     sample_id,
     validate_ranges,
 )
+from generator.sweep.properties import (
+    DEFAULT_PROPERTIES,
+    check_properties,
+    peak_bytes_per_voxel,
+    properties_in_row,
+)
 
 PAPER_COUNTS = SAMPLE_COUNTS
-# Peak bytes a voxel of one sample task: generation ~5.5, tortuosity ~5 beside the volume
-# (measured at 1 um: 2.55-2.9 GiB for the 3e8-voxel 1000 preset).
-BYTES_PER_VOXEL_PEAK = 10.0
 THICKNESS_MAX_UM = 320.0
 
 
@@ -56,7 +59,7 @@ class Scan:
     """What is on disk for a list of tasks."""
 
     done: dict = field(default_factory=dict)  # id -> row of each verified finished sample
-    pending: list = field(default_factory=list)  # tasks to run
+    pending: list = field(default_factory=list)  # tasks to run (or to extend: `start_row`)
     redo: list = field(default_factory=list)  # (task, reason) of files found but not trusted
 
 
@@ -83,6 +86,9 @@ class SweepPlan:
         ``"independent"`` (each domain its own design) or ``"paired"`` (same parameter sets).
     model : str
         Model version of the code (:func:`generator._shared.model_version.model_version`).
+    properties : tuple of str
+        What each sample measures (:mod:`generator.sweep.properties`); not part of the
+        identity: a plan asking for more properties extends the same samples.
 
     Examples
     --------
@@ -95,6 +101,9 @@ class SweepPlan:
     ('gdl200.h5', 'gdl200_samples', 4)
     >>> plan.voxels(), plan.peak_bytes()  # 10 bytes a voxel at the peak
     (2000000, 20000000.0)
+    >>> both = SweepPlan.create(domain="200", n=4, voxel_um=4, properties="geodesic,diffusive")
+    >>> both.peak_bytes()  # 23 bytes a voxel: the diffusive solve beside the volume
+    46000000.0
 
     Two interleaved shards (numbered from 1, as ``--array=1-2``) share the tasks:
 
@@ -113,6 +122,7 @@ class SweepPlan:
     stratify: bool
     pairing: str
     model: str
+    properties: tuple = DEFAULT_PROPERTIES
 
     @classmethod
     def create(
@@ -128,6 +138,7 @@ class SweepPlan:
         keep_volumes=True,
         stratify=True,
         pairing="independent",
+        properties=DEFAULT_PROPERTIES,
     ) -> SweepPlan:
         """Resolve and check the options of a sweep; nothing is read or written.
 
@@ -180,6 +191,7 @@ class SweepPlan:
             stratify=bool(stratify),
             pairing=pairing,
             model=model_version(),
+            properties=check_properties(properties),
         )
 
     @property
@@ -244,6 +256,7 @@ class SweepPlan:
                     "folder": str(self.folder),
                     "keep_volume": self.keep_volumes,
                     "plan": identity,
+                    "properties": self.properties,
                 }
             )
         return tasks
@@ -285,8 +298,8 @@ class SweepPlan:
         return total
 
     def peak_bytes(self) -> float:
-        """Estimated peak memory of one sample task."""
-        return self.voxels() * BYTES_PER_VOXEL_PEAK
+        """Estimated peak memory of one sample task (its properties' largest need)."""
+        return self.voxels() * peak_bytes_per_voxel(self.properties)
 
     def refusals(self, tasks=None, *, worker_memory: float | None = None) -> list[tuple]:
         """The tasks a sample would refuse at run time, with why: the structural guards
@@ -327,7 +340,8 @@ class SweepPlan:
             problem = sample_grid_problem(shape, self.voxel_um, 0.5 * task["fiber_diameter_um"])
             if problem is None and worker_memory is not None:
                 voxels = math.prod(shape)
-                need, has = voxels * BYTES_PER_VOXEL_PEAK / 2**30, worker_memory / 2**30
+                need = voxels * peak_bytes_per_voxel(task["properties"]) / 2**30
+                has = worker_memory / 2**30
                 if need > has:
                     message = (
                         f"a sample of {voxels:.3g} voxels needs about {need:.1f} GiB at its peak, "
@@ -351,10 +365,13 @@ class SweepPlan:
         Returns
         -------
         Scan
-            ``done`` (id -> table row of each verified file), ``pending`` (tasks to run) and
-            ``redo`` (tasks whose file was found but not trusted, with the reason).
+            ``done`` (id -> table row of each verified file that holds every property of the
+            plan), ``pending`` (tasks to run; a verified file that lacks some properties gives a
+            task that measures only those: ``properties`` the missing ones, ``start_row`` its
+            row, ``stored_volume`` whether the file keeps the volume) and ``redo`` (tasks whose
+            file was found but not trusted, with the reason).
         """
-        from generator.sweep.sample_task import verify_sample_file
+        from generator.sweep.sample_task import stored_volume, verify_sample_file
 
         scan = Scan()
         present = set(os.listdir(self.folder)) if self.folder.is_dir() else set()
@@ -364,8 +381,17 @@ class SweepPlan:
                 scan.pending.append(task)
                 continue
             row, reason = verify_sample_file(self.folder / name, task)
+            lacking = ()
             if row is not None:
+                held, _ = properties_in_row(row)
+                lacking = tuple(p for p in task["properties"] if p not in held)
+            if row is not None and not lacking:
                 scan.done[task["id"]] = row
+            elif row is not None:
+                has_volume = stored_volume(self.folder / name)
+                scan.pending.append(
+                    dict(task, properties=lacking, start_row=row, stored_volume=has_volume)
+                )
             else:
                 scan.pending.append(task)
                 if reason != "missing":
@@ -378,6 +404,7 @@ class SweepPlan:
             f"plan: domain {self.domain}, n {self.n}, design {self.design} (seed {self.seed}, "
             f"{self.pairing}), voxel {self.voxel_um:g} um, "
             f"fibres {'stratified' if self.stratify else 'independent'}, model {self.model}",
+            f"properties: {', '.join(self.properties)}",
             f"dataset {self.out}, sample files in {self.folder}",
         ]
         for name in PARAMETERS:

@@ -23,6 +23,7 @@ from generator._shared.progress import ProgressCounter
 from generator.sweep.design import PARAMETERS
 from generator.sweep.executors import DaskExecutor, InProcessExecutor, failed_row
 from generator.sweep.plan import SweepPlan
+from generator.sweep.properties import PROPERTIES
 
 log = logging.getLogger("generator.sweep.run")
 
@@ -60,6 +61,8 @@ def sweep_provenance(plan: SweepPlan, command_line: str = "") -> dict:
         generator_version=__version__,
         model_version=plan.model,
         plan=plan.identity(),
+        properties=list(plan.properties),
+        property_settings={name: PROPERTIES[name].settings for name in plan.properties},
     )
     return record
 
@@ -113,12 +116,21 @@ def _dry_run(plan: SweepPlan, scan, refused: list) -> None:
     for task in scan.pending:
         if task["id"] in refused_ids:
             continue
+        if "start_row" in task:
+            source = "its stored volume" if task["stored_volume"] else "the regenerated structure"
+            print(
+                f"would add {', '.join(task['properties'])} to {task['index']:4d} {task['id']} "
+                f"(on {source})"
+            )
+            continue
         values = ", ".join(f"{name}={task[name]:.4g}" for name in PARAMETERS)
         print(f"would run {task['index']:4d} {task['id']} seed={task['seed']} {values}")
     counts = f", {len(refused)} refused ({_refusal_counts(refused)})" if refused else ""
+    extend = sum("start_row" in task for task in scan.pending if task["id"] not in refused_ids)
+    adding = f" ({extend} of them adding properties to a finished sample)" if extend else ""
     print(
-        f"{len(scan.pending) - len(refused)} to run{counts}, {len(scan.done)} already done, "
-        f"dataset {plan.out}"
+        f"{len(scan.pending) - len(refused)} to run{adding}{counts}, "
+        f"{len(scan.done)} already done, dataset {plan.out}"
     )
 
 

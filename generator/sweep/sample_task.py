@@ -11,16 +11,19 @@ with the sweep's task, plan and table row as extra attributes.
 from __future__ import annotations
 
 import json
-import math
 import os
 import resource
 import time
 import traceback
 from pathlib import Path
 
-from generator._shared.phases import PORE
 from generator.sweep.design import PARAMETERS
-from generator.tortuosity.inputs import METRICS
+from generator.sweep.properties import (
+    DEFAULT_PROPERTIES,
+    PROPERTIES,
+    check_properties,
+    properties_in_row,
+)
 
 # Root attributes a sweep adds to a sample file.
 TASK_ATTRIBUTE, ROW_ATTRIBUTE, PLAN_ATTRIBUTE = "sweep_task", "sweep_row", "sweep_plan"
@@ -31,93 +34,130 @@ LEGACY_FORMAT = "gdl-sweep-sample"
 IDENTITY_KEYS = ("id", "index", "seed", "domain", "voxel_um", "stratify", *PARAMETERS)
 
 
-_WARMED = False
+# Properties whose kernels this process has compiled (or loaded from numba's cache).
+_WARMED: set = set()
 
 
 def _peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
-def warm_up() -> float:
-    """Compile (or load from numba's cache) every kernel a sample uses, once per process.
+def warm_up(properties=DEFAULT_PROPERTIES) -> float:
+    """Compile (or load from numba's cache) the kernels a sample uses, once per process.
 
-    Returns the seconds it took (0 after the first call), recorded as ``compile_s`` so that
-    the generation and tortuosity timings of a sample never include compilation.
+    Parameters
+    ----------
+    properties : iterable of str
+        The properties the samples measure (:mod:`generator.sweep.properties`).
+
+    Returns
+    -------
+    float
+        The seconds it took (0 when everything was warm), recorded as ``compile_s`` so that the
+        generation and property timings of a sample never include compilation.
     """
-    global _WARMED
-    if _WARMED:
+    wanted = ["generate", *check_properties(properties)]
+    if all(name in _WARMED for name in wanted):
         return 0.0
     from generator.structure.generate import generate
-    from generator.tortuosity.geometric import geometric_tortuosity
 
     tic = time.perf_counter()
     sample = generate(domain=(160, 160), voxel_um=4.0, fiber_diameter_um=8, compression=0.2)
-    for metric in METRICS:
-        geometric_tortuosity(sample.volume, metric=metric, voxel_um=4.0, pore_label=PORE)
-    _WARMED = True
+    for name in wanted[1:]:
+        if name not in _WARMED:
+            PROPERTIES[name].measure(sample.volume, 4.0)
+    _WARMED.update(wanted)
     return time.perf_counter() - tic
 
 
+def _sample_for(task: dict, start_row: dict | None):
+    """The task's sample: read from its file when a finished row is extended and the file
+    keeps the volume, else generated (and, when extending, checked against the stored row)."""
+    from generator.structure.generate import generate
+
+    path = Path(task["folder"]) / f"{task['id']}.h5"
+    if start_row is not None and task.get("stored_volume"):
+        from generator.structure.sample import read_sample
+
+        return read_sample(path)
+    sample = generate(
+        domain=task["domain"],
+        seed=int(task["seed"]),
+        voxel_um=float(task["voxel_um"]),
+        stratify=bool(task["stratify"]),
+        **{name: float(task[name]) for name in PARAMETERS},
+    )
+    if start_row is not None:
+        # Regenerated to add a property: it must be the structure the stored row describes.
+        key = "pore_fraction_after"
+        if not _same_number(sample.fractions["after_compression"]["pore"], start_row[key]):
+            raise RuntimeError(
+                f"the regenerated structure has {key}="
+                f"{sample.fractions['after_compression']['pore']!r}, the stored row "
+                f"{start_row[key]!r}: not the same structure, nothing added"
+            )
+    return sample
+
+
 def run_sample(task: dict) -> dict:
-    """Generate one sample and its tortuosities; write ``<folder>/<id>.h5``; return its row.
+    """Generate one sample and measure its properties; write ``<folder>/<id>.h5``; return its
+    row.
 
     Parameters
     ----------
     task : dict
         ``id``, ``index``, the five parameters, ``seed``, ``domain``, ``voxel_um``,
-        ``stratify``, ``folder``, ``keep_volume`` and ``plan`` (the plan's identity, stored
-        with the file).
+        ``stratify``, ``folder``, ``keep_volume``, ``plan`` (the plan's identity, stored
+        with the file) and ``properties`` (default ``("geodesic",)``). A task that extends a
+        finished sample also has ``start_row`` (its stored row) and ``stored_volume`` (whether
+        its file keeps the volume): only the properties the row lacks are measured, on the
+        stored volume or on the regenerated structure, and the file is rewritten with the
+        whole row.
 
     Returns
     -------
     dict
-        The table row: the task's values, the measured fractions, ``tau`` and ``tau_volume`` per
-        metric, connected and percolating fractions, status, error, seconds per stage, the
-        worker's peak memory, host and process id.
+        The table row: the task's values, the measured fractions, the properties' columns
+        (:mod:`generator.sweep.properties`), status, error, seconds per stage, the worker's
+        peak memory, host and process id. A failed extension returns the stored row's values
+        with status ``"failed"`` and leaves the file as it was.
     """
-    row = {key: task[key] for key in ("id", "index", "seed", *PARAMETERS)}
+    properties = check_properties(task.get("properties", DEFAULT_PROPERTIES))
+    start_row = task.get("start_row")
+    if start_row is not None:
+        row = dict(start_row)
+    else:
+        row = {key: task[key] for key in ("id", "index", "seed", *PARAMETERS)}
+        row["compile_s"] = 0.0
     row.update(status="failed", error="", host=os.uname().nodename, pid=os.getpid())
-    row["compile_s"] = 0.0
     start = time.perf_counter()
+    previous_total = float(row.get("total_s", 0.0)) if start_row is not None else 0.0
     try:
-        row["compile_s"] = warm_up()
+        row["compile_s"] = float(row.get("compile_s", 0.0)) + warm_up(properties)
         start = time.perf_counter()
-        from generator.structure.generate import generate
-        from generator.tortuosity.geometric import geometric_tortuosity
-
-        sample = generate(
-            domain=task["domain"],
-            seed=int(task["seed"]),
-            voxel_um=float(task["voxel_um"]),
-            stratify=bool(task["stratify"]),
-            **{name: float(task[name]) for name in PARAMETERS},
-        )
-        for stage in ("before_compression", "after_compression"):
-            for phase, value in sample.fractions[stage].items():
-                row[f"{phase}_fraction_{stage.split('_')[0]}"] = value
-        row["thickness_voxels"] = int(sample.volume.shape[0])
-        row["n_fibres"] = len(sample.fibres)
-        row["generate_s"] = time.perf_counter() - start
-        for metric in METRICS:
-            tic = time.perf_counter()
-            result = geometric_tortuosity(
-                sample.volume, metric=metric, voxel_um=sample.voxel_um, pore_label=PORE
-            )
-            row[f"tau_{metric}"] = result.tau
-            row[f"tau_volume_{metric}"] = result.tau_volume
-            row[f"tortuosity_{metric}_s"] = time.perf_counter() - tic
-        row["connected_fraction"] = result.connected_fraction
-        row["percolating_fraction"] = result.percolating_fraction
-        row["isolated_pore_voxels"] = result.isolated_pore_voxels
+        sample = _sample_for(task, start_row)
+        if start_row is None:
+            for stage in ("before_compression", "after_compression"):
+                for phase, value in sample.fractions[stage].items():
+                    row[f"{phase}_fraction_{stage.split('_')[0]}"] = value
+            row["thickness_voxels"] = int(sample.volume.shape[0])
+            row["n_fibres"] = len(sample.fibres)
+            row["generate_s"] = time.perf_counter() - start
+        for name in properties:
+            # The property is measured and stored whole, or not at all.
+            row.update(PROPERTIES[name].measure(sample.volume, sample.voxel_um))
         row["status"] = "ok"
-        row["total_s"] = time.perf_counter() - start
-        row["peak_rss_gib"] = _peak_rss_gib()
+        row["total_s"] = previous_total + time.perf_counter() - start
+        row["peak_rss_gib"] = max(_peak_rss_gib(), float(row.get("peak_rss_gib", 0.0)))
         _write_sample_file(Path(task["folder"]) / f"{task['id']}.h5", row, task, sample)
     except Exception as err:  # a failed sample is data for the table, not a crash
+        if start_row is not None:
+            row = dict(start_row, host=row["host"], pid=row["pid"])
         row["status"] = "failed"
-        row["error"] = f"{type(err).__name__}: {err}"
+        what = f"adding {', '.join(properties)}: " if start_row is not None else ""
+        row["error"] = f"{what}{type(err).__name__}: {err}"
         row["traceback"] = traceback.format_exc(limit=5)
-        row["total_s"] = time.perf_counter() - start
+        row["total_s"] = previous_total + time.perf_counter() - start
     return row
 
 
@@ -169,6 +209,17 @@ def stored_plan(path) -> dict | None:
         return None
 
 
+def stored_volume(path) -> bool:
+    """Whether a sample file keeps its label volume (False when unreadable)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            return "volume" in f
+    except OSError:
+        return False
+
+
 def _same_number(a, b) -> bool:
     try:
         return repr(float(a)) == repr(float(b))
@@ -177,15 +228,18 @@ def _same_number(a, b) -> bool:
 
 
 def _row_problem(row: dict, task: dict) -> str | None:
-    """Why a stored row cannot be this task's finished row, or None when it can."""
-    from generator.sweep.dataset import UNITS
+    """Why a stored row cannot be this task's finished row (with any properties), or None."""
+    from generator.sweep.dataset import BASE_COLUMNS, UNITS
 
     if row.get("status") != "ok":
         return f"its row has status {row.get('status')!r}"
-    if set(row) != set(UNITS):
-        extra = sorted(set(row) - set(UNITS))
-        missing = sorted(set(UNITS) - set(row))
+    extra = sorted(set(row) - set(UNITS))
+    missing = sorted(set(BASE_COLUMNS) - set(row))
+    if extra or missing:
         return f"its row has columns {extra} it should not have and lacks {missing}"
+    present, problem = properties_in_row(row)
+    if problem:
+        return problem
     if row["id"] != task["id"] or int(row["index"]) != int(task["index"]):
         return f"its row is sample {row['index']} ({row['id']}), not {task['index']}"
     if int(row["seed"]) != int(task["seed"]):
@@ -193,14 +247,10 @@ def _row_problem(row: dict, task: dict) -> str | None:
     for name in PARAMETERS:
         if not _same_number(row[name], task[name]):
             return f"its row has {name}={row[name]}, the task {task[name]}"
-    for metric in METRICS:
-        for key in (f"tau_{metric}", f"tau_volume_{metric}"):
-            value = float(row[key])
-            if math.isnan(value) or value < 1.0:
-                return f"its {key}={value} is not a tortuosity (>= 1 or inf)"
-    for key in ("connected_fraction", "percolating_fraction"):
-        if not 0.0 <= float(row[key]) <= 1.0:
-            return f"its {key}={row[key]} is outside [0, 1]"
+    for name in present:
+        problem = PROPERTIES[name].problem(row)
+        if problem:
+            return problem
     return None
 
 
