@@ -43,8 +43,13 @@ class ActiveSettings:
         ValueError
             Naming the setting as ``name=value``.
         """
-        if self.target not in ("tortuosity", "tortuosity_lattice"):
-            raise ValueError(f"target={self.target!r} must be tortuosity or tortuosity_lattice")
+        from generator.structure.parameters import DOMAIN_PRESETS
+        from surrogate._shared import GDL_TARGET_NAMES, or_list
+
+        if str(self.domain) not in DOMAIN_PRESETS:
+            raise ValueError(f"domain={self.domain!r} must be {or_list(DOMAIN_PRESETS)}")
+        if self.target not in GDL_TARGET_NAMES:
+            raise ValueError(f"target={self.target!r} must be {or_list(GDL_TARGET_NAMES)}")
         if self.initial < 4:
             raise ValueError(f"initial={self.initial}: the first fit needs at least 4 samples")
         if self.batch < 1:

@@ -13,14 +13,24 @@ from typing import Annotated
 import typer
 
 from generator.cli.options import OptionGroup
+from surrogate._shared import (
+    ELECTRODE_PRESETS,
+    ELECTRODE_TARGETS,
+    GDL_DATASETS,
+    GDL_TARGET_NAMES,
+    or_list,
+)
 
+# Help texts built from the lists the library checks (surrogate._shared): what help offers is
+# what the code accepts.
 DATASET_HELP = (
-    "gdl200, gdl1000, graphite, sigra, nmc, or a path: a sweep dataset (.h5) or a table "
-    "(.csv, .xlsx, .parquet)"
+    f"{', '.join([*GDL_DATASETS, *ELECTRODE_PRESETS])}, or a path: a sweep dataset (.h5) or a "
+    "table (.csv, .xlsx, .parquet)"
 )
 TARGET_HELP = (
-    "Column to learn (tortuosity, tortuosity_lattice for GDL datasets; density, mass_loading "
-    "for graphite/sigra/nmc; any column of your own table)."
+    f"Column to learn ({or_list(GDL_TARGET_NAMES)} for {or_list(GDL_DATASETS)} and sweep "
+    f"datasets; {or_list(ELECTRODE_TARGETS)} for {'/'.join(ELECTRODE_PRESETS)}; any column of "
+    "your own table)."
 )
 
 # The datasets: pretrain, transfer and curve.
@@ -35,6 +45,15 @@ DestinationArgument = Annotated[
     str, typer.Argument(metavar="DESTINATION", help=f"Destination: {DATASET_HELP}.")
 ]
 DatasetArgument = Annotated[str, typer.Argument(help=f"Dataset: {DATASET_HELP}.")]
+# The active loop simulates GDL samples: its source is a GDL dataset or a GDL run's net.
+GDLSourceArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="SOURCE",
+        help=f"Source: {or_list(GDL_DATASETS)}, a sweep dataset (.h5), or a run directory "
+        "whose pretrained net (on the GDL inputs) to reuse.",
+    ),
+]
 
 # How to read a table: pretrain, transfer and curve.
 TargetOption = Annotated[str | None, typer.Option(help=TARGET_HELP)]

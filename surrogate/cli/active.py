@@ -9,17 +9,19 @@ from typing import Annotated
 import typer
 
 from generator.cli.options import CLUSTER, option_groups
+from generator.structure.parameters import DOMAIN_PRESETS
+from surrogate._shared import GDL_TARGET_NAMES, or_list
 from surrogate.cli._errors import echo_lines
-from surrogate.cli._options import EpochsOption, SeedOption, SourceArgument
+from surrogate.cli._options import EpochsOption, GDLSourceArgument, SeedOption
 
 EXIT_RESUMABLE = 1
 
 
 @option_groups
 def active(
-    source: SourceArgument,
+    source: GDLSourceArgument,
     domain: Annotated[
-        str, typer.Option(help="Domain preset the loop simulates: 200 or 1000.")
+        str, typer.Option(help=f"Domain preset the loop simulates: {or_list(DOMAIN_PRESETS)}.")
     ] = "1000",
     budget: Annotated[
         int, typer.Option(help="Expensive samples to simulate at most (all in all).")
@@ -38,11 +40,14 @@ def active(
         int, typer.Option(help="Candidates: a scrambled Sobol design of this size.")
     ] = 1024,
     target: Annotated[
-        str, typer.Option(help="tortuosity (euclidean) or tortuosity_lattice.")
+        str, typer.Option(help=f"Target: {or_list(GDL_TARGET_NAMES)}.")
     ] = "tortuosity",
     target_mape: Annotated[
         float | None,
-        typer.Option(help="Stop early once the out-of-bag MAPE (%) is at most this."),
+        typer.Option(
+            help="Stop early once the estimated MAPE (%) is at most this: measured on the "
+            "--holdout samples, or out of bag without them."
+        ),
     ] = None,
     members: Annotated[int, typer.Option(help="Transferred nets in the ensemble.")] = 10,
     epochs: EpochsOption = 250,

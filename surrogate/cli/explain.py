@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from surrogate._shared import EXPLAIN_KINDS, or_list
 from surrogate.cli._errors import echo_lines
 from surrogate.cli._options import RunArgument
 
@@ -14,7 +15,7 @@ def explain(
     run: RunArgument,
     model: Annotated[
         str | None,
-        typer.Option(help="transferred or pretrained; default: the first of these the run has."),
+        typer.Option(help=f"{or_list(EXPLAIN_KINDS)}; default: the first of these the run has."),
     ] = None,
 ) -> None:
     """SHAP of a run's model: one prediction and the beeswarm.

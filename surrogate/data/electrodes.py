@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from generator.sweep.dataset import SHIPPED_DATA
+from surrogate._shared import ELECTRODE_PRESETS, ELECTRODE_TARGETS
 from surrogate.data.tables import (
     SYNTHETIC_NOTE,
     Problem,
@@ -62,7 +63,7 @@ ALIASES = {
     "nmc111": "nmc",
 }
 # Dataset names the surrogate registry resolves to a chemistry.
-NAMES = {"graphite": "graphite", "sigra": "si-graphite", "nmc": "nmc"}
+NAMES = ELECTRODE_PRESETS
 
 INPUTS = {
     # column: (unit, low, high) -- physical bounds, wider than any one study
@@ -77,7 +78,7 @@ TARGETS = {
     "density_g_cm3": ("g/cm3", 0.1, 6.0),
     "mass_loading_mg_cm2": ("mg/cm2", 0.01, 100.0),
 }
-TARGET_NAMES = {"density": "density_g_cm3", "mass_loading": "mass_loading_mg_cm2"}
+TARGET_NAMES = ELECTRODE_TARGETS
 # Found from any working directory: the data folder beside the source tree.
 DEFAULT_TABLE = SHIPPED_DATA / "electrodes_synthetic.csv"
 # How the shipped table is named in provenance (never an install path).

@@ -1,0 +1,33 @@
+"""Names the library checks and the command line offers, defined once: the shipped datasets and
+presets, the targets each offers, and the nets a run folder may hold.
+
+This module imports nothing heavy (no numpy, pandas or torch), so ``surrogate --help`` builds
+its help text from these very lists, and the modules that check a value
+(:mod:`surrogate.data.registry`, :mod:`surrogate.data.electrodes`,
+:mod:`surrogate.evaluation.rundir`, :mod:`surrogate.active.state`) check it against them.
+"""
+
+from __future__ import annotations
+
+# The shipped GDL sweep datasets (``data/<name>.h5``) and the targets they offer.
+GDL_DATASETS = ("gdl200", "gdl1000")
+GDL_TARGET_NAMES = ("tortuosity", "tortuosity_lattice")
+# The electrode presets: dataset name -> chemistry, and target name -> canonical column.
+ELECTRODE_PRESETS = {"graphite": "graphite", "sigra": "si-graphite", "nmc": "nmc"}
+ELECTRODE_TARGETS = {"density": "density_g_cm3", "mass_loading": "mass_loading_mg_cm2"}
+# Nets a run folder may hold, in the order a command takes the first one present.
+PREDICT_KINDS = ("transferred_ensemble", "transferred", "pretrained")
+EXPLAIN_KINDS = ("transferred", "pretrained")
+
+
+def or_list(names) -> str:
+    """``a, b or c``: the names as help text and messages list choices.
+
+    Examples
+    --------
+    >>> from surrogate._shared import or_list
+    >>> or_list(["transferred", "pretrained"]), or_list(["a", "b", "c"]), or_list(["a"])
+    ('transferred or pretrained', 'a, b or c', 'a')
+    """
+    names = [str(name) for name in names]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
