@@ -6,11 +6,15 @@ Read in this order:
 :mod:`~generator.tortuosity._geodesic.driver`
     :func:`prepare` (one input preparation for both public functions: axis, voxel sizes, metric
     and the pore array with the flow axis first), :class:`Workspace` (every array a solve needs,
-    allocated once per image) and :func:`solve` (the schedule of sweeps, with thread pacing).
+    allocated once per image) and :func:`solve` (bands solved side by side, then joined, with
+    thread pacing).
+:mod:`~generator.tortuosity._geodesic.bands`
+    The sweep schedule of one band of rows (:func:`_solve_band`), all bands at once, one per
+    thread (:func:`solve_bands`), and the update across band edges (:func:`exchange`).
 :mod:`~generator.tortuosity._geodesic.sweeps`
-    numba kernels that move through the volume: :func:`step_across` (a slice from the slice
-    behind it), :func:`relax_plane` / :func:`relax_plane_bands` (raster passes within a plane),
-    :func:`relax_sparse` (a queue within a plane) and the flag bookkeeping between sweeps.
+    Serial numba kernels on one plane: :func:`step_across` (a slice from the slice behind it),
+    :func:`relax_plane` (raster passes within a plane), :func:`relax_sparse` (a queue within a
+    plane) and the flag bookkeeping between sweeps.
 :mod:`~generator.tortuosity._geodesic.metrics`
     The per-voxel updates: lattice steps, the semi-Lagrangian segment and triangle geometry.
 :mod:`~generator.tortuosity._geodesic.flags`

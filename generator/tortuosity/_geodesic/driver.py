@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 EUCLIDEAN_TOLERANCE = 1e-6  # relative change below which a semi-Lagrangian update is dropped
-IN_PLANE_BANDS = 4
-DENSE_PASSES = 12  # raster passes over a slice before the in-plane relaxation goes sparse
+BANDS = 2  # bands of rows solved side by side (at most)
+MIN_BAND_ROWS = 32
+# Below this many improved voxels an exchange's share of a slice, the bands are joined.
+JOIN_BELOW = 0.02
 
 
 @dataclass(frozen=True)
@@ -92,34 +94,47 @@ class Workspace:
 
     Attributes
     ----------
+    edges : ndarray of int64, (bands + 1,)
+        Rows (axis 1) where the bands of :mod:`~generator.tortuosity._geodesic.bands` begin,
+        and ``ny`` last. A count fixed by the image (not the thread count), so the result is
+        the same whatever the number of threads.
     seeds : ndarray of int64, (ny * nx,)
-        Per row ``j``, the flat indices of the voxels :func:`~generator.tortuosity._geodesic.sweeps.
-        step_across` improved, at ``seeds[j * nx : j * nx + row_counts[j]]``.
+        Per row ``j``, the flat indices (within the band) of the voxels
+        :func:`~generator.tortuosity._geodesic.sweeps.step_across` improved.
     row_counts : ndarray of int64, (ny,)
-    scratch : ndarray of float32, (3, ny, nx)
+    best_rows, lowest_rows, triangle_rows : ndarray of float32, (ny, nx)
         Per row, the best, lowest-neighbour and triangle values of a step across.
     near_rows : ndarray of uint8, (ny, nx)
         Per row, the OR of the flags of the 3 x 3 patches behind (sparse sweeps).
-    bands : int
-        Horizontal bands of the in-plane raster passes, spread over the threads. A fixed count
-        (not the thread count), so the result is the same whatever the number of threads.
+    changed : ndarray of bool, (nz,)
+        Slices an exchange between bands changed.
     """
 
     def __init__(self, prepared: Prepared):
-        _, ny, nx = prepared.pore.shape
+        nz, ny, nx = prepared.pore.shape
         self.prepared = prepared
         self.spacing = tuple(float(v) for v in prepared.spacing)
         self.tolerance = EUCLIDEAN_TOLERANCE if prepared.euclidean else 0.0
-        self.bands = max(1, min(IN_PLANE_BANDS, ny // 32))
+        bands = max(1, min(BANDS, ny // MIN_BAND_ROWS))
+        self.edges = np.array([(b * ny) // bands for b in range(bands + 1)], dtype=np.int64)
         self.seeds = np.empty(ny * nx, dtype=np.int64)
         self.row_counts = np.zeros(ny, dtype=np.int64)
-        self.scratch = np.empty((3, ny, nx), dtype=np.float32)
+        self.best_rows = np.empty((ny, nx), dtype=np.float32)
+        self.lowest_rows = np.empty((ny, nx), dtype=np.float32)
+        self.triangle_rows = np.empty((ny, nx), dtype=np.float32)
         self.near_rows = np.zeros((ny, nx), dtype=np.uint8)
+        self.changed = np.zeros(nz, dtype=np.bool_)
 
     def kernel_arrays(self) -> tuple:
-        """The work arrays in the order :func:`~generator.tortuosity._geodesic.sweeps.step_across`
-        takes."""
-        return (self.seeds, self.row_counts, self.scratch, self.near_rows)
+        """The work arrays in the order the kernels take them, after their own arguments."""
+        return (
+            self.seeds,
+            self.row_counts,
+            self.best_rows,
+            self.lowest_rows,
+            self.triangle_rows,
+            self.near_rows,
+        )
 
 
 def solve(
@@ -140,65 +155,41 @@ def solve(
 
     workspace = workspace or Workspace(prepared)
     with ThreadPacer(adaptive_threads) as pacer:
-        return _sweep_schedule(prepared, workspace, from_last, pacer)
+        return _band_schedule(prepared, workspace, from_last, pacer)
 
 
-def _sweep_schedule(prepared, work, from_last, pacer) -> np.ndarray:
-    from generator.tortuosity._geodesic import sweeps
+def _band_schedule(prepared, work, from_last, pacer) -> np.ndarray:
+    """Bands solved side by side (one parallel region), then joined across their edges until
+    nothing changes (see :mod:`~generator.tortuosity._geodesic.bands`)."""
+    from generator.tortuosity._geodesic import bands, sweeps
 
     if prepared.euclidean:
-        step_across = sweeps.step_across_euclidean
-        relax_plane_bands = sweeps.relax_plane_bands_euclidean
-        relax_sparse = sweeps.relax_sparse_euclidean
+        solve_bands, exchange = bands.solve_bands_euclidean, bands.exchange_euclidean
     else:
-        step_across = sweeps.step_across_lattice
-        relax_plane_bands = sweeps.relax_plane_bands_lattice
-        relax_sparse = sweeps.relax_sparse_lattice
-
+        solve_bands, exchange = bands.solve_bands_lattice, bands.exchange_lattice
     pore = prepared.pore
-    spacing, tolerance = work.spacing, work.tolerance
-    kernel_arrays = work.kernel_arrays()
     nz = pore.shape[0]
     dist = np.empty(pore.shape, dtype=np.float32)
     sweeps.fill_unreached(dist)
-    order = list(range(nz - 1, -1, -1)) if from_last else list(range(nz))
-    source = order[0]
+    order = np.arange(nz, dtype=np.int64)
+    if from_last:
+        order = np.ascontiguousarray(order[::-1])
+    source = int(order[0])
     dist[source][pore[source] != 0] = 0.0
-
-    def across(k, behind, mark, sparse):
+    common = (work.spacing, work.tolerance)
+    arrays = work.kernel_arrays()
+    pacer.pace()
+    solve_bands(dist, pore, *common, order, work.edges, True, work.changed, *arrays)
+    edges = work.edges
+    while len(edges) > 2:
+        improved = exchange(dist, pore, *common, source, edges, work.changed, *arrays)
+        if not improved:
+            break
+        if improved < JOIN_BELOW * pore.shape[1] * pore.shape[2]:
+            # Few crossings left (the semi-Lagrangian update creeps across an edge in steps
+            # just above its tolerance): one whole-plane round finishes them, and a round
+            # without edges needs no further exchange.
+            edges = edges[[0, -1]]
         pacer.pace()
-        return step_across(
-            dist[k], dist[behind], pore[k], pore[behind], spacing, tolerance, mark, sparse,
-            *kernel_arrays,
-        )  # fmt: skip
-
-    def relax_queued(k, scan):
-        relax_sparse(dist[k], pore[k], spacing, tolerance, work.seeds, work.row_counts, scan)
-
-    # First sweep, dense: every slice from the one behind it, then within its plane.
-    for behind, k in zip([source] + order[:-1], order, strict=True):
-        if k != source and not across(k, behind, False, False):
-            continue
-        if relax_plane_bands(dist[k], pore[k], spacing, tolerance, DENSE_PASSES, work.bands):
-            relax_queued(k, True)
-    sweeps.clear_flags(pore)
-    # Sparse sweeps in alternating directions until one changes nothing.
-    changed_last = np.ones(nz, dtype=bool)
-    toward_source = True
-    first = True
-    while True:
-        sweep = order[::-1] if toward_source else order
-        changed_now = np.zeros(nz, dtype=bool)
-        for behind, k in zip(sweep[:-1], sweep[1:], strict=True):
-            if k == source or not (changed_last[behind] or changed_now[behind]):
-                continue
-            if across(k, behind, True, not first):
-                relax_queued(k, False)
-                changed_now[k] = True
-        if not changed_now.any():
-            sweeps.clear_flags(pore)
-            return dist
-        sweeps.age_change_flags(pore)
-        changed_last = changed_now
-        toward_source = not toward_source
-        first = False
+        solve_bands(dist, pore, *common, order, edges, False, work.changed, *arrays)
+    return dist

@@ -1,19 +1,19 @@
 """numba kernels that move through the volume, slice by slice along axis 0 (the flow axis).
 
 Plain arrays: ``pore`` is uint8 with the bits of :mod:`generator.tortuosity._geodesic.flags` (bit 0
-pore),
-``dist`` float32 with +inf at solid or unreached voxels, ``spacing = (hz, hy, hx)`` the voxel
-sizes along axes 0, 1, 2. The metric ``euclidean`` (True: semi-Lagrangian, False: lattice) is a
-literal argument: numba compiles each kernel once per metric, with no branch on it in the
-loops. Python calls the entry points at the end of this module, which fix it (called from
-Python with a plain bool, a literal-argument kernel re-runs type inference on every call).
+pore), ``dist`` float32 with +inf at solid or unreached voxels, ``spacing = (hz, hy, hx)`` the
+voxel sizes along axes 0, 1, 2. The metric ``euclidean`` (True: semi-Lagrangian, False: lattice)
+is a literal argument: numba compiles each kernel once per metric, with no branch on it in the
+loops. Every kernel here is serial and works on one plane (or a band of its rows): the threads
+take whole bands (:mod:`generator.tortuosity._geodesic.bands`, which also holds the entry points
+Python calls).
 
 A slice takes the best values reachable from the slice behind it (:func:`step_across`), then
-relaxes within its plane (:func:`relax_plane_bands`, raster passes). Paths that turn back through
+relaxes within its plane (:func:`relax_plane`, raster passes). Paths that turn back through
 the thickness are caught by sparse sweeps in alternating directions: a slice is looked at only
 if the slice behind it changed, and only the voxels it improves seed a label-correcting
 relaxation within the plane (:func:`relax_sparse`). In a fibrous GDL about 1 % of the pore
-needs such a correction. The schedule is :func:`generator.tortuosity._geodesic.driver.solve`.
+needs such a correction.
 """
 
 from __future__ import annotations
@@ -51,19 +51,19 @@ def fill_unreached(dist):
         dist[k] = np.inf
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def step_across(
     dist_k, dist_n, pore_k, pore_n, spacing, euclidean, tolerance, mark, sparse,
-    seeds, row_counts, scratch, near_rows,
+    seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows, r_lo, r_hi,
 ):  # fmt: skip
-    """Improve slice ``dist_k`` from the adjacent slice ``dist_n``; returns how many improved.
+    """Improve rows ``r_lo`` to ``r_hi - 1`` of slice ``dist_k`` from the adjacent slice
+    ``dist_n``; returns how many improved. Serial: the threads work on bands of rows
+    (:mod:`generator.tortuosity._geodesic.bands`), each with its own views of these arrays.
 
     With ``mark``, improved voxels are queued (for :func:`relax_sparse`) and flagged changed,
     and their flat indices are written to ``seeds[j * nx : j * nx + row_counts[j]]``.
-    The work arrays come from the caller's :meth:`Workspace.kernel_arrays`, allocated once
-    per image: ``scratch`` float32 (3, ny, nx) (per row: best, lowest and triangle values) and
-    ``near_rows`` uint8 (ny, nx). They are separate arguments, not a tuple: numba's parallel
-    loop lost writes to ``row_counts`` when it was unpacked from a tuple argument.
+    The work rows (float32 best, lowest and triangle values, uint8 ``near_rows``, all
+    (ny, nx)) come from the caller's :class:`Workspace`, allocated once per image.
     With ``sparse``, only voxels whose 3 x 3 patch in ``dist_n`` holds a voxel flagged changed
     (this sweep or the last) are looked at: nothing else can have become improvable.
     """
@@ -76,11 +76,8 @@ def step_across(
     w_corner = np.float32(math.sqrt(hy * hy + hx * hx + hz * hz))
     recent = CHANGED_BIT | CHANGED_BEFORE_BIT
     constants = patch_constants(hy, hx, hz)
-    improved = np.zeros(ny, dtype=np.int64)
-    best_rows = scratch[0]
-    lowest_rows = scratch[1]
-    triangle_rows = scratch[2]
-    for j in nb.prange(ny):
+    improved = 0
+    for j in range(r_lo, r_hi):
         if mark:
             row_counts[j] = 0
         y0 = max(j - 1, 0)
@@ -98,15 +95,19 @@ def step_across(
                 continue
         # Lowest value of each 3 x 3 patch: no step from the patch beats it plus hz, so a row
         # where no pore voxel stands above that bound is skipped (most rows, against the flow).
+        # (The first sweep's lattice steps reach nearly every row: no bound there.)
         lowest = lowest_rows[j]
-        lowest[:] = np.inf
-        for y in range(y0, y1):
-            lattice_row_from(lowest, dist_n[y], np.float32(0.0), np.float32(0.0))
-        reachable = False
-        for i in range(nx):
-            reachable |= (pore_k[j, i] & PORE_BIT != 0) & (lowest[i] + w_straight < dist_k[j, i])
-        if not reachable:
-            continue
+        if euclidean or mark:
+            lowest[:] = np.inf
+            for y in range(y0, y1):
+                lattice_row_from(lowest, dist_n[y], np.float32(0.0), np.float32(0.0))
+            reachable = False
+            for i in range(nx):
+                reachable |= (pore_k[j, i] & PORE_BIT != 0) & (
+                    lowest[i] + w_straight < dist_k[j, i]
+                )
+            if not reachable:
+                continue
         best = best_rows[j]
         best[:] = dist_k[j]
         # Lattice steps from the 3 x 3 patch, row by row (vectorised).
@@ -154,49 +155,64 @@ def step_across(
                         triangle[where[n]] = values[n]
             else:
                 triangle[:] = np.inf
+        # The new values and which voxels improve, for the whole row at once (vectorised);
+        # the flags and seed list are written only for the few that improved.
+        if euclidean and gain and 0 < j < ny - 1:
+            for i in range(1, nx - 1):
+                best[i] = min(best[i], triangle[i])
+        if euclidean and (lowest[0] + hz < best[0]):
+            best[0] = min(best[0], patch_segments(dist_n, j, 0, constants))
+        if euclidean and nx > 1 and (lowest[nx - 1] + hz < best[nx - 1]):
+            best[nx - 1] = min(best[nx - 1], patch_segments(dist_n, j, nx - 1, constants))
+        if euclidean and not (gain and 0 < j < ny - 1):
+            for i in range(1, nx - 1):
+                if lowest[i] + hz < best[i]:
+                    best[i] = min(best[i], patch_segments(dist_n, j, i, constants))
+        row = dist_k[j]
+        take = lowest_rows[j]  # reused: 1.0 where the voxel improves
         count = 0
         for i in range(nx):
-            if pore_k[j, i] & PORE_BIT == 0:
-                continue
-            if sparse and (near[max(i - 1, 0)] | near[i] | near[min(i + 1, nx - 1)]) & recent == 0:
-                continue
-            current = dist_k[j, i]
-            value = best[i]
-            if euclidean and lowest[i] + hz < value:
-                if 0 < j < ny - 1 and 0 < i < nx - 1 and gain:
-                    value = min(value, triangle[i])
-                else:
-                    value = min(value, patch_segments(dist_n, j, i, constants))
-            stored = np.float32(value)
-            if improves(stored, current, tolerance):
-                dist_k[j, i] = stored
-                if mark:
+            current = row[i]
+            stored = best[i]
+            ok = (pore_k[j, i] & PORE_BIT != 0) & (stored < current)
+            if euclidean:
+                ok &= (current == np.inf) | (current - stored > tolerance * current)
+            if sparse:
+                ok &= (near[max(i - 1, 0)] | near[i] | near[min(i + 1, nx - 1)]) & recent != 0
+            row[i] = stored if ok else current
+            take[i] = np.float32(1.0) if ok else np.float32(0.0)
+            count += ok
+        if mark and count:
+            n = 0
+            for i in range(nx):
+                if take[i] != 0:
                     pore_k[j, i] |= QUEUED_BIT | CHANGED_BIT
-                    seeds[j * nx + count] = j * nx + i
-                count += 1
-        improved[j] = count
+                    seeds[j * nx + n] = j * nx + i
+                    n += 1
+        improved += count
         if mark:
             row_counts[j] = count
-    return improved.sum()
+    return improved
 
 
-@nb.njit(cache=True, parallel=True)
-def age_change_flags(pore):
-    """End of a sweep: 'changed now' becomes 'changed before', and 'changed now' is cleared."""
-    for k in nb.prange(pore.shape[0]):
-        for j in range(pore.shape[1]):
-            for i in range(pore.shape[2]):
-                v = pore[k, j, i]
-                pore[k, j, i] = (v & (PORE_BIT | QUEUED_BIT)) | ((v & CHANGED_BIT) << 1)
+@nb.njit(cache=True, nogil=True)
+def age_change_flags(pore_k):
+    """End of a sweep, on one plane: 'changed now' becomes 'changed before', 'changed now' is
+    cleared."""
+    ny, nx = pore_k.shape
+    for j in range(ny):
+        for i in range(nx):
+            v = pore_k[j, i]
+            pore_k[j, i] = (v & (PORE_BIT | QUEUED_BIT)) | ((v & CHANGED_BIT) << 1)
 
 
-@nb.njit(cache=True, parallel=True)
-def clear_flags(pore):
-    """Leave only the pore bit."""
-    for k in nb.prange(pore.shape[0]):
-        for j in range(pore.shape[1]):
-            for i in range(pore.shape[2]):
-                pore[k, j, i] &= PORE_BIT
+@nb.njit(cache=True, nogil=True)
+def clear_flags(pore_k):
+    """Leave only the pore bit, on one plane."""
+    ny, nx = pore_k.shape
+    for j in range(ny):
+        for i in range(nx):
+            pore_k[j, i] &= PORE_BIT
 
 
 @nb.njit(cache=True, nogil=True)
@@ -311,36 +327,6 @@ def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
             return -1
 
 
-@nb.njit(cache=True, parallel=True)
-def relax_plane_bands(dist_k, pore_k, spacing, euclidean, tolerance, max_passes, bands):
-    """:func:`relax_plane` on ``bands`` horizontal bands of the slice at once, one per thread.
-
-    Each band relaxes as if its edges were the slice's (bands are independent, so the result
-    does not depend on timing). The voxels on both sides of every band edge are then queued,
-    and so are those still changing in a band that reached ``max_passes``: the caller finishes
-    with :func:`relax_sparse` (``scan=True``), which carries paths across the band edges.
-    Returns True when such a finish is needed.
-    """
-    nb.literally(euclidean)
-    _, hy, hx = spacing
-    ny, nx = dist_k.shape
-    edges = np.empty(bands + 1, dtype=np.int64)
-    for b in range(bands + 1):
-        edges[b] = (b * ny) // bands
-    limited = np.zeros(bands, dtype=np.bool_)
-    for b in nb.prange(bands):
-        r0 = edges[b]
-        r1 = edges[b + 1]
-        passes = relax_plane(dist_k[r0:r1], pore_k[r0:r1], hy, hx, euclidean, tolerance, max_passes)
-        limited[b] = passes < 0
-    for b in range(1, bands):
-        for row in (edges[b] - 1, edges[b]):
-            for i in range(nx):
-                if pore_k[row, i] & PORE_BIT and dist_k[row, i] < np.inf:
-                    pore_k[row, i] |= QUEUED_BIT
-    return bands > 1 or limited.any()
-
-
 @nb.njit(cache=True, nogil=True)
 def relax_sparse(dist_k, pore_k, spacing, euclidean, tolerance, seeds, row_counts, scan):
     """Relax a slice within its plane from its queued voxels only (label-correcting FIFO).
@@ -418,54 +404,3 @@ def relax_sparse(dist_k, pore_k, spacing, euclidean, tolerance, seeds, row_count
             queue[(head + size) % capacity] = y * nx + x
             size += 1
     return updates
-
-
-# --- Entry points with the metric fixed (what the driver calls) --------------------------------
-
-
-@nb.njit(cache=True)
-def step_across_lattice(
-    dist_k, dist_n, pore_k, pore_n, spacing, tolerance, mark, sparse,
-    seeds, row_counts, scratch, near_rows,
-):  # fmt: skip
-    """:func:`step_across` with the lattice metric."""
-    return step_across(
-        dist_k, dist_n, pore_k, pore_n, spacing, False, tolerance, mark, sparse,
-        seeds, row_counts, scratch, near_rows,
-    )  # fmt: skip
-
-
-@nb.njit(cache=True)
-def step_across_euclidean(
-    dist_k, dist_n, pore_k, pore_n, spacing, tolerance, mark, sparse,
-    seeds, row_counts, scratch, near_rows,
-):  # fmt: skip
-    """:func:`step_across` with the semi-Lagrangian (Euclidean) metric."""
-    return step_across(
-        dist_k, dist_n, pore_k, pore_n, spacing, True, tolerance, mark, sparse,
-        seeds, row_counts, scratch, near_rows,
-    )  # fmt: skip
-
-
-@nb.njit(cache=True)
-def relax_plane_bands_lattice(dist_k, pore_k, spacing, tolerance, max_passes, bands):
-    """:func:`relax_plane_bands` with the lattice metric."""
-    return relax_plane_bands(dist_k, pore_k, spacing, False, tolerance, max_passes, bands)
-
-
-@nb.njit(cache=True)
-def relax_plane_bands_euclidean(dist_k, pore_k, spacing, tolerance, max_passes, bands):
-    """:func:`relax_plane_bands` with the semi-Lagrangian (Euclidean) metric."""
-    return relax_plane_bands(dist_k, pore_k, spacing, True, tolerance, max_passes, bands)
-
-
-@nb.njit(cache=True, nogil=True)
-def relax_sparse_lattice(dist_k, pore_k, spacing, tolerance, seeds, row_counts, scan):
-    """:func:`relax_sparse` with the lattice metric."""
-    return relax_sparse(dist_k, pore_k, spacing, False, tolerance, seeds, row_counts, scan)
-
-
-@nb.njit(cache=True, nogil=True)
-def relax_sparse_euclidean(dist_k, pore_k, spacing, tolerance, seeds, row_counts, scan):
-    """:func:`relax_sparse` with the semi-Lagrangian (Euclidean) metric."""
-    return relax_sparse(dist_k, pore_k, spacing, True, tolerance, seeds, row_counts, scan)
