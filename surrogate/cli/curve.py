@@ -22,7 +22,9 @@ def curve(
     repetitions: Annotated[int, typer.Option(help="Subsets drawn per size.")] = 10,
     level: Annotated[
         float | None,
-        typer.Option(help="MAPE (%) to reach; default: the transferred net's with every row."),
+        typer.Option(
+            help="MAPE (%) to reach; default: the same MLP's from scratch with every row."
+        ),
     ] = None,
     training: dict = TRAINING,
     runs: RunsOption = Path("runs"),
@@ -48,3 +50,4 @@ def curve(
         runs=runs, progress=True,
     )  # fmt: skip
     echo_lines(run.lines)
+    echo_lines((f"warning: {line}" for line in run.warnings), err=True)

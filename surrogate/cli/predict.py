@@ -8,17 +8,24 @@ from typing import Annotated
 
 import typer
 
+from surrogate._shared import PREDICT_KINDS, or_list
 from surrogate.cli._errors import echo_lines, fail
 from surrogate.cli._options import RunArgument
 
 
 def predict(
     run: RunArgument,
-    csv: Annotated[Path | None, typer.Option(help="CSV with one column per input feature.")] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            help="Table (CSV, Excel, Parquet) with a column per input; other columns are left "
+            "aside, an id column names the rows (else they are counted from 1)."
+        ),
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(
-            help="transferred_ensemble (mean and interval), transferred or pretrained; "
+            help=f"{or_list(PREDICT_KINDS)} (transferred_ensemble: the mean and an interval); "
             "default: the first of these the run has."
         ),
     ] = None,
@@ -46,7 +53,9 @@ def predict(
             "(one row each) or as --set name=value pairs (one row), not both"
         )
     frame = read_rows(csv) if csv is not None else _pairs(value or [], run, model)
-    predictions = predict_run(run, frame, model=model, allow_extrapolation=allow_extrapolation)
+    predictions = predict_run(
+        run, frame, model=model, allow_extrapolation=allow_extrapolation, table=csv is not None
+    )
     echo_lines((f"warning: {line}" for line in predictions.warnings), err=True)
     echo_lines(json.dumps(record, allow_nan=False) for record in predictions.records)
 

@@ -44,3 +44,4 @@ def transfer(
         runs=runs, progress=True,
     )  # fmt: skip
     echo_lines(run.lines)
+    echo_lines((f"warning: {line}" for line in run.warnings), err=True)

@@ -43,8 +43,8 @@ class TableDataset:
     >>> bad.arrays("y")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: dataset 'toy': 2 row(s) cannot train a MAPE model on 'y': 1 (target 0 is not
-    positive), 2 (target nan); ...
+    ValueError: dataset 'toy': 2 row(s) cannot train a MAPE model on 'y': row 2 (target 0 is
+    not positive), row 3 (target nan); ...
     """
 
     name: str
@@ -77,8 +77,9 @@ class TableDataset:
         Raises
         ------
         ValueError
-            An unknown target, or naming the rows when an input is not finite or the target is
-            not a finite positive number (the MAPE loss divides by it).
+            An unknown target, or naming the rows (as ``provenance["row_names"]`` names them,
+            else counted from 1) when an input is not finite or the target is not a finite
+            positive number (the MAPE loss divides by it).
         """
         if target not in self.targets.columns:
             raise ValueError(
@@ -89,7 +90,12 @@ class TableDataset:
         y = self.targets[target].to_numpy(np.float64)
         bad = invalid_rows(x, y)
         if len(bad):
-            shown = ", ".join(f"{i} ({reason})" for i, reason in bad[:5])
+            # Rows as the table names them: its own names (a sweep's "sample 7"), else from 1.
+            names = self.provenance.get("row_names") or []
+            shown = ", ".join(
+                f"{names[i] if i < len(names) else f'row {i + 1}'} ({reason})"
+                for i, reason in bad[:5]
+            )
             more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
             raise ValueError(
                 f"dataset {self.name!r}: {len(bad)} row(s) cannot train a MAPE model on "

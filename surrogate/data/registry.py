@@ -14,13 +14,17 @@ import numpy as np
 
 from generator.sweep.dataset import TAU_COLUMNS
 from generator.sweep.design import PARAMETERS
+from surrogate._shared import GDL_DATASETS, GDL_TARGET_NAMES
 from surrogate.data.frame import TableDataset, from_frame, invalid_rows
 
 GDL_INPUTS = PARAMETERS
-GDL_TARGETS = {"tortuosity": TAU_COLUMNS["euclidean"], "tortuosity_lattice": TAU_COLUMNS["lattice"]}
+# The target names the command line offers (surrogate._shared), in the order of the metrics.
+GDL_TARGETS = dict(
+    zip(GDL_TARGET_NAMES, (TAU_COLUMNS["euclidean"], TAU_COLUMNS["lattice"]), strict=True)
+)
 # Named GDL datasets: the reference datasets shipped with the source tree. A dataset of one's
 # own is given by its path (a name never silently means a file in the working directory).
-REGISTRY = ("gdl200", "gdl1000")
+REGISTRY = GDL_DATASETS
 
 
 def registry_path(name: str) -> Path:
@@ -211,5 +215,7 @@ def _gdl_dataset(text: str, path: Path, spec, drop_invalid: bool) -> TableDatase
         GDL_INPUTS,
         list(GDL_TARGETS),
         units,
-        {**provenance, "dropped_rows": dropped},
-    )
+        # A sweep's rows are its samples: messages name them by their index.
+        {**provenance, "dropped_rows": dropped,
+         "row_names": [f"sample {i}" for i in table["index"]]},
+    )  # fmt: skip

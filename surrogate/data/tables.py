@@ -884,6 +884,50 @@ def _input_names(inputs) -> tuple[str, ...]:
 # Validation
 
 
+# Header names a table's own row identifier goes by (compared case-insensitively, with spaces,
+# underscores and hyphens alike).
+ID_NAMES = ("id", "sample", "sample id", "sample no", "experiment", "experiment id", "trial")
+
+
+def id_column(frame: pd.DataFrame) -> str | None:
+    """The column that names ``frame``'s rows (:data:`ID_NAMES`, every value present and
+    distinct), or None: then rows are counted from 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from surrogate.data.tables import id_column
+    >>> id_column(pd.DataFrame({"Sample_ID": ["A7", "B2"], "x": [1, 2]}))
+    'Sample_ID'
+    >>> id_column(pd.DataFrame({"id": ["A7", "A7"], "x": [1, 2]})) is None  # not distinct
+    True
+    """
+    for column in frame.columns:
+        key = re.sub(r"[\s_-]+", " ", str(column)).strip().lower()
+        if key in ID_NAMES:
+            values = frame[column]
+            if values.notna().all() and values.is_unique:
+                return column
+    return None
+
+
+def row_names(frame: pd.DataFrame) -> tuple[str, list]:
+    """How a user's table names each row of ``frame``: ``(column, values)`` of its
+    :func:`id_column`, else ``("row", [1, 2, ...])`` (data rows counted from 1).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from surrogate.data.tables import row_names
+    >>> row_names(pd.DataFrame({"x": [5.0, 6.0]}))
+    ('row', [1, 2])
+    """
+    column = id_column(frame)
+    if column is None:
+        return "row", list(range(1, len(frame) + 1))
+    return str(column), [v.item() if hasattr(v, "item") else v for v in frame[column]]
+
+
 def _tick(name) -> str:
     return f"`{name}`"
 
@@ -897,6 +941,23 @@ def _row(label) -> str:
 
 def _number(value: float) -> str:
     return f"{value:.10g}"
+
+
+_HEADER_UNIT = re.compile(r"[\[(]\s*([^\[\]()]+?)\s*[\])]\s*$")
+
+
+def header_unit(name: str) -> str:
+    """The unit a column's header names at its end, in brackets or parentheses (``""`` when
+    it names none): what every error label of a table without a spec's units reads.
+
+    Examples
+    --------
+    >>> from surrogate.data.tables import header_unit
+    >>> header_unit("Mass Loading [mg/cm²]"), header_unit("Gap (µm)"), header_unit("Chemistry")
+    ('mg/cm²', 'µm', '')
+    """
+    found = _HEADER_UNIT.search(str(name))
+    return found.group(1) if found else ""
 
 
 def _says_percent(name: str, unit: str) -> bool:
@@ -1166,10 +1227,11 @@ def table_dataset(
     Returns
     -------
     TableDataset
-        Inputs ``spec.inputs``, the single target ``spec.target``, units from the spec, and a
-        provenance: ``file`` (as given, never made absolute; None for a DataFrame), ``where``,
-        ``spec``, ``metadata``, ``rows`` (in the table, selected, used), ``dropped_rows``,
-        ``warnings``, and ``synthetic``: True only when the metadata say ``synthetic: true``.
+        Inputs ``spec.inputs``, the single target ``spec.target``, units from the spec or
+        else from the header (:func:`header_unit`), and a provenance: ``file`` (as given,
+        never made absolute; None for a DataFrame), ``where``, ``spec``, ``metadata``,
+        ``rows`` (in the table, selected, used), ``dropped_rows``, ``warnings``, and
+        ``synthetic``: True only when the metadata say ``synthetic: true``.
 
     Raises
     ------
@@ -1220,5 +1282,5 @@ def table_dataset(
         provenance["data"] = SYNTHETIC_NOTE
     if name is None:
         name = Path(file).stem if file else "table"
-    units = {column: spec.units.get(column, "") for column in spec.columns}
+    units = {column: spec.units.get(column) or header_unit(column) for column in spec.columns}
     return from_frame(name, valid.frame, spec.inputs, [spec.target], units, provenance)

@@ -15,6 +15,11 @@ validation rows of a transfer are too few (2–5) to calibrate on; the out-of-ba
 a third of the training rows for each member and cover nearly every row at ten members.
 Exchangeability of the out-of-bag rows with new rows is the assumption, as for any conformal
 interval; coverage is measured, not assumed (see :func:`interval_scores` and the tests).
+
+A target that is positive in every training row (every target a MAPE loss trains on: a mass
+loading, a density, a tortuosity) cannot have a negative value, so a lower bound below 0 says
+only that the members disagree widely there: it is clipped at 0 (:attr:`lower_limit_`), and
+:func:`interval_scores` counts how often that happened, for the report to say so.
 """
 
 from __future__ import annotations
@@ -56,6 +61,9 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
     oob_mape_ : float
         MAPE (%) of the out-of-bag predictions on those rows: an error estimate that costs no
         held-out row.
+    lower_limit_ : float or None
+        0 when every training target is positive (the interval's lower bound is clipped
+        there), else None.
     """
 
     def __init__(self, make_member=None, members=DEFAULT_MEMBERS, level=DEFAULT_LEVEL, seed=0):
@@ -82,6 +90,8 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
             left_out = np.setdiff1d(np.arange(n), resample)
             if len(left_out):
                 out_of_bag[member, left_out] = estimator.predict(X[left_out])
+        # Detected positive (as every MAPE target is): no interval reaches below 0.
+        self.lower_limit_ = 0.0 if n and bool(np.all(y > 0)) else None
         seen = ~np.all(np.isnan(out_of_bag), axis=0)
         self.calibration_rows_ = int(seen.sum())
         spread = self.predict_members(X[seen] if seen.any() else X).std(axis=0, ddof=1)
@@ -111,7 +121,8 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
         """Mean, lower and upper bound of the ``level`` interval per row.
 
         ``calibrated=False`` gives the raw ``mean ± z·std`` interval (normal quantile ``z``),
-        for comparison.
+        for comparison. Either lower bound is clipped at :attr:`lower_limit_` (0 for a
+        positive target).
         """
         predictions = self.predict_members(X)
         mean = predictions.mean(axis=0)
@@ -122,7 +133,10 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
             from scipy.stats import norm
 
             half = norm.ppf(0.5 + self.level / 2) * predictions.std(axis=0, ddof=1)
-        return mean, mean - half, mean + half
+        low = mean - half
+        if getattr(self, "lower_limit_", None) is not None:
+            low = np.maximum(low, self.lower_limit_)
+        return mean, low, mean + half
 
     def disagreement(self, X) -> np.ndarray:
         """The members' standard deviation per row (what the active loop ranks by)."""
@@ -147,12 +161,21 @@ def conformal_quantile(scores, level: float) -> float:
 
 
 def interval_scores(y_true, mean, lower, upper) -> dict[str, float]:
-    """Coverage (%) of the intervals and their mean width relative to the truth (%)."""
+    """Coverage (%) of the intervals, their mean width relative to the truth (%), and the share
+    (%) whose lower bound sits at or below 0 (clipped there, for a positive target).
+
+    Examples
+    --------
+    >>> from surrogate.estimators.ensemble import interval_scores
+    >>> interval_scores([1.0, 2.0], [1.0, 2.0], [0.0, 1.5], [2.0, 2.5])
+    {'coverage': 100.0, 'width': 125.0, 'clipped': 50.0}
+    """
     y_true, lower, upper = (np.asarray(v, dtype=float) for v in (y_true, lower, upper))
     inside = (y_true >= lower) & (y_true <= upper)
     return {
         "coverage": 100.0 * float(np.mean(inside)),
         "width": 100.0 * float(np.mean((upper - lower) / np.abs(y_true))),
+        "clipped": 100.0 * float(np.mean(lower <= 0)),
     }
 
 
@@ -170,6 +193,7 @@ def ensemble_state(ensemble: EnsembleRegressor) -> tuple[dict, dict]:
         "scale": float(ensemble.scale_) if np.isfinite(ensemble.scale_) else None,
         "floor": float(ensemble.floor_),
         "calibration_rows": int(ensemble.calibration_rows_),
+        "lower_limit": ensemble.lower_limit_,
         "calibration": "split-conformal scaling of the members' spread on out-of-bag rows",
     }
     return state, calibration
@@ -193,4 +217,6 @@ def ensemble_from_state(state: dict, calibration: dict, build_model) -> Ensemble
     ensemble.scale_ = float("inf") if scale is None else scale
     ensemble.floor_ = calibration["floor"]
     ensemble.calibration_rows_ = calibration["calibration_rows"]
+    # Runs saved before the limit was recorded trained on positive targets only (MAPE).
+    ensemble.lower_limit_ = calibration.get("lower_limit", 0.0)
     return ensemble

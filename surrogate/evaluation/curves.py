@@ -76,20 +76,132 @@ class CurveResult:
         return None
 
     def sentence(self, level: float | None = None) -> str:
-        """ "To reach X % MAPE, transfer needs N destination rows, training from scratch M"
-        (or that it never does within the sizes tried). ``level`` defaults to the transferred
-        net's mean MAPE with every pool row."""
+        """How many destination rows transfer saves, computed from the curve's means.
+
+        "To reach X % MAPE, transfer needs N rows, training from scratch M: transfer saves
+        M − N rows"; "no saving" when transfer needs as many rows or more, or never reaches X
+        within the sizes tried. ``level`` defaults to the mean MAPE training from scratch
+        reaches with every pool row: the error a user gets without the source, which transfer
+        must match with fewer rows to save any.
+
+        Examples
+        --------
+        >>> from surrogate.evaluation.curves import CurveResult
+        >>> curve = CurveResult("a", "b", "t", [5, 10, 40], {
+        ...     "transferred": [[4.0], [3.0], [2.5]], "scratch": [[9.0], [6.0], [3.0]]})
+        >>> print(curve.sentence())  # doctest: +NORMALIZE_WHITESPACE
+        To reach 3 % MAPE (training from scratch with all 40 rows), transfer needs 10 b rows,
+        training from scratch 40: transfer saves 30 rows (75 %).
+        >>> print(curve.sentence(2.0))  # doctest: +NORMALIZE_WHITESPACE
+        To reach 2 % MAPE, neither transfer nor training from scratch does with up to 40 b
+        rows: no saving measured.
+        """
+        pool = self.sizes[-1]
+        what = ""
         if level is None:
-            level = float(np.mean(self.mape["transferred"][-1]))
-        parts = []
-        for method, words in (("transferred", "transfer"), ("scratch", "training from scratch")):
-            rows = self.rows_to_reach(method, level)
-            parts.append(
-                f"{words} needs {rows} {self.destination} rows"
-                if rows is not None
-                else f"{words} does not reach it with up to {self.sizes[-1]} rows"
+            level = float(np.mean(self.mape["scratch"][-1]))
+            what = f" (training from scratch with all {pool} rows)"
+        rows = {m: self.rows_to_reach(m, level) for m in ("transferred", "scratch")}
+        mine, theirs = rows["transferred"], rows["scratch"]
+        head = f"To reach {level:.3g} % MAPE{what}, "
+        if mine is None and theirs is None:
+            return (
+                head + f"neither transfer nor training from scratch does with up to {pool} "
+                f"{self.destination} rows: no saving measured."
             )
-        return f"To reach {level:.3g} % MAPE, " + ", ".join(parts) + "."
+        if mine is None:
+            return (
+                head + f"training from scratch needs {theirs} {self.destination} rows and "
+                f"transfer does not reach it with up to {pool}: no saving."
+            )
+        needs = f"transfer needs {mine} {self.destination} rows, "
+        if theirs is None:
+            return (
+                head + needs + f"training from scratch does not reach it with up to {pool}: "
+                f"transfer saves more than {pool - mine} rows."
+            )
+        if mine < theirs:
+            saved = theirs - mine
+            return (
+                head + needs + f"training from scratch {theirs}: transfer saves {saved} rows "
+                f"({100 * saved / theirs:.0f} %)."
+            )
+        return head + needs + f"training from scratch {theirs}: no saving."
+
+    def baseline_warning(self) -> str | None:
+        """A warning when, with every pool row, a baseline of the curve beats the transferred
+        net by more than the spread of their paired differences over the repetitions (the
+        same subsets), else None.
+
+        Examples
+        --------
+        >>> from surrogate.evaluation.curves import CurveResult
+        >>> curve = CurveResult("a", "b", "t", [5, 20], {
+        ...     "transferred": [[20.0], [14.0, 13.0, 15.0]],
+        ...     "linear": [[15.0], [10.0, 10.5, 10.0]]})
+        >>> print(curve.baseline_warning())  # doctest: +NORMALIZE_WHITESPACE
+        with all 20 b rows the transferred net (14 % MAPE) is worse than linear regression
+        (10.2 %) by 3.8 percentage points, more than the spread of that difference over 3
+        repetitions (± 1.3): the baseline is better here; use it
+        """
+        from surrogate.estimators.methods import BASELINES
+        from surrogate.evaluation.report import LABELS
+
+        present = [m for m in BASELINES if m in self.mape]
+        if "transferred" not in self.mape or not present:
+            return None
+        best = min(present, key=lambda m: np.mean(self.mape[m][-1]))
+        mine = np.asarray(self.mape["transferred"][-1], float)
+        theirs = np.asarray(self.mape[best][-1], float)
+        differences = mine - theirs
+        gap = float(differences.mean())
+        spread = float(differences.std(ddof=1)) if len(differences) > 1 else 0.0
+        if not gap > spread:
+            return None
+        return (
+            f"with all {self.sizes[-1]} {self.destination} rows the transferred net "
+            f"({mine.mean():.3g} % MAPE) is worse than {LABELS[best].removeprefix('baseline: ')} "
+            f"({theirs.mean():.3g} %) by {gap:.2g} percentage points, more than the spread of "
+            f"that difference over {len(differences)} repetitions (± {spread:.2g}): the "
+            "baseline is better here; use it"
+        )
+
+    def comparison(self, index: int = 0) -> str:
+        """Which of transfer and training from scratch does better at ``sizes[index]`` rows,
+        or a tie when their mean difference is within the spread of the paired differences
+        (the same subsets; standard deviation over the repetitions).
+
+        Examples
+        --------
+        >>> from surrogate.evaluation.curves import CurveResult
+        >>> curve = CurveResult("a", "b", "t", [5], {
+        ...     "transferred": [[4.0, 5.0, 6.0]], "scratch": [[9.0, 12.0, 9.0]]})
+        >>> print(curve.comparison())  # doctest: +NORMALIZE_WHITESPACE
+        With 5 b rows, transfer (5 ± 0.82 % MAPE) beats training from scratch (10 ± 1.4 %):
+        the difference, 5 points, exceeds its spread over 3 repetitions (± 2).
+        """
+        size = self.sizes[index]
+        mine = np.asarray(self.mape["transferred"][index], float)
+        theirs = np.asarray(self.mape["scratch"][index], float)
+        gap = float(np.mean(theirs - mine))
+        spread = float(np.std(theirs - mine, ddof=1)) if len(mine) > 1 else float("nan")
+        numbers = (
+            f"transfer ({mine.mean():.3g} ± {mine.std():.2g} % MAPE) {{}} training from "
+            f"scratch ({theirs.mean():.3g} ± {theirs.std():.2g} %)"
+        )
+        start = f"With {size} {self.destination} rows, "
+        if not np.isfinite(spread):
+            return start + numbers.format("against") + ": one repetition, no spread to judge by."
+        if abs(gap) <= spread:
+            return (
+                start + numbers.format("ties with") + f": the difference, {abs(gap):.2g} "
+                f"points, is within its spread over {len(mine)} repetitions (± {spread:.2g})."
+            )
+        verb = "beats" if gap > 0 else "loses to"
+        return (
+            start + numbers.format(verb) + f": the difference, {abs(gap):.2g} points, exceeds "
+            f"its spread over {len(mine)} repetitions (± {spread:.2g})."
+        )
 
 
 def learning_curve(
@@ -189,13 +301,13 @@ def learning_curve(
 
 def curve_markdown(result: CurveResult) -> str:
     """Mean ± std test MAPE (%) per method (rows) and training size (columns)."""
-    from surrogate.evaluation.report import LABELS
+    from surrogate.evaluation.report import LABELS, plus_minus
 
     table = result.table()
     head = "| method | " + " | ".join(f"{n} rows" for n in result.sizes) + " |"
     lines = [head, "|---|" + "---|" * len(result.sizes)]
     for method, cells in table.items():
-        values = " | ".join(f"{c['mean']:.3g} ± {c['std']:.2g}" for c in cells)
+        values = " | ".join(plus_minus(c["mean"], c["std"], ".3g", ".2g") for c in cells)
         lines.append(f"| {LABELS[method]} | {values} |")
     reps = ", ".join(str(c["repetitions"]) for c in table["transferred"])
     lines += [

@@ -12,6 +12,19 @@ _RAISES, _LOWERS = "#ff0051", "#008bfb"
 MINUS = "\N{MINUS SIGN}"
 
 
+def _shap():
+    """shap, imported without the deprecation notices its import raises about matplotlib's
+    colormap API (shap's business, not a user's: under a warnings-showing runner they would
+    reach the command's stderr)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import shap
+    return shap
+
+
 def explain(model, x_background, x_explain, feature_names):
     """Exact SHAP values of ``model`` at ``x_explain`` against a background sample.
 
@@ -22,9 +35,9 @@ def explain(model, x_background, x_explain, feature_names):
     -------
     shap.Explanation
     """
-    import shap
-
     from surrogate.nets.training import predict
+
+    shap = _shap()
 
     def f(x):
         return predict(model, x)
@@ -33,7 +46,8 @@ def explain(model, x_background, x_explain, feature_names):
         np.asarray(x_background, dtype=np.float32), max_samples=len(x_background)
     )
     explainer = shap.explainers.Exact(f, masker, feature_names=list(feature_names))
-    return explainer(np.asarray(x_explain, dtype=np.float32))
+    # silent: shap's own progress bar would reach a user's terminal (and batch logs) as noise.
+    return explainer(np.asarray(x_explain, dtype=np.float32), silent=True)
 
 
 def additivity_error(model, explanation, x_explain) -> float:
@@ -62,8 +76,11 @@ def format_effect(value: float, digits: int = 3) -> str:
 
 
 def unit_suffix(unit: str, style: str = "()") -> str:
-    """`` (g/cm3)`` or `` [g/cm3]`` for a unit; ``, dimensionless`` for "", "1" or "-"."""
-    if unit in ("", "1", "-", None):
+    """`` (g/cm3)`` or `` [g/cm3]`` for a unit; ``, dimensionless`` for "1" or "-"; nothing
+    when the unit is not known ("": a table whose header names none)."""
+    if unit in ("", None):
+        return ""
+    if unit in ("1", "-"):
         return ", dimensionless"
     return f" {style[0]}{unit}{style[1]}"
 
@@ -216,10 +233,10 @@ def _label_bars(ax, bars) -> None:
 def plot_beeswarm(explanation, *, target: str = "prediction", unit: str = ""):
     """shap's beeswarm of many explained predictions, its axis naming the target and unit
     (on a figure of its own, of the size shap would give it: 0.4 inch a row)."""
-    import shap
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
+    shap = _shap()
     rows = min(np.shape(explanation.values)[1], 10)  # shap shows 10 inputs at most
     ax = Figure(figsize=(8, 0.4 * rows + 1.5)).subplots()
     shap.plots.beeswarm(

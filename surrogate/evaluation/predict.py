@@ -22,7 +22,8 @@ class Predictions:
 
 def read_rows(path) -> object:
     """The rows to predict from a table file (comma or semicolon separated, decimal comma, BOM,
-    ``#`` comments: as :func:`surrogate.data.tables.read_table` reads tables).
+    ``#`` comments: as :func:`surrogate.data.tables.read_table` reads tables); its rows in order,
+    labelled from 0 (pass it to :func:`predict_run` with ``table=True``).
 
     Raises
     ------
@@ -47,18 +48,30 @@ def model_features(run, model: str | None = None) -> list[str]:
     return list(read_metadata(run, model_kind(run, model, PREDICT_KINDS))["features"])
 
 
-def prediction_inputs(frame, features) -> object:
+def prediction_inputs(frame, features, *, labels=None, others: bool = False) -> object:
     """``frame``'s columns ``features`` as floats, in the model's order.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    features : list of str
+        The model's inputs.
+    labels : list, optional
+        How messages name each row (default: counted from 1).
+    others : bool
+        Allow columns that are not inputs (a user's whole table: an id, the measured target,
+        notes); else such a column is an error (a misspelt ``--set`` name).
 
     Raises
     ------
     ValueError
-        For an unknown or missing column, or a value that is not a finite number (naming it
-        and its row, counted from 0).
+        For a missing column (or an unknown one, without ``others``), or a value that is not a
+        finite number (naming it and its row).
     """
     import pandas as pd
 
-    unknown = [c for c in frame.columns if c not in features]
+    labels = labels or [f"row {i}" for i in range(1, len(frame) + 1)]
+    unknown = [] if others else [c for c in frame.columns if c not in features]
     missing = [f for f in features if f not in frame.columns]
     if unknown or missing:
         raise ValueError(
@@ -70,33 +83,40 @@ def prediction_inputs(frame, features) -> object:
         bad = ~np.isfinite(numbers.to_numpy(dtype=float))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"{name}={frame[name].iloc[row]!r} (row {row}) is not a finite number")
+            raise ValueError(
+                f"{name}={frame[name].iloc[row]!r} ({labels[row]}) is not a finite number"
+            )
         frame[name] = numbers.astype(float)
     return frame
 
 
-def outside_range(frame, input_range: dict) -> list[str]:
+def outside_range(frame, input_range: dict, labels=None) -> list[str]:
     """For each input with a value outside the range the model was trained on, a sentence
-    naming the first such value and the range."""
+    naming the first such value, its row (``labels``, default counted from 1) and the range."""
+    labels = labels or [f"row {i}" for i in range(1, len(frame) + 1)]
     found = []
     for name, (low, high) in input_range.items():
         outside = ~frame[name].between(low, high)
         if outside.any():
             row = int(np.flatnonzero(outside.to_numpy())[0])
             found.append(
-                f"{name}={frame[name].iloc[row]:g} (row {row}) is outside the range the model "
-                f"was trained on, {low:g}..{high:g}"
+                f"{name}={frame[name].iloc[row]:g} ({labels[row]}) is outside the range the "
+                f"model was trained on, {low:g}..{high:g}"
             )
     return found
 
 
 def predict_run(
-    run, frame, *, model: str | None = None, allow_extrapolation: bool = False
+    run, frame, *, model: str | None = None, allow_extrapolation: bool = False, table: bool = False
 ) -> Predictions:
     """Predict the rows of ``frame`` (a DataFrame, one column per input) with a run's net.
 
     ``model`` is ``transferred_ensemble`` (mean and interval), ``transferred`` or
-    ``pretrained``; by default the first of these the run has.
+    ``pretrained``; by default the first of these the run has. With ``table`` the frame is a
+    user's table (:func:`read_rows`): columns other than the inputs are left aside, and each
+    record starts with the row as the table names it, its id column
+    (:func:`surrogate.data.tables.id_column`) or ``row`` counted from 1; messages name rows the
+    same way.
 
     Raises
     ------
@@ -105,25 +125,31 @@ def predict_run(
         outside the trained range (unless ``allow_extrapolation``; then a warning), no such
         net in the run, or a non-finite prediction.
     """
+    from surrogate.data.tables import row_names
     from surrogate.evaluation.rundir import PREDICT_KINDS, load_model, model_kind
 
     run = Path(run)
     model = model_kind(run, model, PREDICT_KINDS)
     net, meta = load_model(run, model)
-    frame = prediction_inputs(frame, meta["features"])
-    outside = outside_range(frame, meta.get("input_range", {}))
+    key, names = row_names(frame) if table else ("row", list(range(1, len(frame) + 1)))
+    labels = [f"{key} {name}" if key == "row" else f"{key} {name!r}" for name in names]
+    frame = prediction_inputs(frame, meta["features"], labels=labels, others=table)
+    outside = outside_range(frame, meta.get("input_range", {}), labels)
     if outside and not allow_extrapolation:
         raise ValueError(outside[0] + "; pass allow_extrapolation=True to predict anyway")
     result = Predictions(model, warnings=[f"{text}: extrapolating" for text in outside])
-    values, bounds = _predict(net, model, frame.to_numpy(np.float32), meta, result.warnings)
-    for row, prediction, interval in zip(frame.to_dict("records"), values, bounds, strict=True):
+    x = frame.to_numpy(np.float32)
+    values, bounds = _predict(net, model, x, meta, result.warnings, labels)
+    rows = frame.to_dict("records")
+    for name, row, prediction, interval in zip(names, rows, values, bounds, strict=True):
         if not np.isfinite([prediction, *interval.values()]).all():
             raise ValueError(f"the model gave a non-finite prediction for {row}")
-        result.records.append({**row, meta["target"]: float(prediction), **interval})
+        first = {key: name} if table else {}
+        result.records.append({**first, **row, meta["target"]: float(prediction), **interval})
     return result
 
 
-def _predict(net, model: str, x, meta: dict, warnings: list) -> tuple:
+def _predict(net, model: str, x, meta: dict, warnings: list, labels: list) -> tuple:
     """Predictions and, per row, the interval's fields (empty without an interval)."""
     from surrogate.nets.training import predict
 
@@ -138,6 +164,17 @@ def _predict(net, model: str, x, meta: dict, warnings: list) -> tuple:
         return net.predict(x), [{}] * len(x)
     values, low, high = net.predict_interval(x)
     level = meta["ensemble"]["level"]
+    if net.lower_limit_ is not None:
+        clipped = [label for label, bound in zip(labels, low, strict=True) if bound <= 0]
+        if clipped:
+            shown = ", ".join(clipped[:5]) + (
+                f" and {len(clipped) - 5} more" if len(clipped) > 5 else ""
+            )
+            warnings.append(
+                f"the {100 * level:g} % interval of {target} reached below 0 for {shown}: its "
+                "lower bound is clipped at 0 (the target is positive; the ensemble's members "
+                "disagree widely there)"
+            )
     bounds = [
         {f"{target}_low": float(a), f"{target}_high": float(b), "interval_level": level}
         for a, b in zip(low, high, strict=True)

@@ -21,9 +21,13 @@ from surrogate.evaluation.rundir import (
 __all__ = [
     "LABELS",
     "METRICS_SCHEMA",
+    "baseline_warning",
     "hidden_text",
     "interval_sentence",
+    "mae_label",
     "new_run_dir",  # where the workflows take it from
+    "paper_reference",
+    "plus_minus",
     "resolution_caveats",
     "table_markdown",
     "verdict_sentences",
@@ -47,27 +51,136 @@ LABELS = {
 }
 
 
-def table_markdown(summary: dict, target: str, unit: str = "") -> str:
-    """The evaluation table a user reads first (the paper's Table 2 beside it for the GDL
-    tortuosity targets, the only ones it reports). ``unit`` is the target's (MAE is in it;
-    dimensionless when empty or "1")."""
-    paper_column = target.startswith("tortuosity")
-    mae_unit = "dimensionless" if unit in ("", "1", "-") else unit
-    head = f"| method | MAPE % (mean ± std) | MAE ({mae_unit}) | R² |" + (
-        " paper MAPE % |" if paper_column else ""
+# The methods of the paper's Table 1 tuples, in their order.
+_TABLE_1_METHODS = ("pretrained_on_source", "pretrained_on_target", "transferred")
+# table_markdown's default: decide the paper column by the target's name, for callers that know
+# they evaluate the paper's GDL sweeps (the study); others pass paper= (paper_reference).
+_BY_TARGET = object()
+
+
+def paper_reference(source, destination, target: str, *, pretrained_meta=None) -> dict | None:
+    """The paper's numbers for this run, or None when the run is not the paper's dataset.
+
+    The paper reports test MAPE for two settings only: GDL tortuosity from the ``200`` domain
+    to the ``1000`` domain on the five design inputs (Table 2), and electrodes from graphite to
+    Si-graphite or NMC, for density and mass loading (Table 1). A lab's own table, another
+    target or another pair of datasets gets no paper column.
+
+    Parameters
+    ----------
+    source, destination : TableDataset
+        ``source`` None when the pretrained net came from a run (``pretrained_meta`` then
+        names its source).
+    target : str
+    pretrained_meta : dict, optional
+
+    Returns
+    -------
+    dict or None
+        ``{"table": "Table 2", "mape_percent": {method: value}}``.
+
+    Examples
+    --------
+    >>> from surrogate.data import from_frame
+    >>> import pandas as pd
+    >>> lab = from_frame("lab", pd.DataFrame({"a": [1.0], "y": [2.0]}), ["a"], ["y"])
+    >>> paper_reference(lab, lab, "y") is None
+    True
+    """
+    from generator.paper import TABLE_1_MAPE
+    from surrogate._shared import ELECTRODE_TARGETS, GDL_DATASETS, GDL_TARGET_NAMES
+    from surrogate.data.registry import GDL_INPUTS
+
+    def domain(data):
+        meta = data.provenance
+        if "model_version" not in meta or list(data.feature_names) != list(GDL_INPUTS):
+            return None  # not a generator sweep on the design inputs
+        return str(meta.get("domain"))
+
+    def preset(data):
+        return (data.provenance.get("reference") or {}).get("dataset")
+
+    if target in GDL_TARGET_NAMES and domain(destination) == "1000":
+        from_200 = (
+            domain(source) == "200"
+            if source is not None
+            else (pretrained_meta or {}).get("source") == GDL_DATASETS[0]
+        )
+        if from_200:
+            return {"table": "Table 2", "mape_percent": dict(PAPER_TABLE_2)}
+    if target in ELECTRODE_TARGETS and source is not None and preset(source) == "graphite":
+        values = TABLE_1_MAPE.get((preset(destination), target))
+        if values is not None:
+            return {
+                "table": "Table 1",
+                "mape_percent": dict(zip(_TABLE_1_METHODS, values, strict=True)),
+            }
+    return None
+
+
+def plus_minus(mean: float, std: float, digits: str = ".3f", std_digits: str | None = None) -> str:
+    """``mean ± std`` as a report writes it; a spread that is zero to rounding reads ``± 0``
+    (not ``± 1.1e-16``).
+
+    Examples
+    --------
+    >>> from surrogate.evaluation.report import plus_minus
+    >>> plus_minus(2.5, 0.25), plus_minus(1.0, 1.1e-16, ".4g", ".2g")
+    ('2.500 ± 0.250', '1 ± 0')
+    """
+    std_digits = std_digits or digits
+    if not np.isfinite(std) or abs(std) <= 1e-9 * max(abs(mean), 1e-300):
+        spread = "0" if np.isfinite(std) else f"{std}"
+    else:
+        spread = f"{std:{std_digits}}"
+    return f"{mean:{digits}} ± {spread}"
+
+
+def mae_label(unit: str) -> str:
+    """The MAE column's unit: the target's, ``dimensionless`` for "1" or "-", and
+    ``target's unit`` when the table names none."""
+    if unit in ("1", "-"):
+        return "dimensionless"
+    return unit or "target's unit"
+
+
+def table_markdown(summary: dict, target: str, unit: str = "", *, paper=_BY_TARGET) -> str:
+    """The evaluation table a user reads first: MAPE in %, MAE in the target's ``unit``
+    (:func:`mae_label`), R², and the paper's numbers beside them when the run is the paper's
+    dataset.
+
+    Parameters
+    ----------
+    summary : dict
+        ``TransferResult.summary()``.
+    target, unit : str
+    paper : dict or None
+        :func:`paper_reference` of the run (None: no paper column). By default the column of
+        Table 2 for the GDL tortuosity targets (for callers that know they evaluate the
+        paper's GDL sweeps). With Table 2, the generator's noise floor is added under it.
+    """
+    if paper is _BY_TARGET:
+        paper = (
+            {"table": "Table 2", "mape_percent": dict(PAPER_TABLE_2)}
+            if target.startswith("tortuosity")
+            else None
+        )
+    values = paper["mape_percent"] if paper else {}
+    head = f"| method | MAPE % (mean ± std) | MAE ({mae_label(unit)}) | R² |" + (
+        f" paper MAPE % ({paper['table']}) |" if paper else ""
     )
-    lines = [head, "|---|---|---|---|" + ("---|" if paper_column else "")]
+    lines = [head, "|---|---|---|---|" + ("---|" if paper else "")]
     for method in METHODS:
         if method not in summary:
             continue
         s = summary[method]
-        paper = f" {PAPER_TABLE_2.get(method, '')} |" if paper_column else ""
+        reference = f" {values.get(method, '')} |" if paper else ""
         lines.append(
-            f"| {LABELS[method]} | {s['mape']['mean']:.3f} ± {s['mape']['std']:.3f} | "
-            f"{s['mae']['mean']:.4g} ± {s['mae']['std']:.2g} | "
-            f"{s['r2']['mean']:.3f} ± {s['r2']['std']:.3f} |{paper}"
+            f"| {LABELS[method]} | {plus_minus(s['mape']['mean'], s['mape']['std'])} | "
+            f"{plus_minus(s['mae']['mean'], s['mae']['std'], '.4g', '.2g')} | "
+            f"{plus_minus(s['r2']['mean'], s['r2']['std'])} |{reference}"
         )
-    if paper_column:
+    if paper and paper["table"] == "Table 2":
         from generator.sweep.noise_floor import floor_sentence
 
         metric = "lattice" if target.endswith("lattice") else "euclidean"
@@ -121,16 +234,61 @@ def verdict_sentences(summary: dict, split_rows: dict) -> list[str]:
         verdict = compare(mine["values"], theirs["values"], n_train=max(n_train, 1),
                           n_test=max(n_test, 1))  # fmt: skip
         lines.append(
-            f"- The transferred net ({mine['mean']:.3f} ± {mine['std']:.3f} % MAPE) "
-            f"**{verdict.phrase()}** {words} ({theirs['mean']:.3f} ± {theirs['std']:.3f} %): "
+            f"- The transferred net ({plus_minus(mine['mean'], mine['std'])} % MAPE) "
+            f"**{verdict.phrase()}** {words} ({plus_minus(theirs['mean'], theirs['std'])} %): "
             f"{verdict.evidence()}."
         )
     return lines
 
 
-def resolution_caveats(source, destination, target: str) -> list[str]:
+def baseline_warning(summary: dict) -> str | None:
+    """A warning when the transferred net's test MAPE is worse than the best baseline's by
+    more than the spread of that difference over the splits, else None.
+
+    The spread is the standard deviation (ddof 1) of the per-split differences; with one
+    split there is none, and any worse mean warns.
+
+    Examples
+    --------
+    >>> from surrogate.evaluation.report import baseline_warning
+    >>> def scores(*values):
+    ...     return {"mape": {"mean": sum(values) / len(values), "std": 0.0, "values": values}}
+    >>> summary = {"transferred": scores(30.0, 34.0, 32.0), "linear": scores(8.0, 7.0, 9.0)}
+    >>> print(baseline_warning(summary))  # doctest: +NORMALIZE_WHITESPACE
+    the transferred net (32 % MAPE) is worse than the best baseline, linear regression
+    (8 %), by 24 percentage points, more than the spread of that difference over 3 splits
+    (± 2.6): the baseline is better here; use it
+    >>> baseline_warning({**summary, "linear": scores(31.0, 33.0, 33.0)}) is None
+    True
+    """
+    from surrogate.estimators.methods import BASELINES
+
+    present = [m for m in BASELINES if m in summary]
+    if "transferred" not in summary or not present:
+        return None
+    best = min(present, key=lambda m: summary[m]["mape"]["mean"])
+    mine, theirs = summary["transferred"]["mape"], summary[best]["mape"]
+    differences = np.asarray(mine["values"], float) - np.asarray(theirs["values"], float)
+    gap = float(differences.mean())
+    spread = float(differences.std(ddof=1)) if len(differences) > 1 else 0.0
+    if not gap > spread:
+        return None
+    over = (
+        f"more than the spread of that difference over {len(differences)} splits (± {spread:.2g})"
+        if len(differences) > 1
+        else "in the one split (no spread measured)"
+    )
+    return (
+        f"the transferred net ({mine['mean']:.3g} % MAPE) is worse than the best baseline, "
+        f"{LABELS[best].removeprefix('baseline: ')} ({theirs['mean']:.3g} %), by {gap:.2g} "
+        f"percentage points, {over}: the baseline is better here; use it"
+    )
+
+
+def resolution_caveats(source, destination, target: str, *, paper: bool = True) -> list[str]:
     """Caveats when the two sweep datasets differ in voxel size, or when GDL results at
-    another resolution than the paper's 1 µm stand beside the paper's Table 2."""
+    another resolution than the paper's 1 µm stand beside the paper's Table 2 (``paper``:
+    whether the report shows it)."""
     voxels = {
         data.name: data.provenance.get("voxel_um")
         for data in (source, destination)
@@ -144,13 +302,18 @@ def resolution_caveats(source, destination, target: str) -> list[str]:
             "change of resolution as well as of domain.",
             "",
         ]
-    if target.startswith("tortuosity") and any(v != 1.0 for v in voxels.values()):
+    if paper and target.startswith("tortuosity") and any(v != 1.0 for v in voxels.values()):
         lines += [
             "> **Caveat:** not at the paper's 1 µm voxels; the paper column is a reference "
             "from GeoDict structures, not comparable with these numbers.",
             "",
         ]
     return lines
+
+
+def _percent(value: float) -> str:
+    """A percentage with the digits it deserves: ``270``, ``27``, ``2.7``, ``0.27``."""
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
 
 
 def interval_sentence(intervals: dict, architecture: dict) -> str:
@@ -162,10 +325,17 @@ def interval_sentence(intervals: dict, architecture: dict) -> str:
     width = np.array(intervals["width"])
     unbounded = int(np.sum(~np.isfinite(width)))
     width_text = (
-        f"a mean width of {np.mean(width[np.isfinite(width)]):.2g} % of the value"
+        f"a mean width of {_percent(np.mean(width[np.isfinite(width)]))} % of the value"
         if unbounded < len(width)
         else "no finite width"
     )
+    clipped = float(np.mean(intervals.get("clipped") or [0.0]))
+    if clipped > 0:
+        width_text += (
+            f"; on {_percent(clipped)} % of the test rows the interval reached below 0 and its "
+            "lower bound is clipped at 0 (the target is positive; the members disagree widely "
+            "there)"
+        )
     if unbounded:
         width_text += (
             f" ({unbounded} of {len(width)} splits had too few out-of-bag rows for a "
@@ -176,7 +346,8 @@ def interval_sentence(intervals: dict, architecture: dict) -> str:
         f"(bootstrap resamples of the training rows, own seeds) gives each prediction a "
         f"{level:.0f} % interval, calibrated by split-conformal scaling of the members' spread on "
         f"the out-of-bag training rows. On the test rows the intervals held the true value "
-        f"{coverage.mean():.1f} ± {coverage.std():.1f} % of the time over {len(coverage)} splits "
+        f"{plus_minus(coverage.mean(), coverage.std(), '.1f')} % of the time over "
+        f"{len(coverage)} splits "
         f"(goal: about {level:.0f} %; the uncalibrated interval, the members' mean ± the normal "
         f"{level:.0f} % quantile times their standard deviation, held it {raw.mean():.1f} % of "
         f"the time), with {width_text}."
@@ -210,7 +381,14 @@ def write_transfer_run(
     files.update(shap_files)
     _write_split(result, source, destination, run)
     record = _metrics_record(result, source, destination, metadata["source"], additivity)
-    record |= {"figures": {k: v.name for k, v in files.items()}, "provenance": provenance}
+    paper = paper_reference(source, destination, result.target, pretrained_meta=pretrained_meta)
+    warning = baseline_warning(record["methods"])
+    record |= {
+        "paper": paper,
+        "warnings": [warning] if warning else [],
+        "figures": {k: v.name for k, v in files.items()},
+        "provenance": provenance,
+    }
     (run / "metrics.json").write_text(json.dumps(record, indent=2))
     lines = _report_lines(result, source, destination, record, metadata["target_unit"])
     (run / "report.md").write_text("\n".join(lines) + "\n")
@@ -293,7 +471,6 @@ def _metrics_record(result: TransferResult, source, destination, origin: str, ad
             for name, v in result.intervals.items()
         },
         "architecture": result.architecture,
-        "paper_table_2_mape_percent": PAPER_TABLE_2,
         "shap_additivity_max_error": additivity,
         "rows": {
             "source": len(source) if source is not None else None,
@@ -310,10 +487,11 @@ def _report_lines(result: TransferResult, source, destination, record: dict, uni
         for data in (source, destination)
     )
     rows, arch = result.split_rows, result.architecture
+    warnings = [f"> **Warning:** {text[0].upper()}{text[1:]}." for text in record["warnings"]]
     return [
         f"# Transfer {record['source']} -> {destination.name}: {result.target}",
         "",
-        "**Synthetic data: these are not experimental results.**" if synthetic else "",
+        *(["**Synthetic data: these are not experimental results.**", ""] if synthetic else []),
         f"Test-set errors over {record['splits']} random 70/30 splits (mean ± std) of "
         f"{destination.name} ({rows.get('train', 0)} training, "
         f"{rows.get('validation', 0)} validation and {rows.get('test', 0)} test rows each). "
@@ -322,16 +500,17 @@ def _report_lines(result: TransferResult, source, destination, record: dict, uni
         f"1 -> {arch['adapter_width']} -> 1 ({arch['trainable_adapter']}).",
         "",
         "How to read: MAPE is the mean of |predicted − true| / true over a split's test rows "
-        "(%), MAE the mean of |predicted − true| in the target's unit, R² the coefficient of "
+        f"(%), MAE the mean of |predicted − true| ({mae_label(unit)}), R² the coefficient of "
         "determination on the same rows; every method is fitted on the same training rows of "
         "each split and none sees its test rows. The verdicts come from a paired test over the "
         "splits (corrected resampled t-test, 5 %), not from comparing means.",
         "",
-        *resolution_caveats(source, destination, result.target),
-        table_markdown(record["methods"], result.target, unit),
+        *resolution_caveats(source, destination, result.target, paper=record["paper"] is not None),
+        table_markdown(record["methods"], result.target, unit, paper=record["paper"]),
         "",
         *verdict_sentences(record["methods"], rows),
         "",
+        *([*warnings, ""] if warnings else []),
         interval_sentence(result.intervals, arch),
         "",
         "![loss curves](loss_curves.png)",

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-# Nets a run may hold, in the order a command takes the first one present.
-PREDICT_KINDS = ("transferred_ensemble", "transferred", "pretrained")
-EXPLAIN_KINDS = ("transferred", "pretrained")
+# Nets a run may hold (PREDICT_KINDS, EXPLAIN_KINDS), in the order a command takes the first.
+from surrogate._shared import EXPLAIN_KINDS, PREDICT_KINDS, or_list  # noqa: F401 (re-exported)
+
 # Keys of a dataset reference that hold paths (stored relative to the run directory).
 _PATH_KEYS = ("dataset", "table", "columns")
 # The schema of a saved net's metadata (``<kind>.json``); files without one are of the same
@@ -40,21 +40,40 @@ class RunFolderError(ValueError):
 def new_run_dir(root, kind: str, *names: str) -> Path:
     """``runs/<UTC time>-<kind>-<name>-<name>.../``, created; each name reduced to letters,
     digits, ``-`` and ``_`` (a column like ``σ Mass Loading [mg/cm²]`` makes no odd folder).
+    For a transfer or a curve the names are the source, the destination and the target, written
+    ``<source>-to-<destination>-<target>``. A folder of that name made already (two runs in
+    the same second) gets a suffix ``-2``, ``-3``...: a run never writes into another's folder.
 
     Raises
     ------
     OSError
         Naming ``root`` when the folder cannot be made.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from surrogate.evaluation.rundir import new_run_dir
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     run = new_run_dir(root, "transfer", "graphite", "nmc", "Mass Loading [mg/cm²]")
+    >>> run.name[16:]
+    'transfer-graphite-to-nmc-Mass_Loading_mg_cm'
     """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     # Each name cut to 60 characters: the folder's name stays within any file system's limit.
     parts = [re.sub(r"[^A-Za-z0-9_-]+", "_", str(name)).strip("_")[:60] or "x" for name in names]
-    path = Path(root) / "-".join([stamp, kind, *parts])
-    try:
-        path.mkdir(parents=True, exist_ok=False)
-    except OSError as err:
-        raise OSError(f"cannot make a run directory in {root}: {err.strerror or err}") from None
-    return path
+    if kind in ("transfer", "curve") and len(parts) == 3:
+        parts.insert(1, "to")
+    base = "-".join([stamp, kind, *parts])
+    for attempt in range(1, 1000):
+        path = Path(root) / (base if attempt == 1 else f"{base}-{attempt}")
+        try:
+            path.mkdir(parents=True, exist_ok=False)
+            return path
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise OSError(f"cannot make a run directory in {root}: {err.strerror or err}") from None
+    raise OSError(f"cannot make a run directory in {root}: 999 folders named {base} exist")
 
 
 def save_model(model, path: Path, metadata: dict) -> None:
@@ -116,6 +135,7 @@ def _ensemble_problem(ensemble) -> str | None:
         or (_is_number(ensemble["scale"]) and ensemble["scale"] >= 0),
         "floor": _is_number(ensemble.get("floor")) and ensemble["floor"] >= 0,
         "calibration_rows": _is_whole(ensemble.get("calibration_rows"), 0, 2**62),
+        "lower_limit": ensemble.get("lower_limit") is None or _is_number(ensemble["lower_limit"]),
     }
     bad = [name for name, ok in checks.items() if not ok]
     return f"has an ensemble record with bad {', '.join(bad)}" if bad else None
@@ -288,7 +308,7 @@ def model_kind(run: Path, model: str | None, kinds=EXPLAIN_KINDS) -> str:
             )
         return present[0]
     if model not in kinds:
-        raise ValueError(f"model={model!r} must be one of {', '.join(kinds)}")
+        raise ValueError(f"model={model!r} must be {or_list(kinds)}")
     if model not in present:
         raise ValueError(f"{run} has no {model} net (it has: {', '.join(present) or 'none'})")
     return model

@@ -17,11 +17,13 @@ CURVE_SCHEMA = "surrogate-curve/1"
 
 @dataclass
 class Run:
-    """A finished run: its folder, the result behind it, and the lines that summarise it."""
+    """A finished run: its folder, the result behind it, the lines that summarise it, and the
+    warnings a user must see (each once; the command line prints them on stderr)."""
 
     folder: Path
     result: object = None
     lines: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
 
 def _widths(hidden):
@@ -144,7 +146,7 @@ def transfer_run(
 ) -> Run:
     """Evaluate the transfer of :class:`~surrogate.evaluation.sides.Sides` over ``splits``
     random splits (:func:`~surrogate.evaluation.evaluate.evaluate_transfer`) and write
-    ``runs/<time>-transfer-<source>-<destination>-<target>/`` (:mod:`surrogate/README.md`).
+    ``runs/<time>-transfer-<source>-to-<destination>-<target>/`` (:mod:`surrogate/README.md`).
 
     Raises
     ------
@@ -171,11 +173,12 @@ def transfer_run(
     if meta is not None:
         meta = {**meta, "run": os.path.relpath(Path(sides.source_path).resolve(), run.resolve())}
     record = {**provenance(), **_references(sides, run)}
-    write_transfer_run(result, src, dst, run, record, pretrained_meta=meta)
-    lines = [table_markdown(result.summary(), target, dst.units.get(target, ""))]
+    written = write_transfer_run(result, src, dst, run, record, pretrained_meta=meta)
+    unit = (src or dst).units.get(target, "")
+    lines = [table_markdown(written["methods"], target, unit, paper=written["paper"])]
     if result.intervals:
         lines.append(interval_sentence(result.intervals, result.architecture))
-    return Run(run, result, [*lines, f"run directory: {run}"])
+    return Run(run, result, [*lines, f"run directory: {run}"], list(written["warnings"]))
 
 
 def curve_run(
@@ -193,9 +196,11 @@ def curve_run(
 ) -> Run:
     """The learning curve of :class:`~surrogate.evaluation.sides.Sides`
     (:func:`~surrogate.evaluation.curves.learning_curve`) written to
-    ``runs/<time>-curve-<source>-<destination>-<target>/``: ``curve.json``,
-    ``learning_curve.png`` and ``report.md``. ``level`` is the MAPE (%) the sentence asks
-    about (default: the transferred net's with every row).
+    ``runs/<time>-curve-<source>-to-<destination>-<target>/``: ``curve.json``,
+    ``learning_curve.png`` and ``report.md``. ``level`` is the MAPE (%) the savings sentence
+    asks about (default: training from scratch's with every row); a second sentence says which
+    of transfer and training from scratch does better with the fewest rows, or that they tie
+    within the spread.
 
     Raises
     ------
@@ -218,19 +223,22 @@ def curve_run(
     )  # fmt: skip
     run = new_run_dir(runs, "curve", sides.source_name, dst.name, target)
     plot_curve(result, run / "learning_curve.png")
-    sentence = result.sentence(level)
+    sentence = f"{result.sentence(level)} {result.comparison(0)}"
+    warning = result.baseline_warning()
     _write_json(run / "curve.json", {
         "schema": CURVE_SCHEMA, "source": result.source, "destination": result.destination,
         "target": target, "sizes": result.sizes, "test_rows": result.test_rows,
         "pool_rows": result.pool_rows, "methods": result.table(), "mape_values": result.mape,
-        "sentence": sentence, "provenance": {**provenance(), **_references(sides, run)},
+        "sentence": sentence, "warnings": [warning] if warning else [],
+        "provenance": {**provenance(), **_references(sides, run)},
     })  # fmt: skip
     text = curve_markdown(result)
+    said = f"> **Warning:** {warning[0].upper()}{warning[1:]}.\n\n" if warning else ""
     (run / "report.md").write_text(
         f"# Learning curve {result.source} -> {dst.name}: {target}\n\n{text}\n\n{sentence}\n\n"
-        "![learning curve](learning_curve.png)\n"
+        f"{said}![learning curve](learning_curve.png)\n"
     )
-    return Run(run, result, [text, sentence, f"run directory: {run}"])
+    return Run(run, result, [text, sentence, f"run directory: {run}"], [warning] if warning else [])
 
 
 def explain_run(run, *, model: str | None = None) -> Run:

@@ -21,7 +21,8 @@ class Sides:
     pretrained, pretrained_meta : MLP and dict, or None
         A run's pretrained net and its ``pretrained.json``.
     source_name : str
-        The source's name for run folders: the dataset's, or the run folder's.
+        The source's name for run folders: the dataset's, or (a run's net) the dataset the net
+        was pretrained on.
     source_path, destination_path : str
         Both as given (the source a run folder's path when the net comes from one).
     """
@@ -143,7 +144,9 @@ def load_sides(
         where_name="dest_where", **common,
     )  # fmt: skip
     same_inputs(meta["features"], dst.feature_names, source, destination)
-    return Sides(None, dst, target, net, meta, Path(source).name, str(source), str(destination))
+    # Run folders are named by the dataset the net learned from, not by its folder's name.
+    origin = str(meta.get("source") or Path(source).name)
+    return Sides(None, dst, target, net, meta, origin, str(source), str(destination))
 
 
 def same_inputs(source_names, destination_names, source_label, destination_label) -> None:
@@ -164,7 +167,7 @@ def same_inputs(source_names, destination_names, source_label, destination_label
 def dataset_notes(datasets, names) -> list[str]:
     """What a user should hear about ``datasets`` (given by the ``names`` they typed): the rows
     dropped from each, the rows of a shared table file that belong to neither (once per file),
-    and the warnings."""
+    and the warnings (each once, however many sides share it)."""
     lines, said = [], set()
     for data, name in zip(datasets, names, strict=True):
         dropped = data.provenance.get("dropped_rows") or []
@@ -177,5 +180,9 @@ def dataset_notes(datasets, names) -> list[str]:
             said.add(file)
             lines.append(f"dropped {len(shared)} invalid row(s) of {file}:")
             lines += [f"  {line}" for line in shared]
-        lines += [f"warning: {name}: {line}" for line in data.provenance.get("warnings") or []]
+        for line in data.provenance.get("warnings") or []:
+            # Both sides of one table file often share a warning: it is said once.
+            if (name, line) not in said:
+                said.add((name, line))
+                lines.append(f"warning: {name}: {line}")
     return lines

@@ -47,10 +47,10 @@ def predict_args(run, **changes):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"compression": "-100"}, "compression=-100 (row 0) is outside the range"),
-        ({"compression": "nan"}, "compression='nan' (row 0) is not a finite number"),
-        ({"compression": "inf"}, "compression='inf' (row 0) is not a finite number"),
-        ({"compression": "abc"}, "compression='abc' (row 0) is not a finite number"),
+        ({"compression": "-100"}, "compression=-100 (row 1) is outside the range"),
+        ({"compression": "nan"}, "compression='nan' (row 1) is not a finite number"),
+        ({"compression": "inf"}, "compression='inf' (row 1) is not a finite number"),
+        ({"compression": "abc"}, "compression='abc' (row 1) is not a finite number"),
     ],
 )
 def test_predict_refuses_values_it_cannot_answer(run, changes, message):
@@ -96,8 +96,9 @@ def test_targets_no_mape_model_can_use_are_named_or_dropped(files, tmp_path):
     common = ["--splits", 1, "--epochs", 3, "--restarts", 1, "--members", 2]
     common += ["--runs", tmp_path / "runs"]
     line = one_line_error(surrogate("transfer", files / "src.h5", tmp_path / "bad.h5", *common))
-    assert "3 row(s) cannot train a MAPE model on 'tortuosity': 7 (target" in line
-    assert ", 8 (target" in line and ", 9 (target" in line
+    # Named as the sweep names them: by sample index.
+    assert "3 row(s) cannot train a MAPE model on 'tortuosity': sample 7 (target" in line
+    assert ", sample 8 (target" in line and ", sample 9 (target" in line
     assert "--drop-invalid" in line
     done = surrogate("transfer", files / "src.h5", tmp_path / "bad.h5", *common, "--drop-invalid")
     assert done.returncode == 0, done.stderr

@@ -454,3 +454,28 @@ def test_the_shipped_electrode_table_is_found_from_any_directory_and_is_syntheti
         "nmc_synthetic": True,
         "file": "data/electrodes_synthetic.csv",
     }
+
+
+def test_units_come_from_the_spec_or_else_the_header():
+    frame = pd.DataFrame(
+        {"Gap (µm)": [1.0, 2.0, 3.0], "speed": [3.0, 1.0, 2.0], "Mass Loading [mg/cm²]": [1, 2, 4]}
+    )
+    spec = TableSpec(inputs=["Gap (µm)", "speed"], target="Mass Loading [mg/cm²]")
+    data = table_dataset(frame, spec)
+    assert data.units == {"Gap (µm)": "µm", "speed": "", "Mass Loading [mg/cm²]": "mg/cm²"}
+    # A unit the spec gives wins over the header's.
+    spec = TableSpec(inputs=["Gap (µm)", "speed"], target="Mass Loading [mg/cm²]",
+                     units={"Mass Loading [mg/cm²]": "g/m²", "speed": "m/min"})  # fmt: skip
+    assert table_dataset(frame, spec).units == {
+        "Gap (µm)": "µm", "speed": "m/min", "Mass Loading [mg/cm²]": "g/m²"
+    }  # fmt: skip
+
+
+def test_rows_are_named_by_the_tables_id_column_or_counted_from_1():
+    from surrogate.data.tables import row_names
+
+    assert row_names(pd.DataFrame({"x": [5.0, 6.0, 7.0]})) == ("row", [1, 2, 3])
+    named = pd.DataFrame({"Sample ID": ["A7", "B2"], "x": [5.0, 6.0]})
+    assert row_names(named) == ("Sample ID", ["A7", "B2"])
+    # An id column that repeats a value cannot name rows: counted instead.
+    assert row_names(named.assign(**{"Sample ID": ["A7", "A7"]})) == ("row", [1, 2])

@@ -106,7 +106,9 @@ def test_fitted_attributes_come_from_fit_alone():
     assert not [name for name in vars(fresh) if name.endswith("_")]
     fitted = fresh.fit(x, small, [], [])
     fitted_names = sorted(name for name in vars(fitted) if name.endswith("_"))
-    assert fitted_names == ["calibration_rows_", "floor_", "members_", "oob_mape_", "scale_"]
+    assert fitted_names == [
+        "calibration_rows_", "floor_", "lower_limit_", "members_", "oob_mape_", "scale_"
+    ]  # fmt: skip
     before = dict(vars(fitted))
     fitted.predict_interval(x[:5])
     fitted.disagreement(x[:5])
@@ -150,3 +152,34 @@ def test_bad_ensemble_options_exit_2(tmp_path, option, message):
     done = surrogate("transfer", "gdl200", "gdl1000", option, runs=tmp_path)
     assert done.returncode == 2 and message in done.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_intervals_of_a_positive_target_never_reach_below_zero():
+    from sklearn.linear_model import LinearRegression
+
+    from surrogate.estimators.regressors import SklearnRegressor
+
+    # A positive target near 0 with noise as large as its values: wide intervals.
+    rng = np.random.default_rng(1)
+    x = rng.random((40, 1))
+    y = 0.05 + 0.1 * x[:, 0] + 0.05 * rng.random(40)
+
+    def fitted(target):
+        members = lambda seed: SklearnRegressor(LinearRegression())  # noqa: E731
+        return EnsembleRegressor(members, members=5, level=0.9, seed=2).fit(x, target, [], [])
+
+    positive = fitted(y)
+    assert positive.lower_limit_ == 0.0
+    # The same targets shifted below 0: no limit, and the same intervals moved down reach
+    # below 0 (what the positive target's would do unclipped).
+    shifted = fitted(y - 1.0)
+    assert shifted.lower_limit_ is None
+    grid = np.linspace(-3, 3, 25)[:, None]  # far outside the rows: the members disagree
+    mean, low, high = positive.predict_interval(grid)
+    _, low_shifted, _ = shifted.predict_interval(grid)
+    unclipped = low_shifted + 1.0
+    assert np.any(unclipped < 0)
+    assert np.all(low >= 0)
+    assert np.allclose(low, np.maximum(unclipped, 0.0))
+    scores = interval_scores(np.full(len(grid), 0.1), mean, low, high)
+    assert scores["clipped"] == pytest.approx(100 * np.mean(unclipped <= 0))

@@ -34,9 +34,11 @@ def test_transfer_needs_fewer_target_rows_than_scratch(curve):
     assert curve.rows_to_reach("scratch", scratch_all) == 77
     for k in range(3):  # at every small size the transfer is ahead
         assert np.mean(curve.mape["transferred"][k]) < np.mean(curve.mape["scratch"][k])
-    sentence = curve.sentence(scratch_all)
-    assert f"transfer needs {transfer_rows} target rows" in sentence
-    assert "training from scratch needs 77 target rows" in sentence
+    sentence = curve.sentence()  # by default: scratch's error with all 77 rows
+    assert f"To reach {scratch_all:.3g} % MAPE (training from scratch with all 77 rows)" in sentence
+    assert f"transfer needs {transfer_rows} target rows, training from scratch 77" in sentence
+    saved = 77 - transfer_rows
+    assert f"transfer saves {saved} rows ({100 * saved / 77:.0f} %)" in sentence
 
 
 def test_the_pretrained_net_alone_does_not_improve_with_rows(curve):
