@@ -1,7 +1,9 @@
-"""numba kernels for the binder: closing masks, counts, the ordered shell fill, attachment.
+"""numba kernels for the binder: the closing pass, the ordered shell fill, attachment.
 
-Labels: 0 pore, 1 fibre, 2 binder. ``dist_fibre`` and ``dist_open`` are capped squared distance
-maps (uint16) from :mod:`generator._shared.edt_kernels`.
+Labels: 0 pore, 1 fibre, 2 binder. ``dist_fibre`` is a capped squared distance map to the
+fibres (uint8 or uint16, from :func:`generator._shared.edt_kernels.capped_squared_edt`). The
+distance to the closing's complement is never stored: :func:`closing_pass` streams it band by
+band (:mod:`generator._shared.edt_kernels`) and uses each finished row at once.
 """
 
 from __future__ import annotations
@@ -9,40 +11,49 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from generator._shared.edt_kernels import band_offset, band_scratch, band_step
 from generator._shared.phases import BINDER, FIBRE, PORE
 
-ATTACHED = 4  # transient label during the attachment sweeps (3 is the binder shell)
+PENDING = 4  # transient label: binder not (yet) known to touch a fibre through binder
+HASH_CHUNKS = 16  # partial tie histograms (65536 bins each), summed at the end
 
 
 @nb.njit(cache=True, parallel=True)
-def count_closed_pore(volume, dist_open, k):
-    """Number of pore voxels inside the closing: ``dist_open > k`` (squared units)."""
-    nz = volume.shape[0]
-    per_slice = np.zeros(nz, dtype=np.int64)
-    for z in nb.prange(nz):
-        c = 0
-        for j in range(volume.shape[1]):
-            for i in range(volume.shape[2]):
-                if volume[z, j, i] == PORE and dist_open[z, j, i] > k:
-                    c += 1
-        per_slice[z] = c
-    return per_slice.sum()
+def closing_pass(dist_fibre, threshold, k, w, rows, volume, write, label, n_bins):
+    """Pore voxels inside the closing of squared radius ``k``, counted and optionally labelled.
 
+    ``dist_open``, the squared distance to ``dist_fibre >= threshold`` (``threshold = k + 1``,
+    of ``dist_fibre``'s dtype) capped by the window ``w``, is streamed in bands of ``rows``
+    rows; every pore voxel with ``dist_open > k`` (``k`` as uint16) is in the closing. With
+    ``write`` it becomes ``label``.
 
-@nb.njit(cache=True, parallel=True)
-def mark_closed(volume, dist_open, k, label):
-    """Set ``label`` on pore voxels with ``dist_open > k``; returns how many were set."""
-    nz = volume.shape[0]
-    per_slice = np.zeros(nz, dtype=np.int64)
-    for z in nb.prange(nz):
-        c = 0
-        for j in range(volume.shape[1]):
-            for i in range(volume.shape[2]):
-                if volume[z, j, i] == PORE and dist_open[z, j, i] > k:
-                    volume[z, j, i] = label
-                    c += 1
-        per_slice[z] = c
-    return per_slice.sum()
+    Returns the histogram of ``min(dist_fibre, n_bins - 1)`` over those voxels (int64,
+    ``n_bins``): one bin counts them all.
+    """
+    nz, ny, nx = volume.shape
+    n_bands = (ny + rows - 1) // rows
+    hist = np.zeros((n_bands, n_bins), dtype=np.int64)
+    top = n_bins - 1
+    for band in nb.prange(n_bands):
+        j0 = band * rows
+        j1 = min(ny, j0 + rows)
+        ring, line, plane, run = band_scratch(w, j1 - j0, nx)
+        h = hist[band]
+        for z_in in range(nz + w):
+            z = band_step(dist_fibre, threshold, z_in, w, j0, j1, ring, line, run, plane)
+            if z < 0:
+                continue
+            for r in range(j1 - j0):
+                start = band_offset(w, nx, r)
+                row = plane[start : start + nx]
+                labels = volume[z, j0 + r]
+                near = dist_fibre[z, j0 + r]
+                for i in range(nx):
+                    if row[i] > k and labels[i] == PORE:
+                        if write:
+                            labels[i] = label
+                        h[min(near[i], top)] += 1
+    return hist.sum(axis=0)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -50,9 +61,10 @@ def relabel(volume, old, new):
     """Replace label ``old`` by ``new`` everywhere."""
     for z in nb.prange(volume.shape[0]):
         for j in range(volume.shape[1]):
+            row = volume[z, j]
             for i in range(volume.shape[2]):
-                if volume[z, j, i] == old:
-                    volume[z, j, i] = new
+                if row[i] == old:
+                    row[i] = new
 
 
 @nb.njit(cache=True, nogil=True)
@@ -66,34 +78,21 @@ def _mix(index, seed):
 
 
 @nb.njit(cache=True, parallel=True)
-def shell_histogram(volume, dist_open, dist_fibre, k_hi, shell_label, n_bins):
-    """Histogram of distance-to-fibre over shell voxels (pore with ``dist_open > k_hi``).
-
-    Shell voxels are labelled ``shell_label`` on the way, so the fill can find them again.
-    """
-    nz = volume.shape[0]
-    hist = np.zeros((nz, n_bins), dtype=np.int64)
-    for z in nb.prange(nz):
-        for j in range(volume.shape[1]):
-            for i in range(volume.shape[2]):
-                if volume[z, j, i] == PORE and dist_open[z, j, i] > k_hi:
-                    volume[z, j, i] = shell_label
-                    d = dist_fibre[z, j, i]
-                    hist[z, min(d, n_bins - 1)] += 1
-    return hist.sum(axis=0)
-
-
-@nb.njit(cache=True, parallel=True)
 def tie_histogram(volume, dist_fibre, shell_label, tie_value, seed):
     """Histogram of the 16-bit hash over shell voxels at the tie distance."""
     nz, ny, nx = volume.shape
-    hist = np.zeros((nz, 65536), dtype=np.int32)
-    for z in nb.prange(nz):
-        for j in range(ny):
-            for i in range(nx):
-                if volume[z, j, i] == shell_label and dist_fibre[z, j, i] == tie_value:
-                    hist[z, _mix((z * ny + j) * nx + i, seed)] += 1
-    return hist.astype(np.int64).sum(axis=0)
+    chunks = min(nz, HASH_CHUNKS)
+    hist = np.zeros((chunks, 65536), dtype=np.int64)
+    for c in nb.prange(chunks):
+        h = hist[c]
+        for z in range(c * nz // chunks, (c + 1) * nz // chunks):
+            for j in range(ny):
+                labels = volume[z, j]
+                near = dist_fibre[z, j]
+                for i in range(nx):
+                    if labels[i] == shell_label and near[i] == tie_value:
+                        h[_mix((z * ny + j) * nx + i, seed)] += 1
+    return hist.sum(axis=0)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -103,67 +102,122 @@ def resolve_shell(volume, dist_fibre, shell_label, tie_value, hash_cut, seed):
     nz, ny, nx = volume.shape
     for z in nb.prange(nz):
         for j in range(ny):
+            labels = volume[z, j]
+            near = dist_fibre[z, j]
             for i in range(nx):
-                if volume[z, j, i] == shell_label:
-                    d = dist_fibre[z, j, i]
+                if labels[i] == shell_label:
+                    d = near[i]
                     take = d < tie_value or (
                         d == tie_value and _mix((z * ny + j) * nx + i, seed) < hash_cut
                     )
-                    volume[z, j, i] = BINDER if take else PORE
+                    labels[i] = BINDER if take else PORE
+
+
+@nb.njit(cache=True, nogil=True)
+def _holds(row, label):
+    """Whether ``row`` holds ``label`` (a full pass: it vectorises, an early exit would not)."""
+    found = False
+    for i in range(row.shape[0]):
+        found |= row[i] == label
+    return found
+
+
+@nb.njit(cache=True, nogil=True)
+def _touches(volume, z, j, i, label):
+    """Whether a 26-neighbour of voxel (z, j, i) has ``label``."""
+    nz, ny, nx = volume.shape
+    for dz in range(max(z - 1, 0), min(z + 2, nz)):
+        for dj in range(max(j - 1, 0), min(j + 2, ny)):
+            row = volume[dz, dj]
+            for di in range(max(i - 1, 0), min(i + 2, nx)):
+                if row[di] == label:
+                    return True
+    return False
 
 
 @nb.njit(cache=True, parallel=True)
-def _attach_sweep(volume, backward):
-    """One Gauss-Seidel sweep: binder next to fibre or attached binder becomes attached (3)."""
+def _hold_unattached(volume, pending):
+    """Binder with no fibre among its 26 neighbours becomes ``PENDING``; ``pending[z]`` counts
+    them per slice. Only fibre labels are read, so threads never see each other's writes.
+
+    Row at a time: the fibre voxels of the 3 x 3 rows around a row are OR-ed, then widened by
+    one voxel along x (``near`` has a zero guard at each end).
+    """
+    nz, ny, nx = volume.shape
+    for z in nb.prange(nz):
+        near = np.zeros(nx + 2, dtype=np.bool_)
+        count = 0
+        for j in range(ny):
+            row = volume[z, j]
+            if not _holds(row, BINDER):
+                continue
+            inner = near[1 : nx + 1]
+            inner[:] = False
+            for dz in range(max(z - 1, 0), min(z + 2, nz)):
+                for dj in range(max(j - 1, 0), min(j + 2, ny)):
+                    other = volume[dz, dj]
+                    for i in range(nx):
+                        inner[i] |= other[i] == FIBRE
+            left, right = near[:nx], near[2:]
+            for i in range(nx):
+                hold = row[i] == BINDER and not (left[i] or inner[i] or right[i])
+                row[i] = PENDING if hold else row[i]
+                count += hold
+        pending[z] = count
+
+
+@nb.njit(cache=True, parallel=True)
+def _attach_sweep(volume, pending, backward):
+    """One Gauss-Seidel sweep over the rows that hold pending voxels: a pending voxel next to
+    binder (attached) becomes binder. Returns how many did."""
     nz, ny, nx = volume.shape
     changed = np.zeros(nz, dtype=np.int64)
     flip = np.int64(1 if backward else 0)
     for step in nb.prange(nz):
         z = step + flip * (nz - 1 - 2 * step)
+        if pending[z] == 0:
+            continue
         for jj in range(ny):
             j = jj + flip * (ny - 1 - 2 * jj)
+            row = volume[z, j]
+            if not _holds(row, PENDING):
+                continue
             for ii in range(nx):
                 i = ii + flip * (nx - 1 - 2 * ii)
-                if volume[z, j, i] != BINDER:
-                    continue
-                found = False
-                for dz in range(max(z - 1, 0), min(z + 2, nz)):
-                    for dj in range(max(j - 1, 0), min(j + 2, ny)):
-                        for di in range(max(i - 1, 0), min(i + 2, nx)):
-                            v = volume[dz, dj, di]
-                            if v == FIBRE or v == ATTACHED:
-                                found = True
-                if found:
-                    volume[z, j, i] = ATTACHED
+                if row[i] == PENDING and _touches(volume, z, j, i, BINDER):
+                    row[i] = BINDER
                     changed[z] += 1
+        pending[z] -= changed[z]
     return changed.sum()
 
 
 @nb.njit(cache=True, parallel=True)
-def _release_unattached(volume):
-    nz = volume.shape[0]
-    removed = np.zeros(nz, dtype=np.int64)
+def _release_pending(volume, pending):
+    """Pending voxels (never attached) return to pore."""
+    nz, ny, nx = volume.shape
     for z in nb.prange(nz):
-        for j in range(volume.shape[1]):
-            for i in range(volume.shape[2]):
-                v = volume[z, j, i]
-                if v == BINDER:
-                    volume[z, j, i] = PORE
-                    removed[z] += 1
-                elif v == ATTACHED:
-                    volume[z, j, i] = BINDER
-    return removed.sum()
+        if pending[z] == 0:
+            continue
+        for j in range(ny):
+            row = volume[z, j]
+            for i in range(nx):
+                row[i] = PORE if row[i] == PENDING else row[i]
 
 
 def detach_floating_binder(volume):
     """Turn binder voxels not linked to a fibre through binder (26-connectivity) into pore.
 
-    Alternating forward and backward sweeps mark binder reached from the fibres until nothing
-    changes; the fixed point (all binder connected to a fibre) does not depend on the order in
-    which threads visit voxels. Binder sits within a closing radius of the fibres, so a few
-    sweeps suffice. Returns the number of voxels removed.
+    Binder touching a fibre is attached at once; the rest is held apart and attached by
+    alternating forward and backward sweeps over the slices that still hold some, until nothing
+    changes. The fixed point (all binder connected to a fibre) does not depend on the order in
+    which threads visit voxels. Returns the number of voxels removed.
     """
+    pending = np.zeros(volume.shape[0], dtype=np.int64)
+    _hold_unattached(volume, pending)
     backward = False
-    while _attach_sweep(volume, backward):
+    while pending.any() and _attach_sweep(volume, pending, backward):
         backward = not backward
-    return int(_release_unattached(volume))
+    removed = int(pending.sum())
+    if removed:
+        _release_pending(volume, pending)
+    return removed

@@ -14,53 +14,67 @@ import math
 import numba as nb
 import numpy as np
 
+# Rows of y a thread compresses with one scratch slab.
+ROW_CHUNKS = 64
+
 
 @nb.njit(cache=True, parallel=True)
 def compress_columns(volume, out):
     """Compress ``volume`` (nz, ny, nx) along axis 0 into ``out`` (nz_out, ny, nx).
 
-    Returns the number of columns that had to be scaled (more solid than ``nz_out``).
+    ``out`` may be ``volume[:nz_out]`` (in place): each row of columns is copied to a scratch
+    slab before its output is written. Returns the number of columns that had to be scaled
+    (more solid than ``nz_out``).
     """
     nz, ny, nx = volume.shape
     nz_out = out.shape[0]
-    scaled_per_row = np.zeros(ny, dtype=np.int64)
-    for j in nb.prange(ny):
-        solid = np.zeros(nx, dtype=np.int64)
-        for k in range(nz):
-            for i in range(nx):
-                if volume[k, j, i] != 0:
-                    solid[i] += 1
-        alpha = np.zeros(nx, dtype=np.float64)
-        for i in range(nx):
-            if solid[i] < nz:
-                alpha[i] = (nz_out - solid[i]) / (nz - solid[i])
-        for k in range(nz_out):
-            for i in range(nx):
-                out[k, j, i] = 0
-        pore_seen = np.zeros(nx, dtype=np.int64)
-        solid_seen = np.zeros(nx, dtype=np.int64)
-        for k in range(nz):
-            for i in range(nx):
-                if solid[i] > nz_out:
-                    continue
-                v = volume[k, j, i]
-                if v == 0:
-                    pore_seen[i] += 1
-                else:
-                    position = solid_seen[i] + int(math.floor(alpha[i] * pore_seen[i] + 0.5))
-                    out[position, j, i] = v
-                    solid_seen[i] += 1
-        # Columns with more solid than room: drop the pore, resample the solid sequence.
+    chunks = min(ny, ROW_CHUNKS)
+    scaled_per_chunk = np.zeros(chunks, dtype=np.int64)
+    for chunk in nb.prange(chunks):
+        slab = np.empty((nz, nx), dtype=volume.dtype)
         column = np.empty(nz, dtype=volume.dtype)
-        for i in range(nx):
-            if solid[i] <= nz_out:
-                continue
-            scaled_per_row[j] += 1
-            n = 0
+        solid = np.empty(nx, dtype=np.int64)
+        alpha = np.empty(nx, dtype=np.float64)
+        pore_seen = np.empty(nx, dtype=np.int64)
+        solid_seen = np.empty(nx, dtype=np.int64)
+        for j in range(chunk * ny // chunks, (chunk + 1) * ny // chunks):
+            solid[:] = 0
             for k in range(nz):
-                if volume[k, j, i] != 0:
-                    column[n] = volume[k, j, i]
-                    n += 1
+                src = volume[k, j]
+                dst = slab[k]
+                for i in range(nx):
+                    dst[i] = src[i]
+                    solid[i] += src[i] != 0
+            for i in range(nx):
+                alpha[i] = (nz_out - solid[i]) / (nz - solid[i]) if solid[i] < nz else 0.0
             for k in range(nz_out):
-                out[k, j, i] = column[min(n - 1, int((k + 0.5) * n / nz_out))]
-    return scaled_per_row.sum()
+                dst = out[k, j]
+                for i in range(nx):
+                    dst[i] = 0
+            pore_seen[:] = 0
+            solid_seen[:] = 0
+            for k in range(nz):
+                src = slab[k]
+                for i in range(nx):
+                    if solid[i] > nz_out:
+                        continue
+                    v = src[i]
+                    if v == 0:
+                        pore_seen[i] += 1
+                    else:
+                        position = solid_seen[i] + int(math.floor(alpha[i] * pore_seen[i] + 0.5))
+                        out[position, j, i] = v
+                        solid_seen[i] += 1
+            # Columns with more solid than room: drop the pore, resample the solid sequence.
+            for i in range(nx):
+                if solid[i] <= nz_out:
+                    continue
+                scaled_per_chunk[chunk] += 1
+                n = 0
+                for k in range(nz):
+                    if slab[k, i] != 0:
+                        column[n] = slab[k, i]
+                        n += 1
+                for k in range(nz_out):
+                    out[k, j, i] = column[min(n - 1, int((k + 0.5) * n / nz_out))]
+    return scaled_per_chunk.sum()

@@ -121,8 +121,11 @@ def count_labels_per_slice(volume, n_labels):
     for k in nb.prange(nz):
         plane = volume[k]
         for j in range(plane.shape[0]):
-            for i in range(plane.shape[1]):
-                v = plane[j, i]
-                if v < n_labels:
-                    counts[k, v] += 1
+            row = plane[j]
+            # One pass a label over a row in cache: comparisons vectorise, a scatter would not.
+            for label in range(n_labels):
+                c = 0
+                for i in range(row.shape[0]):
+                    c += row[i] == label
+                counts[k, label] += c
     return counts

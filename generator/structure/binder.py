@@ -32,6 +32,8 @@ MAX_WINDOW = 180  # uint16 holds 2 * 180^2 + 1 without overflow
 PROBE_SHARE = 1 / 16  # share of the in-plane area used to estimate the closing radius
 PROBE_MIN_VOXELS = 4_000_000  # below this the whole volume is the probe
 BRACKET_SLACK = 0.04  # relative binder margin for the first full-volume bracket
+# First window of the probe's fibre distances: exact to 225, so uint8 (closings up to 224).
+PROBE_WINDOW = 15
 
 
 @dataclass(frozen=True)
@@ -83,26 +85,48 @@ def _window_for(k: int) -> int:
     return window
 
 
+def _fibre_distance(volume, window: int) -> np.ndarray:
+    """Squared distance to the fibres, exact up to ``window^2`` (``window^2 + 1`` beyond),
+    in uint8 when that fits (half the memory and traffic), uint16 otherwise."""
+    from generator._shared.edt_kernels import capped_squared_edt
+
+    dtype = np.uint8 if window * window + 1 <= np.iinfo(np.uint8).max else np.uint16
+    dist_fibre = np.empty(volume.shape, dtype=dtype)
+    capped_squared_edt(volume, 1, dist_fibre, window)
+    return dist_fibre
+
+
+def _closing(dist_fibre, volume, k: int, *, write: bool = False, label: int = 0, bins: int = 1):
+    """:func:`~generator.structure._binder_kernels.closing_pass` at squared radius ``k``: the
+    histogram of ``min(dist_fibre, bins - 1)`` over the pore voxels inside the closing."""
+    import numba
+
+    from generator._shared.edt_kernels import band_rows, source_threshold
+    from generator.structure._binder_kernels import closing_pass
+
+    window = _window_for(k)
+    nz, ny, nx = volume.shape
+    rows = band_rows(window, nx, ny, numba.get_num_threads())
+    threshold = source_threshold(dist_fibre, k + 1)
+    return closing_pass(
+        dist_fibre, threshold, np.uint16(k), window, rows, volume, write, label, bins
+    )
+
+
 def _closed_counts(volume, targets) -> dict[int, int]:
     """Binder voxel count of the closing at every squared radius that the bisections for each
     target count visit (one shared cache)."""
-    from generator._shared.edt_kernels import capped_squared_edt
-    from generator.structure._binder_kernels import count_closed_pore
-
-    window = 32
-    dist_fibre = np.empty(volume.shape, dtype=np.uint16)
-    capped_squared_edt(volume, 1, dist_fibre, window)
-    dist_open = np.empty(volume.shape, dtype=np.uint16)
+    window = PROBE_WINDOW
+    dist_fibre = _fibre_distance(volume, window)
     counts = {0: 0}
 
     def count(k: int) -> int:
-        nonlocal window
+        nonlocal window, dist_fibre
         if k not in counts:
             if k + 1 > window * window:
                 window = _window_for(2 * k)
-                capped_squared_edt(volume, 1, dist_fibre, window)
-            capped_squared_edt(dist_fibre, k + 1, dist_open, _window_for(k))
-            counts[k] = int(count_closed_pore(volume, dist_open, k))
+                dist_fibre = _fibre_distance(volume, window)
+            counts[k] = int(_closing(dist_fibre, volume, k)[0])
         return counts[k]
 
     for target in targets:
@@ -179,30 +203,24 @@ def add_binder(volume: np.ndarray, target_fraction: float, *, seed: int) -> Bind
     >>> int(np.count_nonzero(volume == 2)), bool(np.all(volume[:, 3:6, 5] == 2))
     (12, True)
     """
-    from generator._shared.edt_kernels import capped_squared_edt
     from generator.structure._binder_kernels import (
         detach_floating_binder,
-        mark_closed,
         relabel,
         resolve_shell,
-        shell_histogram,
         tie_histogram,
     )
 
     target = int(round(target_fraction * volume.size))
     k_low, k_high = estimate_squared_radii(volume, target_fraction)
     window = _window_for(2 * k_high)
-    dist_fibre = np.empty(volume.shape, dtype=np.uint16)
-    capped_squared_edt(volume, 1, dist_fibre, window)
-    dist_open = np.empty(volume.shape, dtype=np.uint16)
+    dist_fibre = _fibre_distance(volume, window)
 
     # Lower bracket: the whole closing becomes binder; too much -> undo, shrink the radius.
     while True:
         if k_low == 0:
             placed = 0
             break
-        capped_squared_edt(dist_fibre, k_low + 1, dist_open, _window_for(k_low))
-        placed = int(mark_closed(volume, dist_open, k_low, BINDER))
+        placed = int(_closing(dist_fibre, volume, k_low, write=True, label=BINDER)[0])
         if placed <= target:
             break
         relabel(volume, BINDER, PORE)
@@ -211,14 +229,13 @@ def add_binder(volume: np.ndarray, target_fraction: float, *, seed: int) -> Bind
     while True:
         if k_high + 1 > window * window:
             window = _window_for(2 * k_high)
-            capped_squared_edt(volume, 1, dist_fibre, window)
-        capped_squared_edt(dist_fibre, k_high + 1, dist_open, _window_for(k_high))
-        histogram = shell_histogram(volume, dist_open, dist_fibre, k_high, SHELL, k_high + 2)
+            del dist_fibre
+            dist_fibre = _fibre_distance(volume, window)
+        histogram = _closing(dist_fibre, volume, k_high, write=True, label=SHELL, bins=k_high + 2)
         if placed + histogram.sum() >= target:
             break
         relabel(volume, SHELL, PORE)
         k_high += max(1, k_high // 8)
-    del dist_open
 
     # Fill the shell from the fibre surface outwards: ascending distance, hashed ties.
     needed = target - placed

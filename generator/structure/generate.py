@@ -230,9 +230,10 @@ def generate(
         if nz_out != shape[0]:
             from generator.structure._compression_kernels import compress_columns
 
-            compressed = np.empty((nz_out,) + shape[1:], dtype=np.uint8)
-            scaled = int(compress_columns(volume, compressed))
-            volume = compressed
+            # In place, into the first nz_out slices: no second volume to allocate and touch.
+            full, volume = volume, volume[:nz_out]
+            scaled = int(compress_columns(full, volume))
+            del full
         after = phase_fractions(volume)
     timings["compression_s"] = time.perf_counter() - start
 

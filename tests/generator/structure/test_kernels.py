@@ -59,6 +59,104 @@ def test_capped_edt_matches_scipy(shape, density, window):
     assert np.array_equal(out.astype(np.int64), expected)
 
 
+@pytest.mark.parametrize(
+    ("levels", "threshold", "window", "dtype"), [(60, 25, 6, np.uint8), (3, 2, 9, np.uint16)]
+)
+def test_capped_edt_of_a_thresholded_map_matches_scipy(levels, threshold, window, dtype):
+    # Several bands along y (ny = 70 with 2 threads), a multi-level source (a distance map, as
+    # the binder's closings use) and a uint8 result where the cap fits.
+    rng = np.random.default_rng(7)
+    source = rng.integers(0, levels, (23, 70, 41)).astype(np.uint8)
+    out = np.empty(source.shape, dtype=dtype)
+    capped_squared_edt(source, threshold, out, window)
+    reference = np.rint(ndi.distance_transform_edt(source < threshold) ** 2).astype(np.int64)
+    expected = np.where(reference > window**2, window**2 + 1, reference)
+    assert np.array_equal(out.astype(np.int64), expected)
+
+
+def test_closing_pass_is_scipys_closing():
+    # Pore inside the closing of the fibres by a ball of squared radius k, from scipy's EDT:
+    # not within sqrt(k) of any voxel farther than sqrt(k) from the fibres.
+    from generator.structure._binder_kernels import closing_pass
+
+    rng = np.random.default_rng(3)
+    volume = (rng.random((30, 45, 50)) < 0.01).astype(np.uint8)
+    volume = ndi.binary_dilation(volume, iterations=1).astype(np.uint8)
+    k = 10
+    dist_fibre = np.empty(volume.shape, dtype=np.uint8)
+    capped_squared_edt(volume, 1, dist_fibre, 5)
+    far = np.rint(ndi.distance_transform_edt(volume == 0) ** 2) >= k + 1
+    closed = (np.rint(ndi.distance_transform_edt(~far) ** 2) > k) & (volume == 0)
+    hist = closing_pass(dist_fibre, np.uint8(k + 1), np.uint16(k), 4, 7, volume, True, 2, k + 2)
+    assert 0 < closed.sum() < volume.size // 2
+    assert np.array_equal(volume == 2, closed)
+    squared = np.rint(ndi.distance_transform_edt(volume != 1) ** 2).astype(np.int64)
+    assert (
+        hist.tolist() == np.bincount(np.minimum(squared[closed], k + 1), minlength=k + 2).tolist()
+    )
+
+
+def test_detach_keeps_exactly_the_binder_linked_to_fibres():
+    from generator.structure._binder_kernels import detach_floating_binder
+
+    rng = np.random.default_rng(5)
+    volume = np.zeros((20, 30, 40), dtype=np.uint8)
+    volume[:, 10, 5:35] = 1  # a fibre
+    volume[rng.random(volume.shape) < 0.25] = 2  # binder everywhere, chains and islands
+    volume[:, 10, 5:35] = 1
+    labels, _ = ndi.label(volume > 0, structure=np.ones((3, 3, 3)))
+    linked = np.isin(labels, np.unique(labels[volume == 1])) & (volume == 2)
+    expected_removed = int(np.count_nonzero(volume == 2) - linked.sum())
+    assert expected_removed > 0 and linked.sum() > 0
+    assert detach_floating_binder(volume) == expected_removed
+    assert np.array_equal(volume == 2, linked)
+
+
+def _compress_reference(volume, nz_out):
+    """The documented column rule, one column at a time in plain numpy."""
+    nz, ny, nx = volume.shape
+    out = np.zeros((nz_out, ny, nx), dtype=volume.dtype)
+    for j in range(ny):
+        for i in range(nx):
+            column = volume[:, j, i]
+            solid = column[column != 0]
+            if len(solid) > nz_out:
+                pick = np.minimum(
+                    len(solid) - 1, ((np.arange(nz_out) + 0.5) * len(solid) / nz_out).astype(int)
+                )
+                out[:, j, i] = solid[pick]
+                continue
+            alpha = (nz_out - len(solid)) / (nz - len(solid)) if len(solid) < nz else 0.0
+            pores_below = np.cumsum(column == 0) - (column == 0)
+            where = np.arange(len(solid)) + np.floor(alpha * pores_below[column != 0] + 0.5).astype(
+                int
+            )
+            out[where, j, i] = solid
+    return out
+
+
+def test_compression_in_place_and_copied_match_the_column_rule():
+    rng = np.random.default_rng(9)
+    volume = rng.choice(np.array([0, 0, 0, 1, 2], dtype=np.uint8), size=(24, 7, 9))
+    volume[:, 0, 0] = 1  # a column with more solid than room
+    expected = _compress_reference(volume, 15)
+    copied = np.empty((15, 7, 9), dtype=np.uint8)
+    scaled = compress_columns(volume, copied)
+    assert scaled == int(np.sum(np.count_nonzero(volume, axis=0) > 15)) >= 1
+    assert np.array_equal(copied, expected)
+    in_place = volume.copy()
+    assert compress_columns(in_place, in_place[:15]) == scaled
+    assert np.array_equal(in_place[:15], expected)
+
+
+def test_count_labels_per_slice_matches_numpy():
+    from generator.structure._raster_kernels import count_labels_per_slice
+
+    volume = np.random.default_rng(2).integers(0, 5, (6, 33, 70)).astype(np.uint8)
+    expected = [[np.count_nonzero(plane == label) for label in range(3)] for plane in volume]
+    assert count_labels_per_slice(volume, 3).tolist() == expected
+
+
 def test_compression_of_a_hand_counted_column():
     # 8 voxels -> 6: solid 3, pore 5, pore runs shrink by (6 - 3) / (8 - 3) = 0.6.
     # Solid at z=2 (2 pore below) -> 0 + round(1.2) = 1; z=3 -> 1 + 1 = 2;
