@@ -34,6 +34,7 @@ import numpy as np
 
 from generator._shared.extras import require_extra
 from generator._shared.phases import PHASES
+from generator.viz.style import format_value, legend_outside
 
 PHASE_COLOURS = ("#f4f1e8", "#2b2b2b", "#2f8fce")  # pore, fibre, binder: slice colours
 # The pore's slice colour is too light for a line on white: the profile draws it darker.
@@ -106,7 +107,7 @@ def _draw_profile(ax, volume: np.ndarray, voxel_um: float) -> None:
     ax.set_xlabel("z, through-plane position (µm)")
     ax.set_ylabel("phase fraction of the slice (–)")
     ax.set_title("through-plane phase profile", fontsize=10)
-    ax.legend(loc="center right", fontsize=9)
+    legend_outside(ax)
 
 
 def _phase_legend(fig) -> None:
@@ -237,13 +238,26 @@ def describe_parameters(parameters) -> str:
     Returns
     -------
     str
+        Diameter and thickness to 3 significant digits, fractions to 3 decimals, the
+        compression to 2.
+
+    Examples
+    --------
+    >>> from generator.viz.figures import describe_parameters
+    >>> row = {"fiber_diameter_um": 9.92209, "fiber_fraction": 0.22561,
+    ...        "binder_fraction": 0.06, "thickness_um": 318.871, "compression": 0.4812}
+    >>> describe_parameters(row).split(", ")  # doctest: +NORMALIZE_WHITESPACE
+    ['fibre diameter 9.92 µm', 'fibre fraction 0.226', 'binder fraction 0.060',
+     'thickness 319 µm before compression', 'compression 0.48']
     """
     values = parameters if isinstance(parameters, Mapping) else parameters.as_dict()
+    # A design row holds draws like 9.92209 µm: three significant digits say what matters (a
+    # 1 µm voxel resolves no finer) without six-digit titles.
     return (
-        f"fibre diameter {float(values['fiber_diameter_um']):g} µm, "
+        f"fibre diameter {float(values['fiber_diameter_um']):.3g} µm, "
         f"fibre fraction {float(values['fiber_fraction']):.3f}, "
         f"binder fraction {float(values['binder_fraction']):.3f}, "
-        f"thickness {float(values['thickness_um']):g} µm before compression, "
+        f"thickness {float(values['thickness_um']):.3g} µm before compression, "
         f"compression {float(values['compression']):.2f}"
     )
 
@@ -261,8 +275,8 @@ def _sample_header(sample) -> tuple[str, str]:
     caption = "\n".join(
         [
             describe_parameters(sample.parameters),
-            f"measured before compression: fibre {before['fibre']:.4f}, binder "
-            f"{before['binder']:.4f}; after: porosity {after['pore']:.3f}, fibre "
+            f"measured before compression: fibre {before['fibre']:.3f}, binder "
+            f"{before['binder']:.3f}; after: porosity {after['pore']:.3f}, fibre "
             f"{after['fibre']:.3f}, binder {after['binder']:.3f}; "
             f"fibre orientation tensor diagonal (xx, yy, zz) {orientation}",
         ]
@@ -318,9 +332,22 @@ def figure_path(path) -> Path:
     return path
 
 
-def _save(fig, path) -> Path:
+def save_figure(fig, path) -> Path:
     """Save ``fig`` to :func:`figure_path` of ``path`` under a temporary name, renamed into
-    place (an existing regular file is replaced; a link, a device or a directory never is)."""
+    place (an existing regular file is replaced; a link, a device or a directory never is).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or Path
+        Its suffix picks the format.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    require_extra("viz", "figures")
     from generator._shared.targets import atomic_file
 
     path = figure_path(path)
@@ -346,7 +373,7 @@ def plot_sample(sample, path) -> Path:
         The file written.
     """
     require_extra("viz", "figures")
-    return _save(sample_figure(sample), path)
+    return save_figure(sample_figure(sample), path)
 
 
 def plot_volume(volume, path, *, voxel_um: float, title: str = "", caption: str = "") -> Path:
@@ -357,7 +384,7 @@ def plot_volume(volume, path, *, voxel_um: float, title: str = "", caption: str 
     Path
     """
     require_extra("viz", "figures")
-    return _save(volume_figure(volume, voxel_um=voxel_um, title=title, caption=caption), path)
+    return save_figure(volume_figure(volume, voxel_um=voxel_um, title=title, caption=caption), path)
 
 
 def tortuosity_figure(result, *, title: str = ""):
@@ -430,8 +457,10 @@ def tortuosity_figure(result, *, title: str = ""):
     if result.path_lengths_um.size:
         histogram.hist(result.path_lengths_um / result.length_um, bins=60, color="#2f8fce")
     if np.isfinite(result.tau):
-        histogram.axvline(result.tau, color="k", linestyle="--", label=f"τ = {result.tau:.4f}")
-        histogram.legend()
+        histogram.axvline(
+            result.tau, color="k", linestyle="--", label=f"τ = {format_value(result.tau)} (mean)"
+        )
+        legend_outside(histogram)
     histogram.set_xlabel("shortest path from an inlet pore voxel to the outlet / L (–)")
     histogram.set_ylabel("inlet pore voxels (count)")
     histogram.set_title(
@@ -441,7 +470,8 @@ def tortuosity_figure(result, *, title: str = ""):
     h = ", ".join(f"{v:g}" for v in spacing)
     summary = (
         f"{result.metric} metric along {names[result.axis]}, L = {result.length_um:g} µm, "
-        f"voxel (z, y, x) {h} µm: τ = {result.tau:.4f}, τ_volume = {result.tau_volume:.4f}, "
+        f"voxel (z, y, x) {h} µm: τ = {format_value(result.tau)}, "
+        f"τ_volume = {format_value(result.tau_volume)}, "
         f"porosity {result.porosity:.3f}, percolating pore fraction "
         f"{result.percolating_fraction:.3f}"
     )
@@ -465,4 +495,4 @@ def plot_tortuosity(result, path, *, title: str = "") -> Path:
     Path
     """
     require_extra("viz", "figures")
-    return _save(tortuosity_figure(result, title=title), path)
+    return save_figure(tortuosity_figure(result, title=title), path)

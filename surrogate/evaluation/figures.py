@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from generator.viz.style import display_unit, format_value, legend_outside, unit_suffix
 from surrogate.evaluation.evaluate import TransferResult
 
 # What the GDL targets measure, for axis labels (any other target is named as it is).
@@ -51,12 +52,12 @@ def _curve_rows(result: TransferResult, source) -> dict:
 
 def loss_curves_figure(result: TransferResult, source, destination):
     """Training and validation MAPE per epoch of the pretrained and transferred nets, each
-    curve labelled with its rows, the kept epoch marked."""
+    curve labelled with its rows, the kept epoch marked; legends beside the panels."""
     from matplotlib.figure import Figure
 
     curves = [name for name in ("pretrained", "transferred") if result.histories.get(name)]
     rows = _curve_rows(result, source)
-    fig = Figure(figsize=(6 * len(curves), 4.4), layout="constrained")
+    fig = Figure(figsize=(7.5 * len(curves), 4.4), layout="constrained")
     axes = fig.subplots(1, len(curves))
     for ax, name in zip(np.atleast_1d(axes), curves, strict=True):
         data = destination if name == "transferred" else source
@@ -94,64 +95,194 @@ def _loss_curve(ax, history, name, data, destination, n_train, n_val) -> None:
         ax.yaxis.set_minor_formatter(
             FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else "")
         )
-    ax.legend(fontsize=9)
+    legend_outside(ax)
 
 
-def _unit_text(unit: str) -> str:
-    return "" if unit in ("", "1", "-") else f" ({unit})"
+def _quantity(target: str, unit: str) -> str:
+    """The target as an axis names it, its unit shown as figures show units (µm)."""
+    return TARGET_WORDS.get(target, target) + unit_suffix(unit)
+
+
+def _mape_text(truth, prediction) -> str:
+    """Test MAPE of one split to 2 significant digits (one split has no spread to round to)."""
+    mape = 100 * float(np.mean(np.abs((prediction - truth) / truth)))
+    return f"MAPE {format_value(mape, fallback=2)} %"
+
+
+def flat_rows(prediction, truth, *, tolerance: float = 1e-6) -> np.ndarray:
+    """Indices of the rows that share one prediction (to within ``tolerance`` of the truth's
+    scale) with another row of a different truth: where the net is flat.
+
+    Parameters
+    ----------
+    prediction, truth : array_like, shape (n,)
+    tolerance : float
+        Relative to the mean absolute truth.
+
+    Returns
+    -------
+    ndarray of int
+        Sorted; empty when every distinct truth gets its own prediction.
+
+    Examples
+    --------
+    >>> from surrogate.evaluation.figures import flat_rows
+    >>> flat_rows([1.02, 1.1121, 1.05, 1.1121], [1.02, 1.13, 1.05, 1.142]).tolist()
+    [1, 3]
+    >>> flat_rows([1.0, 1.0], [1.2, 1.2]).tolist()  # the same truth: nothing is flat
+    []
+    """
+    prediction, truth = np.asarray(prediction, dtype=float), np.asarray(truth, dtype=float)
+    step = tolerance * (float(np.mean(np.abs(truth))) or 1.0)
+    same = np.abs(prediction[:, None] - prediction[None, :]) <= step
+    differ = np.abs(truth[:, None] - truth[None, :]) > step
+    return np.flatnonzero(np.any(same & differ, axis=1))
 
 
 def parity_figure(result: TransferResult, destination):
-    """Predicted against true on the first split's test rows: the pretrained net (squares),
-    the transferred one (circles) and, with an ensemble, its mean and intervals."""
+    """Predicted against true on the first split's test rows, on equal axes around the line
+    y = x.
+
+    The pretrained net (squares), the transferred one (circles) and, with an ensemble, its mean
+    with its interval as a bar; rows whose truth falls outside their interval ringed; rows the
+    transferred net gives one prediction although their truths differ joined by a line (the
+    net is flat there). Every mark is named in the legend beside the plot, with its test MAPE
+    or its count of rows.
+    """
     from matplotlib.figure import Figure
 
     first = result.first_split
-    fig = Figure(figsize=(5.5, 5), layout="constrained")
+    fig = Figure(figsize=(8.6, 5.4), layout="constrained")
     ax = fig.subplots()
-    y = first["target_true"]
-    ax.scatter(y, first["pretrained_prediction"], marker="s", color="#c0392b", label="pretrained")
-    ax.scatter(y, first["transferred_prediction"], marker="o", color="#2f6fce", label="transferred")
+    y = np.asarray(first["target_true"], dtype=float)
+    unit = display_unit(destination.units.get(result.target, ""))
+    unit_text = "" if unit_suffix(unit) == "" else f" {unit}"
+    drawn, handles = [y], []
+    predictions = {}
+    for key, marker, colour, name in (
+        ("pretrained_prediction", "s", "#c0392b", "pretrained net"),
+        ("transferred_prediction", "o", "#2f6fce", "transferred net"),
+    ):
+        prediction = np.asarray(first[key], dtype=float)
+        predictions[key] = prediction
+        drawn.append(prediction)
+        handles.append(
+            ax.scatter(
+                y,
+                prediction,
+                marker=marker,
+                s=26,
+                color=colour,
+                alpha=0.85,
+                zorder=3,
+                label=f"{name} ({_mape_text(y, prediction)})",
+            )
+        )
     if "ensemble_prediction" in first:
-        mean = first["ensemble_prediction"]
+        mean = np.asarray(first["ensemble_prediction"], dtype=float)
+        low = np.asarray(first["ensemble_low"], dtype=float)
+        high = np.asarray(first["ensemble_high"], dtype=float)
+        drawn += [low[np.isfinite(low)], high[np.isfinite(high)]]
         level = round(100 * result.architecture.get("interval_level", 0.9))
-        ax.errorbar(
-            y, mean, yerr=[mean - first["ensemble_low"], first["ensemble_high"] - mean], fmt="D",
-            markersize=3, color="#27ae60", ecolor="#27ae60", alpha=0.7, capsize=2,
-            label=f"ensemble mean, {level} % interval",
-        )  # fmt: skip
-    low, high = float(np.min(y)), float(np.max(y))
-    pad = 0.05 * (high - low or 1)
-    ax.plot([low - pad, high + pad], [low - pad, high + pad], "k--", label="ideal")
-    unit = _unit_text(destination.units.get(result.target, ""))
-    quantity = TARGET_WORDS.get(result.target, result.target)
-    ax.set_xlabel(f"true {quantity}{unit}, {destination.name} test rows")
-    ax.set_ylabel(f"predicted {quantity}{unit}")
-    ax.set_title(f"{destination.name} test set (split 1)")
-    ax.legend()
+        members = result.architecture.get("ensemble_members")
+        ensemble = f"ensemble of {members}" if members else "ensemble"
+        handles.append(
+            ax.errorbar(
+                y,
+                mean,
+                yerr=[mean - low, high - mean],
+                fmt="D",
+                markersize=4,
+                color="#27ae60",
+                ecolor="#27ae60",
+                elinewidth=1.2,
+                alpha=0.8,
+                capsize=3,
+                zorder=2,
+                label=f"{ensemble} mean ({_mape_text(y, mean)})\nbar: its {level} % "
+                "interval, calibrated\non out-of-bag training rows",
+            )
+        )
+        outside = (y < low) | (y > high)
+        handles.append(
+            ax.scatter(
+                y[outside],
+                mean[outside],
+                s=150,
+                facecolors="none",
+                edgecolors="k",
+                linewidths=1.2,
+                zorder=4,
+                label=f"true value outside its {level} % interval\n"
+                f"({int(outside.sum())} of {len(y)} test rows)",
+            )
+        )
+    flat = flat_rows(predictions["transferred_prediction"], y)
+    if len(flat):
+        level_value = predictions["transferred_prediction"][flat]
+        (line,) = ax.plot(
+            np.sort(y[flat]),
+            np.full(len(flat), float(np.mean(level_value))),
+            color="#2f6fce",
+            linewidth=2.5,
+            alpha=0.5,
+            zorder=2,
+            label=f"transferred net flat: one prediction,\n{format_value(level_value[0])}"
+            f"{unit_text}, for {len(flat)} rows of true\n"
+            f"{format_value(y[flat].min())}\N{EN DASH}{format_value(y[flat].max())}{unit_text}",
+        )
+        handles.append(line)
+    every = np.concatenate([np.ravel(v) for v in drawn])
+    every = every[np.isfinite(every)]
+    low_end, high_end = float(every.min()), float(every.max())
+    pad = 0.05 * (high_end - low_end or abs(high_end) or 1.0)
+    limits = (low_end - pad, high_end + pad)
+    (diagonal,) = ax.plot(
+        limits, limits, "k--", linewidth=1, zorder=1, label="y = x (prediction = truth)"
+    )
+    handles.append(diagonal)
+    ax.set_xlim(limits)
+    ax.set_ylim(limits)
+    ax.set_aspect("equal", adjustable="box")
+    quantity = _quantity(result.target, unit)
+    ax.set_xlabel(f"true {quantity}")
+    ax.set_ylabel(f"predicted {quantity}")
+    ax.set_title(f"{destination.name}: the {len(y)} test rows of split 1", fontsize=11)
+    legend_outside(ax, handles=handles)
     return fig
 
 
 def distributions_figure(target: str, source, destination):
-    """Histograms (each of area 1) of the target in both datasets."""
-    from matplotlib.figure import Figure
+    """Histograms (each of area 1, on shared bin edges) of the target in both datasets."""
+    from generator.viz.distributions import histograms_figure
 
-    fig = Figure(figsize=(6, 4), layout="constrained")
-    ax = fig.subplots()
-    for data, colour in ((source, "#c0392b"), (destination, "#2f6fce")):
-        if data is None:
-            continue
-        ax.hist(
-            data.targets[target], bins=20, alpha=0.6, color=colour, density=True,
-            label=f"{data.name} (n={len(data)})",
-        )  # fmt: skip
+    datasets = {
+        f"{data.name} ({role})": data.targets[target]
+        for data, role in ((source, "source"), (destination, "target"))
+        if data is not None
+    }
     unit = destination.units.get(target, "")
-    dimensionless = unit in ("", "1", "-")
-    ax.set_xlabel(f"{target}" + ("" if dimensionless else f" ({unit})"))
-    ax.set_ylabel("probability density" + ("" if dimensionless else f" (1/{unit})"))
-    ax.set_title(f"{target} of both datasets (histograms, each of area 1)")
-    ax.legend()
-    return fig
+    return histograms_figure(
+        {TARGET_WORDS.get(target, target): datasets},
+        unit=unit,
+        title=f"{target} in both datasets (histograms of area 1)",
+    )
+
+
+def input_label(name: str, unit: str) -> str:
+    """An input's name as a figure shows it beside its unit: without a trailing ``_<unit>``.
+
+    Examples
+    --------
+    >>> from surrogate.evaluation.figures import input_label
+    >>> input_label("thickness_um", "um"), input_label("fiber_fraction", "1")
+    ('thickness', 'fiber_fraction')
+    >>> input_label("loading_mg_cm2", "mg/cm2")
+    'loading_mg_cm2'
+    """
+    if unit not in ("", "1", "-") and name.endswith(f"_{unit}") and len(name) > len(unit) + 1:
+        return name[: -len(unit) - 1]
+    return name
 
 
 def _labels_of_run(run: Path, prefix: str) -> dict:
@@ -196,9 +327,16 @@ def shap_figures(
 
     meta = _labels_of_run(run, prefix)
     target = target or meta.get("target") or "prediction"
-    unit = meta.get("target_unit", "") if unit is None else unit
-    units = meta.get("units", {}) if units is None else units
-    explanation = explain(model, x_background, x_test, feature_names)
+    # Run folders keep ASCII units ("um"); the figures show µm, and the inputs by their names
+    # without the unit's suffix ("thickness = 300 µm", not "thickness_um = 300 um").
+    unit = display_unit(meta.get("target_unit", "") if unit is None else unit)
+    raw_units = meta.get("units", {}) if units is None else units
+    names = [input_label(name, raw_units.get(name, "")) for name in feature_names]
+    units = {
+        label: display_unit(raw_units.get(name, ""))
+        for label, name in zip(names, feature_names, strict=True)
+    }
+    explanation = explain(model, x_background, x_test, names)
     error = additivity_error(model, explanation, x_test)
     files = {
         "shap_one": run / f"{prefix}_one_prediction.png",

@@ -1,13 +1,17 @@
 """The structure and tortuosity figures, checked on the drawn matplotlib objects and the PNG:
 layouts follow the domain's shape, no slice is a thin strip, every axis says its quantity and
-unit, the phase legend is a legend, and the title carries the sample's parameters. Drawing
+unit (µm, never um), legends sit outside the data, the phase legend is a legend, and the title
+carries the sample's parameters. Drawing
 never touches the caller's matplotlib backend. Each figure is drawn once and looked at by
 several tests."""
+
+import re
 
 import matplotlib
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
+from matplotlib.text import Text
 
 from generator import generate, geometric_tortuosity
 from generator._shared.phases import PHASES, PORE
@@ -234,7 +238,9 @@ def test_tortuosity_colour_bar_is_as_tall_as_a_square_map(tortuosities, drawn):
     for ax in (face, histogram):
         assert ax.get_xlabel().strip() and ax.get_ylabel().strip()
     assert bar.get_ylabel().strip()
-    assert f"{result.tau:.4f}" in fig.get_suptitle()
+    # τ to 4 significant digits (3 decimals between 1 and 10), not 6-8.
+    assert f"τ = {result.tau:.3f}," in fig.get_suptitle()
+    assert f"{result.tau:.4f}" not in fig.get_suptitle()
     height, width = mpimg.imread(drawn["tortuosity png"]).shape[:2]
     assert 0.4 * width < height < width
 
@@ -253,3 +259,61 @@ def test_phase_colours_reach_the_png(drawn):
     for colour in PHASE_COLOURS:
         wanted = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
         assert np.any(np.all(rgb == wanted, axis=-1)), colour
+
+
+# "um" written as a unit or a suffix (um, 1/um, thickness_um), not inside a word (maximum).
+ASCII_MICRO = re.compile(r"(?<![A-Za-z])um(?![A-Za-z])")
+
+
+@pytest.fixture(scope="module")
+def rendered(drawn):
+    """Per figure (each drawn once more): its texts, and the boxes of each axes' legend and
+    data area with the canvas's."""
+    out = []
+    for fig in [*drawn["sample"].values(), drawn["volume"], *drawn["tortuosity"].values()]:
+        fig.draw_without_rendering()
+        legends = [
+            (ax.get_title(), ax.get_legend().get_window_extent(), ax.get_window_extent())
+            for ax in fig.axes
+            if ax.get_legend() is not None
+        ]
+        texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+        out.append((texts, legends, fig.bbox))
+    return out
+
+
+def test_every_text_writes_micrometres_as_um_with_the_micro_sign(rendered):
+    for texts, _, _ in rendered:
+        assert any("µm" in t for t in texts)
+        assert [t for t in texts if ASCII_MICRO.search(t)] == []
+
+
+def test_axes_legends_sit_outside_the_data(rendered):
+    for _, legends, canvas in rendered:
+        for title, box, data in legends:
+            assert not box.overlaps(data), (title, box, data)
+            # ... and inside the canvas: constrained layout made room for it.
+            assert box.x1 <= canvas.x1 + 1 and box.y0 >= canvas.y0 - 1, title
+    # The phase profile of 3 sample figures and the histogram of 3 tortuosity figures.
+    assert sum(len(legends) for _, legends, _ in rendered) == 6
+
+
+def test_measured_fractions_are_written_to_three_decimals(square_sample, drawn):
+    before = square_sample.fractions["before_compression"]
+    title = drawn["sample"]["1000"].get_suptitle()
+    assert f"fibre {before['fibre']:.3f}, binder {before['binder']:.3f};" in title
+
+
+def test_a_design_rows_parameters_are_written_to_three_significant_digits():
+    # A sweep's design draws 9.92209 µm and 318.871 µm; titles carry 9.92 and 319.
+    row = {
+        "fiber_diameter_um": 9.92209,
+        "fiber_fraction": 0.225613,
+        "binder_fraction": 0.0604871,
+        "thickness_um": 318.871,
+        "compression": 0.481234,
+    }
+    assert describe_parameters(row) == (
+        "fibre diameter 9.92 µm, fibre fraction 0.226, binder fraction 0.060, "
+        "thickness 319 µm before compression, compression 0.48"
+    )
