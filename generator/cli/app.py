@@ -35,6 +35,7 @@ SPOKEN_AS_OPTIONS = frozenset(
         "voxel_um", "pore_label", "dataset", "file_format", "sample", "out", "force",
         "keep_volumes", "workers", "jobs", "cores", "memory", "scheduler", "cluster", "shard",
         "shards", "shard_base", "print_job_script", "n", "seed", "metric", "properties",
+        "design_from", "domain", "design", "stratify", "pairing",
     }
 )  # fmt: skip
 

@@ -30,7 +30,22 @@ OverwriteOption = Annotated[bool, typer.Option("--force", help="Overwrite existi
 
 # The plan of a sweep: the same values give the same samples, ids and file names.
 DomainOption = Annotated[
-    str, typer.Option("--domain", envvar="GDL_DOMAIN", help="Domain preset: 200 or 1000.")
+    str | None,
+    typer.Option(
+        "--domain",
+        envvar="GDL_DOMAIN",
+        help="Domain preset: 200 or 1000 (default 1000, or the --design-from dataset's).",
+    ),
+]
+DesignFromOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--design-from",
+        envvar="GDL_DESIGN_FROM",
+        help="Take the design from this dataset: its rows (ids, seeds, parameters, so the same "
+        "fibres), domain, ranges and fibre sampling, recomputed at --voxel-um with "
+        "--properties; the output defaults to <dataset>_<voxel>um.h5.",
+    ),
 ]
 CountOption = Annotated[
     int | None,
@@ -236,7 +251,7 @@ def option_groups(command):
 # The plan of a sweep (``PlanOptions(**plan, ranges=ranges)``).
 PLAN = OptionGroup(
     {
-        "domain": (DomainOption, "1000"),
+        "domain": (DomainOption, None),
         "n": (CountOption, None),
         "design": (DesignOption, "sobol"),
         "seed": (SeedOption, 0),
@@ -246,6 +261,7 @@ PLAN = OptionGroup(
         "stratify": (StratifyOption, True),
         "pairing": (PairingOption, "independent"),
         "properties": (PropertiesOption, "geodesic"),
+        "design_from": (DesignFromOption, None),
     }
 )
 # The design's ranges as texts, by design parameter (``parse_ranges(**ranges)``); the options

@@ -40,11 +40,15 @@ def place_fibres(
     seed: int,
     *,
     stratify: bool = STRATIFY_DEFAULT,
+    box_um=None,
 ) -> tuple[np.ndarray, FibreSet]:
     """Fibre volume (labels 0/1) whose voxel fibre fraction is within 0.005 of ``fraction``.
 
     Fibres are drawn in batches from a :class:`~generator.structure.fibres.FibreStream` until
-    the measured voxel fraction reaches ``fraction`` (less 0.001).
+    the measured voxel fraction reaches ``fraction`` (less 0.001). The stream depends on the
+    seed and the box in um only, so the same seed and box give the same sequence of fibres at
+    every voxel size: the fibres of a coarse sample and of a fine one are one list and a prefix
+    of it (each takes the fibres its own grid needs to reach ``fraction``).
 
     Parameters
     ----------
@@ -61,6 +65,9 @@ def place_fibres(
     seed : int
     stratify : bool
         Scrambled Sobol lines (True) or independent draws (see :mod:`generator.structure.fibres`).
+    box_um : tuple of 3 floats, optional
+        The continuous box ``(x, y, z)`` in um the lines are drawn in (the domain and the
+        thickness); default the grid's extent, ``shape[::-1] * voxel_um``.
 
     Returns
     -------
@@ -86,8 +93,10 @@ def place_fibres(
     True
     """
     nz, ny, nx = shape
-    box = np.array([nx, ny, nz], dtype=np.float64) * voxel_um
-    stream = FibreStream(box, radius_um, orientation, seed, stratify=stratify)
+    box = np.array([nx, ny, nz], dtype=np.float64) * voxel_um if box_um is None else box_um
+    stream = FibreStream(
+        np.asarray(box, dtype=np.float64), radius_um, orientation, seed, stratify=stratify
+    )
     volume = np.zeros(shape, dtype=np.uint8)
     total = float(np.prod(box))
     # Boolean model: overlapping fibres of total nominal volume V_f fill 1 - exp(-V_f / V).
@@ -214,6 +223,8 @@ def generate(
             orientation,
             int(seed),
             stratify=bool(stratify),
+            # The continuous box, not the grid's rounded extent: one fibre stream per seed.
+            box_um=(in_plane[0], in_plane[1], parameters.thickness_um),
         )
     timings["fibres_s"] = time.perf_counter() - start
 

@@ -53,7 +53,7 @@ SAMPLE_UNITS = {
     "thickness_voxels": "voxels",
     "n_fibres": "1",
 }
-RUN_UNITS = {"compile_s": "s", "generate_s": "s"}
+RUN_UNITS = {"compile_s": "s", "generate_s": "s", "generate_cpu_s": "s"}
 RUN_END_UNITS = {"total_s": "s", "peak_rss_gib": "GiB", "host": "", "pid": ""}
 # Every column a row may have, in table order: the sample, each property's values
 # (generator.sweep.properties), then the run's timings and where it ran.

@@ -22,16 +22,16 @@ class PlanOptions:
 
     Attributes
     ----------
-    domain, n, design, seed, voxel_um, keep_volumes, stratify, pairing, properties
+    domain, n, design, seed, voxel_um, keep_volumes, stratify, pairing, properties, design_from
         As :meth:`generator.sweep.plan.SweepPlan.create` takes them (``properties`` also as
-        one comma-separated text).
+        one comma-separated text; ``domain`` None: 1000, or the ``design_from`` dataset's).
     out : Path, optional
         The dataset file; named explicitly, it may be a shipped dataset (with ``force``).
     ranges : dict
         ``{parameter: "LOW,HIGH" or None}`` (:func:`generator.sweep.design.parse_ranges`).
     """
 
-    domain: str = "1000"
+    domain: str | None = None
     n: int | None = None
     design: str = "sobol"
     seed: int = 0
@@ -41,6 +41,7 @@ class PlanOptions:
     stratify: bool = True
     pairing: str = "independent"
     properties: str | tuple = "geodesic"
+    design_from: Path | None = None
     ranges: dict = field(default_factory=dict)
 
     def plan(self):
@@ -52,6 +53,20 @@ class PlanOptions:
         unknown = sorted(set(self.ranges) - set(PARAMETERS))
         if unknown:
             raise ValueError(f"ranges of {unknown} are not design parameters ({PARAMETERS})")
+        if self.design_from is not None:
+            # The design is the dataset's: a design option given beside it would be ignored.
+            defaults = PlanOptions()
+            given = [
+                f"{name}={getattr(self, name)!r}"
+                for name in ("design", "seed", "stratify", "pairing")
+                if getattr(self, name) != getattr(defaults, name)
+            ]
+            given += [f"{name} range" for name, text in self.ranges.items() if text is not None]
+            if given:
+                raise ValueError(
+                    f"design_from= takes the design from the dataset; {', '.join(given)} "
+                    "cannot be changed with it (leave them out)"
+                )
         return SweepPlan.create(
             domain=self.domain,
             n=self.n,
@@ -64,6 +79,7 @@ class PlanOptions:
             stratify=self.stratify,
             pairing=self.pairing,
             properties=self.properties,
+            design_from=self.design_from,
         )
 
 

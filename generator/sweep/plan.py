@@ -89,6 +89,9 @@ class SweepPlan:
     properties : tuple of str
         What each sample measures (:mod:`generator.sweep.properties`); not part of the
         identity: a plan asking for more properties extends the same samples.
+    source : DesignSource or None
+        The dataset whose rows are the design (:mod:`generator.sweep.design_from`): same
+        index, id, seed and parameters, at this plan's voxel size.
 
     Examples
     --------
@@ -123,12 +126,13 @@ class SweepPlan:
     pairing: str
     model: str
     properties: tuple = DEFAULT_PROPERTIES
+    source: object = None
 
     @classmethod
     def create(
         cls,
         *,
-        domain="1000",
+        domain=None,
         n=None,
         design="sobol",
         seed=0,
@@ -139,12 +143,17 @@ class SweepPlan:
         stratify=True,
         pairing="independent",
         properties=DEFAULT_PROPERTIES,
+        design_from=None,
     ) -> SweepPlan:
-        """Resolve and check the options of a sweep; nothing is read or written.
+        """Resolve and check the options of a sweep; nothing is written (``design_from`` is
+        read).
 
-        Parameters are the attributes of :class:`SweepPlan`; ``n`` defaults to the paper's
-        sample count of the domain (at most :data:`generator.sweep.design.MAX_SAMPLES`),
-        ``out`` to :func:`default_output`.
+        Parameters are the attributes of :class:`SweepPlan`; ``domain`` defaults to
+        ``"1000"``, ``n`` to the paper's sample count of the domain (at most
+        :data:`generator.sweep.design.MAX_SAMPLES`), ``out`` to :func:`default_output`.
+        ``design_from`` (a dataset path) takes the design from that dataset's rows: its
+        domain, n, design, seed, ranges, pairing and fibre sampling (``domain`` and ``n``, if
+        given, must agree), and ``out`` defaults to ``<source stem>_<voxel>um.h5``.
 
         Returns
         -------
@@ -166,6 +175,25 @@ class SweepPlan:
         from generator._shared.guards import check_voxel_size
         from generator._shared.model_version import model_version
 
+        source = None
+        if design_from is not None:
+            from generator.sweep.design_from import read_design_source
+
+            source = read_design_source(design_from)
+            taken = source.plan
+            for name, given, theirs in (
+                ("domain", domain, taken["domain"]),
+                ("n", n, len(source.rows)),
+            ):
+                if given is not None and str(given) != str(theirs):
+                    raise ValueError(
+                        f"{name}={given!r} differs from the design_from dataset's {theirs!r}: "
+                        f"leave '{name}' out, the design comes from the dataset"
+                    )
+            domain, n = taken["domain"], len(source.rows)
+            design, seed, pairing = taken["design"], taken["design_seed"], taken["pairing"]
+            stratify, ranges = taken["stratify"], taken["ranges"]
+        domain = "1000" if domain is None else domain
         domain_name, _ = resolve_domain(domain)
         if domain_name not in PAPER_COUNTS:
             raise ValueError(
@@ -179,6 +207,8 @@ class SweepPlan:
             raise ValueError(f"pairing {pairing!r} is not one of {', '.join(PAIRINGS)}")
         if not 0 <= int(seed) < 2**63:
             raise ValueError(f"seed={seed} must be a whole number in [0, 2**63)")
+        if out is None and source is not None:
+            out = Path(f"{source.path.stem}_{voxel_um:g}um.h5")
         return cls(
             domain=domain_name,
             n=int(n),
@@ -192,6 +222,7 @@ class SweepPlan:
             pairing=pairing,
             model=model_version(),
             properties=check_properties(properties),
+            source=source,
         )
 
     @property
@@ -215,11 +246,16 @@ class SweepPlan:
             "ranges": {name: [float(v) for v in self.ranges[name]] for name in PARAMETERS},
             "voxel_um": self.voxel_um,
             "model_version": self.model,
+            **({"design_from": self.source.identity()} if self.source is not None else {}),
         }
 
     @cached_property
     def design_table(self):
         """The design: ``index``, the five parameters and ``seed`` per sample."""
+        if self.source is not None:
+            import pandas as pd
+
+            return pd.DataFrame([dict(row) for row in self.source.rows]).drop(columns="id")
         return make_design(
             self.n,
             domain=self.domain,
@@ -233,16 +269,22 @@ class SweepPlan:
     def tasks(self) -> list[dict]:
         """One task dict per sample, in design order."""
         identity = self.identity()
+        # A design from another dataset keeps its ids: the rows pair on id across fidelities.
+        source_ids = [row["id"] for row in self.source.rows] if self.source is not None else None
         tasks = []
-        for row in self.design_table.to_dict("records"):
+        for position, row in enumerate(self.design_table.to_dict("records")):
             params = {name: float(row[name]) for name in PARAMETERS}
-            ident = sample_id(
-                params,
-                row["seed"],
-                domain=self.domain,
-                voxel_um=self.voxel_um,
-                version=self.model,
-                stratify=self.stratify,
+            ident = (
+                source_ids[position]
+                if source_ids
+                else sample_id(
+                    params,
+                    row["seed"],
+                    domain=self.domain,
+                    voxel_um=self.voxel_um,
+                    version=self.model,
+                    stratify=self.stratify,
+                )
             )
             tasks.append(
                 {
@@ -407,6 +449,12 @@ class SweepPlan:
             f"properties: {', '.join(self.properties)}",
             f"dataset {self.out}, sample files in {self.folder}",
         ]
+        if self.source is not None:
+            lines.insert(
+                1,
+                f"design from {self.source.path} ({len(self.source.rows)} rows, same ids, "
+                f"seeds and parameters; made at {self.source.plan.get('voxel_um')} um)",
+            )
         for name in PARAMETERS:
             low, high = self.ranges[name]
             lines.append(f"range {name}: {low:g} .. {high:g}")

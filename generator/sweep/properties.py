@@ -58,7 +58,9 @@ class Property:
     columns : dict
         ``{column: unit}`` of the values it adds to a table row.
     timings : tuple of str
-        Columns of its wall times in seconds (run columns: where and how fast, not what).
+        Columns of its wall times in seconds (run columns: where and how fast, not what); the
+        last is ``<name>_cpu_s``, the process's CPU seconds (all threads) it took, which the
+        sweep measures around :attr:`measure`.
     bytes_per_voxel : float
         Its peak memory per voxel, the label volume it runs on included.
     measure : callable
@@ -195,7 +197,7 @@ PROPERTIES = {
     "geodesic": Property(
         name="geodesic",
         columns=_geodesic_columns(),
-        timings=tuple(f"tortuosity_{metric}_s" for metric in METRICS),
+        timings=(*(f"tortuosity_{metric}_s" for metric in METRICS), "geodesic_cpu_s"),
         bytes_per_voxel=TORTUOSITY_BYTES_PER_VOXEL,
         measure=_measure_geodesic,
         problem=_geodesic_problem,
@@ -211,7 +213,7 @@ PROPERTIES = {
             "diffusive_residual": "1",
             "diffusive_flux_balance": "1",
         },
-        timings=("diffusive_s",),
+        timings=("diffusive_s", "diffusive_cpu_s"),
         bytes_per_voxel=DIFFUSIVE_BYTES_PER_VOXEL + 1.0,
         measure=_measure_diffusive,
         problem=_diffusive_problem,
@@ -226,13 +228,26 @@ PROPERTIES = {
             "pore_mean_um": "um",
             "pore_max_um": "um",
         },
-        timings=("psd_s",),
+        timings=("psd_s", "psd_cpu_s"),
         bytes_per_voxel=PORE_SIZE_BYTES_PER_VOXEL + 1.0,
         measure=_measure_psd,
         problem=_psd_problem,
         settings={"method": "local thickness", "weighting": "volume"},
     ),
 }
+
+
+def measure_property(name: str, volume, voxel_um: float) -> dict:
+    """Measure one property: its columns, its timings and ``<name>_cpu_s``.
+
+    ``<name>_cpu_s`` is the CPU time of the whole process (every thread) while it ran: with
+    ``generate_cpu_s``, the cost of a sample at this fidelity in CPU seconds, whatever the
+    threads or the machine's load.
+    """
+    cpu = time.process_time()
+    values = PROPERTIES[name].measure(volume, voxel_um)
+    values[f"{name}_cpu_s"] = time.process_time() - cpu
+    return values
 
 
 def check_properties(properties) -> tuple[str, ...]:
@@ -274,7 +289,7 @@ def check_properties(properties) -> tuple[str, ...]:
 
 
 def property_columns(name: str) -> tuple[str, ...]:
-    """Every column a property adds to a row: its values and its timing(s)."""
+    """Every column a property adds to a row: its values, its timing(s) and its CPU seconds."""
     return (*PROPERTIES[name].columns, *PROPERTIES[name].timings)
 
 

@@ -85,10 +85,32 @@ def consolidate(
         for task in tasks
     ]
     record = sweep_provenance(plan, command_line)
+    record["cpu_seconds"] = cpu_seconds(rows)
     if selection is not None:
         record["selection"] = selection
     plan.out.parent.mkdir(parents=True, exist_ok=True)
     return write_dataset(plan.out, rows, record, plan.folder if plan.keep_volumes else None)
+
+
+def cpu_seconds(rows: list[dict]) -> dict:
+    """CPU seconds the finished rows took, by stage (``generate`` and each property measured):
+    what the dataset cost, whatever the machine's threads and load.
+
+    Examples
+    --------
+    >>> rows = [{"status": "ok", "generate_cpu_s": 2.0, "diffusive_cpu_s": 5.0},
+    ...         {"status": "ok", "generate_cpu_s": 3.0, "geodesic_cpu_s": 1.0},
+    ...         {"status": "failed", "generate_cpu_s": 9.0}]
+    >>> cpu_seconds(rows)
+    {'generate': 5.0, 'geodesic': 1.0, 'diffusive': 5.0}
+    """
+    totals = {}
+    for stage in ("generate", *PROPERTIES):
+        column = f"{stage}_cpu_s"
+        values = [float(row[column]) for row in rows if row.get("status") == "ok" and column in row]
+        if values:
+            totals[stage] = sum(values)
+    return totals
 
 
 def _refusal_counts(refused: list) -> str:

@@ -22,6 +22,7 @@ from generator.sweep.properties import (
     DEFAULT_PROPERTIES,
     PROPERTIES,
     check_properties,
+    measure_property,
     properties_in_row,
 )
 
@@ -65,7 +66,7 @@ def warm_up(properties=DEFAULT_PROPERTIES) -> float:
     sample = generate(domain=(160, 160), voxel_um=4.0, fiber_diameter_um=8, compression=0.2)
     for name in wanted[1:]:
         if name not in _WARMED:
-            PROPERTIES[name].measure(sample.volume, 4.0)
+            measure_property(name, sample.volume, 4.0)
     _WARMED.update(wanted)
     return time.perf_counter() - tic
 
@@ -134,7 +135,7 @@ def run_sample(task: dict) -> dict:
     previous_total = float(row.get("total_s", 0.0)) if start_row is not None else 0.0
     try:
         row["compile_s"] = float(row.get("compile_s", 0.0)) + warm_up(properties)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         sample = _sample_for(task, start_row)
         if start_row is None:
             for stage in ("before_compression", "after_compression"):
@@ -143,9 +144,10 @@ def run_sample(task: dict) -> dict:
             row["thickness_voxels"] = int(sample.volume.shape[0])
             row["n_fibres"] = len(sample.fibres)
             row["generate_s"] = time.perf_counter() - start
+            row["generate_cpu_s"] = time.process_time() - cpu
         for name in properties:
             # The property is measured and stored whole, or not at all.
-            row.update(PROPERTIES[name].measure(sample.volume, sample.voxel_um))
+            row.update(measure_property(name, sample.volume, sample.voxel_um))
         row["status"] = "ok"
         row["total_s"] = previous_total + time.perf_counter() - start
         row["peak_rss_gib"] = max(_peak_rss_gib(), float(row.get("peak_rss_gib", 0.0)))
