@@ -96,7 +96,9 @@ def outside_range(frame, input_range: dict, labels=None) -> list[str]:
     labels = labels or [f"row {i}" for i in range(1, len(frame) + 1)]
     found = []
     for name, (low, high) in input_range.items():
-        outside = ~frame[name].between(low, high)
+        # As the net sees them: in float32, as the range was recorded (else a training row's
+        # own 85.68 reads as outside 85.68..96.8).
+        outside = ~frame[name].astype(np.float32).astype(float).between(low, high)
         if outside.any():
             row = int(np.flatnonzero(outside.to_numpy())[0])
             found.append(

@@ -74,3 +74,23 @@ def test_predict_names_rows_as_the_users_table_does(transfer_run, tmp_path):
     rows.drop(columns="Sample ID").to_csv(tmp_path / "plain.csv", index=False)
     line = one_line_error(surrogate("predict", run, "--csv", tmp_path / "plain.csv"))
     assert "compression=0.99 (row 2) is outside the range" in line
+
+
+def test_a_training_rows_own_value_is_inside_its_range(transfer_run, tmp_path):
+    import numpy as np
+
+    run = transfer_run.run
+    ranges = json.loads((run / "transferred.json").read_text())["input_range"]
+    # Each input at an end of its trained range, written as a table holds it: the shortest
+    # decimal of the float32 the net trained on, which float64 may read a hair outside.
+    row, trapped = {}, 0
+    for name, (low, high) in ranges.items():
+        texts = [np.format_float_positional(np.float32(v), unique=True) for v in (low, high)]
+        below, above = float(texts[0]) < low, float(texts[1]) > high
+        row[name] = texts[1] if above and not below else texts[0]
+        trapped += below or above
+    assert trapped  # at least one value float64 puts outside: the trap is set
+    pd.DataFrame([row]).to_csv(tmp_path / "edge.csv", index=False)
+    done = surrogate("predict", run, "--csv", tmp_path / "edge.csv", "--model", "transferred")
+    assert done.returncode == 0, done.stderr
+    assert "outside" not in done.stderr
