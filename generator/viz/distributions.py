@@ -25,6 +25,11 @@ COLOURS = ("#c0392b", "#2f6fce", "#27ae60", "#8e44ad", "#d68910")
 BINS = 20
 
 
+def _per(unit: str) -> str:
+    """The unit of a probability density of a quantity in ``unit``: ``1/µm``, ``1/(g/cm3)``."""
+    return f"1/({unit})" if any(c in unit for c in "/· *") else f"1/{unit}"
+
+
 def _finite(values) -> np.ndarray:
     values = np.asarray(values, dtype=float).ravel()
     return values[np.isfinite(values)]
@@ -95,7 +100,7 @@ def histograms_figure(
             ax.axvline(mean, color=colour, linestyle="--", linewidth=1.2)
         ax.set_xlim(edges[0], edges[-1])
         ax.set_xlabel(f"{quantity}{suffix}")
-        density_unit = "" if not suffix else f" (1/{suffix.strip(' ()')})"
+        density_unit = "" if not suffix else f" ({_per(suffix[2:-1])})"
         ax.set_ylabel(f"probability density{density_unit}")
         ax.set_title(f"{len(edges) - 1} shared bins; dashed: means", fontsize=10)
         legend_outside(ax)

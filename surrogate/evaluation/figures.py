@@ -186,6 +186,9 @@ def parity_figure(result: TransferResult, destination):
         level = round(100 * result.architecture.get("interval_level", 0.9))
         members = result.architecture.get("ensemble_members")
         ensemble = f"ensemble of {members}" if members else "ensemble"
+        unbounded = int(np.sum(~(np.isfinite(low) & np.isfinite(high))))
+        # Too few out-of-bag rows to calibrate on give an infinite interval: no bar to draw.
+        note = f"\n(unbounded, not drawn, on {unbounded} rows)" if unbounded else ""
         handles.append(
             ax.errorbar(
                 y,
@@ -200,7 +203,7 @@ def parity_figure(result: TransferResult, destination):
                 capsize=3,
                 zorder=2,
                 label=f"{ensemble} mean ({_mape_text(y, mean)})\nbar: its {level} % "
-                "interval, calibrated\non out-of-bag training rows",
+                f"interval, calibrated\non out-of-bag training rows{note}",
             )
         )
         outside = (y < low) | (y > high)

@@ -58,6 +58,11 @@ def test_units_are_written_in_micrometres(figure):
     assert figure.get_suptitle() == "two domains"
 
 
+def test_a_density_of_a_compound_unit_is_per_that_unit_in_parentheses():
+    fig = histograms_figure({"density": {"a": [1.0, 1.2]}}, unit="g/cm3")
+    assert fig.axes[0].get_ylabel() == "probability density (1/(g/cm3))"
+
+
 def test_bad_panels_are_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="panels is empty"):
         histograms_figure({})

@@ -92,6 +92,25 @@ def test_parity_legend_sits_outside_the_data_and_units_read_micrometres(parity):
     assert [t for t in texts if ASCII_MICRO.search(t)] == []
 
 
+def test_parity_says_when_an_interval_is_unbounded():
+    truth = np.array([1.0, 1.1, 1.2])
+    result = TransferResult("src", "dst", "d", ["a"])
+    result.architecture = {"interval_level": 0.9}
+    result.first_split = {
+        "target_true": truth,
+        "pretrained_prediction": truth,
+        "transferred_prediction": truth + [0.01, -0.01, 0.02],
+        "ensemble_prediction": truth,
+        "ensemble_low": truth - [0.1, np.inf, np.inf],
+        "ensemble_high": truth + [0.1, np.inf, np.inf],
+    }
+    ax = parity_figure(result, _dataset("dst", truth)).axes[0]
+    texts = _legend_texts(ax)
+    assert texts[2].endswith("(unbounded, not drawn, on 2 rows)")
+    assert texts[3] == "true value outside its 90 % interval\n(0 of 3 test rows)"
+    assert np.all(np.isfinite(ax.get_xlim()))
+
+
 def test_flat_rows_finds_one_prediction_for_different_truths():
     assert flat_rows([1.0, 2.0, 2.0, 3.0], [1.0, 2.0, 2.5, 3.0]).tolist() == [1, 2]
     assert flat_rows([1.0, 2.0, 2.0 + 1e-3, 3.0], [1.0, 2.0, 2.5, 3.0]).tolist() == []
