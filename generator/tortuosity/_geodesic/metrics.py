@@ -34,20 +34,38 @@ def improves(stored, current, tolerance):
 
 @nb.njit(cache=True, nogil=True)
 def lattice_row_from(best, row, w_centre, w_side):
-    """best[i] = min(best[i], row[i] + w_centre, row[i -+ 1] + w_side), vectorised."""
+    """best[i] = min(best[i], row[i] + w_centre, row[i -+ 1] + w_side), vectorised.
+
+    One loop over the row, not one per offset: rows are short (hundreds of voxels), and a
+    vector loop's start and remainder cost as much as its body there.
+    """
     nx = best.shape[0]
-    for i in range(nx):
-        c = row[i] + w_centre
-        if c < best[i]:
-            best[i] = c
-    for i in range(1, nx):
-        c = row[i - 1] + w_side
-        if c < best[i]:
-            best[i] = c
-    for i in range(nx - 1):
-        c = row[i + 1] + w_side
-        if c < best[i]:
-            best[i] = c
+    if nx == 1:
+        best[0] = min(best[0], row[0] + w_centre)
+        return
+    best[0] = min(best[0], min(row[0] + w_centre, row[1] + w_side))
+    for i in range(1, nx - 1):
+        best[i] = min(best[i], min(row[i] + w_centre, min(row[i - 1], row[i + 1]) + w_side))
+    best[nx - 1] = min(best[nx - 1], min(row[nx - 1] + w_centre, row[nx - 2] + w_side))
+
+
+@nb.njit(cache=True, nogil=True)
+def lattice_patch_row(best, up, centre, down, w_straight, w_x, w_y, w_corner):
+    """best[i] = min(best[i], every lattice step from the 3 x 3 patch of rows ``up``,
+    ``centre``, ``down`` of the slice behind), in one vectorised loop."""
+    nx = best.shape[0]
+    for i in (0, nx - 1):
+        value = min(centre[i] + w_straight, min(up[i], down[i]) + w_y)
+        for x in (i - 1, i + 1):
+            if 0 <= x < nx:
+                value = min(value, centre[x] + w_x)
+                value = min(value, min(up[x], down[x]) + w_corner)
+        best[i] = min(best[i], value)
+    for i in range(1, nx - 1):
+        a = min(centre[i] + w_straight, min(centre[i - 1], centre[i + 1]) + w_x)
+        b = min(up[i], down[i]) + w_y
+        c = min(min(up[i - 1], up[i + 1]), min(down[i - 1], down[i + 1])) + w_corner
+        best[i] = min(best[i], min(a, min(b, c)))
 
 
 # --- In the plane: ring segments (scalar, used by the queue and the raster passes) ------------

@@ -34,6 +34,7 @@ from generator.tortuosity._geodesic.flags import (
 )
 from generator.tortuosity._geodesic.metrics import (
     improves,
+    lattice_patch_row,
     lattice_row_from,
     patch_constants,
     patch_segments,
@@ -75,6 +76,7 @@ def step_across(
     w_face_x = np.float32(math.sqrt(hx * hx + hz * hz))
     w_corner = np.float32(math.sqrt(hy * hy + hx * hx + hz * hz))
     recent = CHANGED_BIT | CHANGED_BEFORE_BIT
+    zero = np.float32(0.0)
     constants = patch_constants(hy, hx, hz)
     improved = 0
     for j in range(r_lo, r_hi):
@@ -93,14 +95,17 @@ def step_across(
                 any_recent |= near[i]
             if any_recent & recent == 0:
                 continue
-        # Lowest value of each 3 x 3 patch: no step from the patch beats it plus hz, so a row
-        # where no pore voxel stands above that bound is skipped (most rows, against the flow).
-        # (The first sweep's lattice steps reach nearly every row: no bound there.)
+        # Rows j - 1 and j + 1 behind; row j itself stands in for one beyond the plane's edge
+        # (its steps then cost more than the straight and face steps from the same voxels,
+        # so they change nothing).
+        up = dist_n[j - 1] if j > 0 else dist_n[j]
+        down = dist_n[j + 1] if j < ny - 1 else dist_n[j]
         lowest = lowest_rows[j]
-        if euclidean or mark:
+        if euclidean:
+            # Lowest value of each 3 x 3 patch: no semi-Lagrangian update beats it plus hz;
+            # a row where no pore voxel stands above that bound is skipped.
             lowest[:] = np.inf
-            for y in range(y0, y1):
-                lattice_row_from(lowest, dist_n[y], np.float32(0.0), np.float32(0.0))
+            lattice_patch_row(lowest, up, dist_n[j], down, zero, zero, zero, zero)
             reachable = False
             for i in range(nx):
                 reachable |= (pore_k[j, i] & PORE_BIT != 0) & (
@@ -109,13 +114,10 @@ def step_across(
             if not reachable:
                 continue
         best = best_rows[j]
-        best[:] = dist_k[j]
-        # Lattice steps from the 3 x 3 patch, row by row (vectorised).
-        lattice_row_from(best, dist_n[j], w_straight, w_face_x)
-        if j > 0:
-            lattice_row_from(best, dist_n[j - 1], w_face_y, w_corner)
-        if j < ny - 1:
-            lattice_row_from(best, dist_n[j + 1], w_face_y, w_corner)
+        for i in range(nx):
+            best[i] = dist_k[j, i]
+        # Lattice steps from the 3 x 3 patch (one vectorised loop).
+        lattice_patch_row(best, up, dist_n[j], down, w_straight, w_face_x, w_face_y, w_corner)
         if euclidean:
             # Triangle updates for the whole row (vectorised), where any voxel can gain.
             triangle = triangle_rows[j]
@@ -169,16 +171,21 @@ def step_across(
                 if lowest[i] + hz < best[i]:
                     best[i] = min(best[i], patch_segments(dist_n, j, i, constants))
         row = dist_k[j]
+        pore_row = pore_k[j]
         take = lowest_rows[j]  # reused: 1.0 where the voxel improves
+        if sparse:
+            # Only voxels with a recent change in their patch behind (then the same loop).
+            for i in range(nx):
+                near_change = (near[max(i - 1, 0)] | near[i] | near[min(i + 1, nx - 1)]) & recent
+                if near_change == 0:
+                    best[i] = row[i]
         count = 0
         for i in range(nx):
             current = row[i]
             stored = best[i]
-            ok = (pore_k[j, i] & PORE_BIT != 0) & (stored < current)
+            ok = (pore_row[i] & PORE_BIT != 0) & (stored < current)
             if euclidean:
                 ok &= (current == np.inf) | (current - stored > tolerance * current)
-            if sparse:
-                ok &= (near[max(i - 1, 0)] | near[i] | near[min(i + 1, nx - 1)]) & recent != 0
             row[i] = stored if ok else current
             take[i] = np.float32(1.0) if ok else np.float32(0.0)
             count += ok
@@ -260,22 +267,32 @@ def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
                     flags |= mask[i]
                 if flags & STALE_BIT == 0:
                     continue
-            for i in range(nx):
-                candidate[i] = row[i]
-            if 0 <= previous < ny:
-                lattice_row_from(candidate, dist_k[previous], wy, wd)
             # Lower bound from each of the 8 neighbours as values stand: the lattice step
             # itself, or (euclidean) the value plus the shortest step, below every segment
             # update. A neighbour lowered later in this pass is either the one just before
             # (the run, in the loop) or in the row ahead, which the next pass sees.
-            lowest[:] = inf
-            for y in (j - 1, j + 1):
-                if 0 <= y < ny:
-                    lattice_row_from(lowest, dist_k[y], w_bound_y, w_bound_diagonal)
-            for i in range(1, nx):
-                lowest[i] = min(lowest[i], row[i - 1] + w_bound_x)
-            for i in range(nx - 1):
-                lowest[i] = min(lowest[i], row[i + 1] + w_bound_x)
+            for i in range(nx):
+                lowest[i] = inf
+            if euclidean:
+                for i in range(nx):
+                    candidate[i] = row[i]
+                if 0 <= previous < ny:
+                    lattice_row_from(candidate, dist_k[previous], wy, wd)
+                for y in (j - 1, j + 1):
+                    if 0 <= y < ny:
+                        lattice_row_from(lowest, dist_k[y], w_bound_y, w_bound_diagonal)
+                for i in range(1, nx):
+                    lowest[i] = min(lowest[i], row[i - 1] + w_bound_x)
+                for i in range(nx - 1):
+                    lowest[i] = min(lowest[i], row[i + 1] + w_bound_x)
+            else:
+                # The lattice's bound is its update: every step in one loop (the row behind
+                # is among them, so no separate candidate; row j stands in for a row beyond
+                # the edge, its steps costing more than the face steps beside them).
+                up = dist_k[j - 1] if j > 0 else row
+                down = dist_k[j + 1] if j < ny - 1 else row
+                lattice_patch_row(lowest, up, row, down, inf, wx, wy, wd)
+                candidate = lowest
             # Only a voxel with a neighbour changed since it was last looked at can move.
             any_movable = False
             look = PORE_BIT | STALE_BIT if passes == 0 else STALE_BIT
