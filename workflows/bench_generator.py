@@ -7,10 +7,17 @@ generator issue asks for::
     python -m workflows.bench_generator            # 1000 x 1000 x 300 at 1 um (about a minute)
     python -m workflows.bench_generator --scale 0.5
     python -m workflows.bench_generator --contention   # alone / 1 thread / beside busy processes
+    python -m workflows.bench_generator --stages       # where the time goes, 1 and 2 threads
 
 Contenders: PoreSpy 3 ``cylinders`` (fibres only, integer radius, porosity target), our fibre
 placement alone, and our whole chain (fibres, binder to target, compression). Numba compile time
 is excluded by a warm-up run on a tiny domain in each child.
+
+``--stages`` generates a ``1000`` and a ``200`` sample at 1 um (9 um fibres, fibre 0.18, binder
+0.07, compression 0.2) with 1 and then 2 numba threads, each in a fresh child, and writes each
+with ``write_sample``. Every kernel call is timed (wall and CPU) and weighed by the voxels it
+covers, so the table gives each stage's seconds and its passes over the volume (a probe on a
+sixteenth of the area counts a sixteenth), then the total and the child's peak RSS.
 """
 
 from __future__ import annotations
@@ -89,6 +96,144 @@ def _child(kind: str, scale: float) -> dict:
     }
 
 
+# Stage table rows, in order: (row, kernels), the probe told apart by its size.
+STAGE_ROWS = (
+    ("fibres: lines (Python)", ()),
+    ("fibres: drawing", ("draw_cylinders",)),
+    ("phase counts", ("count_labels_per_slice",)),
+    ("binder: probe (1/16 of the area)", ()),
+    ("binder: fibre distance", ("_capped_edt_kernel",)),
+    ("binder: closings", ("closing_pass", "relabel")),
+    ("binder: shell fill", ("tie_histogram", "resolve_shell")),
+    ("binder: detach", ("_hold_unattached", "_attach_sweep", "_release_pending")),
+    ("compression", ("compress_columns",)),
+    ("other (Python)", ()),
+    ("write_sample (HDF5, gzip)", ()),
+)
+
+
+def _stages_child(domain: str) -> dict:
+    """One sample with every generation kernel timed; then its file written."""
+    import tempfile
+    from collections import defaultdict
+    from pathlib import Path
+
+    import numba
+    import numpy as np
+
+    import generator._shared.edt_kernels as edt
+    import generator.structure._binder_kernels as binder
+    import generator.structure._compression_kernels as compression
+    import generator.structure._raster_kernels as raster
+    import generator.structure.generate as chain
+    from generator.structure.sample import write_sample
+
+    chain.generate(domain=(60, 60), fiber_diameter_um=9, compression=0.2, seed=0)  # warm-up
+    seconds, cpu, passes = defaultdict(float), defaultdict(float), defaultdict(float)
+    state = {"voxels": 1, "wall": 0.0, "cpu": 0.0}
+    row_of = {name: row for row, names in STAGE_ROWS for name in names}
+    probe = STAGE_ROWS[3][0]
+
+    def timed(module, name):
+        kernel = getattr(module, name)
+
+        def call(*args):
+            arrays = [a for a in args if getattr(a, "ndim", 0) == 3]
+            size = arrays[0].size if arrays else state["voxels"]
+            row = row_of[name]
+            if row.startswith("binder") and size < state["voxels"]:
+                row = probe
+            wall, clock = time.perf_counter(), time.process_time()
+            result = kernel(*args)
+            wall, clock = time.perf_counter() - wall, time.process_time() - clock
+            seconds[row] += wall
+            cpu[row] += clock
+            passes[row] += size / state["voxels"]
+            state["wall"] += wall
+            state["cpu"] += clock
+            return result
+
+        setattr(module, name, call)
+
+    # The modules call their kernels through module attributes, so these wrappers are used.
+    for module in (edt, binder, compression, raster):
+        for name in row_of:
+            if hasattr(module, name):
+                timed(module, name)
+    place = chain.place_fibres
+
+    def placed(shape, *args, **kwargs):
+        state["voxels"] = int(np.prod(shape))
+        wall, clock = time.perf_counter(), time.process_time()
+        kernels = state["wall"], state["cpu"]
+        result = place(shape, *args, **kwargs)
+        wall = time.perf_counter() - wall - (state["wall"] - kernels[0])
+        clock = time.process_time() - clock - (state["cpu"] - kernels[1])
+        seconds[STAGE_ROWS[0][0]] += wall
+        cpu[STAGE_ROWS[0][0]] += clock
+        state["wall"] += wall
+        state["cpu"] += clock
+        return result
+
+    chain.place_fibres = placed
+    wall, clock = time.perf_counter(), time.process_time()
+    sample = chain.generate(domain=domain, fiber_diameter_um=2 * FIBRE_RADIUS_UM, seed=1)
+    wall, clock = time.perf_counter() - wall, time.process_time() - clock
+    seconds["other (Python)"] = wall - state["wall"]
+    cpu["other (Python)"] = clock - state["cpu"]
+    writing = STAGE_ROWS[-1][0]
+    with tempfile.TemporaryDirectory() as folder:
+        tic, tick = time.perf_counter(), time.process_time()
+        write_sample(sample, Path(folder) / "s.h5")
+        seconds[writing] = time.perf_counter() - tic
+        cpu[writing] = time.process_time() - tick
+        passes[writing] = sample.volume.size / state["voxels"]
+    return {
+        "domain": domain,
+        "threads": numba.get_num_threads(),
+        "shape": list(sample.volume.shape),
+        "voxels": state["voxels"],
+        "seconds": dict(seconds),
+        "cpu": dict(cpu),
+        "passes": dict(passes),
+        "generate_s": wall,
+        "generate_cpu_s": clock,
+        "peak_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+    }
+
+
+def _stages(domains: list[str]) -> None:
+    """The stage table of each domain, 1 and 2 threads, each in a fresh child."""
+    print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+    for domain in domains:
+        runs = {t: _run(f"stages:{domain}", 1.0, {"NUMBA_NUM_THREADS": str(t)}) for t in (1, 2)}
+        one, two = runs[1], runs[2]
+        shape = "x".join(str(n) for n in one["shape"][::-1])
+        print(f"\n{domain} at 1 um: {one['voxels']:.2e} voxels before compression, {shape} after")
+        print(
+            f"{'stage':34s} {'1 thread':>9s} {'2 threads':>10s} {'speed-up':>9s} {'passes':>7s}"
+            f" {'CPU s (1, 2 threads)':>21s}"
+        )
+        for row, _ in STAGE_ROWS:
+            a, b = one["seconds"].get(row, 0.0), two["seconds"].get(row, 0.0)
+            ratio = f"{a / b:8.2f}x" if b > 0.005 else " " * 9
+            print(
+                f"{row:34s} {a:8.2f}s {b:9.2f}s {ratio} {two['passes'].get(row, 0.0):7.2f} "
+                f"{one['cpu'].get(row, 0.0):10.2f} {two['cpu'].get(row, 0.0):10.2f}"
+            )
+        total = {t: runs[t]["generate_s"] for t in (1, 2)}
+        print(
+            f"{'generate() total':34s} {total[1]:8.2f}s {total[2]:9.2f}s "
+            f"{total[1] / total[2]:8.2f}x (goal >= 1.6x)"
+        )
+        print(
+            f"{'generate() CPU seconds':34s} {one['generate_cpu_s']:8.2f}s "
+            f"{two['generate_cpu_s']:9.2f}s"
+        )
+        print(f"peak RSS: {one['peak_gib']:.2f} GiB (1 thread), {two['peak_gib']:.2f} GiB (2)")
+    print(f"\nload after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+
+
 def _run(kind: str, scale: float, env: dict | None = None) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "workflows.bench_generator", "--child", kind, "--scale", str(scale)],
@@ -147,11 +292,28 @@ def bench_generator(
     no_peer: Annotated[
         bool, typer.Option("--no-peer", help="Contention mode: skip PoreSpy.")
     ] = False,
+    stages: Annotated[
+        bool,
+        typer.Option(
+            "--stages",
+            help="Seconds, passes and peak RSS of each generation stage, 1000 and 200 samples "
+            "at 1 um, 1 and 2 threads.",
+        ),
+    ] = False,
+    domain: Annotated[
+        list[str] | None, typer.Option(help="Stages mode: the domains (default 1000 and 200).")
+    ] = None,
     child: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Benchmark: the generator against PoreSpy's generators.cylinders on a full 1000 sample."""
     if child:
-        print(json.dumps(_child(child, scale)))
+        if child.startswith("stages:"):
+            print(json.dumps(_stages_child(child.split(":", 1)[1])))
+        else:
+            print(json.dumps(_child(child, scale)))
+        return
+    if stages:
+        _stages(domain or ["1000", "200"])
         return
     if contention:
         _contention(scale, repeat, busy, not no_peer)
