@@ -110,6 +110,25 @@ def test_array_then_merge_then_a_partial_resubmission(reference, tmp_path):
     pd.testing.assert_frame_equal(sample_values(open_dataset(out).table), sample_values(reference))
 
 
+def test_an_array_adds_the_diffusive_columns_to_a_finished_sweep(tmp_path):
+    """The batch path extends finished samples: geodesic first, then an array with
+    GDL_PROPERTIES measures only the diffusive property, and the merge holds both."""
+    env = slurm_env(tmp_path, n=2)
+    first = sbatch(tmp_path, env, "--array=1-2", str(ROOT / "workflows/slurm/sweep-array.sbatch"))
+    assert first.returncode == 0, first.stderr + logs(tmp_path)
+    files = sorted((tmp_path / "d_samples").glob("*.h5"))
+    before = {path.name: path.stat().st_mtime_ns for path in files}
+    env = slurm_env(tmp_path, n=2, properties="geodesic,diffusive")
+    added = sbatch(tmp_path, env, "--array=1-2", str(ROOT / "workflows/slurm/sweep-array.sbatch"))
+    assert added.returncode == 0, added.stderr + logs(tmp_path)
+    assert all(path.stat().st_mtime_ns != before[path.name] for path in files)  # rewritten
+    merged = sbatch(tmp_path, env, str(ROOT / "workflows/slurm/merge.sbatch"))
+    assert merged.returncode == 0, merged.stderr + logs(tmp_path)
+    table = open_dataset(tmp_path / "d.h5").table
+    assert (table["status"] == "ok").all() and (table["tau_diffusive"] > 1).all()
+    assert (table["effective_diffusivity"] < table["pore_fraction_after"]).all()
+
+
 def test_submit_script_forwards_settings_to_the_merge(tmp_path):
     env = slurm_env(tmp_path, n=2)
     done = subprocess.run(
