@@ -22,37 +22,37 @@ from generator.paper import GDL_FEATURE_ORDER as PAPER_FEATURE_ORDER
 from generator.paper import TAU as PAPER_TAU
 from generator.sweep.dataset import TAU_COLUMNS as METRIC_COLUMNS
 from generator.sweep.design import PARAMETERS
-from workflows._cli import run, workflow_app
+from workflows._cli import bad_option, run, workflow_app
 
 app = workflow_app()
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def plot_tortuosity_distributions(tables: dict, path: Path) -> Path:
-    """Histograms of the datasets' tortuosity, one panel per metric, saved to ``path``."""
-    from matplotlib.figure import Figure
+    """Histograms of the datasets' tortuosity, one panel per metric, saved to ``path``.
 
-    fig = Figure(figsize=(11, 4), layout="constrained")
-    axes = fig.subplots(1, 2)
-    for ax, column, metric in (
-        (axes[0], METRIC_COLUMNS["euclidean"], "euclidean"),
-        (axes[1], METRIC_COLUMNS["lattice"], "lattice"),
-    ):
-        for (name, table), colour in zip(tables.items(), ("#c0392b", "#2f6fce"), strict=False):
-            values = table.loc[table["status"] == "ok", column]
-            ax.hist(
-                values,
-                bins=20,
-                alpha=0.6,
-                color=colour,
-                density=True,
-                label=f"{name}: mean {values.mean():.3f} (n={len(values)})",
-            )
-        ax.set_xlabel(f"geometric tortuosity ({metric} metric)")
-        ax.set_ylabel("density")
-        ax.legend()
-    fig.savefig(path, dpi=100)
-    return path
+    Parameters
+    ----------
+    tables : dict
+        ``{dataset name: sample table}``; only rows whose ``status`` is ``"ok"`` are drawn.
+    path : Path
+        The figure file (its suffix picks the format).
+
+    Returns
+    -------
+    Path
+        The file written: each metric's datasets on one set of 20 shared bin edges, each
+        dataset's n and mean ± sd beside its panel (:func:`generator.viz.plot_histograms`).
+    """
+    from generator.viz import plot_histograms
+
+    panels = {
+        f"geometric tortuosity τ ({metric} metric)": {
+            name: table.loc[table["status"] == "ok", column] for name, table in tables.items()
+        }
+        for metric, column in METRIC_COLUMNS.items()
+    }
+    return plot_histograms(panels, path)
 
 
 def tortuosity_table(tables: dict) -> str:
@@ -239,6 +239,16 @@ def compare_paper(
     """The shipped reference datasets beside the paper: tortuosity by metric, cost per sample."""
     from generator import open_dataset
 
+    if figure:
+        # A name matplotlib would not write as named (no suffix, not an image format) is
+        # refused before the datasets are read, not after the tables are printed.
+        from generator.viz.figures import figure_path
+
+        try:
+            figure_path(figure)
+        except ValueError as err:
+            # Its message names the library's argument (out=...); the option names itself.
+            raise bad_option(ValueError(str(err).removeprefix("out=")), "'--figure'") from None
     paths = datasets_given or [DATA / "gdl200.h5", DATA / "gdl1000.h5"]
     datasets = {path.stem: open_dataset(path) for path in paths}
     tables = {name: data.table for name, data in datasets.items()}
