@@ -7,7 +7,9 @@ the tilt theta (relative to the documented uniform law), the moments <cos 2phi> 
 T33 and the fibre count. ``--reference`` adds a table written earlier (for example by another
 version of the model) to the plot.
 
-Run: ``python -m workflows.fibre_directions --out generator/doc/fibre_directions``
+Run: ``python -m workflows.fibre_directions --out generator/doc/fibre_directions``; the shipped
+figure adds the model before the Poisson line process with
+``--reference generator/doc/fibre_directions_before.csv``.
 """
 
 from __future__ import annotations
@@ -96,11 +98,26 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def plot(table: pd.DataFrame, path: Path) -> None:
-    """Mean length share per phi and tilt bin, relative to the target law, per domain."""
+def directions_figure(table: pd.DataFrame):
+    """Mean length share per phi and tilt bin, relative to the target law, per domain.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows as :func:`measure` writes them (one per model, domain, mode and seed).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One column per domain preset (phi above, tilt below), one line per model and mode, the
+        band of ± 5 % in grey, the legend beside the panels.
+    """
     from matplotlib.figure import Figure  # no pyplot: the caller's backend stays as it is
 
-    fig = Figure(figsize=(11, 7))
+    from generator.viz import legend_outside
+
+    # Constrained layout makes room for the legend beside the panels (tight_layout would not).
+    fig = Figure(figsize=(13, 7), layout="constrained")
     axes = fig.subplots(2, 2, sharey="row")
     phi_centres = (np.arange(PHI_BINS) + 0.5) * 180 / PHI_BINS
     limit = np.degrees(tilt_limit(DEFAULT_ORIENTATION[2]))
@@ -115,26 +132,30 @@ def plot(table: pd.DataFrame, path: Path) -> None:
             axes[0, column].plot(phi_centres, phi.mean(), marker="o", label=label)
             axes[1, column].plot(tilt_centres, tilt.mean(), marker="o", label=label)
         x_um, y_um = DOMAIN_PRESETS[domain]
-        axes[0, column].set_title(f"domain {domain} ({x_um:g} x {y_um:g} um)")
-        axes[0, column].set_xlabel("in-plane angle phi (deg), 15 deg bins")
-        axes[1, column].set_xlabel("tilt theta (deg)")
+        axes[0, column].set_title(f"domain {domain} ({x_um:g} × {y_um:g} µm)")
+        axes[0, column].set_xlabel("in-plane angle φ (°), 15° bins")
+        axes[1, column].set_xlabel("tilt θ (°)")
         for row in range(2):
             axes[row, column].axhspan(0.95, 1.05, color="0.9", zorder=0)
             axes[row, column].axhline(1.0, color="k", lw=0.8)
     axes[0, 0].set_ylabel("length share / uniform")
     axes[1, 0].set_ylabel("length share / documented law")
-    axes[0, 1].legend(fontsize=8)
+    legend_outside(axes[0, 1], fontsize=8)
     n_seeds = table.groupby(["model", "domain", "stratify"]).size().max()
-    fig.suptitle(f"Fibre directions, mean over {n_seeds} seeds (grey: +/-5 %)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.suptitle(f"Fibre directions, mean over {n_seeds} seeds (grey: ± 5 %)")
+    return fig
+
+
+def plot(table: pd.DataFrame, path: Path) -> None:
+    """Save :func:`directions_figure` of ``table`` to ``path`` as a PNG."""
+    directions_figure(table).savefig(path, dpi=110)
 
 
 @app.command()
 def fibre_directions(
     out: Annotated[Path, typer.Option(help="Output path (.csv, .png).")] = DEFAULT_OUT,
     seeds: Annotated[int, typer.Option(help="Samples per domain.")] = 8,
-    voxel_um: Annotated[float, typer.Option("--voxel-um", help="Voxel size in um.")] = 2.0,
+    voxel_um: Annotated[float, typer.Option("--voxel-um", help="Voxel size in µm.")] = 2.0,
     label: Annotated[str, typer.Option(help="Name of this run in the table.")] = "current",
     reference: Annotated[
         Path | None, typer.Option(help="A table written earlier, to compare.")
