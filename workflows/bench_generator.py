@@ -102,7 +102,7 @@ STAGE_ROWS = (
     ("fibres: drawing", ("draw_cylinders",)),
     ("phase counts", ("count_labels_per_slice",)),
     ("binder: probe (1/16 of the area)", ()),
-    ("binder: fibre distance", ("_capped_edt_kernel",)),
+    ("binder: fibre distance", ("capped_squared_edt",)),
     ("binder: closings", ("closing_pass", "relabel")),
     ("binder: shell fill", ("tie_histogram", "resolve_shell")),
     ("binder: detach", ("_hold_unattached", "_attach_sweep", "_release_pending")),

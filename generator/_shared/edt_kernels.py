@@ -199,21 +199,47 @@ def band_step(source, threshold, z_in, w, j0, j1, ring, line, run, plane):
 
 
 @nb.njit(cache=True, parallel=True)
-def _capped_edt_kernel(source, threshold, out, w, rows):
+def edt_pass(source, threshold, w, rows, out, labels, near, k, pick, label, n_bins):
+    """One streaming transform of ``source >= threshold`` (window ``w``, bands of ``rows``),
+    consumed row by row in one of two ways.
+
+    ``pick < 0``: store the distances in ``out`` (``labels`` and ``near`` unused). Otherwise
+    each voxel with ``labels == pick`` and distance above ``k`` (a uint16) is counted in the
+    histogram of ``min(near, n_bins - 1)`` and, when ``label >= 0``, relabelled ``label``
+    (``out`` unused). Returns that histogram (int64, ``n_bins``; zeros when storing).
+
+    One kernel for both, so that a distance map and the closings read from it (the binder's)
+    compile once for a given pair of dtypes.
+    """
     nz, ny, nx = source.shape
     n_bands = (ny + rows - 1) // rows
+    hist = np.zeros((n_bands, n_bins), dtype=np.int64)
+    top = n_bins - 1
     for band in nb.prange(n_bands):
         j0 = band * rows
         j1 = min(ny, j0 + rows)
         ring, line, plane, run = band_scratch(w, j1 - j0, nx)
+        h = hist[band]
         for z_in in range(nz + w):
             z = band_step(source, threshold, z_in, w, j0, j1, ring, line, run, plane)
-            if z >= 0:
-                for r in range(j1 - j0):
-                    start = band_offset(w, nx, r)
+            if z < 0:
+                continue
+            for r in range(j1 - j0):
+                start = band_offset(w, nx, r)
+                row = plane[start : start + nx]
+                if pick < 0:
                     dst = out[z, j0 + r]
                     for i in range(nx):
-                        dst[i] = plane[start + i]
+                        dst[i] = row[i]
+                    continue
+                here = labels[z, j0 + r]
+                values = near[z, j0 + r]
+                for i in range(nx):
+                    if row[i] > k and here[i] == pick:
+                        if label >= 0:
+                            here[i] = label
+                        h[min(values[i], top)] += 1
+    return hist.sum(axis=0)
 
 
 def source_threshold(source, threshold):
@@ -281,4 +307,7 @@ def capped_squared_edt(source, threshold, out, window) -> None:
         raise ValueError(f"out of {out.dtype} cannot hold window={window}'s cap")
     nz, ny, nx = source.shape
     rows = band_rows(window, nx, ny, numba.get_num_threads())
-    _capped_edt_kernel(source, source_threshold(source, threshold), out, window, rows)
+    # The arguments of the counting mode, typed as the binder passes them (one compilation).
+    unused = np.empty((0, 0, 0), dtype=np.uint8)
+    threshold = source_threshold(source, threshold)
+    edt_pass(source, threshold, window, rows, out, unused, out, np.uint16(0), -1, -1, 1)

@@ -11,49 +11,37 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from generator._shared.edt_kernels import band_offset, band_scratch, band_step
+from generator._shared.edt_kernels import edt_pass
 from generator._shared.phases import BINDER, FIBRE, PORE
 
 PENDING = 4  # transient label: binder not (yet) known to touch a fibre through binder
 HASH_CHUNKS = 16  # partial tie histograms (65536 bins each), summed at the end
 
 
-@nb.njit(cache=True, parallel=True)
 def closing_pass(dist_fibre, threshold, k, w, rows, volume, write, label, n_bins):
     """Pore voxels inside the closing of squared radius ``k``, counted and optionally labelled.
 
     ``dist_open``, the squared distance to ``dist_fibre >= threshold`` (``threshold = k + 1``,
     of ``dist_fibre``'s dtype) capped by the window ``w``, is streamed in bands of ``rows``
-    rows; every pore voxel with ``dist_open > k`` (``k`` as uint16) is in the closing. With
-    ``write`` it becomes ``label``.
+    rows (:func:`generator._shared.edt_kernels.edt_pass`, never stored); every pore voxel with
+    ``dist_open > k`` (``k`` as uint16) is in the closing. With ``write`` it becomes ``label``.
 
     Returns the histogram of ``min(dist_fibre, n_bins - 1)`` over those voxels (int64,
     ``n_bins``): one bin counts them all.
     """
-    nz, ny, nx = volume.shape
-    n_bands = (ny + rows - 1) // rows
-    hist = np.zeros((n_bands, n_bins), dtype=np.int64)
-    top = n_bins - 1
-    for band in nb.prange(n_bands):
-        j0 = band * rows
-        j1 = min(ny, j0 + rows)
-        ring, line, plane, run = band_scratch(w, j1 - j0, nx)
-        h = hist[band]
-        for z_in in range(nz + w):
-            z = band_step(dist_fibre, threshold, z_in, w, j0, j1, ring, line, run, plane)
-            if z < 0:
-                continue
-            for r in range(j1 - j0):
-                start = band_offset(w, nx, r)
-                row = plane[start : start + nx]
-                labels = volume[z, j0 + r]
-                near = dist_fibre[z, j0 + r]
-                for i in range(nx):
-                    if row[i] > k and labels[i] == PORE:
-                        if write:
-                            labels[i] = label
-                        h[min(near[i], top)] += 1
-    return hist.sum(axis=0)
+    return edt_pass(
+        dist_fibre,
+        threshold,
+        w,
+        rows,
+        dist_fibre,
+        volume,
+        dist_fibre,
+        k,
+        PORE,
+        label if write else -1,
+        n_bins,
+    )
 
 
 @nb.njit(cache=True, parallel=True)
