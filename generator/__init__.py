@@ -32,6 +32,8 @@ geometric_tortuosity
     Geometric tortuosity -> :class:`TortuosityResult`.
 diffusive_tortuosity
     Tortuosity factor and effective diffusivity of steady diffusion -> :class:`DiffusiveResult`.
+pore_size_distribution
+    Local-thickness pore diameters (d10, d50, d90) -> :class:`PoreSizeResult`.
 open_dataset
     A sweep's dataset file -> ``.table`` (pandas) and volumes on demand.
 provenance, command_line
@@ -69,6 +71,8 @@ _EXPORTS = {
     "geometric_tortuosity": "generator.tortuosity.geometric",
     "DiffusiveResult": "generator.tortuosity.diffusive",
     "diffusive_tortuosity": "generator.tortuosity.diffusive",
+    "PoreSizeResult": "generator.tortuosity.pore_sizes",
+    "pore_size_distribution": "generator.tortuosity.pore_sizes",
     "provenance": "generator._shared.provenance",
     "command_line": "generator._shared.provenance",
     "ProgressCounter": "generator._shared.progress",
@@ -84,6 +88,7 @@ __all__ = [
     "ProgressCounter",
     "DiffusiveResult",
     "GDLSample",
+    "PoreSizeResult",
     "SampleParameters",
     "TargetError",
     "TortuosityResult",
@@ -98,6 +103,7 @@ __all__ = [
     "geometric_tortuosity",
     "open_dataset",
     "phase_fractions",
+    "pore_size_distribution",
     "provenance",
     "read_sample",
 ]
