@@ -370,7 +370,7 @@ def write_transfer_run(
     """
     from surrogate.evaluation.figures import shap_figures, transfer_figures
 
-    metadata = _model_metadata(result, source, destination)
+    metadata = _model_metadata(result, source, destination, pretrained_meta)
     _save_nets(result, source, destination, run, metadata, pretrained_meta)
     files = transfer_figures(result, source, destination, run)
     xd, _ = destination.arrays(result.target)
@@ -395,16 +395,20 @@ def write_transfer_run(
     return record
 
 
-def _model_metadata(result: TransferResult, source, destination) -> dict:
-    """What every saved net of the run records about its inputs, target and origin."""
+def _model_metadata(result: TransferResult, source, destination, pretrained_meta=None) -> dict:
+    """What every saved net of the run records about its inputs, target and origin (a saved
+    net's origin: the dataset it was pretrained on, as its run recorded it)."""
     units = (source or destination).units
+    origin = source.name if source is not None else result.source
+    if source is None and (pretrained_meta or {}).get("source"):
+        origin = str(pretrained_meta["source"])
     return {
         "features": result.feature_names,
         "units": {k: units.get(k, "") for k in result.feature_names},
         "target": result.target,
         "target_unit": units.get(result.target, ""),
         "architecture": result.architecture,
-        "source": source.name if source is not None else result.source,
+        "source": origin,
         "destination": destination.name,
     }
 
@@ -488,6 +492,11 @@ def _report_lines(result: TransferResult, source, destination, record: dict, uni
     )
     rows, arch = result.split_rows, result.architecture
     warnings = [f"> **Warning:** {text[0].upper()}{text[1:]}." for text in record["warnings"]]
+    pretrained = (
+        "Pretrained net (saved by an earlier run, reused as it is in every split)"
+        if arch.get("pretrained_from_run")
+        else "Pretrained net"
+    )
     return [
         f"# Transfer {record['source']} -> {destination.name}: {result.target}",
         "",
@@ -495,7 +504,7 @@ def _report_lines(result: TransferResult, source, destination, record: dict, uni
         f"Test-set errors over {record['splits']} random 70/30 splits (mean ± std) of "
         f"{destination.name} ({rows.get('train', 0)} training, "
         f"{rows.get('validation', 0)} validation and {rows.get('test', 0)} test rows each). "
-        f"Pretrained net: hidden layers {hidden_text(arch)} "
+        f"{pretrained}: hidden layers {hidden_text(arch)} "
         f"({arch['trainable_pretrained']} trainable parameters); adapter "
         f"1 -> {arch['adapter_width']} -> 1 ({arch['trainable_adapter']}).",
         "",

@@ -127,6 +127,11 @@ def test_a_pretrain_run_transfers_without_retraining(pretrain_run, plain_copy, t
     assert metrics["architecture"]["trainable_adapter"] == 10
     assert metrics["architecture"]["pretrained_from_run"] is True
     assert "pretrained_on_source" not in metrics["methods"]
+    # Named by the rows the net learned from (the pretrain's filter), not "saved net", in the
+    # metrics, the report and the run folder's name.
+    assert metrics["source"] == "coating_trials_plain where Chemistry == 'Graphite'"
+    assert "saved by an earlier run" in (run / "report.md").read_text()
+    assert "-transfer-coating_trials_plain_where_Chemistry_Graphite-to-" in run.name
     # The same pretrained predictions from both runs, through the CLI.
     point = [
         "--set", "Active Material [%]=94", "--set", "Solid Content [%]=50",
