@@ -105,7 +105,7 @@ STAGE_ROWS = (
     ("binder: fibre distance", ("capped_squared_edt",)),
     ("binder: closings", ("closing_pass", "relabel")),
     ("binder: shell fill", ("tie_histogram", "resolve_shell")),
-    ("binder: detach", ("_hold_unattached", "_attach_sweep", "_release_pending")),
+    ("binder: detach", ("_hold_unattached", "_attach_sweep")),
     ("compression", ("compress_columns",)),
     ("other (Python)", ()),
     ("write_sample (HDF5, gzip)", ()),

@@ -66,11 +66,16 @@ def _mix(index, seed):
 
 
 @nb.njit(cache=True, parallel=True)
-def tie_histogram(volume, dist_fibre, shell_label, tie_value, seed):
-    """Histogram of the 16-bit hash over shell voxels at the tie distance."""
+def shell_pass(volume, dist_fibre, shell_label, tie_value, hash_cut, seed, resolve):
+    """The shell's two passes, one kernel (one compilation).
+
+    ``resolve`` False: the histogram (65536 bins) of the 16-bit hash over shell voxels at the
+    tie distance. True: shell voxels nearer the fibres than ``tie_value``, or at it with hash
+    below ``hash_cut``, become binder, the rest pore (returns one empty bin).
+    """
     nz, ny, nx = volume.shape
     chunks = min(nz, HASH_CHUNKS)
-    hist = np.zeros((chunks, 65536), dtype=np.int64)
+    hist = np.zeros((chunks, 1 if resolve else 65536), dtype=np.int64)
     for c in nb.prange(chunks):
         h = hist[c]
         for z in range(c * nz // chunks, (c + 1) * nz // chunks):
@@ -78,27 +83,28 @@ def tie_histogram(volume, dist_fibre, shell_label, tie_value, seed):
                 labels = volume[z, j]
                 near = dist_fibre[z, j]
                 for i in range(nx):
-                    if labels[i] == shell_label and near[i] == tie_value:
+                    if labels[i] != shell_label:
+                        continue
+                    d = near[i]
+                    if resolve:
+                        take = d < tie_value or (
+                            d == tie_value and _mix((z * ny + j) * nx + i, seed) < hash_cut
+                        )
+                        labels[i] = BINDER if take else PORE
+                    elif d == tie_value:
                         h[_mix((z * ny + j) * nx + i, seed)] += 1
     return hist.sum(axis=0)
 
 
-@nb.njit(cache=True, parallel=True)
+def tie_histogram(volume, dist_fibre, shell_label, tie_value, seed):
+    """Histogram of the 16-bit hash over shell voxels at the tie distance (:func:`shell_pass`)."""
+    return shell_pass(volume, dist_fibre, shell_label, tie_value, 0, seed, False)
+
+
 def resolve_shell(volume, dist_fibre, shell_label, tie_value, hash_cut, seed):
     """Shell voxels nearer the fibres than ``tie_value``, or at it with hash below ``hash_cut``,
-    become binder; the rest return to pore."""
-    nz, ny, nx = volume.shape
-    for z in nb.prange(nz):
-        for j in range(ny):
-            labels = volume[z, j]
-            near = dist_fibre[z, j]
-            for i in range(nx):
-                if labels[i] == shell_label:
-                    d = near[i]
-                    take = d < tie_value or (
-                        d == tie_value and _mix((z * ny + j) * nx + i, seed) < hash_cut
-                    )
-                    labels[i] = BINDER if take else PORE
+    become binder; the rest return to pore (:func:`shell_pass`)."""
+    shell_pass(volume, dist_fibre, shell_label, tie_value, hash_cut, seed, True)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -179,19 +185,6 @@ def _attach_sweep(volume, pending, backward):
     return changed.sum()
 
 
-@nb.njit(cache=True, parallel=True)
-def _release_pending(volume, pending):
-    """Pending voxels (never attached) return to pore."""
-    nz, ny, nx = volume.shape
-    for z in nb.prange(nz):
-        if pending[z] == 0:
-            continue
-        for j in range(ny):
-            row = volume[z, j]
-            for i in range(nx):
-                row[i] = PORE if row[i] == PENDING else row[i]
-
-
 def detach_floating_binder(volume):
     """Turn binder voxels not linked to a fibre through binder (26-connectivity) into pore.
 
@@ -207,5 +200,5 @@ def detach_floating_binder(volume):
         backward = not backward
     removed = int(pending.sum())
     if removed:
-        _release_pending(volume, pending)
+        relabel(volume, PENDING, PORE)  # the rest was never attached
     return removed
