@@ -1,10 +1,11 @@
 """Threads for fine-grained parallel kernels on a shared machine.
 
-The geodesic solver launches about four parallel regions per slice and sweep (a thousand or more
-per call), each ending at a barrier. When other processes want the cores, one of our threads is
-often descheduled at that barrier and the others wait a scheduler time slice for it: measured on
-2 cores beside two busy processes, a call then took 2-25x its single-threaded time. Coarse
-kernels (the generator's) do not suffer and keep every thread.
+The geodesic solver runs its threads on bands of rows, one parallel region per round (a few per
+call); it used to launch several per slice and sweep, and each parallel region ends at a
+barrier. When other processes want the cores, one of our threads is often descheduled and the
+others wait a scheduler time slice for it (measured on 2 cores beside two busy processes, with
+a region per slice a call took 2-25x its single-threaded time); with bands, the thread that
+waits is idle for the rest of the round. Coarse kernels (the generator's) keep every thread.
 
 :class:`ThreadPacer` measures how many cores other processes used over the last fraction of a
 second (the busy time of the CPUs this process may run on, minus this process's own CPU time,

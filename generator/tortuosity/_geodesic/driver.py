@@ -96,8 +96,10 @@ class Workspace:
     ----------
     edges : ndarray of int64, (bands + 1,)
         Rows (axis 1) where the bands of :mod:`~generator.tortuosity._geodesic.bands` begin,
-        and ``ny`` last. A count fixed by the image (not the thread count), so the result is
-        the same whatever the number of threads.
+        and ``ny`` last, for the euclidean metric: a count fixed by the image (not the thread
+        count), so its result is the same whatever the number of threads. The lattice metric's
+        fixed point does not depend on the order of updates (it is Dijkstra's), so it takes
+        one band a thread (:meth:`band_edges`): bands cost extra work where paths cross them.
     seeds : ndarray of int64, (ny * nx,)
         Per row ``j``, the flat indices (within the band) of the voxels
         :func:`~generator.tortuosity._geodesic.sweeps.step_across` improved.
@@ -115,8 +117,8 @@ class Workspace:
         self.prepared = prepared
         self.spacing = tuple(float(v) for v in prepared.spacing)
         self.tolerance = EUCLIDEAN_TOLERANCE if prepared.euclidean else 0.0
-        bands = max(1, min(BANDS, ny // MIN_BAND_ROWS))
-        self.edges = np.array([(b * ny) // bands for b in range(bands + 1)], dtype=np.int64)
+        self.ny = ny
+        self.edges = self.band_edges(BANDS)
         self.seeds = np.empty(ny * nx, dtype=np.int64)
         self.row_counts = np.zeros(ny, dtype=np.int64)
         self.best_rows = np.empty((ny, nx), dtype=np.float32)
@@ -124,6 +126,11 @@ class Workspace:
         self.triangle_rows = np.empty((ny, nx), dtype=np.float32)
         self.near_rows = np.zeros((ny, nx), dtype=np.uint8)
         self.changed = np.zeros(nz, dtype=np.bool_)
+
+    def band_edges(self, bands: int) -> np.ndarray:
+        """Edges of at most ``bands`` bands of at least :data:`MIN_BAND_ROWS` rows."""
+        bands = max(1, min(bands, self.ny // MIN_BAND_ROWS))
+        return np.array([(b * self.ny) // bands for b in range(bands + 1)], dtype=np.int64)
 
     def kernel_arrays(self) -> tuple:
         """The work arrays in the order the kernels take them, after their own arguments."""
@@ -179,8 +186,13 @@ def _band_schedule(prepared, work, from_last, pacer) -> np.ndarray:
     common = (work.spacing, work.tolerance)
     arrays = work.kernel_arrays()
     pacer.pace()
-    solve_bands(dist, pore, *common, order, work.edges, True, work.changed, *arrays)
-    edges = work.edges
+    if prepared.euclidean:
+        edges = work.edges
+    else:
+        import numba
+
+        edges = work.band_edges(numba.get_num_threads())
+    solve_bands(dist, pore, *common, order, edges, True, work.changed, *arrays)
     while len(edges) > 2:
         improved = exchange(dist, pore, *common, source, edges, work.changed, *arrays)
         if not improved:

@@ -79,6 +79,15 @@ def step_across(
     zero = np.float32(0.0)
     constants = patch_constants(hy, hx, hz)
     improved = 0
+    if sparse:
+        # Which rows behind hold a recent change at all (one OR over each row): most rows of
+        # a sparse sweep are skipped on three of these bytes.
+        row_recent = np.zeros(ny, dtype=np.uint8)
+        for y in range(max(r_lo - 1, 0), min(r_hi + 1, ny)):
+            flags = np.uint8(0)
+            for i in range(nx):
+                flags |= pore_n[y, i]
+            row_recent[y] = flags & recent
     for j in range(r_lo, r_hi):
         if mark:
             row_counts[j] = 0
@@ -86,15 +95,13 @@ def step_across(
         y1 = min(j + 2, ny)
         near = near_rows[j]
         if sparse:
-            near[:] = 0
-            for y in range(y0, y1):
-                for i in range(nx):
-                    near[i] |= pore_n[y, i]
-            any_recent = np.uint8(0)
-            for i in range(nx):
-                any_recent |= near[i]
-            if any_recent & recent == 0:
+            if (row_recent[y0] | row_recent[j] | row_recent[y1 - 1]) == 0:
                 continue
+            above = pore_n[y0]
+            centre = pore_n[j]
+            below = pore_n[y1 - 1]
+            for i in range(nx):
+                near[i] = above[i] | centre[i] | below[i]
         # Rows j - 1 and j + 1 behind; row j itself stands in for one beyond the plane's edge
         # (its steps then cost more than the straight and face steps from the same voxels,
         # so they change nothing).

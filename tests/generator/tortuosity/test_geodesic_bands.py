@@ -1,0 +1,67 @@
+"""The solver's bands of rows: paths that cross a band edge again and again, and turn back
+through the thickness, against dijkstra3d; the same distances whatever the thread count."""
+
+import dijkstra3d
+import numba
+import numpy as np
+import pytest
+
+from generator import geodesic_distance
+
+
+def serpentine():
+    """A one-voxel channel in the (z, y) plane, one path without shortcuts, that crosses row 40
+    (the edge between the two bands of an 80-row image) three times and runs back towards the
+    inlet twice."""
+    pore = np.zeros((40, 80, 3), dtype=bool)
+    x = 1
+    pore[0:31, 5, x] = True  # up from the inlet
+    pore[30, 5:76, x] = True  # across the edge
+    pore[10:31, 75, x] = True  # back down towards the inlet
+    pore[10, 20:76, x] = True  # across the edge again
+    pore[10:26, 20, x] = True  # up
+    pore[25, 20:61, x] = True  # and across once more
+    pore[15:26, 60, x] = True  # a dead end back down
+    return pore
+
+
+def dijkstra(pore, spacing=(1.0, 1.0, 1.0)):
+    inlet = [tuple(int(c) for c in p) for p in np.argwhere(pore[:1])]
+    peer = dijkstra3d.euclidean_distance_field(np.asfortranarray(pore), inlet, anisotropy=spacing)
+    return np.where(pore, peer, np.inf)
+
+
+@pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), (2.0, 0.5, 1.5)])
+def test_lattice_equals_dijkstra3d_across_band_edges(spacing):
+    pore = serpentine()
+    ours = geodesic_distance(pore, metric="lattice", voxel_um=spacing)
+    peer = dijkstra(pore, spacing)
+    assert np.array_equal(np.isfinite(ours), np.isfinite(peer))
+    assert np.isfinite(ours[pore]).all()  # every channel voxel is reached
+    finite = np.isfinite(peer)
+    np.testing.assert_allclose(ours[finite], peer[finite], rtol=1e-6)
+
+
+def test_lattice_equals_dijkstra3d_on_a_tortuous_random_volume():
+    # Porosity 0.35 on a 26-connected lattice: a tortuous cluster with many turn-backs.
+    pore = np.random.default_rng(11).random((30, 96, 40)) < 0.35
+    ours = geodesic_distance(pore, metric="lattice")
+    peer = dijkstra(pore)
+    assert np.array_equal(np.isfinite(ours), np.isfinite(peer))
+    finite = np.isfinite(peer)
+    np.testing.assert_allclose(ours[finite], peer[finite], rtol=1e-6)
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 numba threads")
+@pytest.mark.parametrize("metric", ["lattice", "euclidean"])
+def test_same_distances_whatever_the_thread_count(metric):
+    pore = np.random.default_rng(12).random((24, 80, 30)) < 0.5
+    previous = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = geodesic_distance(pore, metric=metric, adaptive_threads=False)
+        numba.set_num_threads(2)
+        two = geodesic_distance(pore, metric=metric, adaptive_threads=False)
+    finally:
+        numba.set_num_threads(previous)
+    assert np.array_equal(one, two)
