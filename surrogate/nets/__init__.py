@@ -7,15 +7,18 @@ MLP, Adapter, TransferModel, freeze, trainable_parameters
     The networks; transfer is "load the pretrained state, freeze, train what is new".
 fit, predict, mape_loss
     Training and prediction.
+dead_layer_rows
+    The rows on which a hidden layer is entirely off (the net is flat around them).
 """
 
 from surrogate.nets.models import MLP, Adapter, TransferModel, freeze, trainable_parameters
-from surrogate.nets.training import fit, mape_loss, predict
+from surrogate.nets.training import dead_layer_rows, fit, mape_loss, predict
 
 __all__ = [
     "Adapter",
     "MLP",
     "TransferModel",
+    "dead_layer_rows",
     "fit",
     "freeze",
     "mape_loss",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import torch
@@ -57,15 +58,92 @@ class History:
     train, validation : list of float
         Mean training loss and validation loss of each epoch.
     best_epoch : int
-        The epoch whose weights were kept (lowest validation loss).
+        The epoch whose weights were kept (lowest validation loss among the eligible ones).
     restart : int
         Which restart they came from.
+    restarts_run : int
+        Restarts trained, the extra ones included.
+    rejected : dict
+        Restarts whose own best weights on validation broke a rule, by rule (the dead-layer
+        rule counted only when it applies; an earlier epoch of such a restart may be kept):
+        ``"constant"`` (fit the training rows no better than their median) and
+        ``"dead_layer"`` (a trainable hidden layer entirely off on some training row).
+    dead_rows : int
+        Training rows on which the kept weights have a trainable hidden layer entirely off:
+        with ``dead_layers="retry"``, 0 unless no restart within the bound avoided one.
     """
 
     train: list = field(default_factory=list)
     validation: list = field(default_factory=list)
     best_epoch: int = -1
     restart: int = 0
+    restarts_run: int = 0
+    rejected: dict = field(default_factory=lambda: {"constant": 0, "dead_layer": 0})
+    dead_rows: int = 0
+
+
+def dead_layer_rows(model: nn.Module, x, *, trainable_only: bool = False) -> np.ndarray:
+    """Rows on which some hidden ReLU layer of ``model`` is entirely off (every unit 0).
+
+    On such a row the layers after it see a constant, so the net is flat around it: nearby
+    inputs all get one prediction. A hidden layer is an ``nn.ReLU`` that follows a layer in an
+    ``nn.Sequential`` (as in :class:`~surrogate.nets.models.MLP` and
+    :class:`~surrogate.nets.models.Adapter`).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    x : array_like or torch.Tensor, shape (n, features)
+    trainable_only : bool, optional
+        Look only at layers whose weights train (a frozen pretrained net's layers are left out:
+        retraining cannot change them).
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+
+    Examples
+    --------
+    A hand-built 1 -> 2 -> 2 -> 1 net: the first layer's units are ``relu(x - 1)`` and
+    ``relu(-x - 1)``, both off for ``-1 <= x <= 1``; the second layer's only live unit is
+    ``relu(h1 + h2 + 1)``, never off. The output is flat on ``[-1, 1]``.
+
+    >>> import torch
+    >>> from torch import nn
+    >>> from surrogate.nets.training import dead_layer_rows
+    >>> net = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    >>> with torch.no_grad():
+    ...     _ = net[0].weight.copy_(torch.tensor([[1.0], [-1.0]])), net[0].bias.fill_(-1.0)
+    ...     _ = net[2].weight.copy_(torch.tensor([[1.0, 1.0], [0.0, 0.0]]))
+    ...     _ = net[2].bias.copy_(torch.tensor([1.0, 0.0]))
+    >>> dead_layer_rows(net, [[-2.0], [-0.5], [0.0], [1.0], [3.0]]).tolist()
+    [False, True, True, True, False]
+    """
+    x = torch.as_tensor(np.asarray(x, dtype=np.float32)) if not torch.is_tensor(x) else x
+    dead = torch.zeros(len(x), dtype=torch.bool)
+
+    def record(_module, _inputs, output):
+        dead.logical_or_((output.reshape(len(x), -1) <= 0).all(dim=-1))
+
+    hooks = []
+    for sequence in model.modules():
+        if not isinstance(sequence, nn.Sequential):
+            continue
+        layers = list(sequence)
+        for before, layer in zip(layers[:-1], layers[1:], strict=True):
+            trains = any(p.requires_grad for p in before.parameters())
+            if isinstance(layer, nn.ReLU) and (trains or not trainable_only):
+                hooks.append(layer.register_forward_hook(record))
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+        model.train(was_training)
+    return dead.numpy()
 
 
 def fit(
@@ -81,6 +159,8 @@ def fit(
     seed: int = 0,
     restarts: int = 1,
     init=None,
+    dead_layers: Literal["retry", "keep"] = "retry",
+    max_restarts: int | None = None,
 ) -> History:
     """Train the trainable parameters of ``model`` with Adam on the MAPE loss.
 
@@ -89,9 +169,21 @@ def fit(
     of the epoch with the lowest validation loss over all restarts are kept. Test data never
     enters. Same seed, same result.
 
-    A small ReLU net can start with its units dead and learn nothing but a constant. When the
-    kept weights fit the training rows no better than the best constant (their median, to
-    within 10 %), up to twice as many restarts again are tried (own seeds) until one does.
+    A small ReLU net can start with its units dead and learn nothing but a constant, or learn
+    a flat region: a hidden layer entirely off on some rows, so that every input near them
+    gets one prediction (the paper's 3 x 3 net did on 1 to 10 of 120 source rows in most
+    restarts). Two rules guard against both, each checked on the restart's weights:
+
+    * a net that fits the training rows no better than the best constant (their median, to
+      within 10 %) calls for more restarts;
+    * with ``dead_layers="retry"``, only weights with every trainable hidden layer on for
+      every training row (:func:`dead_layer_rows`) may be kept, and a kept net without such
+      weights calls for more restarts.
+
+    Extra restarts (own seeds) run until the kept weights pass both rules, up to
+    ``max_restarts`` in all. If none passes the second rule, the best weights on validation
+    are kept all the same and :attr:`History.dead_rows` says on how many training rows. With
+    ``init`` (a caller's own start, as fine-tuning's) no extra restart runs.
 
     Parameters
     ----------
@@ -106,12 +198,20 @@ def fit(
     seed : int
         Seeds each restart's initialisation and batch order.
     restarts : int
+        Restarts always trained.
     init : callable, optional
         ``init(model)`` re-initialises the trainable layers at each restart.
+    dead_layers : {"retry", "keep"}
+        ``"keep"``: weights with a dead layer on a training row may be kept (the rule before
+        this one existed).
+    max_restarts : int, optional
+        Bound on all restarts, extra ones included; default ``3 * restarts`` (the bound the
+        constant rule had alone, so the rule costs no more than that at worst).
 
     Returns
     -------
     History
+        The kept restart's losses, with how many restarts ran and were rejected, and why.
 
     Examples
     --------
@@ -127,8 +227,8 @@ def fit(
     >>> net.set_scalers(torch.as_tensor(x[:12]), torch.as_tensor(y[:12]))
     >>> history = fit(net, x[:12], y[:12], x[12:], y[12:], epochs=30, seed=0)
     >>> kept = history.validation[history.best_epoch]
-    >>> len(history.train), kept == min(history.validation)
-    (30, True)
+    >>> len(history.train), kept == min(history.validation), history.dead_rows
+    (30, True, 0)
     >>> abs(float(np.mean(np.abs(predict(net, x[12:]) - y[12:]) / y[12:])) - kept) < 1e-6
     True
     """
@@ -137,18 +237,29 @@ def fit(
             raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
     if not np.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning_rate={learning_rate!r} must be a positive number")
+    if dead_layers not in ("retry", "keep"):
+        raise ValueError(f"dead_layers={dead_layers!r}: expected 'retry' or 'keep'")
+    check = dead_layers == "retry"
+    if max_restarts is None:
+        max_restarts = 3 * restarts
+    elif int(max_restarts) != max_restarts or max_restarts < restarts:
+        raise ValueError(
+            f"max_restarts={max_restarts!r} must be a whole number of at least restarts={restarts}"
+        )
     x_train, y_train = torch.as_tensor(x_train), torch.as_tensor(y_train)
     x_val, y_val = torch.as_tensor(x_val), torch.as_tensor(y_val)
-    best_state, best_loss, best = None, float("inf"), History()
     constant = float(mape_loss(torch.full_like(y_train, float(y_train.median())), y_train))
-    limit = restarts if init is not None else 3 * restarts
+    limit = restarts if init is not None else int(max_restarts)
+    rejected = {"constant": 0, "dead_layer": 0}
+    # The best weights of all (a fallback) and the best with no dead layer on a training row.
+    best_any, best_live = _Kept(), _Kept()
     restart = -1
     while restart + 1 < limit:
+        kept = best_live if check and best_live.state is not None else best_any
+        if restart + 1 >= restarts and kept.state is not None:
+            if kept.train_loss() < 0.9 * constant and (kept is best_live or not check):
+                break  # the kept weights pass both rules: no extra restarts
         restart += 1
-        if restart >= restarts and best_state is not None:
-            kept = best.train[best.best_epoch]
-            if kept < 0.9 * constant:
-                break  # the requested restarts learned something: no extra ones
         torch.manual_seed(seed * 1000 + restart)
         generator = torch.Generator().manual_seed(seed * 1000 + restart)
         if init is not None:
@@ -163,6 +274,7 @@ def fit(
         parameters = [p for p in model.parameters() if p.requires_grad]
         optimiser = torch.optim.Adam(parameters, lr=learning_rate)
         history = History(restart=restart)
+        own_best, own_dead = float("inf"), 0
         for epoch in range(epochs):
             model.train()
             order = torch.randperm(len(x_train), generator=generator)
@@ -179,17 +291,51 @@ def fit(
                 val = float(mape_loss(model(x_val), y_val)) if len(x_val) else total
             history.train.append(total / len(x_train))
             history.validation.append(val)
-            if val < best_loss:
-                best_loss, best_state = val, copy.deepcopy(model.state_dict())
-                history.best_epoch = epoch
-                best = history
-    if best_state is None:
+            if not (val < own_best or val < best_any.loss or val < best_live.loss):
+                continue
+            dead = 0
+            if check:
+                dead = int(dead_layer_rows(model, x_train, trainable_only=True).sum())
+            if val < own_best:
+                own_best, own_dead, own_epoch = val, dead, epoch
+            if val < best_any.loss:
+                best_any.keep(val, model, history, epoch, dead)
+            if check and dead == 0 and val < best_live.loss:
+                best_live.keep(val, model, history, epoch, dead)
+        if own_best < float("inf"):
+            rejected["constant"] += history.train[own_epoch] >= 0.9 * constant
+            rejected["dead_layer"] += own_dead > 0
+    kept = best_live if best_live.state is not None else best_any
+    if kept.state is None:
         raise ValueError(
             "training reached no finite validation loss: check the targets (finite and positive "
             "under the MAPE loss) and the learning rate"
         )
-    model.load_state_dict(best_state)
+    model.load_state_dict(kept.state)
+    if not check:  # recorded all the same, for comparison
+        kept.dead = int(dead_layer_rows(model, x_train, trainable_only=True).sum())
+    best = kept.history
+    best.best_epoch, best.restarts_run = kept.epoch, restart + 1
+    best.rejected, best.dead_rows = rejected, kept.dead
     return best
+
+
+@dataclass
+class _Kept:
+    """Weights kept so far: their validation loss, state, restart history and epoch."""
+
+    loss: float = float("inf")
+    state: dict | None = None
+    history: History | None = None
+    epoch: int = -1
+    dead: int = 0
+
+    def keep(self, loss, model, history, epoch, dead):
+        self.loss, self.state = loss, copy.deepcopy(model.state_dict())
+        self.history, self.epoch, self.dead = history, epoch, dead
+
+    def train_loss(self) -> float:
+        return self.history.train[self.epoch]
 
 
 def predict(model: nn.Module, x) -> np.ndarray:
