@@ -111,10 +111,12 @@ def relation_figure(table, numbers: dict):
     """tau_diffusive against porosity and against the geometric tau (a matplotlib Figure)."""
     from matplotlib.figure import Figure
 
+    from generator.viz import legend_outside
+
     ok = table[(table["status"] == "ok") & np.isfinite(table["tau_diffusive"])]
     porosity = ok["pore_fraction_after"].to_numpy(float)
     tau = ok["tau_diffusive"].to_numpy(float)
-    figure = Figure(figsize=(9, 3.6), layout="constrained")
+    figure = Figure(figsize=(11, 3.6), layout="constrained")
     left, right = figure.subplots(1, 2)
     left.scatter(porosity, tau, s=12, color="C0", label="samples")
     grid = np.linspace(porosity.min(), porosity.max(), 100)
@@ -123,7 +125,7 @@ def relation_figure(table, numbers: dict):
     left.plot(grid, a * grid**-b, color="C2", label=f"fit {a:.2f} ε$^{{-{b:.2f}}}$")
     left.set_xlabel("porosity ε")
     left.set_ylabel("diffusive tortuosity factor")
-    left.legend(loc="upper right", frameon=False)
+    legend_outside(left, frameon=False)
     right.scatter(ok[GEOMETRIC], tau, s=12, color="C0")
     right.set_xlabel("geometric tortuosity (euclidean)")
     right.set_ylabel("diffusive tortuosity factor")
