@@ -35,8 +35,9 @@ def compress_columns(volume, out):
         column = np.empty(nz, dtype=volume.dtype)
         solid = np.empty(nx, dtype=np.int64)
         alpha = np.empty(nx, dtype=np.float64)
-        pore_seen = np.empty(nx, dtype=np.int64)
+        pore_seen = np.empty(nx, dtype=np.float64)  # whole counts, exact in float64
         solid_seen = np.empty(nx, dtype=np.int64)
+        where = np.empty(nx, dtype=np.int64)
         for j in range(chunk * ny // chunks, (chunk + 1) * ny // chunks):
             solid[:] = 0
             for k in range(nz):
@@ -51,20 +52,21 @@ def compress_columns(volume, out):
                 dst = out[k, j]
                 for i in range(nx):
                     dst[i] = 0
-            pore_seen[:] = 0
+            pore_seen[:] = 0.0
             solid_seen[:] = 0
             for k in range(nz):
                 src = slab[k]
+                # Where each voxel of the row would land, for the whole row at once (this loop
+                # vectorises); then only the solid voxels are scattered.
                 for i in range(nx):
-                    if solid[i] > nz_out:
-                        continue
+                    where[i] = solid_seen[i] + np.int64(math.floor(alpha[i] * pore_seen[i] + 0.5))
+                    is_solid = src[i] != 0
+                    solid_seen[i] += is_solid
+                    pore_seen[i] += 1.0 - is_solid
+                for i in range(nx):
                     v = src[i]
-                    if v == 0:
-                        pore_seen[i] += 1
-                    else:
-                        position = solid_seen[i] + int(math.floor(alpha[i] * pore_seen[i] + 0.5))
-                        out[position, j, i] = v
-                        solid_seen[i] += 1
+                    if v != 0 and solid[i] <= nz_out:
+                        out[where[i], j, i] = v
             # Columns with more solid than room: drop the pore, resample the solid sequence.
             for i in range(nx):
                 if solid[i] <= nz_out:
