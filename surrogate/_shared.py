@@ -11,7 +11,11 @@ from __future__ import annotations
 
 # The shipped GDL sweep datasets (``data/<name>.h5``) and the targets they offer.
 GDL_DATASETS = ("gdl200", "gdl1000")
-GDL_TARGET_NAMES = ("tortuosity", "tortuosity_lattice")
+# Geometric tortuosity by both path metrics (every sweep has them; the active loop simulates
+# them), then the diffusive columns a sweep with ``--properties ...,diffusive`` adds.
+GDL_GEOMETRIC_TARGETS = ("tortuosity", "tortuosity_lattice")
+GDL_DIFFUSIVE_TARGETS = ("tau_diffusive", "effective_diffusivity")
+GDL_TARGET_NAMES = (*GDL_GEOMETRIC_TARGETS, *GDL_DIFFUSIVE_TARGETS)
 # The electrode presets: dataset name -> chemistry, and target name -> canonical column.
 ELECTRODE_PRESETS = {"graphite": "graphite", "sigra": "si-graphite", "nmc": "nmc"}
 ELECTRODE_TARGETS = {"density": "density_g_cm3", "mass_loading": "mass_loading_mg_cm2"}

@@ -44,12 +44,12 @@ class ActiveSettings:
             Naming the setting as ``name=value``.
         """
         from generator.structure.parameters import DOMAIN_PRESETS
-        from surrogate._shared import GDL_TARGET_NAMES, or_list
+        from surrogate._shared import GDL_GEOMETRIC_TARGETS, or_list
 
         if str(self.domain) not in DOMAIN_PRESETS:
             raise ValueError(f"domain={self.domain!r} must be {or_list(DOMAIN_PRESETS)}")
-        if self.target not in GDL_TARGET_NAMES:
-            raise ValueError(f"target={self.target!r} must be {or_list(GDL_TARGET_NAMES)}")
+        if self.target not in GDL_GEOMETRIC_TARGETS:
+            raise ValueError(f"target={self.target!r} must be {or_list(GDL_GEOMETRIC_TARGETS)}")
         if self.initial < 4:
             raise ValueError(f"initial={self.initial}: the first fit needs at least 4 samples")
         if self.batch < 1:

@@ -17,7 +17,8 @@ from surrogate._shared import (
     ELECTRODE_PRESETS,
     ELECTRODE_TARGETS,
     GDL_DATASETS,
-    GDL_TARGET_NAMES,
+    GDL_DIFFUSIVE_TARGETS,
+    GDL_GEOMETRIC_TARGETS,
     or_list,
 )
 
@@ -28,8 +29,9 @@ DATASET_HELP = (
     "table (.csv, .xlsx, .parquet)"
 )
 TARGET_HELP = (
-    f"Column to learn ({or_list(GDL_TARGET_NAMES)} for {or_list(GDL_DATASETS)} and sweep "
-    f"datasets; {or_list(ELECTRODE_TARGETS)} for {'/'.join(ELECTRODE_PRESETS)}; any column of "
+    f"Column to learn ({or_list(GDL_GEOMETRIC_TARGETS)} for {or_list(GDL_DATASETS)} and sweep "
+    f"datasets, also {or_list(GDL_DIFFUSIVE_TARGETS)} of a sweep measured with --properties "
+    f"...,diffusive; {or_list(ELECTRODE_TARGETS)} for {'/'.join(ELECTRODE_PRESETS)}; any column of "
     "your own table)."
 )
 
@@ -57,6 +59,14 @@ GDLSourceArgument = Annotated[
 
 # How to read a table: pretrain, transfer and curve.
 TargetOption = Annotated[str | None, typer.Option(help=TARGET_HELP)]
+SourceTargetOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Column of SOURCE to pretrain on, chosen as --target is (a cheap one: the geometric "
+        "tortuosity, or a coarser voxel size's value); default --target. The transfer's "
+        "adapter learns the new scale."
+    ),
+]
 InputsOption = Annotated[
     str | None,
     typer.Option(help="Input columns of a table, comma separated, as typed in its header."),
@@ -112,6 +122,7 @@ DATASETS = OptionGroup(
         "source": (SourceArgument, ...),
         "destination": (DestinationArgument, ...),
         **TASK,
+        "source_target": (SourceTargetOption, None),
         "source_where": (SourceWhereOption, None),
         "dest_where": (DestWhereOption, None),
     }

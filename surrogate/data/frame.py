@@ -22,6 +22,10 @@ class TableDataset:
     units : dict
         Unit of every input and target column.
     provenance : dict
+    rows : pandas.DataFrame or None
+        Per-row columns that are neither inputs nor targets, aligned with them (a sweep's
+        ``id``, which pairs the rows of a fidelity ladder, and its per-sample times); None for
+        a table that has none.
 
     Examples
     --------
@@ -52,6 +56,7 @@ class TableDataset:
     targets: pd.DataFrame
     units: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
+    rows: pd.DataFrame | None = None
 
     @property
     def feature_names(self) -> list[str]:
@@ -138,7 +143,7 @@ def invalid_rows(x: np.ndarray, y: np.ndarray) -> list[tuple[int, str]]:
 
 
 def from_frame(
-    name: str, frame: pd.DataFrame, inputs, targets, units=None, provenance=None
+    name: str, frame: pd.DataFrame, inputs, targets, units=None, provenance=None, *, rows=None
 ) -> TableDataset:
     """A dataset from a DataFrame, naming its input and target columns.
 
@@ -151,6 +156,8 @@ def from_frame(
         Column names.
     units : dict, optional
     provenance : dict, optional
+    rows : sequence of str, optional
+        Further columns kept as :attr:`TableDataset.rows` (ids, per-row times).
 
     Returns
     -------
@@ -174,7 +181,7 @@ def from_frame(
     ...
     ValueError: dataset 'toy' lacks the columns c
     """
-    missing = [c for c in [*inputs, *targets] if c not in frame.columns]
+    missing = [c for c in [*inputs, *targets, *(rows or [])] if c not in frame.columns]
     if missing:
         raise ValueError(f"dataset {name!r} lacks the columns {', '.join(missing)}")
     return TableDataset(
@@ -183,4 +190,5 @@ def from_frame(
         frame[list(targets)].reset_index(drop=True),
         dict(units or {}),
         dict(provenance or {}),
+        frame[list(rows)].reset_index(drop=True) if rows else None,
     )

@@ -20,8 +20,20 @@ from surrogate.data.frame import TableDataset, from_frame, invalid_rows
 GDL_INPUTS = PARAMETERS
 # The target names the command line offers (surrogate._shared), in the order of the metrics.
 GDL_TARGETS = dict(
-    zip(GDL_TARGET_NAMES, (TAU_COLUMNS["euclidean"], TAU_COLUMNS["lattice"]), strict=True)
+    zip(
+        GDL_TARGET_NAMES,
+        (
+            TAU_COLUMNS["euclidean"],
+            TAU_COLUMNS["lattice"],
+            "tau_diffusive",
+            "effective_diffusivity",
+        ),
+        strict=True,
+    )
 )
+# Per-row columns kept beside the inputs and targets (``TableDataset.rows``): the id that
+# pairs the rows of a fidelity ladder, and what each row cost.
+GDL_ROW_COLUMNS = ("id", "generate_cpu_s", "generate_s", "total_s")
 # Named GDL datasets: the reference datasets shipped with the source tree. A dataset of one's
 # own is given by its path (a name never silently means a file in the working directory).
 REGISTRY = GDL_DATASETS
@@ -180,11 +192,14 @@ def load_dataset(
 
 def _gdl_dataset(text: str, path: Path, spec, drop_invalid: bool) -> TableDataset:
     from generator import open_dataset
+    from generator.sweep.dataset import UNITS
     from surrogate.data.tables import table_dataset
 
     data = open_dataset(path)
+    # Targets the sweep measured: the diffusive ones only with --properties ...,diffusive.
+    targets = [t for t, column in GDL_TARGETS.items() if column in data.table.columns]
     table = data.table[data.table["status"] == "ok"].rename(
-        columns={column: target for target, column in GDL_TARGETS.items()}
+        columns={column: target for target, column in GDL_TARGETS.items() if target in targets}
     )
     name = text if text in REGISTRY else path.stem
     if spec is not None and spec.where:
@@ -203,19 +218,22 @@ def _gdl_dataset(text: str, path: Path, spec, drop_invalid: bool) -> TableDatase
         # A non-percolating sample (tau = inf) is valid data, but no MAPE target.
         x = table[list(GDL_INPUTS)].to_numpy(np.float64)
         keep = np.ones(len(table), dtype=bool)
-        for target in GDL_TARGETS:
+        for target in targets:
             for row, reason in invalid_rows(x, table[target].to_numpy(np.float64)):
                 keep[row] = False
                 dropped.append(f"sample {table['index'].iloc[row]}: {target} {reason}")
         table = table[keep]
-    units = {c: data.units.get(c, "") for c in GDL_INPUTS} | {t: "1" for t in GDL_TARGETS}
+    units = {c: data.units.get(c, "") for c in GDL_INPUTS} | {t: "1" for t in targets}
+    timings = [c for c in table.columns if c.endswith("_cpu_s") or c in UNITS and c.endswith("_s")]
+    kept = [c for c in (*GDL_ROW_COLUMNS, *timings) if c in table.columns]
     return from_frame(
         name,
         table,
         GDL_INPUTS,
-        list(GDL_TARGETS),
+        targets,
         units,
         # A sweep's rows are its samples: messages name them by their index.
         {**provenance, "dropped_rows": dropped,
          "row_names": [f"sample {i}" for i in table["index"]]},
+        rows=list(dict.fromkeys(kept)),
     )  # fmt: skip

@@ -9,15 +9,20 @@ Public API
 NetOptions, NetRegressor, TransferRegressor, FineTuneRegressor, FixedRegressor,
 OffsetRegressor, SklearnRegressor, EnsembleRegressor
     The estimators.
-SplitContext, TARGET_METHODS, BASELINES
-    The methods of one split, by name.
+LinearCorrectionRegressor, AugmentedRegressor
+    Multi-fidelity baselines: a line through a cheap model's predictions; another estimator
+    with a cheap value as one more input.
+SplitContext, TARGET_METHODS, BASELINES, paired_lookup
+    The methods of one split, by name; a ladder's paired cheap values by a row's inputs.
 """
 
 from surrogate.estimators.ensemble import EnsembleRegressor
-from surrogate.estimators.methods import BASELINES, TARGET_METHODS, SplitContext
+from surrogate.estimators.methods import BASELINES, TARGET_METHODS, SplitContext, paired_lookup
 from surrogate.estimators.regressors import (
+    AugmentedRegressor,
     FineTuneRegressor,
     FixedRegressor,
+    LinearCorrectionRegressor,
     NetOptions,
     NetRegressor,
     OffsetRegressor,
@@ -26,10 +31,12 @@ from surrogate.estimators.regressors import (
 )
 
 __all__ = [
+    "AugmentedRegressor",
     "BASELINES",
     "EnsembleRegressor",
     "FineTuneRegressor",
     "FixedRegressor",
+    "LinearCorrectionRegressor",
     "NetOptions",
     "NetRegressor",
     "OffsetRegressor",
@@ -37,4 +44,5 @@ __all__ = [
     "SplitContext",
     "TARGET_METHODS",
     "TransferRegressor",
+    "paired_lookup",
 ]

@@ -12,8 +12,10 @@ from types import MappingProxyType
 
 from surrogate.estimators.ensemble import EnsembleRegressor
 from surrogate.estimators.regressors import (
+    AugmentedRegressor,
     FineTuneRegressor,
     FixedRegressor,
+    LinearCorrectionRegressor,
     NetOptions,
     NetRegressor,
     OffsetRegressor,
@@ -44,6 +46,9 @@ class SplitContext:
         Size of the ensemble of transferred nets (below 2: no ensemble).
     level : float
         Nominal coverage of the ensemble's intervals.
+    cheap : callable or None
+        On a fidelity ladder, the paired cheap value of each destination row given its inputs
+        (:func:`paired_lookup`); None when the source's rows do not pair with the destination's.
     """
 
     pretrained: MLP
@@ -54,6 +59,48 @@ class SplitContext:
     seed: int = 0
     members: int = 0
     level: float = 0.9
+    cheap: object | None = None
+
+
+def paired_lookup(x, values):
+    """The paired cheap value of a destination row, looked up by its inputs.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The destination's inputs, one row per sample.
+    values : numpy.ndarray
+        The cheap value of each row (the same design measured at the cheap fidelity).
+
+    Returns
+    -------
+    callable or None
+        ``lookup(X)`` -> the values of the rows ``X`` (each must be a row of ``x``); None when
+        two rows share their inputs (a row would not name its pair).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from surrogate.estimators.methods import paired_lookup
+    >>> lookup = paired_lookup(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([10.0, 30.0]))
+    >>> lookup(np.array([[3.0, 4.0], [1.0, 2.0]])).tolist()
+    [30.0, 10.0]
+    """
+    import numpy as np
+
+    keys = [row.tobytes() for row in np.ascontiguousarray(x)]
+    if len(set(keys)) != len(keys):
+        return None
+    table = dict(zip(keys, np.asarray(values, dtype=float), strict=True))
+
+    def lookup(rows):
+        rows = np.ascontiguousarray(np.asarray(rows, dtype=np.asarray(x).dtype))
+        try:
+            return np.array([table[row.tobytes()] for row in rows])
+        except KeyError:
+            raise ValueError("a row without a paired cheap value (not a destination row)") from None
+
+    return lookup
 
 
 def _transferred_ensemble(context: SplitContext):
@@ -94,6 +141,21 @@ def _ridge_on_source_plus_offset(context: SplitContext):
     return OffsetRegressor(FixedRegressor(context.source_ridge))
 
 
+def _stacking(context: SplitContext):
+    # The destination model (the same MLP as ``scratch``) with the cheap model's prediction
+    # as one more input.
+    cheap = FixedRegressor(context.pretrained)
+    inner = NetRegressor(context.hidden, context.options, context.seed)
+    return AugmentedRegressor(inner, cheap.predict)
+
+
+def _cheap_value_input(context: SplitContext):
+    if context.cheap is None:
+        return None
+    inner = NetRegressor(context.hidden, context.options, context.seed)
+    return AugmentedRegressor(inner, context.cheap)
+
+
 # Methods learnt on the destination table, in the order reports list them: name -> a factory
 # of an unfitted estimator for one split (None: the method does not apply to this run).
 _METHODS = {
@@ -103,6 +165,9 @@ _METHODS = {
     "scratch": lambda c: NetRegressor(c.hidden, c.options, c.seed),
     "finetune_all": lambda c: FineTuneRegressor(c.pretrained, c.options, c.seed),
     "pretrained_plus_offset": lambda c: OffsetRegressor(FixedRegressor(c.pretrained)),
+    "linear_correction": lambda c: LinearCorrectionRegressor(FixedRegressor(c.pretrained)),
+    "stacking": _stacking,
+    "cheap_value_input": _cheap_value_input,
     "quadratic_ridge_plus_offset": _ridge_on_source_plus_offset,
     "mean": _mean,
     "linear": _linear,
@@ -114,6 +179,9 @@ TARGET_METHODS = MappingProxyType(_METHODS)
 # Baselines: what the transferred net must beat to be worth its pretraining.
 BASELINES = (
     "pretrained_plus_offset",
+    "linear_correction",
+    "stacking",
+    "cheap_value_input",
     "quadratic_ridge_plus_offset",
     "mean",
     "linear",

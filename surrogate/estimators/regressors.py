@@ -139,6 +139,74 @@ class OffsetRegressor(RegressorMixin, BaseEstimator):
         return self.base.predict(X) + self.offset_
 
 
+class LinearCorrectionRegressor(RegressorMixin, BaseEstimator):
+    """``y ≈ a + b · f(x)``: a straight line (least squares) through a fixed cheap model's
+    predictions ``f``, the first multi-fidelity correction a practitioner tries.
+
+    Examples
+    --------
+    An expensive value that is exactly ``0.5 + 2 × cheap`` is recovered from two rows:
+
+    >>> import numpy as np
+    >>> from surrogate.estimators.regressors import FixedRegressor, LinearCorrectionRegressor
+    >>> class Cheap:
+    ...     def predict(self, x):
+    ...         return x[:, 0] ** 2
+    >>> x = np.array([[1.0], [2.0], [3.0]])
+    >>> line = LinearCorrectionRegressor(FixedRegressor(Cheap()))
+    >>> fitted = line.fit(x[:2], 0.5 + 2 * x[:2, 0] ** 2)
+    >>> round(fitted.intercept_, 6), round(fitted.slope_, 6)
+    (0.5, 2.0)
+    >>> fitted.predict(x[2:]).round(6).tolist()
+    [18.5]
+    """
+
+    def __init__(self, base=None):
+        self.base = base
+
+    def fit(self, X, y, X_val=None, y_val=None):
+        from sklearn.linear_model import LinearRegression
+
+        cheap = np.asarray(self.base.predict(X), dtype=float).reshape(-1, 1)
+        line = LinearRegression().fit(cheap, np.asarray(y, dtype=float))
+        self.intercept_, self.slope_ = float(line.intercept_), float(line.coef_[0])
+        return self
+
+    def predict(self, X):
+        return self.intercept_ + self.slope_ * np.asarray(self.base.predict(X), dtype=float)
+
+
+class AugmentedRegressor(RegressorMixin, BaseEstimator):
+    """Another estimator trained on the inputs plus one column computed from them: stacking
+    (the cheap model's prediction as an extra input) or, on a fidelity ladder, the paired
+    cheap value itself.
+
+    Parameters
+    ----------
+    inner : estimator
+        Fitted as ``inner.fit(X', y, X_val', y_val)`` on the widened inputs.
+    extra : callable
+        ``extra(X)`` -> one value per row.
+    """
+
+    def __init__(self, inner=None, extra=None):
+        self.inner = inner
+        self.extra = extra
+
+    def _widen(self, X):
+        X = np.asarray(X)
+        column = np.asarray(self.extra(X), dtype=X.dtype).reshape(len(X), 1)
+        return np.hstack([X, column])
+
+    def fit(self, X, y, X_val=None, y_val=None):
+        X_val = None if X_val is None else self._widen(X_val)
+        self.inner.fit(self._widen(X), y, X_val, y_val)
+        return self
+
+    def predict(self, X):
+        return np.asarray(self.inner.predict(self._widen(X)), dtype=float)
+
+
 class SklearnRegressor(RegressorMixin, BaseEstimator):
     """A scikit-learn regressor under the same ``fit(X, y, X_val, y_val)`` call (the
     validation rows are not used)."""

@@ -24,9 +24,15 @@ CURVE_METHODS = (
     "scratch",
     "finetune_all",
     "pretrained_plus_offset",
+    "linear_correction",
+    "stacking",
+    "cheap_value_input",
+    "random_forest",
     "linear",
     "pretrained_on_target",
 )
+# Methods that learn nothing from the source: their cost is the expensive rows alone.
+DESTINATION_ONLY = ("scratch", "random_forest", "linear", "mean", "quadratic_ridge")
 DEFAULT_SIZES = (5, 10, 20, 40)
 SMALLEST = 4  # rows: 3 to train, 1 to validate
 
@@ -52,6 +58,126 @@ class CurveResult:
     mape: dict = field(default_factory=dict)
     test_rows: int = 0
     pool_rows: int = 0
+    source_target: str = ""
+    cost_kind: str = ""
+    expensive_seconds: list = field(default_factory=list)
+    cheap_seconds: float | None = None
+    cheap_rows: int = 0
+
+    def hours(self, method: str, index: int) -> np.ndarray | None:
+        """Hours each repetition of ``sizes[index]`` cost ``method`` (one value per
+        repetition): the expensive rows it was given, plus every source row the pretrained
+        net learned from when the method uses that net; None when a side records no times."""
+        if not self.cost_kind or not self.expensive_seconds:
+            return None
+        seconds = np.asarray(self.expensive_seconds[index], float)
+        if method not in DESTINATION_ONLY:
+            if self.cheap_seconds is None:
+                return None
+            seconds = seconds + self.cheap_seconds
+        return seconds / 3600.0
+
+    def cost_table(self, level: float) -> dict:
+        """``{method: {"rows", "mape_mean", "mape_std", "hours_mean", "hours_std"}}`` at the
+        smallest size whose mean MAPE reaches ``level`` (``rows`` None when none does)."""
+        table = {}
+        for method in self.mape:
+            rows = self.rows_to_reach(method, level)
+            entry = {"rows": rows, "mape_mean": None, "mape_std": None}
+            entry |= {"hours_mean": None, "hours_std": None}
+            if rows is not None:
+                k = self.sizes.index(rows)
+                values = np.asarray(self.mape[method][k], float)
+                entry |= {"mape_mean": float(values.mean()), "mape_std": float(values.std())}
+                hours = self.hours(method, k)
+                if hours is not None:
+                    entry |= {"hours_mean": float(hours.mean()), "hours_std": float(hours.std())}
+            table[method] = entry
+        return table
+
+    def cost_sentence(self, level: float | None = None) -> str:
+        """The saving in expensive rows and hours of the cheapest method that reaches
+        ``level`` (default: the destination-only net's mean MAPE with every row) against the
+        destination-only net, in one sentence; whether it holds within the spread over the
+        repetitions (paired MAPE differences at the method's size, as :meth:`comparison`).
+
+        Examples
+        --------
+        >>> from surrogate.evaluation.curves import CurveResult
+        >>> curve = CurveResult("a", "b", "t", [5, 40], {
+        ...     "linear_correction": [[2.9, 3.0, 3.1], [2.0, 2.0, 2.0]],
+        ...     "scratch": [[9.0, 12.0, 9.0], [3.0, 3.0, 3.0]]},
+        ...     cost_kind="CPU", expensive_seconds=[[3600.0] * 3, [28800.0] * 3],
+        ...     cheap_seconds=1800.0)
+        >>> print(curve.cost_sentence())  # doctest: +NORMALIZE_WHITESPACE
+        To reach 3 % MAPE (the destination-only net with all 40 b rows), linear correction
+        needs 5 b rows and 1.5 ± 0 CPU-hours (0.5 of them the source's rows), the
+        destination-only net 40 rows and 8 ± 0: 5.3× less CPU time, and at 5 rows its MAPE
+        (3 ± 0.082 %) beats the destination-only net's (10 ± 1.4 %) by more than the spread
+        of the difference (± 1.7).
+        """
+        from surrogate.evaluation.report import LABELS
+
+        pool = self.sizes[-1]
+        what = ""
+        if level is None:
+            level = float(np.mean(self.mape["scratch"][-1]))
+            what = f" (the destination-only net with all {pool} {self.destination} rows)"
+        table = self.cost_table(level)
+        unit = f"{self.cost_kind}-hours" if self.cost_kind else ""
+        head = f"To reach {level:.3g} % MAPE{what}, "
+        reached = [m for m in table if m != "scratch" and table[m]["rows"] is not None]
+        if not reached:
+            return (
+                head
+                + f"no method but the destination-only net does with up to {pool} rows: no saving."
+            )
+
+        def cost(method):
+            entry = table[method]
+            return entry["hours_mean"] if entry["hours_mean"] is not None else entry["rows"]
+
+        best = min(reached, key=lambda m: (cost(m), table[m]["rows"]))
+        mine, theirs = table[best], table["scratch"]
+        name = LABELS[best].removeprefix("baseline: ").split(" (")[0]
+        text = head + f"{name} needs {mine['rows']} {self.destination} rows"
+        if mine["hours_mean"] is not None:
+            cheap = 0.0 if best in DESTINATION_ONLY else self.cheap_seconds / 3600.0
+            text += (
+                f" and {mine['hours_mean']:.2g} ± {mine['hours_std']:.2g} {unit} "
+                f"({cheap:.2g} of them the source's rows)"
+            )
+        if theirs["rows"] is None:
+            return text + (
+                f", the destination-only net does not reach it with up to {pool} rows: a "
+                "saving beyond the sizes tried."
+            )
+        text += f", the destination-only net {theirs['rows']} rows"
+        if mine["hours_mean"] is not None and theirs["hours_mean"] is not None:
+            text += f" and {theirs['hours_mean']:.2g} ± {theirs['hours_std']:.2g}"
+            ratio = theirs["hours_mean"] / mine["hours_mean"]
+            saving = f"{ratio:.2g}× less {self.cost_kind} time" if ratio > 1 else "no saving"
+        else:
+            saved = theirs["rows"] - mine["rows"]
+            saving = f"{saved} rows fewer" if saved > 0 else "no saving"
+        k = self.sizes.index(mine["rows"])
+        return text + f": {saving}, and {self._paired(best, k)}."
+
+    def _paired(self, method: str, index: int) -> str:
+        """At ``sizes[index]``: whether ``method`` beats, ties with or loses to the
+        destination-only net, by its paired differences' spread over the repetitions."""
+        mine = np.asarray(self.mape[method][index], float)
+        theirs = np.asarray(self.mape["scratch"][index], float)
+        start = f"at {self.sizes[index]} rows its MAPE ({mine.mean():.3g} ± {mine.std():.2g} %) "
+        rest = f"the destination-only net's ({theirs.mean():.3g} ± {theirs.std():.2g} %)"
+        if len(mine) < 2:
+            return start + f"against {rest}: one repetition, no spread to judge by"
+        gap = float(np.mean(theirs - mine))
+        spread = float(np.std(theirs - mine, ddof=1))
+        if abs(gap) <= spread:
+            return start + f"ties with {rest} within the spread of the difference (± {spread:.2g})"
+        verb = "beats" if gap > 0 else "loses to"
+        return start + f"{verb} {rest} by more than the spread of the difference (± {spread:.2g})"
 
     def table(self) -> dict:
         """``{method: [{"rows", "mean", "std", "repetitions"} per size]}``."""
@@ -218,8 +344,11 @@ def learning_curve(
     hidden=None,
     pretrained=None,
     progress: bool = False,
+    source_target: str | None = None,
+    paired=None,
 ) -> CurveResult:
-    """Test MAPE of :data:`CURVE_METHODS` against the number of destination rows.
+    """Test MAPE of :data:`CURVE_METHODS` against the number of destination rows, and what
+    each size cost (:mod:`surrogate.data.costs`).
 
     Parameters
     ----------
@@ -233,6 +362,11 @@ def learning_curve(
         rows and seeds).
     pretrained : MLP, optional
         A saved pretrained net to use instead of pretraining on ``source``.
+    source_target : str, optional
+        The source column to pretrain on (default ``target``).
+    paired : numpy.ndarray, optional
+        The paired cheap value of each destination row (a fidelity ladder): adds
+        ``cheap_value_input``.
 
     Raises
     ------
@@ -240,7 +374,10 @@ def learning_curve(
         Too few destination rows for a test set and the smallest size, or bad sizes.
     """
     from generator import ProgressCounter
+    from surrogate.data.costs import row_costs
+    from surrogate.estimators.methods import paired_lookup
 
+    source_target = source_target or target
     if repetitions < 1:
         raise ValueError(f"repetitions={repetitions} must be at least 1")
     xd, yd = destination.arrays(target)
@@ -258,7 +395,7 @@ def learning_curve(
     sizes = sorted({int(s) for s in sizes if s < len(pool)} | {len(pool)})
     options = NetOptions(epochs=epochs, restarts=restarts)
     if pretrained is None:
-        xs, ys = source.arrays(target)
+        xs, ys = source.arrays(source_target)
         hidden = tuple(hidden or DEFAULT_ARCHITECTURES.get(target, FALLBACK_ARCHITECTURE))
         source_order = np.random.default_rng(seed + 1).permutation(len(xs))
         n_val = max(1, int(round(0.1 * len(xs))))
@@ -266,14 +403,28 @@ def learning_curve(
             xs, ys, source_order[n_val:], source_order[:n_val], hidden, options, seed
         )
     hidden = pretrained.hidden
+    cheap = None if paired is None else paired_lookup(xd, paired)
+    expensive = row_costs(destination, target)
+    # The pretrained net learned from every source row (90 % training, 10 % validation).
+    cheap_costs = row_costs(source, source_target) if source is not None else None
+    kinds = {expensive.kind, cheap_costs.kind if cheap_costs is not None else expensive.kind}
+    # Hours of one kind only: CPU seconds beside wall seconds would not add up.
+    kind = expensive.kind if len(kinds) == 1 else ""
+    probe = SplitContext(pretrained, None, hidden, None, options, seed, cheap=cheap)
+    methods = [m for m in CURVE_METHODS if TARGET_METHODS[m](probe) is not None]
     result = CurveResult(
         source.name if source is not None else "saved net",
         destination.name,
         target,
         sizes,
-        {m: [[] for _ in sizes] for m in CURVE_METHODS},
+        {m: [[] for _ in sizes] for m in methods},
         len(test),
         len(pool),
+        source_target=source_target,
+        cost_kind=kind,
+        expensive_seconds=[[] for _ in sizes],
+        cheap_seconds=cheap_costs.total() if cheap_costs is not None and kind else None,
+        cheap_rows=len(source) if source is not None else 0,
     )
     counter = ProgressCounter(
         len(sizes) * repetitions if progress else 0,
@@ -287,9 +438,12 @@ def learning_curve(
             n_val = max(1, int(round(0.1 * size)))
             val, train = rows[:n_val], rows[n_val:]
             context = SplitContext(
-                pretrained, None, hidden, None, options, seed * 1000 + k * 100 + repetition
-            )
-            for method in CURVE_METHODS:
+                pretrained, None, hidden, None, options, seed * 1000 + k * 100 + repetition,
+                cheap=cheap,
+            )  # fmt: skip
+            if kind:
+                result.expensive_seconds[k].append(expensive.total(rows))
+            for method in methods:
                 estimator = TARGET_METHODS[method](context)
                 estimator.fit(xd[train], yd[train], xd[val], yd[val])
                 score = metrics(yd[test], estimator.predict(xd[test]))["mape"]
@@ -316,6 +470,61 @@ def curve_markdown(result: CurveResult) -> str:
         f"the repetitions: {reps}); subsets drawn from the other {result.pool_rows} rows.",
     ]
     return "\n".join(lines)
+
+
+def default_level(result: CurveResult, level: float | None = None) -> float:
+    """``level``, else the destination-only net's mean MAPE with every pool row."""
+    return float(np.mean(result.mape["scratch"][-1])) if level is None else float(level)
+
+
+def cost_markdown(result: CurveResult, level: float | None = None) -> str:
+    """Per method: the expensive rows and the hours needed to reach ``level`` (default
+    :func:`default_level`), with the MAPE there and the spread over the repetitions."""
+    from surrogate.evaluation.report import LABELS, plus_minus
+
+    level = default_level(result, level)
+    kind = result.cost_kind
+    unit = f"{kind}-hours" if kind else "hours"
+    lines = [
+        f"| method | {result.destination} rows to reach {level:.3g} % | MAPE there (%) | "
+        f"{unit} (mean ± std) |",
+        "|---|---|---|---|",
+    ]
+    for method, entry in result.cost_table(level).items():
+        if entry["rows"] is None:
+            lines.append(f"| {LABELS[method]} | not within {result.sizes[-1]} | | |")
+            continue
+        mape = plus_minus(entry["mape_mean"], entry["mape_std"], ".3g", ".2g")
+        hours = (
+            plus_minus(entry["hours_mean"], entry["hours_std"], ".3g", ".2g")
+            if entry["hours_mean"] is not None
+            else "not recorded"
+        )
+        lines.append(f"| {LABELS[method]} | {entry['rows']} | {mape} | {hours} |")
+    if kind:
+        cheap = result.cheap_seconds
+        source = (
+            f" plus the {result.cheap_rows} {result.source} rows the pretrained net learned "
+            f"from ({cheap / 3600:.3g} h, {result.source_target}) for every method that uses it"
+            if cheap is not None
+            else ""
+        )
+        note = (
+            f"Hours: the {result.destination} rows given ({result.target}: generation and "
+            f"the property measured, per-sample times as recorded){source}; the spread is "
+            "over the repetitions (other subsets)."
+        )
+        if kind == "wall":
+            note += (
+                " These are wall-clock hours: the datasets record no per-sample CPU seconds "
+                "(made before they were recorded)."
+            )
+    else:
+        note = (
+            "Hours not given: a dataset records no per-sample times, or one records CPU "
+            "seconds and the other only wall seconds."
+        )
+    return "\n".join([*lines, "", note])
 
 
 def plot_curve(result: CurveResult, path) -> None:

@@ -67,6 +67,7 @@ class TransferResult:
     target_dataset: str
     target: str
     feature_names: list
+    source_target: str = ""  # the column the net was pretrained on (``target`` when empty)
     scores: dict = field(default_factory=dict)  # method -> metric -> list over splits
     pretrained: MLP | None = None
     transferred: TransferModel | None = None
@@ -125,6 +126,8 @@ def evaluate_transfer(
     pretrained: MLP | None = None,
     members: int = 0,
     level: float = 0.9,
+    source_target: str | None = None,
+    paired=None,
 ) -> TransferResult:
     """Pretrain on ``source``, transfer to ``destination``, compare with the alternatives.
 
@@ -145,6 +148,11 @@ def evaluate_transfer(
     coverage and
     width of its calibrated ``level`` intervals (and of the raw ones) on the test rows are
     recorded per split in ``intervals``.
+
+    ``source_target`` is the source column the net is pretrained on (default ``target``): a
+    cheap column, which the adapter maps to the destination's scale. ``paired`` (one cheap
+    value per destination row, a fidelity ladder: :func:`surrogate.evaluation.sides.paired_values`)
+    adds the method ``cheap_value_input``.
     """
     from generator import ProgressCounter
     from surrogate.estimators.ensemble import interval_scores
@@ -166,11 +174,17 @@ def evaluate_transfer(
         hidden = pretrained.hidden
     hidden = tuple(hidden or DEFAULT_ARCHITECTURES.get(target, FALLBACK_ARCHITECTURE))
     options = NetOptions(epochs, restarts, learning_rate, batch_size)
+    from surrogate.estimators.methods import paired_lookup
+
+    source_target = source_target or target
     xd, yd = destination.arrays(target)
     if source is not None:
-        xs, ys = source.arrays(target)
+        xs, ys = source.arrays(source_target)
+    cheap = None if paired is None else paired_lookup(xd, paired)
     origin = source.name if source is not None else "saved net"
-    result = TransferResult(origin, destination.name, target, destination.feature_names)
+    result = TransferResult(
+        origin, destination.name, target, destination.feature_names, source_target=source_target
+    )
     counter = ProgressCounter(
         splits if progress else 0, f"transfer {origin} -> {destination.name}", "splits"
     )
@@ -191,7 +205,7 @@ def evaluate_transfer(
             )
             source_ridge = quadratic_ridge().fit(xs[s_train], ys[s_train])
         context = SplitContext(
-            net, source_ridge, hidden, adapter_width, options, run_seed, members, level
+            net, source_ridge, hidden, adapter_width, options, run_seed, members, level, cheap
         )
         fitted = {}
         for method, make in TARGET_METHODS.items():

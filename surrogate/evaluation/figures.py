@@ -32,9 +32,9 @@ def transfer_figures(result: TransferResult, source, destination, run: Path) -> 
     }
     loss_curves_figure(result, source, destination).savefig(files["loss_curves"], dpi=DPI)
     parity_figure(result, destination).savefig(files["parity"], dpi=DPI)
-    distributions_figure(result.target, source, destination).savefig(
-        files["distributions"], dpi=DPI
-    )
+    distributions_figure(
+        result.target, source, destination, source_target=result.source_target
+    ).savefig(files["distributions"], dpi=DPI)
     return files
 
 
@@ -43,7 +43,7 @@ def _curve_rows(result: TransferResult, source) -> dict:
     ``split_rows``, the source's from its first split."""
     rows = {"transferred": (result.split_rows.get("train"), result.split_rows.get("validation"))}
     if source is not None and "source_train" in result.first_split:
-        n_source = len(source.arrays(result.target)[0])
+        n_source = len(source.arrays(result.source_target or result.target)[0])
         s_train = len(result.first_split["source_train"])
         s_test = len(result.first_split.get("source_test", []))
         rows["pretrained"] = (s_train, n_source - s_train - s_test)
@@ -255,15 +255,17 @@ def parity_figure(result: TransferResult, destination):
     return fig
 
 
-def distributions_figure(target: str, source, destination):
-    """Histograms (each of area 1, on shared bin edges) of the target in both datasets."""
+def distributions_figure(target: str, source, destination, *, source_target=None):
+    """Histograms (each of area 1, on shared bin edges) of the target in both datasets (the
+    source's ``source_target`` when it learned another column, named in its legend)."""
     from generator.viz.distributions import histograms_figure
 
-    datasets = {
-        f"{data.name} ({role})": data.targets[target]
-        for data, role in ((source, "source"), (destination, "target"))
-        if data is not None
-    }
+    source_target = source_target or target
+    datasets = {}
+    for data, role, column in ((source, "source", source_target), (destination, "target", target)):
+        if data is not None:
+            named = f": {column}" if source_target != target else ""
+            datasets[f"{data.name} ({role}{named})"] = data.targets[column]
     unit = destination.units.get(target, "")
     return histograms_figure(
         {TARGET_WORDS.get(target, target): datasets},

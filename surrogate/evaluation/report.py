@@ -43,6 +43,9 @@ LABELS = {
     "scratch": "same MLP, target only",
     "finetune_all": "pretrained, all layers fine-tuned",
     "pretrained_plus_offset": "baseline: pretrained + one offset on target",
+    "linear_correction": "baseline: linear correction (a + b × pretrained)",
+    "stacking": "baseline: stacking (same MLP, pretrained's prediction as an input)",
+    "cheap_value_input": "baseline: same MLP, paired cheap value as an input",
     "quadratic_ridge_plus_offset": "baseline: quadratic ridge on source + one offset",
     "mean": "baseline: mean of target train",
     "linear": "baseline: linear regression",
@@ -88,7 +91,7 @@ def paper_reference(source, destination, target: str, *, pretrained_meta=None) -
     True
     """
     from generator.paper import TABLE_1_MAPE
-    from surrogate._shared import ELECTRODE_TARGETS, GDL_DATASETS, GDL_TARGET_NAMES
+    from surrogate._shared import ELECTRODE_TARGETS, GDL_DATASETS, GDL_GEOMETRIC_TARGETS
     from surrogate.data.registry import GDL_INPUTS
 
     def domain(data):
@@ -100,7 +103,7 @@ def paper_reference(source, destination, target: str, *, pretrained_meta=None) -
     def preset(data):
         return (data.provenance.get("reference") or {}).get("dataset")
 
-    if target in GDL_TARGET_NAMES and domain(destination) == "1000":
+    if target in GDL_GEOMETRIC_TARGETS and domain(destination) == "1000":
         from_200 = (
             domain(source) == "200"
             if source is not None
@@ -419,15 +422,23 @@ def _save_nets(result, source, destination, run: Path, metadata: dict, pretraine
     xd, _ = destination.arrays(result.target)
     target_range = input_range(xd[result.first_split["target_train"]], metadata)
     if source is not None:
-        xs, _ = source.arrays(result.target)
+        xs, _ = source.arrays(result.source_target)
         pretrained_range = input_range(xs[result.first_split["source_train"]], metadata)
     else:
         pretrained_range = pretrained_meta["input_range"]
         metadata = {**metadata, "pretrained_run": pretrained_meta.get("run", "")}
+    # The pretrained net learned the source's column (the cheap one when they differ).
+    pretrained_target = result.source_target or result.target
     save_model(
         result.pretrained,
         run / "pretrained",
-        {**metadata, "kind": "pretrained", "input_range": pretrained_range},
+        {
+            **metadata,
+            "kind": "pretrained",
+            "input_range": pretrained_range,
+            "target": pretrained_target,
+            "target_unit": (source or destination).units.get(pretrained_target, ""),
+        },
     )
     save_model(
         result.transferred,
@@ -468,6 +479,7 @@ def _metrics_record(result: TransferResult, source, destination, origin: str, ad
         "source": origin,
         "destination": destination.name,
         "target": result.target,
+        "source_target": result.source_target or result.target,
         "splits": len(next(iter(summary.values()))["mape"]["values"]),
         "methods": summary,
         "intervals": {
@@ -484,6 +496,12 @@ def _metrics_record(result: TransferResult, source, destination, origin: str, ad
     }
 
 
+def _targets_text(result) -> str:
+    """``target``, or ``cheap -> expensive`` when the net was pretrained on another column."""
+    cheap = result.source_target or result.target
+    return result.target if cheap == result.target else f"{cheap} -> {result.target}"
+
+
 def _report_lines(result: TransferResult, source, destination, record: dict, unit: str) -> list:
     """``report.md``: what was run, how to read it, the table, the verdicts, the figures."""
     synthetic = any(
@@ -498,7 +516,7 @@ def _report_lines(result: TransferResult, source, destination, record: dict, uni
         else "Pretrained net"
     )
     return [
-        f"# Transfer {record['source']} -> {destination.name}: {result.target}",
+        f"# Transfer {record['source']} -> {destination.name}: {_targets_text(result)}",
         "",
         *(["**Synthetic data: these are not experimental results.**", ""] if synthetic else []),
         f"Test-set errors over {record['splits']} random 70/30 splits (mean ± std) of "

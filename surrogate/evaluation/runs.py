@@ -166,7 +166,8 @@ def transfer_run(
     result = evaluate_transfer(
         src, dst, target, splits=splits, seed=seed, epochs=epochs, restarts=restarts,
         hidden=_widths(hidden), progress=progress, pretrained=sides.pretrained,
-        members=members, level=level,
+        members=members, level=level, source_target=sides.source_target,
+        paired=sides.paired(),
     )  # fmt: skip
     run = new_run_dir(runs, "transfer", sides.source_name, dst.name, target)
     meta = sides.pretrained_meta
@@ -211,7 +212,13 @@ def curve_run(
         :func:`generator.check_output_folder`).
     """
     from generator import provenance
-    from surrogate.evaluation.curves import curve_markdown, learning_curve, plot_curve
+    from surrogate.evaluation.curves import (
+        cost_markdown,
+        curve_markdown,
+        default_level,
+        learning_curve,
+        plot_curve,
+    )
     from surrogate.evaluation.rundir import new_run_dir
 
     check_output_folder(runs, what="runs folder")
@@ -219,26 +226,39 @@ def curve_run(
     result = learning_curve(
         sides.source, dst, target, sizes=sizes, repetitions=repetitions, seed=seed,
         epochs=epochs, restarts=restarts, hidden=_widths(hidden), pretrained=sides.pretrained,
-        progress=progress,
+        progress=progress, source_target=sides.source_target, paired=sides.paired(),
     )  # fmt: skip
     run = new_run_dir(runs, "curve", sides.source_name, dst.name, target)
     plot_curve(result, run / "learning_curve.png")
     sentence = f"{result.sentence(level)} {result.comparison(0)}"
+    cost_sentence = result.cost_sentence(level)
+    costs = cost_markdown(result, level)
     warning = result.baseline_warning()
     _write_json(run / "curve.json", {
         "schema": CURVE_SCHEMA, "source": result.source, "destination": result.destination,
-        "target": target, "sizes": result.sizes, "test_rows": result.test_rows,
-        "pool_rows": result.pool_rows, "methods": result.table(), "mape_values": result.mape,
-        "sentence": sentence, "warnings": [warning] if warning else [],
+        "target": target, "source_target": result.source_target, "sizes": result.sizes,
+        "test_rows": result.test_rows, "pool_rows": result.pool_rows,
+        "methods": result.table(), "mape_values": result.mape,
+        "sentence": sentence, "cost_sentence": cost_sentence,
+        "costs": {
+            "kind": result.cost_kind, "level": default_level(result, level),
+            "expensive_seconds": result.expensive_seconds,
+            "cheap_seconds": result.cheap_seconds, "cheap_rows": result.cheap_rows,
+            "to_reach": result.cost_table(default_level(result, level)),
+        },
+        "warnings": [warning] if warning else [],
         "provenance": {**provenance(), **_references(sides, run)},
     })  # fmt: skip
     text = curve_markdown(result)
     said = f"> **Warning:** {warning[0].upper()}{warning[1:]}.\n\n" if warning else ""
+    targets = target if result.source_target == target else f"{result.source_target} -> {target}"
     (run / "report.md").write_text(
-        f"# Learning curve {result.source} -> {dst.name}: {target}\n\n{text}\n\n{sentence}\n\n"
+        f"# Learning curve {result.source} -> {dst.name}: {targets}\n\n{text}\n\n{sentence}\n\n"
+        f"## Cost to reach the error\n\n{costs}\n\n{cost_sentence}\n\n"
         f"{said}![learning curve](learning_curve.png)\n"
     )
-    return Run(run, result, [text, sentence, f"run directory: {run}"], [warning] if warning else [])
+    lines = [text, sentence, costs, cost_sentence, f"run directory: {run}"]
+    return Run(run, result, lines, [warning] if warning else [])
 
 
 def explain_run(run, *, model: str | None = None) -> Run:

@@ -18,6 +18,7 @@ class Sides:
         None when the pretrained net comes from a run (``pretrained``).
     destination : TableDataset
     target : str
+        The destination's target (the expensive column).
     pretrained, pretrained_meta : MLP and dict, or None
         A run's pretrained net and its ``pretrained.json``.
     source_name : str
@@ -25,6 +26,8 @@ class Sides:
         was pretrained on.
     source_path, destination_path : str
         Both as given (the source a run folder's path when the net comes from one).
+    source_target : str
+        The source's column the net is pretrained on (the cheap one); ``target`` when empty.
     """
 
     source: object
@@ -35,6 +38,15 @@ class Sides:
     source_name: str = ""
     source_path: str = ""
     destination_path: str = ""
+    source_target: str = ""
+
+    def __post_init__(self):
+        self.source_target = self.source_target or self.target
+
+    def paired(self):
+        """The source's cheap value of each destination row, when the two are a fidelity
+        ladder (:func:`paired_values`), else None."""
+        return paired_values(self.source, self.destination, self.source_target)
 
     def notes(self) -> list[str]:
         """What a user should hear about the datasets (:func:`dataset_notes`)."""
@@ -99,6 +111,7 @@ def load_sides(
     destination,
     *,
     target=None,
+    source_target=None,
     inputs=None,
     spec=None,
     source_where=None,
@@ -111,42 +124,103 @@ def load_sides(
     """Both datasets of a transfer, with the same inputs; or, when ``source`` is a run
     directory holding a pretrained net, that net (its inputs and target) and the destination.
 
+    ``target`` is the destination's column; ``source_target`` the source's, the one the net is
+    pretrained on (default ``target``): a cheap column (geometric tortuosity, a coarse voxel
+    size) pretrains the net and the transfer learns the expensive one.
+
     Raises
     ------
     ValueError, OSError
-        As :func:`load_one`; inputs that differ between the sides; ``hidden`` or another target
-        with a run's net.
+        As :func:`load_one`; inputs that differ between the sides; ``hidden`` or another
+        source target with a run's net.
     """
     from surrogate.evaluation.rundir import pretrained_of_run
 
     common = dict(spec=spec, table=table, columns=columns, drop_invalid=drop_invalid)
     saved = pretrained_of_run(Path(source))
     if saved is None:
-        src, target = load_one(
-            source, target=target, inputs=inputs, where=source_where,
+        src, source_target = load_one(
+            source, target=source_target or target, inputs=inputs, where=source_where,
             where_name="source_where", **common,
         )  # fmt: skip
-        dst, _ = load_one(
-            destination, target=target, inputs=inputs, where=dest_where,
+        dst, target = load_one(
+            destination, target=target or source_target, inputs=inputs, where=dest_where,
             where_name="dest_where", **common,
         )  # fmt: skip
         same_inputs(src.feature_names, dst.feature_names, source, destination)
-        return Sides(src, dst, target, None, None, src.name, str(source), str(destination))
+        has_target(src, source_target, "source_target")
+        has_target(dst, target, "target")
+        return Sides(
+            src, dst, target, None, None, src.name, str(source), str(destination), source_target
+        )
     if hidden is not None:
         raise ValueError("hidden= does not apply when the pretrained net comes from a run")
     net, meta = saved
     if spec is None and not inputs:
         inputs = list(meta["features"])
-    if target and target != meta["target"]:
-        raise ValueError(f"the net of {source} learned {meta['target']!r}, not {target!r}")
+    if source_target and source_target != meta["target"]:
+        raise ValueError(
+            f"source_target={source_target!r}: the net of {source} learned {meta['target']!r}"
+        )
     dst, target = load_one(
-        destination, target=meta["target"], inputs=inputs, where=dest_where,
+        destination, target=target or meta["target"], inputs=inputs, where=dest_where,
         where_name="dest_where", **common,
     )  # fmt: skip
     same_inputs(meta["features"], dst.feature_names, source, destination)
+    has_target(dst, target, "target")
     # Run folders are named by the dataset the net learned from, not by its folder's name.
     origin = str(meta.get("source") or Path(source).name)
-    return Sides(None, dst, target, net, meta, origin, str(source), str(destination))
+    return Sides(
+        None, dst, target, net, meta, origin, str(source), str(destination), meta["target"]
+    )
+
+
+def paired_values(source, destination, source_target: str):
+    """The source's ``source_target`` value of each destination row, joined on the sweeps'
+    ``id`` (a fidelity ladder: ``sweep --design-from`` recomputes a dataset's rows with their
+    ids; or two columns of one dataset).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        One value per destination row; None unless both sides have ids, the source's are
+        distinct and every destination row has its pair with a positive finite value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from surrogate.data.frame import from_frame
+    >>> from surrogate.evaluation.sides import paired_values
+    >>> frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [2.0, 4.0, 6.0], "id": ["a", "b", "c"]})
+    >>> cheap = from_frame("cheap", frame, ["x"], ["y"], rows=["id"])
+    >>> dear = from_frame("dear", frame.iloc[[2, 0]], ["x"], ["y"], rows=["id"])
+    >>> paired_values(cheap, dear, "y").tolist()
+    [6.0, 2.0]
+    """
+    import numpy as np
+
+    if source is None or source.rows is None or destination.rows is None:
+        return None
+    if "id" not in source.rows or "id" not in destination.rows:
+        return None
+    ids = source.rows["id"].astype(str)
+    if ids.duplicated().any():
+        return None
+    cheap = dict(zip(ids, source.targets[source_target].to_numpy(np.float64), strict=True))
+    values = np.array([cheap.get(i, np.nan) for i in destination.rows["id"].astype(str)])
+    if not (np.isfinite(values).all() and (values > 0).all()):
+        return None
+    return values
+
+
+def has_target(data, target: str, name: str) -> None:
+    """Raise ValueError naming ``name=target`` and the dataset's targets unless it has it."""
+    columns = list(data.targets.columns)
+    if target not in columns:
+        raise ValueError(
+            f"{name}={target!r}: dataset {data.name!r} has no such column; it has "
+            f"{', '.join(columns)}"
+        )
 
 
 def same_inputs(source_names, destination_names, source_label, destination_label) -> None:
