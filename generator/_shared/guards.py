@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 
-# Peak bytes a voxel: generating a sample (labels, binder distances, compressed copy) and the
-# tortuosity beside an image (measured at 1 um on the 3e8-voxel 1000 preset).
-GENERATE_BYTES_PER_VOXEL = 6.5
+# Peak bytes a voxel: generating a sample (labels, streamed binder distances: 2.8 measured with
+# the interpreter, 4.0 when a wide closing needs uint16 distances; `python -m
+# workflows.bench_generator --stages`) and the tortuosity beside an image (measured at 1 um on
+# the 3e8-voxel 1000 preset).
+GENERATE_BYTES_PER_VOXEL = 4.0
 TORTUOSITY_BYTES_PER_VOXEL = 10.0
 DIFFUSIVE_BYTES_PER_VOXEL = 22.0  # diffusive tortuosity: fields, codes, coarse levels (measured)
 # Use at most this share of the memory available now.
