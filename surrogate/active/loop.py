@@ -128,8 +128,8 @@ def start_active(
     check_output_folder(folder, what="active state folder")
     ActiveState(folder).open(settings)
     net = active_pretrained(
-        settings.source, settings.target, folder, seed=settings.seed, epochs=settings.epochs,
-        note=note,
+        settings.source, settings.source_target or settings.target, folder, seed=settings.seed,
+        epochs=settings.epochs, note=note,
     )  # fmt: skip
     outcome = run_active(
         settings, plan, net, executor=executor, state_folder=folder, echo=echo,

@@ -18,6 +18,8 @@ class ActiveSettings:
     """What decides the loop's choices (a resumed loop must have the same), plus its limits.
 
     ``budget`` and ``target_mape`` may change on a resume (to go on further or stop sooner).
+    ``source_target`` is the source's column the net is pretrained on (empty: ``target``), a
+    cheap one; the loop simulates and learns ``target``.
     """
 
     source: str
@@ -34,6 +36,7 @@ class ActiveSettings:
     epochs: int = 250
     seed: int = 0
     voxel_um: float = 1.0
+    source_target: str = ""
 
     def check(self) -> None:
         """Refuse settings the loop cannot honour, naming the value and what is expected.
@@ -44,12 +47,16 @@ class ActiveSettings:
             Naming the setting as ``name=value``.
         """
         from generator.structure.parameters import DOMAIN_PRESETS
-        from surrogate._shared import GDL_GEOMETRIC_TARGETS, or_list
+        from surrogate._shared import GDL_GEOMETRIC_TARGETS, GDL_TARGET_NAMES, or_list
 
         if str(self.domain) not in DOMAIN_PRESETS:
             raise ValueError(f"domain={self.domain!r} must be {or_list(DOMAIN_PRESETS)}")
         if self.target not in GDL_GEOMETRIC_TARGETS:
             raise ValueError(f"target={self.target!r} must be {or_list(GDL_GEOMETRIC_TARGETS)}")
+        if self.source_target and self.source_target not in GDL_TARGET_NAMES:
+            raise ValueError(
+                f"source_target={self.source_target!r} must be {or_list(GDL_TARGET_NAMES)}"
+            )
         if self.initial < 4:
             raise ValueError(f"initial={self.initial}: the first fit needs at least 4 samples")
         if self.batch < 1:
@@ -77,6 +84,9 @@ class ActiveSettings:
         fixed = asdict(self)
         for free in ("budget", "target_mape"):
             fixed.pop(free)
+        if not fixed["source_target"]:
+            # As loops made before the setting existed recorded it: absent, the target.
+            fixed.pop("source_target")
         return fixed
 
 

@@ -10,7 +10,7 @@ import typer
 
 from generator.cli.options import CLUSTER, option_groups
 from generator.structure.parameters import DOMAIN_PRESETS
-from surrogate._shared import GDL_GEOMETRIC_TARGETS, or_list
+from surrogate._shared import GDL_GEOMETRIC_TARGETS, GDL_TARGET_NAMES, or_list
 from surrogate.cli._errors import echo_lines
 from surrogate.cli._options import EpochsOption, GDLSourceArgument, SeedOption
 
@@ -42,6 +42,13 @@ def active(
     target: Annotated[
         str, typer.Option(help=f"Target: {or_list(GDL_GEOMETRIC_TARGETS)}.")
     ] = "tortuosity",
+    source_target: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Column of SOURCE to pretrain on ({or_list(GDL_TARGET_NAMES)}, a cheap one); "
+            "default --target."
+        ),
+    ] = None,
     target_mape: Annotated[
         float | None,
         typer.Option(
@@ -78,7 +85,7 @@ def active(
     settings = ActiveSettings(
         source=str(source), domain=str(domain), pool=pool, initial=initial, batch=batch,
         budget=budget, holdout=holdout, target=target, target_mape=target_mape, members=members,
-        epochs=epochs, seed=seed, voxel_um=voxel_um,
+        epochs=epochs, seed=seed, voxel_um=voxel_um, source_target=source_target or "",
     )  # fmt: skip
     settings.check()
     cache = numba_cache_folder()  # workers and the warm-up get it; this process never compiles
