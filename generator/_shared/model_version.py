@@ -34,7 +34,16 @@ OUTPUT_MODULES = (
     "tortuosity/_geodesic/metrics",
     "tortuosity/_geodesic/sweeps",
     "tortuosity/_geodesic/driver",
+    "tortuosity/_geodesic/bands",
     "tortuosity/geometric",
+    "tortuosity/diffusive",
+    "tortuosity/_diffusive/driver",
+    "tortuosity/_diffusive/fine",
+    "tortuosity/_diffusive/coarse",
+    "tortuosity/_diffusive/percolation",
+    "tortuosity/pore_sizes",
+    "tortuosity/_pore_size_kernels",
+    "sweep/properties",
     "sweep/sample_task",
 )
 
