@@ -12,6 +12,7 @@ the input (bytes a voxel) and the speed ratios the tortuosity issue asks for::
     python -m workflows.bench_tortuosity --with-skimage  # add scikit-image MCP at 500 (~2 min)
     python -m workflows.bench_tortuosity --sizes 400     # only that fibrous volume (and blobs)
     python -m workflows.bench_tortuosity --no-blobs      # fibrous volumes only
+    python -m workflows.bench_tortuosity --no-fibrous    # blobs only
     python -m workflows.bench_tortuosity --contention    # alone / 1 thread / beside busy processes
 
 Ours runs ``--repeat`` times (default 3), each in a fresh process, and the median is reported;
@@ -115,15 +116,22 @@ def _volume(size: int, folder: Path) -> Path:
     return path
 
 
-def _blobs_volume(folder: Path) -> Path:
+def _make_blobs(path: str) -> None:
     """PoreSpy's blobs at porosity 0.24, its cluster that percolates along axis 0 (26-connected,
-    as the lattice metric moves)."""
+    as the lattice metric moves), saved to ``path``."""
     import porespy as ps
 
+    image = ps.generators.blobs([300, 300, 300], porosity=0.24, blobiness=1, seed=1)
+    np.save(path, ps.filters.trim_nonpercolating_paths(image, axis=0, conn="max"))
+
+
+def _blobs_volume(folder: Path) -> Path:
+    """The blobs volume, made in a child process: Linux passes a parent's peak memory on to
+    the children it starts (``ru_maxrss``), and PoreSpy's generation peaks above 1 GiB."""
     path = folder / "blobs300.npy"
     if not path.exists():
-        image = ps.generators.blobs([300, 300, 300], porosity=0.24, blobiness=1, seed=1)
-        np.save(path, ps.filters.trim_nonpercolating_paths(image, axis=0, conn="max"))
+        command = [sys.executable, "-m", "workflows.bench_tortuosity"]
+        subprocess.run([*command, "--child", "make-blobs", str(path)], check=True)
     return path
 
 
@@ -229,16 +237,22 @@ def bench_tortuosity(
     blobs: Annotated[
         bool, typer.Option("--blobs/--no-blobs", help="Also PoreSpy's blobs 300^3 at 0.24.")
     ] = True,
+    fibrous: Annotated[
+        bool, typer.Option("--fibrous/--no-fibrous", help="The generator's volumes (--sizes).")
+    ] = True,
     child: Annotated[tuple[str, str] | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Benchmark: our geodesic distance against dijkstra3d, scikit-image and scikit-fmm."""
     if child:
-        print(json.dumps(_child(*child)))
+        if child[0] == "make-blobs":
+            _make_blobs(child[1])
+        else:
+            print(json.dumps(_child(*child)))
         return
     # "--sizes 500 1000" as before: the values after the first are arguments.
     sizes = [*(sizes or []), *(more_sizes or [])] or [500, 1000]
     print(f"machine: {_machine()}")
-    volumes = [(f"fibrous {size} x {size} x 300 voxels", size) for size in sizes]
+    volumes = [(f"fibrous {size} x {size} x 300 voxels", size) for size in sizes if fibrous]
     if blobs:
         volumes.append(("blobs 300^3, porosity 0.24, percolating cluster", None))
     with tempfile.TemporaryDirectory() as folder:
