@@ -46,6 +46,9 @@ class SplitContext:
         Size of the ensemble of transferred nets (below 2: no ensemble).
     level : float
         Nominal coverage of the ensemble's intervals.
+    rescale : bool
+        The destination learns another column than the source (the transferred nets start
+        from a line fitted to it: :class:`~surrogate.estimators.regressors.TransferRegressor`).
     cheap : callable or None
         On a fidelity ladder, the paired cheap value of each destination row given its inputs
         (:func:`paired_lookup`); None when the source's rows do not pair with the destination's.
@@ -60,6 +63,7 @@ class SplitContext:
     members: int = 0
     level: float = 0.9
     cheap: object | None = None
+    rescale: bool = False
 
 
 def paired_lookup(x, values):
@@ -110,7 +114,9 @@ def _transferred_ensemble(context: SplitContext):
     # would only spend on picking one of them.
     options = replace(context.options, restarts=1)
     return EnsembleRegressor(
-        lambda seed: TransferRegressor(context.pretrained, context.adapter_width, options, seed),
+        lambda seed: TransferRegressor(
+            context.pretrained, context.adapter_width, options, seed, context.rescale
+        ),
         context.members,
         context.level,
         context.seed,
@@ -160,7 +166,9 @@ def _cheap_value_input(context: SplitContext):
 # of an unfitted estimator for one split (None: the method does not apply to this run).
 _METHODS = {
     "pretrained_on_target": lambda c: FixedRegressor(c.pretrained),
-    "transferred": lambda c: TransferRegressor(c.pretrained, c.adapter_width, c.options, c.seed),
+    "transferred": lambda c: TransferRegressor(
+        c.pretrained, c.adapter_width, c.options, c.seed, c.rescale
+    ),
     "transferred_ensemble": _transferred_ensemble,
     "scratch": lambda c: NetRegressor(c.hidden, c.options, c.seed),
     "finetune_all": lambda c: FineTuneRegressor(c.pretrained, c.options, c.seed),

@@ -78,18 +78,35 @@ class NetRegressor(_NetEstimator):
 class TransferRegressor(_NetEstimator):
     """A frozen pretrained net followed by a small trainable adapter (the paper's transfer).
 
-    Only the adapter is fitted; the pretrained net passed in is never modified.
+    Only the adapter is fitted; the pretrained net passed in is never modified. With
+    ``rescale`` (the destination's target is another column than the one pretrained on) the
+    adapter starts from the least-squares line of the training targets on the pretrained
+    prediction (:meth:`~surrogate.nets.models.TransferModel.start_from_line`) instead of the
+    identity: the new scale is where training starts, the adapter learns the rest.
     """
 
-    def __init__(self, pretrained=None, adapter_width=None, options=None, seed=0):
+    def __init__(self, pretrained=None, adapter_width=None, options=None, seed=0, rescale=False):
         self.pretrained = pretrained
         self.adapter_width = adapter_width
         self.options = options
         self.seed = seed
+        self.rescale = rescale
 
     def fit(self, X, y, X_val, y_val):
         model = TransferModel(copy.deepcopy(self.pretrained), self.adapter_width)
+        if self.rescale:
+            model.start_from_line(*_line(predict(self.pretrained, X), y))
         return self._train(model, X, y, X_val, y_val)
+
+
+def _line(f, y) -> tuple[float, float]:
+    """Intercept and slope of the least-squares line of ``y`` on ``f``; an offset (slope 1)
+    when ``f`` does not vary over the rows."""
+    f, y = np.asarray(f, dtype=float), np.asarray(y, dtype=float)
+    if len(f) < 2 or np.ptp(f) <= 1e-12 * max(1.0, float(np.abs(f).max())):
+        return float(np.mean(y - f)), 1.0
+    slope, intercept = np.polyfit(f, y, 1)
+    return float(intercept), float(slope)
 
 
 class FineTuneRegressor(_NetEstimator):

@@ -439,7 +439,7 @@ def learning_curve(
             val, train = rows[:n_val], rows[n_val:]
             context = SplitContext(
                 pretrained, None, hidden, None, options, seed * 1000 + k * 100 + repetition,
-                cheap=cheap,
+                cheap=cheap, rescale=source_target != target,
             )  # fmt: skip
             if kind:
                 result.expensive_seconds[k].append(expensive.total(rows))

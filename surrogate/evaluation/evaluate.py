@@ -205,7 +205,16 @@ def evaluate_transfer(
             )
             source_ridge = quadratic_ridge().fit(xs[s_train], ys[s_train])
         context = SplitContext(
-            net, source_ridge, hidden, adapter_width, options, run_seed, members, level, cheap
+            net,
+            source_ridge,
+            hidden,
+            adapter_width,
+            options,
+            run_seed,
+            members,
+            level,
+            cheap,
+            rescale=source_target != target,
         )
         fitted = {}
         for method, make in TARGET_METHODS.items():

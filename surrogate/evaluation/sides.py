@@ -139,6 +139,8 @@ def load_sides(
     common = dict(spec=spec, table=table, columns=columns, drop_invalid=drop_invalid)
     saved = pretrained_of_run(Path(source))
     if saved is None:
+        # A missing column is named as the user gave it: source_target, else target.
+        source_name = "source_target" if source_target else "target"
         src, source_target = load_one(
             source, target=source_target or target, inputs=inputs, where=source_where,
             where_name="source_where", **common,
@@ -148,7 +150,7 @@ def load_sides(
             where_name="dest_where", **common,
         )  # fmt: skip
         same_inputs(src.feature_names, dst.feature_names, source, destination)
-        has_target(src, source_target, "source_target")
+        has_target(src, source_target, source_name)
         has_target(dst, target, "target")
         return Sides(
             src, dst, target, None, None, src.name, str(source), str(destination), source_target

@@ -210,6 +210,25 @@ class Adapter(nn.Module):
             for parameter in (first.weight, first.bias, last.weight, last.bias):
                 parameter.add_(noise * torch.randn_like(parameter))
 
+    def line_init(self, intercept: float, slope: float, noise: float = 0.05) -> None:
+        """Start as the line ``intercept + slope · z`` (the identity, scaled and shifted), plus
+        a little seeded noise.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from surrogate.nets import Adapter
+        >>> adapter = Adapter()
+        >>> adapter.line_init(2.0, -3.0, noise=0.0)
+        >>> adapter(torch.tensor([-1.0, 0.0, 2.0])).tolist()
+        [5.0, 2.0, -4.0]
+        """
+        self.identity_init(noise)
+        last = self.net[2]
+        with torch.no_grad():
+            last.weight.mul_(slope)
+            last.bias.add_(intercept)
+
 
 class TransferModel(nn.Module):
     """A frozen pretrained :class:`MLP` followed by a trainable :class:`Adapter`.
@@ -244,10 +263,35 @@ class TransferModel(nn.Module):
         self.adapter = Adapter(width or pretrained.width)
         self.adapter.identity_init(noise=0.0)
         freeze(self.pretrained)
+        self.start = (0.0, 1.0)  # the adapter's start line in standardised units
+
+    def start_from_line(self, intercept: float, slope: float) -> None:
+        """Start (and restart) the adapter so the model predicts ``intercept + slope · f(x)``,
+        ``f`` the pretrained net: a target on another scale than the one pretrained on (a
+        cheap column for an expensive one) starts from a line fitted to it, not from the
+        pretrained prediction, which may be far off (the adapter's steps are small).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from surrogate.nets import MLP, TransferModel
+        >>> pretrained = MLP(2)
+        >>> pretrained.set_scalers(torch.rand(8, 2), torch.tensor([1.0, 1.1] * 4))
+        >>> model = TransferModel(pretrained)
+        >>> model.start_from_line(0.4, 2.5)
+        >>> x = torch.rand(3, 2)
+        >>> torch.allclose(model(x), 0.4 + 2.5 * pretrained(x), atol=1e-5)
+        True
+        """
+        p = self.pretrained
+        mean, std = float(p.y_mean), float(p.y_std)
+        # prediction = mean + std · adapter(z), z = (f − mean) / std: the adapter's line.
+        self.start = ((intercept + (slope - 1.0) * mean) / std, slope)
+        self.adapter.line_init(*self.start, noise=0.0)
 
     def reinitialise(self) -> None:
-        """Fresh adapter for a training restart (identity plus noise)."""
-        self.adapter.identity_init()
+        """Fresh adapter for a training restart (its start line plus noise)."""
+        self.adapter.line_init(*self.start)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         p = self.pretrained
