@@ -12,6 +12,8 @@ factor of each, their relative difference and the speed ratio::
     python -m workflows.bench_diffusive --full           # ours on a whole 1 um 1000 sample
     python -m workflows.bench_diffusive --full --voxels 1   # the 1 um crop, then the sample
     python -m workflows.bench_diffusive --convergence    # tau against rtol on the 1 um crop
+    python -m workflows.bench_diffusive --busy           # the crops beside busy processes
+    python -m workflows.bench_diffusive --micro-ct fiberform.tif --voxels 0   # a scan, each axis
 
 Ours runs ``--repeat`` times (default 3), each in a fresh process, and the median is reported;
 TauFactor's runs take minutes, so it runs once. numba compile time and torch's start are
@@ -19,6 +21,16 @@ excluded (a warm-up on a small volume in each child). The machine's load average
 before and after each pair: on a busy machine both contenders slow down, TauFactor (torch's
 threads) far more than ours (measured at 2 um: 2.2 s on a quiet machine, 31 s beside two
 busy processes).
+
+``--busy`` runs both contenders beside ``workflows._contention``'s spinning processes (one a
+core by default, ``--neighbours``), as ``bench_tortuosity --contention`` does for the geodesic
+kernels, and prints the speed ratio under that load.
+
+``--micro-ct FILE`` adds a segmented scan of a real material (a 3D TIFF or ``.npy`` of grey
+levels, z first): voxels with grey level ``<= --pore-max`` are pore (89 for NASA PuMA's
+FiberForm example ``200_fiberform.tif``, the cut-off its tutorials use for the void), and
+both contenders run along z, y and x (the image transposed so that the axis comes first).
+The scan is read where it lies; nothing of it is copied into the repository.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ import numpy as np
 import typer
 
 from workflows._cli import run, workflow_app
+from workflows._contention import BusyOption
 
 app = workflow_app()
 
@@ -184,6 +197,47 @@ def _measure(kind: str, path: Path, repeat: int, boundary: str) -> dict | None:
     return median
 
 
+def _micro_ct(path: Path, pore_max: int, folder: Path) -> list[tuple[str, Path]]:
+    """The scan segmented (0 pore, 1 solid) and saved once per axis, that axis first."""
+    if path.suffix.lower() in (".tif", ".tiff"):
+        import tifffile
+
+        grey = tifffile.imread(path)
+    else:
+        grey = np.load(path)
+    if grey.ndim != 3:
+        raise typer.BadParameter(f"--micro-ct {path}: a 3D image was expected, got {grey.shape}")
+    labels = (grey > pore_max).astype(np.uint8)
+    saved = []
+    for axis, name in enumerate("zyx"):
+        out = folder / f"micro_ct_{name}.npy"
+        np.save(out, np.ascontiguousarray(np.moveaxis(labels, axis, 0)))
+        saved.append((name, out))
+    return saved
+
+
+def _compare(label: str, path: Path, repeat: int, boundary: str, no_peer: bool,
+             goal: str = "") -> None:  # fmt: skip
+    """Ours and (unless ``no_peer``) TauFactor on one saved volume, flow along array axis 0."""
+    shape = np.load(path, mmap_mode="r").shape
+    print(f"--- {label}, {' x '.join(map(str, shape))} voxels (flow along the first), "
+          f"{boundary} sides; {_load()}")  # fmt: skip
+    ours = _measure("ours", path, repeat, boundary)
+    if ours is not None:
+        _print_run(ours)
+    if no_peer:
+        return
+    peer = _measure("taufactor", path, 1, boundary)
+    if peer is not None:
+        _print_run(peer)
+    if ours is not None and peer is not None:
+        print(
+            f"tau: ours {ours['tau']:.5f}, TauFactor {peer['tau']:.5f}, relative "
+            f"difference {ours['tau'] / peer['tau'] - 1:+.3%} (goal within 1 %); speed-up "
+            f"{peer['seconds'] / ours['seconds']:.1f}x{goal}; after: {_load()}"
+        )
+
+
 def _print_run(r: dict) -> None:
     times = ", ".join(f"{s:.2f}" for s in r["all_seconds"])
     print(
@@ -200,7 +254,8 @@ def bench_diffusive(
         list[float] | None,
         typer.Option(
             metavar="UM",
-            help="Voxel size (um) of a crop to run; repeat for several [default: 2, then 1].",
+            help="Voxel size (um) of a crop to run; repeat for several [default: 2, then 1]; "
+            "0 for none.",
         ),
     ] = None,
     repeat: Annotated[
@@ -221,6 +276,22 @@ def bench_diffusive(
     convergence: Annotated[
         bool, typer.Option("--convergence", help="Tau against rtol on the 1 um crop, then stop.")
     ] = False,
+    busy: Annotated[
+        bool, typer.Option("--busy", help="Both contenders beside busy processes (contention).")
+    ] = False,
+    neighbours: BusyOption = None,
+    micro_ct: Annotated[
+        Path | None,
+        typer.Option(
+            "--micro-ct",
+            metavar="FILE",
+            help="A grey-level scan (3D TIFF or .npy) to add, along each axis; --voxels 0 for "
+            "the scan alone.",
+        ),
+    ] = None,
+    pore_max: Annotated[
+        int, typer.Option(help="Grey levels up to this are pore (PuMA's FiberForm cut-off).")
+    ] = 89,
     child: Annotated[tuple[str, str] | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Benchmark: our diffusive tortuosity factor against TauFactor on generator samples."""
@@ -240,26 +311,24 @@ def bench_diffusive(
                 check=True,
             )  # fmt: skip
             return
-        for voxel_um in voxels or ([] if full else [2.0, 1.0]):
-            path = _volume(voxel_um, Path(folder), CROP)
-            shape = np.load(path, mmap_mode="r").shape
-            print(f"--- {voxel_um:g} um crop, {' x '.join(map(str, shape))} voxels (z, y, x), "
-                  f"{boundary} sides; {_load()}")  # fmt: skip
-            ours = _measure("ours", path, repeat, boundary)
-            if ours is not None:
-                _print_run(ours)
-            if no_peer:
-                continue
-            peer = _measure("taufactor", path, 1, boundary)
-            if peer is not None:
-                _print_run(peer)
-            if ours is not None and peer is not None:
-                goal = " (goal >= 10x at 1 um)" if voxel_um == 1 else ""
-                print(
-                    f"tau: ours {ours['tau']:.5f}, TauFactor {peer['tau']:.5f}, relative "
-                    f"difference {ours['tau'] / peer['tau'] - 1:+.3%} (goal within 1 %); speed-up "
-                    f"{peer['seconds'] / ours['seconds']:.1f}x{goal}; after: {_load()}"
-                )
+        from workflows._contention import busy_neighbours, core_count
+
+        count = (core_count() if neighbours is None else neighbours) if busy else 0
+        if busy:
+            print(f"=== beside {count} busy processes (workflows._contention)")
+        runs = [
+            (f"{v:g} um crop", _volume(v, Path(folder), CROP), " (goal >= 10x at 1 um)" * (v == 1))
+            for v in (voxels if voxels is not None else ([] if full or micro_ct else [2.0, 1.0]))
+            if v > 0
+        ]
+        if micro_ct is not None:
+            runs += [
+                (f"{micro_ct.name} (pore: grey <= {pore_max}), flow along {axis}", path, "")
+                for axis, path in _micro_ct(micro_ct, pore_max, Path(folder))
+            ]
+        with busy_neighbours(count):
+            for label, path, goal in runs:
+                _compare(label, path, repeat, boundary, no_peer, goal)
         if full:
             path = _volume(1.0, Path(folder), FULL)
             shape = np.load(path, mmap_mode="r").shape
