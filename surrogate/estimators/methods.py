@@ -171,7 +171,7 @@ _METHODS = {
     ),
     "transferred_ensemble": _transferred_ensemble,
     "scratch": lambda c: NetRegressor(c.hidden, c.options, c.seed),
-    "finetune_all": lambda c: FineTuneRegressor(c.pretrained, c.options, c.seed),
+    "finetune_all": lambda c: FineTuneRegressor(c.pretrained, c.options, c.seed, c.rescale),
     "pretrained_plus_offset": lambda c: OffsetRegressor(FixedRegressor(c.pretrained)),
     "linear_correction": lambda c: LinearCorrectionRegressor(FixedRegressor(c.pretrained)),
     "stacking": _stacking,

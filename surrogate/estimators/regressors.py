@@ -111,15 +111,30 @@ def _line(f, y) -> tuple[float, float]:
 
 class FineTuneRegressor(_NetEstimator):
     """Every layer of a copy of the pretrained net trained further (one run from the
-    pretrained weights: a restart would throw them away)."""
+    pretrained weights: a restart would throw them away).
 
-    def __init__(self, pretrained=None, options=None, seed=0):
+    With ``rescale`` (another column than the one pretrained on) the copy's output scale
+    (``y_mean``, ``y_std``) is first mapped through the least-squares line of the training
+    targets on its prediction, so training starts on the new scale.
+    """
+
+    def __init__(self, pretrained=None, options=None, seed=0, rescale=False):
         self.pretrained = pretrained
         self.options = options
         self.seed = seed
+        self.rescale = rescale
 
     def fit(self, X, y, X_val, y_val):
         model = copy.deepcopy(self.pretrained)
+        if self.rescale:
+            cheap = predict(self.pretrained, X)
+            intercept, slope = _line(cheap, y)
+            if slope <= 0:  # a standard deviation cannot turn negative: an offset only
+                intercept, slope = float(np.mean(np.asarray(y, float) - cheap)), 1.0
+            # a + b (m + s z) = (a + b m) + (b s) z: the same line on the net's output scale.
+            with torch.no_grad():
+                model.y_mean.copy_(intercept + slope * model.y_mean)
+                model.y_std.mul_(slope)
         return self._train(model, X, y, X_val, y_val, restarts=1, init=lambda net: None)
 
 
