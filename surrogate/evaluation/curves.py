@@ -116,7 +116,7 @@ class CurveResult:
         (3 ± 0.082 %) beats the destination-only net's (10 ± 1.4 %) by more than the spread
         of the difference (± 1.7).
         """
-        from surrogate.evaluation.report import LABELS
+        from surrogate.evaluation.report import LABELS, plus_minus
 
         pool = self.sizes[-1]
         what = ""
@@ -137,16 +137,15 @@ class CurveResult:
             entry = table[method]
             return entry["hours_mean"] if entry["hours_mean"] is not None else entry["rows"]
 
-        best = min(reached, key=lambda m: (cost(m), table[m]["rows"]))
+        # The cheapest; of equal cost (the same rows), the one with the lower error there.
+        best = min(reached, key=lambda m: (cost(m), table[m]["rows"], table[m]["mape_mean"]))
         mine, theirs = table[best], table["scratch"]
         name = LABELS[best].removeprefix("baseline: ").split(" (")[0]
         text = head + f"{name} needs {mine['rows']} {self.destination} rows"
         if mine["hours_mean"] is not None:
             cheap = 0.0 if best in DESTINATION_ONLY else self.cheap_seconds / 3600.0
-            text += (
-                f" and {mine['hours_mean']:.2g} ± {mine['hours_std']:.2g} {unit} "
-                f"({cheap:.2g} of them the source's rows)"
-            )
+            hours = plus_minus(mine["hours_mean"], mine["hours_std"], ".2g")
+            text += f" and {hours} {unit} ({cheap:.2g} of them the source's rows)"
         if theirs["rows"] is None:
             return text + (
                 f", the destination-only net does not reach it with up to {pool} rows: a "
@@ -154,7 +153,7 @@ class CurveResult:
             )
         text += f", the destination-only net {theirs['rows']} rows"
         if mine["hours_mean"] is not None and theirs["hours_mean"] is not None:
-            text += f" and {theirs['hours_mean']:.2g} ± {theirs['hours_std']:.2g}"
+            text += f" and {plus_minus(theirs['hours_mean'], theirs['hours_std'], '.2g')}"
             ratio = theirs["hours_mean"] / mine["hours_mean"]
             saving = f"{ratio:.2g}× less {self.cost_kind} time" if ratio > 1 else "no saving"
         else:

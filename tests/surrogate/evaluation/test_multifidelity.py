@@ -161,3 +161,18 @@ def test_cli_refuses_an_unknown_source_target(ladder):
     )  # fmt: skip
     assert done.returncode == 2
     assert "tau_diffusive" in done.stderr and "tortuosity" in done.stderr
+
+
+def test_cost_sentence_names_the_better_of_equal_cost_and_no_saving():
+    from surrogate.evaluation.curves import CurveResult
+
+    seconds = dict(cost_kind="CPU", expensive_seconds=[[360.0] * 2, [3600.0] * 2])
+    curve = CurveResult("a", "b", "t", [4, 40], {
+        "transferred": [[2.9, 2.9], [2.0, 2.0]], "linear_correction": [[2.0, 2.2], [2.0, 2.0]],
+        "scratch": [[9.0, 8.0], [3.0, 3.0]]}, cheap_seconds=0.0, **seconds)  # fmt: skip
+    # Both reach 3 % with 4 rows (0.1 CPU-hours each): the lower error there is named.
+    assert "linear correction needs 4 b rows and 0.1 ± 0 CPU-hours" in curve.cost_sentence()
+    assert ": 10× less CPU time" in curve.cost_sentence()
+    # A source that costs more than the expensive rows saved: no saving.
+    costly = CurveResult("a", "b", "t", [4, 40], dict(curve.mape), cheap_seconds=36000.0, **seconds)
+    assert ": no saving, and at 4 rows" in costly.cost_sentence()
