@@ -425,7 +425,7 @@ def surrogate_section(study: Study) -> list[str]:
         f"({rows['per_split']['train']} training, {rows['per_split']['validation']} validation "
         f"and {rows['per_split']['test']} test rows each; mean ± std over the splits).",
         "",
-        table_markdown(record["methods"], "tortuosity", "1"),
+        table_markdown(record["methods"], "tortuosity", "1", paper=record.get("paper")),
         "",
         *verdict_sentences(record["methods"], rows["per_split"]),
         "",
