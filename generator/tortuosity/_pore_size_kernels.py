@@ -15,7 +15,52 @@ import math
 import numba as nb
 import numpy as np
 
-from generator._shared.edt_kernels import _window_min_rows
+
+@nb.njit(cache=True, inline="always")
+def _lower_envelope_line(f, out, beyond, v, z):
+    """out[q] = min over p of f[p] + (q - p)^2, ``beyond`` where that exceeds ``beyond - 1``.
+
+    The lower envelope of parabolas (Felzenszwalb and Huttenlocher 2012), exact in integers:
+    O(n) a line whatever the reach, where a window of minima costs one pass per offset. Inputs
+    at ``beyond`` count as infinitely far; ``v`` (int64) and ``z`` (float64, n + 1) are
+    scratch.
+    """
+    n = f.shape[0]
+    k = -1
+    for q in range(n):
+        fq = np.int64(f[q])
+        if fq >= beyond:
+            continue
+        if k < 0:
+            k = 0
+            v[0] = q
+            z[0] = -np.inf
+            z[1] = np.inf
+            continue
+        while True:
+            p = v[k]
+            s = ((fq + q * q) - (np.int64(f[p]) + p * p)) / (2.0 * (q - p))
+            if s <= z[k]:
+                k -= 1
+                if k < 0:
+                    break
+            else:
+                break
+        k += 1
+        v[k] = q
+        z[k] = s if k > 0 else -np.inf
+        z[k + 1] = np.inf
+    if k < 0:
+        for q in range(n):
+            out[q] = beyond
+        return
+    k = 0
+    for q in range(n):
+        while z[k + 1] < q:
+            k += 1
+        p = v[k]
+        d = (q - p) * (q - p) + np.int64(f[p])
+        out[q] = d if d < beyond else beyond
 
 
 @nb.njit(cache=True, parallel=True)
@@ -62,14 +107,28 @@ def half_grid_squared_edt(solid, out, window):
                 d = last - i2
                 if d <= window and d * d < row[i2]:
                     row[i2] = d * d
+    # y then z: exact lower envelopes along each line (the x pass above is a capped scan).
     for k2 in nb.prange(mz):
-        buf = out[k2].copy()
-        _window_min_rows(buf, out[k2], min(window, my - 1), beyond)
+        v = np.empty(my, dtype=np.int64)
+        z = np.empty(my + 1, dtype=np.float64)
+        line = np.empty(my, dtype=np.uint16)
+        res = np.empty(my, dtype=np.uint16)
+        plane = out[k2]
+        for i2 in range(mx):
+            for j2 in range(my):
+                line[j2] = plane[j2, i2]
+            _lower_envelope_line(line, res, beyond, v, z)
+            for j2 in range(my):
+                plane[j2, i2] = res[j2]
     for j2 in nb.prange(my):
-        buf = out[:, j2, :].copy()
-        dst = np.empty_like(buf)
-        _window_min_rows(buf, dst, min(window, mz - 1), beyond)
-        out[:, j2, :] = dst
+        v = np.empty(mz, dtype=np.int64)
+        z = np.empty(mz + 1, dtype=np.float64)
+        column = np.ascontiguousarray(out[:, j2, :].T)  # (mx, mz): each z-line contiguous
+        res = np.empty(mz, dtype=np.uint16)
+        for i2 in range(mx):
+            _lower_envelope_line(column[i2], res, beyond, v, z)
+            for k2 in range(mz):
+                out[k2, j2, i2] = res[k2]
 
 
 def containment_table(max_radius2: int) -> np.ndarray:
@@ -195,9 +254,28 @@ def ridge_points(dist2, beyond, table):
     return coords, radii2
 
 
+@nb.njit(cache=True, inline="always")
+def _row_span(xc, rem2):
+    # The voxels i with (2 i - xc)^2 < rem2: |2 i - xc| <= h = isqrt(rem2 - 1), in integers
+    # (the float root of an integer below 2^52 is exact on perfect squares, so the floor is).
+    h = np.int64(math.sqrt(rem2 - 1))
+    while h * h > rem2 - 1:
+        h -= 1
+    while (h + 1) * (h + 1) <= rem2 - 1:
+        h += 1
+    return (xc - h + 1) >> 1, (xc + h) >> 1
+
+
 @nb.njit(cache=True, parallel=True)
-def insert_balls(coords, radii2, reach, out):
+def insert_balls(coords, radii2, reach, pore, out):
     """out[v] = max over balls reaching voxel v of sqrt(r2) - 1 (the diameter in voxels).
+
+    Each thread owns output z-slices (no write races). In a slice the balls that cut it are
+    taken largest first, so a voxel's first value is its final one: a bit a voxel says which
+    pore voxels are still open, whole 64-voxel words of a ball's row are skipped once they are
+    set, rows (and the slice) with no open voxel are not visited, and a ball whose bounding box
+    meets only closed tiles of 8 rows x 64 voxels is skipped whole. Same map as
+    writing the maximum of every ball into every voxel it reaches.
 
     Parameters
     ----------
@@ -207,45 +285,109 @@ def insert_balls(coords, radii2, reach, out):
         Squared radii in half-voxel units; a ball reaches voxel centres strictly inside.
     reach : int
         Largest radius in half-voxel units, rounded up.
+    pore : ndarray of bool, (nz, ny, nx)
+        The voxels the balls can reach (the others stay 0).
     out : ndarray of float32, (nz, ny, nx), zero-filled
-        Each output slice is one thread's, so no write races.
     """
     nz, ny, nx = out.shape
+    words = (nx + 63) // 64
     zc = coords[:, 0]
+    one = np.uint64(1)
     for k in nb.prange(nz):
         kk = 2 * k
         lo = np.searchsorted(zc, kk - reach)
         hi = np.searchsorted(zc, kk + reach, side="right")
         plane = out[k]
+        # Open (not yet set) pore voxels of this slice, as bits, and their count a row.
+        free = np.zeros((ny, words), dtype=np.uint64)
+        left = np.zeros(ny, dtype=np.int64)
+        # and a tile of 8 rows x 64 voxels: a ball whose box meets no open tile is skipped whole
+        tiles = np.zeros(((ny + 7) >> 3, words), dtype=np.int64)
+        total = 0
+        for j in range(ny):
+            for i in range(nx):
+                if pore[k, j, i]:
+                    free[j, i >> 6] |= one << np.uint64(i & 63)
+                    left[j] += 1
+                    tiles[j >> 3, i >> 6] += 1
+            total += left[j]
+        # The balls that cut this slice, largest first (a counting sort on the squared radius).
+        cand = np.empty(hi - lo, dtype=np.int64)
+        n = 0
+        top = 0
         for b in range(lo, hi):
+            dz = kk - zc[b]
+            if radii2[b] - dz * dz > 0:
+                cand[n] = b
+                n += 1
+                top = max(top, radii2[b])
+        starts = np.zeros(top + 2, dtype=np.int64)
+        for t in range(n):
+            starts[top - radii2[cand[t]] + 1] += 1
+        for r in range(top + 1):
+            starts[r + 1] += starts[r]
+        order = np.empty(n, dtype=np.int64)
+        for t in range(n):
+            slot = top - radii2[cand[t]]
+            order[starts[slot]] = t
+            starts[slot] += 1
+        for t in range(n):
+            if total == 0:
+                break
+            b = cand[order[t]]
             r2 = radii2[b]
             dz = kk - zc[b]
             rem = r2 - dz * dz
-            if rem <= 0:
-                continue
             value = np.float32(math.sqrt(r2) - 1.0)
             yc = coords[b, 1]
             xc = coords[b, 2]
             span = math.sqrt(rem)
-            j0 = max(0, int(math.ceil((yc - span) / 2.0)))
-            j1 = min(ny - 1, int(math.floor((yc + span) / 2.0)))
+            j0 = max(0, int(math.ceil((yc - span) / 2.0)) - 1)
+            j1 = min(ny - 1, int(math.floor((yc + span) / 2.0)) + 1)
+            x0 = max(0, int(math.ceil((xc - span) / 2.0)) - 1)
+            x1 = min(nx - 1, int(math.floor((xc + span) / 2.0)) + 1)
+            open_tiles = 0
+            for jt in range(j0 >> 3, (j1 >> 3) + 1):
+                for w in range(x0 >> 6, (x1 >> 6) + 1):
+                    open_tiles += tiles[jt, w]
+            if open_tiles == 0:
+                continue
             for j in range(j0, j1 + 1):
+                if left[j] == 0:
+                    continue
+                closed = True  # the row's words under the ball's box: skip the row if all set
+                for w in range(x0 >> 6, (x1 >> 6) + 1):
+                    if free[j, w] != 0:
+                        closed = False
+                        break
+                if closed:
+                    continue
                 dy = 2 * j - yc
                 rem2 = rem - dy * dy
                 if rem2 <= 0:
                     continue
-                span2 = math.sqrt(rem2)
-                i0 = int(math.ceil((xc - span2) / 2.0))
-                i1 = int(math.floor((xc + span2) / 2.0))
-                # Exact ends of (2 i - xc)^2 < rem2, whatever the rounding of the root.
-                while (2 * (i0 - 1) - xc) ** 2 < rem2:
-                    i0 -= 1
-                while (2 * (i1 + 1) - xc) ** 2 < rem2:
-                    i1 += 1
-                while (2 * i0 - xc) ** 2 >= rem2 and i0 <= i1:
-                    i0 += 1
-                while (2 * i1 - xc) ** 2 >= rem2 and i1 >= i0:
-                    i1 -= 1
+                i0, i1 = _row_span(xc, rem2)
+                i0 = max(i0, 0)
+                i1 = min(i1, nx - 1)
+                if i0 > i1:
+                    continue
                 row = plane[j]
-                for i in range(max(i0, 0), min(i1, nx - 1) + 1):
-                    row[i] = max(row[i], value)
+                for w in range(i0 >> 6, (i1 >> 6) + 1):
+                    base = w << 6
+                    a = max(i0, base)
+                    e = min(i1, base + 63)
+                    width = e - a + 1
+                    if width == 64:
+                        seg = ~np.uint64(0)
+                    else:
+                        seg = ((one << np.uint64(width)) - one) << np.uint64(a - base)
+                    m = free[j, w] & seg
+                    if m == 0:
+                        continue
+                    free[j, w] ^= m
+                    for i in range(a, e + 1):
+                        if (m >> np.uint64(i - base)) & one:
+                            row[i] = value
+                            left[j] -= 1
+                            tiles[j >> 3, w] -= 1
+                            total -= 1

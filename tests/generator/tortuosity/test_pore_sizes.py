@@ -141,6 +141,28 @@ def test_ridge_pruning_loses_no_ball():
     centres = np.argwhere(dist2 > 1).astype(np.int32)  # raster order: sorted by z
     radii2 = dist2[tuple(centres.T)].astype(np.int32)
     brute = np.zeros(solid.shape, dtype=np.float32)
-    insert_balls(centres, radii2, int(np.ceil(np.sqrt(radii2.max()))), brute)
+    insert_balls(centres, radii2, int(np.ceil(np.sqrt(radii2.max()))), pore, brute)
     np.testing.assert_array_equal(result.thickness, brute)
     assert containment_table(40).shape == (8, 27, 41)
+
+
+def test_half_grid_distance_equals_scipy():
+    # The half-grid squared distance against scipy's exact Euclidean transform of the same
+    # half-grid solid (a point is solid when every voxel around it is), capped at the window.
+    from scipy import ndimage
+
+    from generator.tortuosity._pore_size_kernels import half_grid_squared_edt
+
+    rng = np.random.default_rng(3)
+    solid = rng.random((9, 14, 11)) < 0.08
+    index = [np.arange(2 * n - 1) for n in solid.shape]
+    half = np.ones(tuple(2 * n - 1 for n in solid.shape), dtype=bool)
+    for lo_hi in np.ndindex(2, 2, 2):
+        sel = [(i + s) // 2 for i, s in zip(index, lo_hi, strict=True)]
+        half &= solid[np.ix_(*sel)]
+    expected = np.rint(ndimage.distance_transform_edt(~half) ** 2).astype(np.int64)
+    for window in (6, 40):
+        got = np.empty(half.shape, dtype=np.uint16)
+        half_grid_squared_edt(solid, got, window)
+        capped = np.where(expected <= window * window, expected, window * window + 1)
+        np.testing.assert_array_equal(got, capped)
