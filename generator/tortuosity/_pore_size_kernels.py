@@ -274,7 +274,7 @@ def insert_balls(coords, radii2, reach, pore, out):
     taken largest first, so a voxel's first value is its final one: a bit a voxel says which
     pore voxels are still open, whole 64-voxel words of a ball's row are skipped once they are
     set, rows (and the slice) with no open voxel are not visited, and a ball whose bounding box
-    meets only closed tiles of 8 rows x 64 voxels is skipped whole. Same map as
+    meets only closed tiles of 2 rows x 16 voxels is skipped whole. Same map as
     writing the maximum of every ball into every voxel it reaches.
 
     Parameters
@@ -301,15 +301,15 @@ def insert_balls(coords, radii2, reach, pore, out):
         # Open (not yet set) pore voxels of this slice, as bits, and their count a row.
         free = np.zeros((ny, words), dtype=np.uint64)
         left = np.zeros(ny, dtype=np.int64)
-        # and a tile of 8 rows x 64 voxels: a ball whose box meets no open tile is skipped whole
-        tiles = np.zeros(((ny + 7) >> 3, words), dtype=np.int64)
+        # and a tile of 2 rows x 16 voxels: a ball whose box meets no open tile is skipped whole
+        tiles = np.zeros(((ny + 1) >> 1, (nx + 15) >> 4), dtype=np.int32)
         total = 0
         for j in range(ny):
             for i in range(nx):
                 if pore[k, j, i]:
                     free[j, i >> 6] |= one << np.uint64(i & 63)
                     left[j] += 1
-                    tiles[j >> 3, i >> 6] += 1
+                    tiles[j >> 1, i >> 4] += 1
             total += left[j]
         # The balls that cut this slice, largest first (a counting sort on the squared radius).
         cand = np.empty(hi - lo, dtype=np.int64)
@@ -347,9 +347,9 @@ def insert_balls(coords, radii2, reach, pore, out):
             x0 = max(0, int(math.ceil((xc - span) / 2.0)) - 1)
             x1 = min(nx - 1, int(math.floor((xc + span) / 2.0)) + 1)
             open_tiles = 0
-            for jt in range(j0 >> 3, (j1 >> 3) + 1):
-                for w in range(x0 >> 6, (x1 >> 6) + 1):
-                    open_tiles += tiles[jt, w]
+            for jt in range(j0 >> 1, (j1 >> 1) + 1):
+                for it in range(x0 >> 4, (x1 >> 4) + 1):
+                    open_tiles += tiles[jt, it]
             if open_tiles == 0:
                 continue
             for j in range(j0, j1 + 1):
@@ -389,5 +389,5 @@ def insert_balls(coords, radii2, reach, pore, out):
                         if (m >> np.uint64(i - base)) & one:
                             row[i] = value
                             left[j] -= 1
-                            tiles[j >> 3, w] -= 1
+                            tiles[j >> 1, i >> 4] -= 1
                             total -= 1
