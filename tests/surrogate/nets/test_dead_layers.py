@@ -97,7 +97,9 @@ class _AlwaysDead(nn.Module):
 def test_extra_restarts_are_bounded_and_recorded():
     x = np.linspace(1, 2, 10, dtype=np.float32).reshape(-1, 1)
     y = 2 * x[:, 0]
-    history = fit(_AlwaysDead(), x, y, x, y, epochs=2, restarts=2, max_restarts=5)
+    history = fit(
+        _AlwaysDead(), x, y, x, y, epochs=2, restarts=2, max_restarts=5, dead_layers="retry"
+    )
     assert history.restarts_run == 5
     assert history.rejected == {"constant": 5, "dead_layer": 5}
     assert history.dead_rows == 10
