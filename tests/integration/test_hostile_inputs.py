@@ -78,7 +78,7 @@ def test_hostile_numpy_files(tmp_path, array, message):
         (["--domain", "1000", "--voxel-um", "0.1"], "GiB available: use a coarser --voxel-um"),
         (["--seed", str(2**64)], "must be a whole number in [0, 2**63)"),
         (["--seed", "-1"], "must be a whole number in [0, 2**63)"),
-        (["--domain", "700"], "domain='700' is not a preset"),
+        (["--domain", "700"], "--domain '700' is not a preset"),
         (["--compression", "0.9"], "compression=0.9 is outside its range [0.0, 0.5]"),
     ],
 )
