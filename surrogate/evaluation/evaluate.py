@@ -95,7 +95,10 @@ def _record(scores, method, values):
 
 
 def pretrain(x, y, train, val, hidden, options: NetOptions, seed: int):
-    """The MLP trained on the rows ``train`` (restart and epoch chosen on ``val``).
+    """The MLP trained on the rows ``train`` (restart and epoch chosen on ``val``), never a net
+    with a hidden layer entirely off on a training row when a restart within the bound avoids
+    one (``dead_layers="retry"``: such a flat region is a ceiling no adapter and no linear
+    correction can undo).
 
     Returns
     -------
@@ -105,7 +108,16 @@ def pretrain(x, y, train, val, hidden, options: NetOptions, seed: int):
 
     net = MLP(x.shape[1], hidden)
     net.set_scalers(torch.as_tensor(x[train]), torch.as_tensor(y[train]))
-    history = fit(net, x[train], y[train], x[val], y[val], seed=seed, **options.as_fit_kwargs())
+    history = fit(
+        net,
+        x[train],
+        y[train],
+        x[val],
+        y[val],
+        seed=seed,
+        dead_layers="retry",
+        **options.as_fit_kwargs(),
+    )
     return net, history
 
 

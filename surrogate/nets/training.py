@@ -205,12 +205,12 @@ def fit(
     init : callable, optional
         ``init(model)`` re-initialises the trainable layers at each restart.
     dead_layers : {"keep", "retry"}
-        ``"retry"``: only a net without a dead layer on a training row may be kept (a flat
-        region of a pretrained net is a ceiling no adapter undoes: the parity plateau of
-        issue 32). ``"keep"`` (default): any. Not the default because its gain was within the
-        spread: on gdl200 -> gdl1000 over 5 splits the transferred net went from 0.123 +- 0.029
-        to 0.107 +- 0.027 % MAPE while the destination-only net went from 0.165 to 0.223 %, and
-        on a synthetic curve the transfer needed 20 rows instead of 10.
+        ``"retry"``: only a net without a dead layer on a training row may be kept; the
+        pretraining asks for it (:func:`surrogate.evaluation.evaluate.pretrain`): a flat region
+        of the pretrained net is a ceiling no adapter and no linear correction undoes (the
+        parity plateau of issue 32). ``"keep"`` (default, the adapters and the baselines): any;
+        for the destination-only net the rule made things worse on gdl200 -> gdl1000 (0.165
+        to 0.223 % MAPE over 5 splits).
     max_restarts : int, optional
         Bound on all restarts, extra ones included; default ``3 * restarts`` (the bound the
         constant rule had alone, so the rule costs no more than that at worst).
