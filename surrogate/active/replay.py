@@ -10,11 +10,18 @@ test rows, so the strategies differ only in which samples they asked for:
 - ``random``: a uniform draw from the samples not yet taken;
 - ``space_filling``: greedy maximin in the unit cube
   (:func:`surrogate.active.rules.choose_space_filling`).
+
+On a fidelity ladder (a cheap column pretrains the net, an expensive one is the target) the
+ensemble's adapters start from a line fitted to the expensive values (``rescale``), or the
+ensemble is of nets that take the paired cheap value of each row as one more input
+(``model="cheap_value_input"``). With the rows' recorded costs (``seconds``) the replay also
+counts the expensive CPU-hours each strategy spent at each budget.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -27,17 +34,39 @@ from surrogate.active.rules import (
 )
 
 STRATEGIES = ("disagreement", "random", "space_filling")
+MODELS = ("transferred", "cheap_value_input")
 
 
 @dataclass
 class ReplayResult:
-    """Test MAPE (%) per strategy, budget and repetition, and the all-pool reference."""
+    """Test MAPE (%) per strategy, budget and repetition, and the all-pool reference.
+
+    Attributes
+    ----------
+    sizes : list of int
+        The budgets (samples simulated), the initial samples first.
+    mape : dict
+        ``{strategy: [[MAPE per repetition] per size]}``.
+    all_pool_mape : list
+        Per repetition, the ensemble fitted on the whole pool.
+    test_rows, pool_rows : int
+    hours : dict
+        ``{strategy: [[hours per repetition] per size]}``: what the rows chosen so far cost
+        (empty when no costs were given).
+    cost_kind : str
+        ``"CPU"`` or ``"wall"`` (the rows' recorded seconds), ``""`` without costs.
+    model : str
+        The ensemble's members (:data:`MODELS`).
+    """
 
     sizes: list
     mape: dict = field(default_factory=dict)  # strategy -> [[per repetition] per size]
     all_pool_mape: list = field(default_factory=list)  # per repetition
     test_rows: int = 0
     pool_rows: int = 0
+    hours: dict = field(default_factory=dict)
+    cost_kind: str = ""
+    model: str = "transferred"
 
     def mean(self, strategy: str) -> np.ndarray:
         return np.array([np.mean(v) for v in self.mape[strategy]])
@@ -49,18 +78,46 @@ class ReplayResult:
                 return size
         return None
 
-    def paired(self, strategy: str, other: str) -> list[dict]:
-        """Per budget: mean difference of test MAPE (strategy - other) over the repetitions,
-        and the two-sided p-value of the paired t-test (the repetitions share initial samples
-        and test rows)."""
-        from scipy.stats import ttest_rel
+    def paired(self, strategy: str, other: str, level: float = 0.95) -> list[dict]:
+        """Per budget: the mean difference of test MAPE (strategy - other) over the
+        repetitions, and their ratio (strategy / other, the geometric mean over the
+        repetitions) with its ``level`` t-interval (``low``, ``high``) and the two-sided
+        p-value of the paired t-test on the log ratio.
+
+        A test error is a positive, right-skewed quantity (one unlucky draw of few samples can
+        be ten times off): its log is closer to normal, and the ratio says by what factor
+        choosing changed the error. The repetitions share initial samples and test rows, so
+        the test is paired.
+        """
+        from scipy.stats import t as student
 
         rows = []
         for k, size in enumerate(self.sizes):
             a, b = np.array(self.mape[strategy][k]), np.array(self.mape[other][k])
-            p = float(ttest_rel(a, b).pvalue) if len(a) > 1 and np.any(a != b) else 1.0
-            rows.append({"samples": size, "difference": float(np.mean(a - b)), "p": p})
+            logs = np.log(a / b)
+            mean, p, half = float(np.mean(logs)), 1.0, 0.0
+            if len(logs) > 1 and np.any(logs != 0):
+                spread = float(np.std(logs, ddof=1)) / np.sqrt(len(logs))
+                quantile = float(student.ppf(0.5 + level / 2, len(logs) - 1))
+                half = quantile * spread
+                p = (
+                    0.0
+                    if spread == 0
+                    else 2.0 * float(student.sf(abs(mean) / spread, len(logs) - 1))
+                )
+            rows.append(
+                {"samples": size, "difference": float(np.mean(a - b)),
+                 "ratio": float(np.exp(mean)), "low": float(np.exp(mean - half)),
+                 "high": float(np.exp(mean + half)), "p": p}
+            )  # fmt: skip
         return rows
+
+    def hours_at(self, strategy: str, index: int) -> np.ndarray | None:
+        """Hours the rows of ``sizes[index]`` cost ``strategy``, one value per repetition
+        (None without costs)."""
+        if not self.hours:
+            return None
+        return np.array(self.hours[strategy][index])
 
 
 def replay(
@@ -78,6 +135,13 @@ def replay(
     epochs: int = 250,
     seed: int = 0,
     progress: bool = False,
+    rescale: bool = False,
+    model: Literal["transferred", "cheap_value_input"] = "transferred",
+    cheap=None,
+    hidden=(3, 3, 3),
+    seconds=None,
+    cost_kind: str = "CPU",
+    make_member=None,
 ) -> ReplayResult:
     """Replay every strategy of :data:`STRATEGIES` on the rows ``x, y``.
 
@@ -96,10 +160,46 @@ def replay(
         Samples at most (default: the whole pool).
     repetitions : int
         Initial draws (and seeds); the test set stays the same.
+    rescale : bool
+        ``y`` is another column than the one ``pretrained`` learnt (a cheap source): the
+        adapters start from a line fitted to it.
+    model : {"transferred", "cheap_value_input"}
+        The ensemble's members: transferred nets on ``pretrained``, or the MLP of ``hidden``
+        widths trained on the inputs plus the paired cheap value ``cheap`` of each row.
+    cheap : array, optional
+        The paired cheap value of each row (a fidelity ladder); needed by
+        ``cheap_value_input``.
+    seconds : array, optional
+        What each row cost to simulate (:func:`surrogate.data.costs.row_costs`): the result
+        counts the hours of the rows each strategy chose.
+    cost_kind : str
+        What ``seconds`` are (``"CPU"``, ``"wall"``), as reports say it.
+    make_member : callable, optional
+        ``make_member(seed, options)`` -> an unfitted estimator with ``fit(X, y, X_val, y_val)``
+        and ``predict``: the ensemble's members instead of ``model``'s (a quicker model, to test
+        the replay itself).
+
+    Returns
+    -------
+    ReplayResult
+
+    Raises
+    ------
+    ValueError
+        Too few rows for the split and the budget, an unknown ``model``, or ``cheap`` or
+        ``seconds`` missing, of another length or not finite.
     """
     from generator import ProgressCounter
 
     x, y = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32)
+    if make_member is None:
+        make_member = _member_factory(model, x, cheap, hidden)
+    if seconds is not None:
+        seconds = np.asarray(seconds, dtype=np.float64)
+        if seconds.shape != (len(x),) or not np.isfinite(seconds).all():
+            raise ValueError(
+                f"seconds: expected one finite value per row ({len(x)}), got shape {seconds.shape}"
+            )
     order = np.random.default_rng(seed).permutation(len(x))
     n_test = int(round(test_fraction * len(x)))
     test, pool = order[:n_test], order[n_test:]
@@ -111,14 +211,17 @@ def replay(
         )
     sizes = list(range(initial, budget, batch)) + [budget]
     unit = unit_cube(x.astype(np.float64), ranges)
-    result = ReplayResult(sizes, {s: [[] for _ in sizes] for s in STRATEGIES})
+    result = ReplayResult(sizes, {s: [[] for _ in sizes] for s in STRATEGIES}, model=model)
+    if seconds is not None:
+        result.hours = {s: [[] for _ in sizes] for s in STRATEGIES}
+        result.cost_kind = cost_kind
     result.test_rows, result.pool_rows = len(test), len(pool)
     counter = ProgressCounter(repetitions * len(STRATEGIES) if progress else 0, "replay", "runs")
 
     def test_mape(rows, fit_seed):
         ensemble = fit_ensemble(
             pretrained, x[rows], y[rows], members=members, level=0.9, epochs=epochs,
-            seed=fit_seed,
+            seed=fit_seed, rescale=rescale, make_member=make_member,
         )  # fmt: skip
         error = np.abs(ensemble.predict(x[test]) - y[test]) / np.abs(y[test])
         return ensemble, 100.0 * float(np.mean(error))
@@ -135,6 +238,8 @@ def replay(
                 # The same fit seed at the same size for every strategy: only the rows differ.
                 ensemble, score = test_mape(np.array(chosen), seed * 10_000 + repetition * 100 + k)
                 result.mape[strategy][k].append(score)
+                if seconds is not None:
+                    result.hours[strategy][k].append(float(seconds[chosen].sum()) / 3600.0)
                 if k + 1 == len(sizes):
                     break
                 left = np.setdiff1d(pool, chosen)
@@ -151,6 +256,35 @@ def replay(
             counter.step()
     counter.close()
     return result
+
+
+def _member_factory(model: str, x: np.ndarray, cheap, hidden):
+    """``make_member(seed, options)`` for :func:`fit_ensemble`: None (transferred nets), or
+    the MLP on the inputs plus the paired cheap value."""
+    if model not in MODELS:
+        raise ValueError(f"model={model!r}: expected one of {', '.join(MODELS)}")
+    if model == "transferred":
+        return None
+    if cheap is None:
+        raise ValueError(
+            "model='cheap_value_input' needs cheap=, the paired cheap value of every row"
+        )
+    cheap = np.asarray(cheap, dtype=np.float64)
+    if cheap.shape != (len(x),) or not np.isfinite(cheap).all():
+        raise ValueError(
+            f"cheap: expected one finite value per row ({len(x)}), got shape {cheap.shape}"
+        )
+    from surrogate.estimators.methods import paired_lookup
+    from surrogate.estimators.regressors import AugmentedRegressor, NetRegressor
+
+    lookup = paired_lookup(x, cheap)
+    if lookup is None:
+        raise ValueError("model='cheap_value_input': two rows share their inputs")
+
+    def make_member(seed, options):
+        return AugmentedRegressor(NetRegressor(tuple(hidden), options, seed), lookup)
+
+    return make_member
 
 
 def holm(p_values, alpha: float = 0.05) -> list[bool]:
@@ -177,8 +311,8 @@ def compare_strategies(result: ReplayResult, other: str) -> tuple[list[dict], st
     significant = holm([t["p"] for t in tests])
     for t, flag in zip(tests, significant, strict=True):
         t["significant"] = flag
-    better = [t for t in tests if t["difference"] < 0 and t["significant"]]
-    worse = [t for t in tests if t["difference"] > 0 and t["significant"]]
+    better = [t for t in tests if t["ratio"] < 1 and t["significant"]]
+    worse = [t for t in tests if t["ratio"] > 1 and t["significant"]]
     if better and worse:
         verdict = "mixed"
     elif better:
@@ -190,10 +324,16 @@ def compare_strategies(result: ReplayResult, other: str) -> tuple[list[dict], st
     return tests, verdict
 
 
+def _hours(value: float) -> str:
+    return f"{value:.3g}" if value >= 0.01 else f"{value:.2g}"
+
+
 def replay_markdown(result: ReplayResult, destination: str) -> str:
-    """Table of mean ± std test MAPE per strategy and budget, the paired tests, the sentence."""
+    """Table of mean ± std test MAPE per strategy and budget, the expensive hours spent (when
+    the rows' costs were given), the paired tests with their intervals, the sentences."""
     head = "| strategy | " + " | ".join(f"{n} samples" for n in result.sizes) + " |"
-    lines = [head, "|---|" + "---|" * len(result.sizes)]
+    rule = "|---|" + "---|" * len(result.sizes)
+    lines = [head, rule]
     for strategy in STRATEGIES:
         cells = " | ".join(f"{np.mean(v):.3f} ± {np.std(v):.3f}" for v in result.mape[strategy])
         lines.append(f"| {strategy.replace('_', '-')} | {cells} |")
@@ -207,21 +347,49 @@ def replay_markdown(result: ReplayResult, destination: str) -> str:
         f"{level:.3f} ± {np.std(result.all_pool_mape):.3f} %.",
         "",
     ]
+    if result.hours:
+        unit = f"{result.cost_kind}-hours"
+        lines += [head, rule]
+        for strategy in STRATEGIES:
+            cells = " | ".join(
+                f"{_hours(np.mean(v))} ± {_hours(np.std(v))}" for v in result.hours[strategy]
+            )
+            lines.append(f"| {strategy.replace('_', '-')} | {cells} |")
+        lines += [
+            "",
+            f"Expensive {unit} the {destination} rows chosen so far cost (mean ± std over the "
+            "repetitions; the rows' recorded per-sample seconds): at an equal count of samples "
+            "a strategy can still spend more, if it picks dearer designs.",
+            "",
+        ]
     for other in ("random", "space_filling"):
         tests, verdict = compare_strategies(result, other)
         detail = "; ".join(
-            f"{t['samples']}: {t['difference']:+.3f} (p = {t['p']:.2g})" for t in tests
+            f"{t['samples']}: ×{t['ratio']:.2f} [{t['low']:.2f}, {t['high']:.2f}] "
+            f"(p = {t['p']:.2g})"
+            for t in tests
         )
         lines.append(
-            f"- Disagreement vs {other.replace('_', '-')}: test MAPE difference by budget "
-            f"(paired t-test over the repetitions, Holm-corrected over the budgets, 5 %): "
-            f"{detail}; the error of choosing is **{verdict}**."
+            f"- Disagreement vs {other.replace('_', '-')}: the ratio of their test MAPE by "
+            f"budget (geometric mean over the repetitions) with its 95 % t-interval (paired "
+            f"t-test on the log ratio, Holm-corrected over the budgets, 5 %): "
+            f"{detail or 'no budget between the start and the whole pool'}; the error of "
+            f"choosing is **{verdict}**."
         )
     parts = []
     for strategy in STRATEGIES:
         n = result.samples_to_reach(strategy, level * 1.05)
         name = strategy.replace("_", "-")
-        parts.append(f"{name} {n}" if n is not None else f"{name} not within {result.sizes[-1]}")
+        if n is None:
+            parts.append(f"{name} not within {result.sizes[-1]}")
+            continue
+        spent = result.hours_at(strategy, result.sizes.index(n))
+        cost = (
+            f" ({_hours(float(np.mean(spent)))} {result.cost_kind}-hours)"
+            if spent is not None
+            else ""
+        )
+        parts.append(f"{name} {n}{cost}")
     lines += [
         "",
         f"Samples needed to come within 5 % of the whole-pool error ({1.05 * level:.3f} %): "

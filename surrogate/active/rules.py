@@ -79,9 +79,34 @@ def choose_space_filling(candidates_unit, chosen_unit, batch: int) -> list[int]:
     return picks
 
 
-def fit_ensemble(pretrained, x, y, *, members: int, level: float, epochs: int, seed: int):
+def fit_ensemble(
+    pretrained, x, y, *, members: int, level: float, epochs: int, seed: int,
+    rescale: bool = False, make_member=None,
+):  # fmt: skip
     """An ensemble of transferred nets on the rows given (10 % of them, at least one, held out
-    for the members' epoch choice)."""
+    for the members' epoch choice).
+
+    Parameters
+    ----------
+    pretrained : MLP
+        The frozen net every member's adapter builds on.
+    x, y : arrays
+        The rows to fit.
+    members, level, epochs, seed
+        As :class:`~surrogate.estimators.ensemble.EnsembleRegressor` and
+        :class:`~surrogate.estimators.regressors.NetOptions` (one restart a member).
+    rescale : bool
+        ``y`` is another column than the one ``pretrained`` learnt: each adapter starts from
+        the least-squares line of ``y`` on the pretrained prediction
+        (:class:`~surrogate.estimators.regressors.TransferRegressor`).
+    make_member : callable, optional
+        ``make_member(seed, options)`` -> an unfitted member instead of a transferred net (the
+        replay's ``cheap_value_input`` ensemble).
+
+    Returns
+    -------
+    EnsembleRegressor
+    """
     from surrogate.estimators.ensemble import EnsembleRegressor
     from surrogate.estimators.regressors import NetOptions, TransferRegressor
 
@@ -89,9 +114,11 @@ def fit_ensemble(pretrained, x, y, *, members: int, level: float, epochs: int, s
     n_val = max(1, int(round(0.1 * len(x))))
     val, train = order[:n_val], order[n_val:]
     options = NetOptions(epochs=epochs, restarts=1)
+    if make_member is None:
+
+        def make_member(member_seed, options):
+            return TransferRegressor(pretrained, None, options, member_seed, rescale)
+
     return EnsembleRegressor(
-        lambda member_seed: TransferRegressor(pretrained, None, options, member_seed),
-        members,
-        level,
-        seed,
+        lambda member_seed: make_member(member_seed, options), members, level, seed
     ).fit(x[train], y[train], x[val], y[val])
