@@ -345,6 +345,7 @@ def learning_curve(
     progress: bool = False,
     source_target: str | None = None,
     paired=None,
+    methods=None,
 ) -> CurveResult:
     """Test MAPE of :data:`CURVE_METHODS` against the number of destination rows, and what
     each size cost (:mod:`surrogate.data.costs`).
@@ -366,11 +367,16 @@ def learning_curve(
     paired : numpy.ndarray, optional
         The paired cheap value of each destination row (a fidelity ladder): adds
         ``cheap_value_input``.
+    methods : sequence of str, optional
+        The methods to fit, of :data:`CURVE_METHODS` (default all that apply); the subsets
+        and the seeds of each method do not depend on which others are fitted, so curves of
+        several calls on the same destination with the same ``seed`` share their subsets.
 
     Raises
     ------
     ValueError
-        Too few destination rows for a test set and the smallest size, or bad sizes.
+        Too few destination rows for a test set and the smallest size, bad sizes or an
+        unknown method.
     """
     from generator import ProgressCounter
     from surrogate.data.costs import row_costs
@@ -379,6 +385,9 @@ def learning_curve(
     source_target = source_target or target
     if repetitions < 1:
         raise ValueError(f"repetitions={repetitions} must be at least 1")
+    unknown = [m for m in methods or () if m not in CURVE_METHODS]
+    if unknown:
+        raise ValueError(f"methods {unknown} are not curve methods ({', '.join(CURVE_METHODS)})")
     xd, yd = destination.arrays(target)
     order = np.random.default_rng(seed).permutation(len(xd))
     n_test = int(round(test_fraction * len(xd)))
@@ -410,7 +419,8 @@ def learning_curve(
     # Hours of one kind only: CPU seconds beside wall seconds would not add up.
     kind = expensive.kind if len(kinds) == 1 else ""
     probe = SplitContext(pretrained, None, hidden, None, options, seed, cheap=cheap)
-    methods = [m for m in CURVE_METHODS if TARGET_METHODS[m](probe) is not None]
+    wanted = CURVE_METHODS if methods is None else methods
+    methods = [m for m in CURVE_METHODS if m in wanted and TARGET_METHODS[m](probe) is not None]
     result = CurveResult(
         source.name if source is not None else "saved net",
         destination.name,
@@ -462,7 +472,7 @@ def curve_markdown(result: CurveResult) -> str:
     for method, cells in table.items():
         values = " | ".join(plus_minus(c["mean"], c["std"], ".3g", ".2g") for c in cells)
         lines.append(f"| {LABELS[method]} | {values} |")
-    reps = ", ".join(str(c["repetitions"]) for c in table["transferred"])
+    reps = ", ".join(str(c["repetitions"]) for c in next(iter(table.values())))
     lines += [
         "",
         f"Test MAPE % on {result.test_rows} held-out {result.destination} rows (mean ± std over "
