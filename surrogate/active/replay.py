@@ -95,7 +95,8 @@ class ReplayResult:
         for k, size in enumerate(self.sizes):
             a, b = np.array(self.mape[strategy][k]), np.array(self.mape[other][k])
             logs = np.log(a / b)
-            mean, p, half = float(np.mean(logs)), 1.0, 0.0
+            # One repetition has no spread: no interval, no test.
+            mean, p, half = float(np.mean(logs)), 1.0, float("nan") if len(logs) < 2 else 0.0
             if len(logs) > 1 and np.any(logs != 0):
                 spread = float(np.std(logs, ddof=1)) / np.sqrt(len(logs))
                 quantile = float(student.ppf(0.5 + level / 2, len(logs) - 1))
@@ -365,8 +366,9 @@ def replay_markdown(result: ReplayResult, destination: str) -> str:
     for other in ("random", "space_filling"):
         tests, verdict = compare_strategies(result, other)
         detail = "; ".join(
-            f"{t['samples']}: ×{t['ratio']:.2f} [{t['low']:.2f}, {t['high']:.2f}] "
-            f"(p = {t['p']:.2g})"
+            f"{t['samples']}: ×{t['ratio']:.2f} "
+            + (f"[{t['low']:.2f}, {t['high']:.2f}] " if np.isfinite(t["low"]) else "[no spread] ")
+            + f"(p = {t['p']:.2g})"
             for t in tests
         )
         lines.append(
