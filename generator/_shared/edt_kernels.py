@@ -20,6 +20,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from generator._shared.numba_compile import PARALLEL, use_shared_cache
+
+use_shared_cache()  # before any kernel is defined: see generator._shared.numba_compile
+
 MAX_WINDOW = 180  # uint16 holds 2 * 180^2 + 1 without overflow
 # Per-thread working set aimed at (the ring of one band): about a core's L2 cache.
 BAND_BYTES = 512 * 1024
@@ -198,7 +202,7 @@ def band_step(source, threshold, z_in, w, j0, j1, ring, line, run, plane):
     return z
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def edt_pass(source, threshold, w, rows, out, labels, near, k, pick, label, n_bins):
     """One streaming transform of ``source >= threshold`` (window ``w``, bands of ``rows``),
     consumed row by row in one of two ways.

@@ -12,7 +12,10 @@ import numba as nb
 import numpy as np
 
 from generator._shared.edt_kernels import edt_pass
+from generator._shared.numba_compile import PARALLEL, use_shared_cache
 from generator._shared.phases import BINDER, FIBRE, PORE
+
+use_shared_cache()  # before any kernel is defined: see generator._shared.numba_compile
 
 PENDING = 4  # transient label: binder not (yet) known to touch a fibre through binder
 HASH_CHUNKS = 16  # partial tie histograms (65536 bins each), summed at the end
@@ -44,7 +47,7 @@ def closing_pass(dist_fibre, threshold, k, w, rows, volume, write, label, n_bins
     )
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def relabel(volume, old, new):
     """Replace label ``old`` by ``new`` everywhere."""
     for z in nb.prange(volume.shape[0]):
@@ -65,7 +68,7 @@ def _mix(index, seed):
     return x & 0xFFFF
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def shell_pass(volume, dist_fibre, shell_label, tie_value, hash_cut, seed, resolve):
     """The shell's two passes, one kernel (one compilation).
 
@@ -129,7 +132,7 @@ def _touches(volume, z, j, i, label):
     return False
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def _hold_unattached(volume, pending):
     """Binder with no fibre among its 26 neighbours becomes ``PENDING``; ``pending[z]`` counts
     them per slice. Only fibre labels are read, so threads never see each other's writes.
@@ -160,7 +163,7 @@ def _hold_unattached(volume, pending):
         pending[z] = count
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def _attach_sweep(volume, pending, backward):
     """One Gauss-Seidel sweep over the rows that hold pending voxels: a pending voxel next to
     binder (attached) becomes binder. Returns how many did."""

@@ -14,11 +14,15 @@ import math
 import numba as nb
 import numpy as np
 
+from generator._shared.numba_compile import PARALLEL, use_shared_cache
+
+use_shared_cache()  # before any kernel is defined: see generator._shared.numba_compile
+
 # Rows of y a thread compresses with one scratch slab.
 ROW_CHUNKS = 64
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def compress_columns(volume, out):
     """Compress ``volume`` (nz, ny, nx) along axis 0 into ``out`` (nz_out, ny, nx).
 

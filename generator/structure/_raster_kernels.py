@@ -12,6 +12,10 @@ import math
 import numba as nb
 import numpy as np
 
+from generator._shared.numba_compile import PARALLEL, use_shared_cache
+
+use_shared_cache()  # before any kernel is defined: see generator._shared.numba_compile
+
 
 @nb.njit(cache=True, nogil=True)
 def _segment_in_box(p, d, low, high):
@@ -99,7 +103,7 @@ def _draw_one(flat, shape, strides, p, d, r, label):
                 flat[base + ia * strides[a]] = label
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def draw_cylinders(volume, points, dirs, radii, label):
     """Draw every cylinder into ``volume`` (uint8, C-contiguous, shape (nz, ny, nx)).
 
@@ -113,7 +117,7 @@ def draw_cylinders(volume, points, dirs, radii, label):
         _draw_one(flat, shape, strides, points[k], dirs[k], radii[k], label)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def count_labels_per_slice(volume, n_labels):
     """Voxel count of each label in each slice along axis 0: int64 array (nz, n_labels)."""
     nz = volume.shape[0]

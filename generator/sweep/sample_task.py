@@ -17,6 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
+from generator._shared.numba_compile import compile_timer
 from generator.sweep.design import PARAMETERS
 from generator.sweep.properties import (
     DEFAULT_PROPERTIES,
@@ -35,51 +36,75 @@ LEGACY_FORMAT = "gdl-sweep-sample"
 IDENTITY_KEYS = ("id", "index", "seed", "domain", "voxel_um", "stratify", *PARAMETERS)
 
 
-# Properties whose kernels this process has compiled (or loaded from numba's cache).
+# Kernels this process has compiled (or loaded from numba's cache): "generate", "wide" (the
+# uint16 distance kernels of a wide binder closing) and the properties.
 _WARMED: set = set()
+# Fibre diameters in voxels from which a binder closing may need radii above 10.6 voxels
+# (squared radius 113 and more: uint16 distances). Measured: 12 um fibres at 1 um, fibre 0.10,
+# binder 0.10 close at r^2 = 323; r^2 grows with the square of the diameter, so 113 is reached
+# from about 12 * sqrt(113 / 323) = 7.1 voxels. Below it the uint16 kernels are not compiled;
+# a sample that needs them anyway compiles them on first use (counted in its compile_s).
+WIDE_CLOSING_DIAMETER = 7.0
 
 
 def _peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
-def warm_up(properties=DEFAULT_PROPERTIES) -> float:
+def may_need_wide_closing(fiber_diameter_um: float, voxel_um: float) -> bool:
+    """Whether a sample's binder closing may need the uint16 distance kernels.
+
+    Examples
+    --------
+    >>> may_need_wide_closing(9.0, 1.0), may_need_wide_closing(12.0, 4.0)
+    (True, False)
+    """
+    return float(fiber_diameter_um) / float(voxel_um) >= WIDE_CLOSING_DIAMETER
+
+
+def warm_up(properties=DEFAULT_PROPERTIES, *, wide_closing: bool = False) -> float:
     """Compile (or load from numba's cache) the kernels a sample uses, once per process.
+
+    Only the kernels of the generation and of ``properties`` are compiled, on a small
+    structure; the uint16 distance kernels of a wide binder closing only with
+    ``wide_closing`` (:func:`may_need_wide_closing`).
 
     Parameters
     ----------
     properties : iterable of str
         The properties the samples measure (:mod:`generator.sweep.properties`).
+    wide_closing : bool
+        Also compile the kernels of a binder closing wider than 10.6 voxels.
 
     Returns
     -------
     float
-        The seconds it took (0 when everything was warm), recorded as ``compile_s`` so that the
-        generation and property timings of a sample never include compilation.
+        The seconds numba spent compiling or loading kernels
+        (:func:`generator._shared.numba_compile.compile_timer`; 0 when everything was warm),
+        not the time the small structure took to make and measure.
     """
-    wanted = ["generate", *check_properties(properties)]
+    wanted = ["generate", *(["wide"] if wide_closing else []), *check_properties(properties)]
     if all(name in _WARMED for name in wanted):
         return 0.0
     from generator.structure.generate import generate
 
-    tic = time.perf_counter()
-    sample = generate(domain=(160, 160), voxel_um=4.0, fiber_diameter_um=8, compression=0.2)
-    # A wide binder closing (thick fibres, little fibre, much binder at a fine voxel) takes the
-    # uint16 distance kernels: compiled here too, so no first sample pays for them.
-    generate(
-        domain=(60, 60),
-        voxel_um=1.0,
-        fiber_diameter_um=12,
-        fiber_fraction=0.10,
-        binder_fraction=0.10,
-        compression=0.2,
-        thickness_um=280,
-    )
-    for name in wanted[1:]:
-        if name not in _WARMED:
-            measure_property(name, sample.volume, 4.0)
+    with compile_timer() as timer:
+        sample = generate(domain=(160, 160), voxel_um=4.0, fiber_diameter_um=8, compression=0.2)
+        if "wide" in wanted and "wide" not in _WARMED:
+            generate(
+                domain=(60, 60),
+                voxel_um=1.0,
+                fiber_diameter_um=12,
+                fiber_fraction=0.10,
+                binder_fraction=0.10,
+                compression=0.2,
+                thickness_um=280,
+            )
+        for name in wanted:
+            if name in PROPERTIES and name not in _WARMED:
+                measure_property(name, sample.volume, 4.0)
     _WARMED.update(wanted)
-    return time.perf_counter() - tic
+    return timer.seconds
 
 
 def _sample_for(task: dict, start_row: dict | None):
@@ -131,7 +156,10 @@ def run_sample(task: dict) -> dict:
     dict
         The table row: the task's values, the measured fractions, the properties' columns
         (:mod:`generator.sweep.properties`), status, error, seconds per stage, the worker's
-        peak memory, host and process id. A failed extension returns the stored row's values
+        peak memory, host and process id. ``compile_s`` is the seconds this worker spent
+        compiling numba kernels or loading them from the cache for this sample (its first
+        sample's cold compile when the cache was empty, about 0.5 s of loading when it was
+        warm, 0 afterwards). A failed extension returns the stored row's values
         with status ``"failed"`` and leaves the file as it was.
     """
     properties = check_properties(task.get("properties", DEFAULT_PROPERTIES))
@@ -145,20 +173,25 @@ def run_sample(task: dict) -> dict:
     start = time.perf_counter()
     previous_total = float(row.get("total_s", 0.0)) if start_row is not None else 0.0
     try:
-        row["compile_s"] = float(row.get("compile_s", 0.0)) + warm_up(properties)
-        start, cpu = time.perf_counter(), time.process_time()
-        sample = _sample_for(task, start_row)
-        if start_row is None:
-            for stage in ("before_compression", "after_compression"):
-                for phase, value in sample.fractions[stage].items():
-                    row[f"{phase}_fraction_{stage.split('_')[0]}"] = value
-            row["thickness_voxels"] = int(sample.volume.shape[0])
-            row["n_fibres"] = len(sample.fibres)
-            row["generate_s"] = time.perf_counter() - start
-            row["generate_cpu_s"] = time.process_time() - cpu
-        for name in properties:
-            # The property is measured and stored whole, or not at all.
-            row.update(measure_property(name, sample.volume, sample.voxel_um))
+        wide = may_need_wide_closing(task["fiber_diameter_um"], task["voxel_um"])
+        with compile_timer() as compiling:
+            warm_up(properties, wide_closing=wide)
+            start, cpu = time.perf_counter(), time.process_time()
+            sample = _sample_for(task, start_row)
+            if start_row is None:
+                for stage in ("before_compression", "after_compression"):
+                    for phase, value in sample.fractions[stage].items():
+                        row[f"{phase}_fraction_{stage.split('_')[0]}"] = value
+                row["thickness_voxels"] = int(sample.volume.shape[0])
+                row["n_fibres"] = len(sample.fibres)
+                row["generate_s"] = time.perf_counter() - start
+                row["generate_cpu_s"] = time.process_time() - cpu
+            for name in properties:
+                # The property is measured and stored whole, or not at all.
+                row.update(measure_property(name, sample.volume, sample.voxel_um))
+        # What this worker spent compiling or loading kernels for this sample: the warm-up's,
+        # and any kernel first used by the sample itself (then also in that stage's seconds).
+        row["compile_s"] = float(row.get("compile_s", 0.0)) + compiling.seconds
         row["status"] = "ok"
         row["total_s"] = previous_total + time.perf_counter() - start
         row["peak_rss_gib"] = max(_peak_rss_gib(), float(row.get("peak_rss_gib", 0.0)))

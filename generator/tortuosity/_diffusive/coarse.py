@@ -18,11 +18,14 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from generator._shared.numba_compile import PARALLEL, use_shared_cache
 from generator.tortuosity._diffusive.fine import dirichlet_faces
 from generator.tortuosity._diffusive.percolation import XM, XP, YM, YP, ZM, ZP
 
+use_shared_cache()  # before any kernel is defined: see generator._shared.numba_compile
 
-@nb.njit(cache=True, parallel=True)
+
+@nb.njit(cache=True, parallel=PARALLEL)
 def galerkin_from_code(code, g, gd, gz, gy, gx, diag):
     """Level 1 from the fine codes: sum the fine conductances across each pair of aggregates
     (into ``gz``, ``gy``, ``gx``) and around each aggregate, with its Dirichlet conductances
@@ -66,7 +69,7 @@ def galerkin_from_code(code, g, gd, gz, gy, gx, diag):
                     diag[kc, jc, ic] += d
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def galerkin(gz, gy, gx, diag, dirichlet, cz, cy, cx, cdiag):
     """The next coarser level from a coarse level (see :func:`galerkin_from_code`)."""
     nz, ny, nx = diag.shape
@@ -109,7 +112,7 @@ def galerkin(gz, gy, gx, diag, dirichlet, cz, cy, cx, cdiag):
                     cdiag[kc, jc, ic] += d
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def zero(x):
     """``x = 0``, slabs in parallel."""
     for k in nb.prange(x.shape[0]):
@@ -149,7 +152,7 @@ def _colour_slab(k, b, x, gz, gy, gx, inv, colour, reverse, zero_row):
             xc[i] = (bc[i] + s) * ic[i]
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def sweep(b, x, gz, gy, gx, inv, colour, reverse):
     """Half a red-black Gauss-Seidel sweep (:func:`_colour_slab`) over every slab."""
     zero_row = np.zeros(x.shape[2], dtype=np.float32)
@@ -167,7 +170,7 @@ def _red_from_zero_slab(k, b, x, inv):
             xc[i] = bc[i] * ic[i]
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def sweep_pair(b, x, gz, gy, gx, inv, forward, from_zero, bounds):
     """A whole red-black sweep in one pass where red cells touch only black ones: forward
     (red, then black) or backward (black, then red); ``from_zero``: forward from ``x = 0``
@@ -198,7 +201,7 @@ def sweep_pair(b, x, gz, gy, gx, inv, forward, from_zero, bounds):
             _colour_slab(k, b, x, gz, gy, gx, inv, second, False, zero_row)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def restrict_residual(b, x, gz, gy, gx, diag, colours, coarse):
     """``coarse = P^T (b - A x)`` summed over 2 x 2 x 2 blocks, over the cells of ``colours``
     (0 red, 2 all: after a forward sweep that ended with black cells, only red ones carry a
@@ -227,7 +230,7 @@ def restrict_residual(b, x, gz, gy, gx, diag, colours, coarse):
                     out[i >> 1] += bc[i] - dc[i] * xc[i] + s
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def prolong(x, inv, e, omega):
     """``x += omega P e`` on the non-empty aggregates (``inv`` > 0)."""
     nz, ny, nx = x.shape

@@ -32,6 +32,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from generator._shared.numba_compile import PARALLEL, use_shared_cache
+
+use_shared_cache()  # before any kernel is defined: see generator._shared.numba_compile
+
 
 @nb.njit(cache=True, inline="always")
 def dirichlet_faces(k, nz):
@@ -85,7 +89,7 @@ def _row_dot(a, b):
     return acc
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def linear_guess(code, x):
     """The straight-channel solution ``1 - (k + 1/2) / nz`` on active cells, 0 elsewhere."""
     nz = code.shape[0]
@@ -96,7 +100,7 @@ def linear_guess(code, x):
                 x[k, j, i] = value * np.float32(code[k, j, i] & 1)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def residual(code, x, r, g, diag, gd, periodic, out):
     """``r = b - A x``; per slab ``out[k] = (sum r^2, sum x r)`` in float64."""
     nz, ny, nx = code.shape
@@ -120,7 +124,7 @@ def residual(code, x, r, g, diag, gd, periodic, out):
         out[k, 1] = xr
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def update_residual(r, q, alpha, dots):
     """``r -= alpha q``; ``dots[k] = sum r^2`` over slab ``k`` (float64)."""
     nz, ny, nx = r.shape
@@ -129,7 +133,7 @@ def update_residual(r, q, alpha, dots):
         dots[k] = _residual_slab(k, r, q, a)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def step(x, p, alpha):
     """``x += alpha p`` (the last step, when the iteration stops)."""
     a = np.float32(alpha)
@@ -263,7 +267,7 @@ def _prolong_red_slab(k, code, z, e, w):
 # --- General passes (any grid) -----------------------------------------------------------------
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def sweep(code, r, z, g, inv_diag, colour, reverse, periodic, dots):
     """Half a red-black Gauss-Seidel sweep (:func:`_colour_slab`) over every slab. With
     ``dots`` of length ``nz``, ``dots[k] = sum r z`` over slab ``k`` after it."""
@@ -278,7 +282,7 @@ def sweep(code, r, z, g, inv_diag, colour, reverse, periodic, dots):
             dots[k] = acc
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def restrict_residual(code, r, z, g, diag, periodic, coarse):
     """``coarse = P^T (r - A z)`` summed over 2 x 2 x 2 blocks, every cell."""
     nz, ny, nx = code.shape
@@ -289,7 +293,7 @@ def restrict_residual(code, r, z, g, diag, periodic, coarse):
             _restrict_slab(k, code, r, z, g, diag, 2, periodic, zero, coarse)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def prolong(code, z, e, omega):
     """``z += omega P e`` on active cells (piecewise constant over 2 x 2 x 2 blocks)."""
     nz, ny, nx = code.shape
@@ -321,7 +325,7 @@ def chunks(nz: int, threads: int) -> np.ndarray:
     return bounds
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def update_and_apply(code, zq, p, x, g, diag, alpha, beta, periodic, dots, bounds):
     """``x += alpha p; p = z + beta p`` (``z`` in ``zq``), then ``q = A p`` into ``zq``;
     ``dots[k] = sum p q`` over slab ``k``. One pass over memory, any grid."""
@@ -341,7 +345,7 @@ def update_and_apply(code, zq, p, x, g, diag, alpha, beta, periodic, dots, bound
             dots[k] = _apply_slab(k, code, p, zq, g, diag, periodic, zero)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def update_smooth_restrict(code, r, zq, g, diag, inv_diag, alpha, periodic, coarse, dots, bounds):
     """``r -= alpha q`` (``q`` in ``zq``; ``dots[k] = sum r^2``), then a forward red-black sweep
     from ``z = 0`` into ``zq`` and the restriction of its residual to ``coarse`` (red cells
@@ -383,7 +387,7 @@ def update_smooth_restrict(code, r, zq, g, diag, inv_diag, alpha, periodic, coar
                 _restrict_slab(k, code, r, zq, g, diag, 0, periodic, zero, coarse)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def prolong_and_smooth(code, r, z, g, inv_diag, e, omega, periodic, dots, bounds):
     """``z += omega P e`` then a backward red-black sweep (black, then red), and
     ``dots[k] = sum r z`` over slab ``k``. One pass over memory; bipartite grids.

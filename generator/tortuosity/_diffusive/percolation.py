@@ -17,6 +17,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from generator._shared.numba_compile import PARALLEL, use_shared_cache
+
+use_shared_cache()  # before any kernel is defined: see generator._shared.numba_compile
+
 ACTIVE = 1  # percolating pore: an unknown of the solve
 ZM, ZP, YM, YP, XM, XP = 2, 4, 8, 16, 32, 64  # active face neighbour at -z, +z, -y, +y, -x, +x
 FROM_FIRST, FROM_LAST = 2, 4  # transient bits of the fills (before encoding)
@@ -128,7 +132,8 @@ def fill_from_face(state, from_last, eligible, bit, periodic):
                     else:
                         inside = False
             if top:
-                marked = _fill_spans(state, k, stack, top, eligible, bit, periodic)
+                # int64, not the literal 0 type inference sees first: one compilation.
+                marked = _fill_spans(state, k, stack, np.int64(top), eligible, bit, periodic)
                 if marked:
                     total += marked
                     changed_now[k] = True
@@ -140,20 +145,20 @@ def fill_from_face(state, from_last, eligible, bit, periodic):
         first = False
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def fill_from_both_faces(state, other, periodic):
     """Mark pore joined to the first slice in ``state`` (:data:`FROM_FIRST`) and, at the same
     time on a second thread, pore joined to the last slice in ``other``, a copy of ``state``
     (:data:`FROM_LAST`)."""
     pore = np.uint8(ACTIVE)
     for side in nb.prange(2):
-        if side == 0:
-            fill_from_face(state, False, pore, np.uint8(FROM_FIRST), periodic)
-        else:
-            fill_from_face(other, True, pore, np.uint8(FROM_LAST), periodic)
+        # One call with run-time values: constant arguments would compile the fill twice.
+        from_last = side == 1
+        bit = np.uint8(FROM_LAST) if from_last else np.uint8(FROM_FIRST)
+        fill_from_face(other if from_last else state, from_last, pore, bit, periodic)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def keep_percolating(state, other):
     """``state`` becomes :data:`ACTIVE` where it is marked :data:`FROM_FIRST` and ``other``
     :data:`FROM_LAST`, 0 elsewhere; returns the count per slice."""
@@ -171,7 +176,7 @@ def keep_percolating(state, other):
     return counts
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=PARALLEL)
 def encode(state, periodic):
     """Add to every :data:`ACTIVE` voxel of ``state`` one bit per active face neighbour (in
     place: only bit 0 of the neighbours is read)."""
