@@ -8,6 +8,7 @@ the input and the volume-weighted d10 / d50 / d90 of each, and the ratios::
 
     python -m workflows.bench_pore_sizes                 # both images, ours and PoreSpy
     python -m workflows.bench_pore_sizes --size 150      # a smaller blobs volume
+    python -m workflows.bench_pore_sizes --stages        # and ours stage by stage (a third run)
 
 PoreSpy (3.x) is run at its defaults: ``method="bf"`` inserts a ball at every pore voxel for
 every whole radius from 1 to the largest distance (``sizes=None``), ``smooth=True``; its map
@@ -35,9 +36,37 @@ from workflows.bench_diffusive import CROP, _load, _peak_gib, _reset_peak, _rss_
 app = workflow_app()
 
 
+def _stages(pore: np.ndarray) -> dict:
+    """Wall seconds of our kernels one by one, as ``pore_size_distribution`` calls them."""
+    from generator.tortuosity import _pore_size_kernels as kernels
+    from generator.tortuosity.pore_sizes import _WINDOW
+
+    seconds = {}
+    start = time.perf_counter()
+    dist2 = np.empty(tuple(2 * n - 1 for n in pore.shape), dtype=np.uint16)
+    window = min(_WINDOW, max(dist2.shape) - 1)
+    kernels.half_grid_squared_edt(np.ascontiguousarray(~pore), dist2, window)
+    seconds["half-grid distance"] = time.perf_counter() - start
+    start = time.perf_counter()
+    largest = int(dist2[::2, ::2, ::2][pore].max())
+    table = kernels.containment_table(int((np.sqrt(largest) + 2.0) ** 2))
+    coords, radii2 = kernels.ridge_points(dist2, window * window + 1, table)
+    seconds["ridge"] = time.perf_counter() - start
+    del dist2
+    start = time.perf_counter()
+    out = np.zeros(pore.shape, dtype=np.float32)
+    table = kernels.disk_containment_table(int(radii2.max()))
+    kernels.insert_balls(coords, radii2, int(np.ceil(np.sqrt(radii2.max()))), pore, out, table)
+    seconds["insertion"] = time.perf_counter() - start
+    return {"seconds": seconds, "balls": int(radii2.size)}
+
+
 def _child(kind: str, path: str) -> dict:
     pore = np.load(path)
     tiny = np.ascontiguousarray(pore[:30, :30, :30])
+    if kind == "stages":
+        _stages(tiny)  # numba compile
+        return {"kind": kind, **_stages(pore)}
     if kind == "ours":
         from generator.tortuosity import pore_size_distribution
 
@@ -100,6 +129,9 @@ def _images(folder: Path, size: int) -> list[tuple[str, Path]]:
 @app.command()
 def bench_pore_sizes(
     size: Annotated[int, typer.Option(help="Edge of the blobs volume in voxels.")] = 300,
+    stages: Annotated[
+        bool, typer.Option(help="Also time our kernels one by one (a third child run).")
+    ] = False,
     child: Annotated[tuple[str, str] | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Benchmark: our local-thickness pore sizes against PoreSpy's local_thickness."""
@@ -129,6 +161,11 @@ def bench_pore_sizes(
                     f"{ours['peak_gib'] / peer['peak_gib']:.2f}; ours - PoreSpy (voxels): {diffs}; "
                     f"after: {_load()}"
                 )
+            if stages:
+                r = _measure("stages", path)
+                if r is not None:
+                    parts = ", ".join(f"{k} {v:.2f} s" for k, v in r["seconds"].items())
+                    print(f"ours by stage: {parts} ({r['balls']} ridge balls); {_load()}")
 
 
 def main(argv=None) -> None:

@@ -203,14 +203,19 @@ def _is_ridge(dist2, k, j, i, beyond, table):
 
 
 @nb.njit(cache=True, parallel=True)
-def _ridge_counts(dist2, beyond, table):
+def _ridge_marks(dist2, beyond, table, marks):
+    # The ridge test runs once a point: its bit in ``marks`` (read back by the fill pass, which
+    # re-ran the whole test before) and the count a slice.
     mz, my, mx = dist2.shape
     counts = np.zeros(mz, dtype=np.int64)
+    one = np.uint64(1)
     for k in nb.prange(mz):
         n = 0
         for j in range(my):
+            row = marks[k, j]
             for i in range(mx):
                 if _is_ridge(dist2, k, j, i, beyond, table):
+                    row[i >> 6] |= one << np.uint64(i & 63)
                     n += 1
         counts[k] = n
     return counts
@@ -234,23 +239,30 @@ def ridge_points(dist2, beyond, table):
     (ndarray of int32, shape (m, 3), ndarray of int32, shape (m,))
         Coordinates (half-voxel units) and squared radii.
     """
-    counts = _ridge_counts(dist2, beyond, table)
+    mz, my, mx = dist2.shape
+    marks = np.zeros((mz, my, (mx + 63) >> 6), dtype=np.uint64)
+    counts = _ridge_marks(dist2, beyond, table, marks)
     starts = np.zeros(counts.size + 1, dtype=np.int64)
     for k in range(counts.size):
         starts[k + 1] = starts[k] + counts[k]
     coords = np.empty((starts[-1], 3), dtype=np.int32)
     radii2 = np.empty(starts[-1], dtype=np.int32)
-    mz, my, mx = dist2.shape
+    one = np.uint64(1)
     for k in nb.prange(mz):
         n = starts[k]
         for j in range(my):
-            for i in range(mx):
-                if _is_ridge(dist2, k, j, i, beyond, table):
-                    coords[n, 0] = k
-                    coords[n, 1] = j
-                    coords[n, 2] = i
-                    radii2[n] = dist2[k, j, i]
-                    n += 1
+            for w in range(marks.shape[2]):
+                bits = marks[k, j, w]
+                i = w << 6
+                while bits != 0:
+                    if bits & one:
+                        coords[n, 0] = k
+                        coords[n, 1] = j
+                        coords[n, 2] = i
+                        radii2[n] = dist2[k, j, i]
+                        n += 1
+                    bits >>= one
+                    i += 1
     return coords, radii2
 
 
@@ -266,16 +278,78 @@ def _row_span(xc, rem2):
     return (xc - h + 1) >> 1, (xc + h) >> 1
 
 
+def disk_containment_table(max_radius2: int) -> np.ndarray:
+    """For each parity class of a disk centre in a slice, neighbour offset and squared radius,
+    the reach a neighbouring disk needs to hold every voxel centre of this disk.
+
+    The slice-wise counterpart of :func:`containment_table` (a ball cuts a voxel slice in a
+    disk centred on the half-voxel grid of that slice).
+
+    Parameters
+    ----------
+    max_radius2 : int
+        Largest squared radius (half-voxel units) to tabulate.
+
+    Returns
+    -------
+    ndarray of int32, shape (4, 9, max_radius2 + 1)
+        ``table[p, o, r2]``: the largest ``|v - o|^2`` over the voxel centres ``v`` (relative
+        to a centre of parity class ``p = 2 (j % 2) + i % 2``) with ``|v|^2 < r2``, ``o`` one of
+        the 3 x 3 offsets ``(o // 3 - 1, o % 3 - 1)``; -1 when there are none.
+    """
+    reach = math.isqrt(max_radius2) + 2
+    table = np.full((4, 9, max_radius2 + 1), -1, dtype=np.int32)
+    axis = np.arange(-reach, reach + 1)
+    for p in range(4):
+        parity = ((p >> 1) & 1, p & 1)
+        grids = [axis[(axis - q) % 2 == 0] for q in parity]
+        y, x = (g.ravel() for g in np.meshgrid(*grids, indexing="ij"))
+        sq = y**2 + x**2
+        keep = sq <= max_radius2
+        order = np.argsort(sq[keep], kind="stable")
+        y, x, sq = y[keep][order], x[keep][order], sq[keep][order]
+        last = np.searchsorted(sq, np.arange(max_radius2 + 1), side="left") - 1
+        for o in range(9):
+            oy, ox = o // 3 - 1, o % 3 - 1
+            running = np.maximum.accumulate((y - oy) ** 2 + (x - ox) ** 2)
+            table[p, o] = np.where(last >= 0, running[np.maximum(last, 0)], -1)
+    return table
+
+
+@nb.njit(cache=True, inline="always")
+def _disk_held(best, yc, xc, rem, table):
+    # Whether a disk taken before in this slice (so of a ball at least as large) holds every
+    # voxel centre of this one: the one at the same centre, or one of its 8 neighbours by the
+    # lattice table. ``best`` keeps the largest squared reach taken at each centre.
+    if rem <= best[yc, xc]:
+        return True
+    my, mx = best.shape
+    p = (yc & 1) * 2 + (xc & 1)
+    for oy in range(-1, 2):
+        y2 = yc + oy
+        if y2 < 0 or y2 >= my:
+            continue
+        for ox in range(-1, 2):
+            x2 = xc + ox
+            if x2 < 0 or x2 >= mx or (oy == 0 and ox == 0):
+                continue
+            if best[y2, x2] > table[p, (oy + 1) * 3 + ox + 1, rem]:
+                return True
+    return False
+
+
 @nb.njit(cache=True, parallel=True)
-def insert_balls(coords, radii2, reach, pore, out):
+def insert_balls(coords, radii2, reach, pore, out, disk_table):
     """out[v] = max over balls reaching voxel v of sqrt(r2) - 1 (the diameter in voxels).
 
     Each thread owns output z-slices (no write races). In a slice the balls that cut it are
-    taken largest first, so a voxel's first value is its final one: a bit a voxel says which
-    pore voxels are still open, whole 64-voxel words of a ball's row are skipped once they are
-    set, rows (and the slice) with no open voxel are not visited, and a ball whose bounding box
-    meets only closed tiles of 2 rows x 16 voxels is skipped whole. Same map as
-    writing the maximum of every ball into every voxel it reaches.
+    taken largest first, so a voxel's first value is its final one: a disk (a ball's cut) held
+    by a disk taken before it at the same or a neighbouring centre adds nothing and is skipped
+    (balls along a tube cut a slice in nested disks), a bit a voxel says which pore voxels are
+    still open, whole 64-voxel words of a ball's row are skipped once they are set, rows (and
+    the slice) with no open voxel are not visited, and a ball whose bounding box meets only
+    closed tiles of 2 rows x 16 voxels is skipped whole. Same map as writing the maximum of
+    every ball into every voxel it reaches.
 
     Parameters
     ----------
@@ -288,6 +362,8 @@ def insert_balls(coords, radii2, reach, pore, out):
     pore : ndarray of bool, (nz, ny, nx)
         The voxels the balls can reach (the others stay 0).
     out : ndarray of float32, (nz, ny, nx), zero-filled
+    disk_table : ndarray of int32
+        From :func:`disk_containment_table`, covering ``radii2.max()``.
     """
     nz, ny, nx = out.shape
     words = (nx + 63) // 64
@@ -303,6 +379,8 @@ def insert_balls(coords, radii2, reach, pore, out):
         left = np.zeros(ny, dtype=np.int64)
         # and a tile of 2 rows x 16 voxels: a ball whose box meets no open tile is skipped whole
         tiles = np.zeros(((ny + 1) >> 1, (nx + 15) >> 4), dtype=np.int32)
+        # the largest squared reach of a disk taken so far at each half-grid centre
+        best = np.zeros((2 * ny - 1, 2 * nx - 1), dtype=np.int32)
         total = 0
         for j in range(ny):
             for i in range(nx):
@@ -338,9 +416,12 @@ def insert_balls(coords, radii2, reach, pore, out):
             r2 = radii2[b]
             dz = kk - zc[b]
             rem = r2 - dz * dz
-            value = np.float32(math.sqrt(r2) - 1.0)
             yc = coords[b, 1]
             xc = coords[b, 2]
+            if _disk_held(best, yc, xc, rem, disk_table):
+                continue
+            best[yc, xc] = rem
+            value = np.float32(math.sqrt(r2) - 1.0)
             span = math.sqrt(rem)
             j0 = max(0, int(math.ceil((yc - span) / 2.0)) - 1)
             j1 = min(ny - 1, int(math.floor((yc + span) / 2.0)) + 1)

@@ -101,7 +101,10 @@ def pore_size_distribution(
     inserted: a ball adds nothing when one of its 26 neighbours' balls, at least as large,
     reaches every voxel it reaches (tested exactly on the lattice by a table of reaches). Each
     remaining ball sets the voxels it reaches, one z-slice per thread, largest balls first so
-    that each voxel is written once and the voxels already set are skipped 64 at a time.
+    that each voxel is written once and the voxels already set are skipped 64 at a time; a
+    ball's disk in a slice is skipped when a disk taken before it, at the same centre or a
+    neighbouring one, holds all its voxels (the balls along a tube cut a slice in nested
+    disks).
 
     Examples
     --------
@@ -121,6 +124,7 @@ def pore_size_distribution(
     from generator._shared.guards import check_memory
     from generator.tortuosity._pore_size_kernels import (
         containment_table,
+        disk_containment_table,
         half_grid_squared_edt,
         insert_balls,
         ridge_points,
@@ -148,6 +152,7 @@ def pore_size_distribution(
     beyond = window * window + 1
     dist2 = np.empty(half_shape, dtype=np.uint16)
     half_grid_squared_edt(solid, dist2, window)
+    del solid
     largest = int(dist2[::2, ::2, ::2][pore].max())
     # Balls centred between voxels are at most a corner (sqrt(3) half voxels) larger.
     if (np.sqrt(largest) + 2.0) ** 2 >= beyond:
@@ -161,7 +166,8 @@ def pore_size_distribution(
     del dist2
     reach = int(np.ceil(np.sqrt(radii2.max()))) if radii2.size else 0
     thickness = np.zeros(pore.shape, dtype=np.float32)
-    insert_balls(coords, radii2, reach, np.ascontiguousarray(pore), thickness)
+    disk_table = disk_containment_table(int(radii2.max()) if radii2.size else 1)
+    insert_balls(coords, radii2, reach, np.ascontiguousarray(pore), thickness, disk_table)
     del coords, radii2
     values = thickness[pore]
     d10, d50, d90 = np.quantile(values, (0.1, 0.5, 0.9), method="inverted_cdf")

@@ -22,18 +22,26 @@ def _slabs(widths, lateral=(3, 4)):
     return image
 
 
-@pytest.mark.parametrize("width", [1, 2, 3, 4, 5, 6])
-def test_slab_is_its_width_thick_everywhere(width):
-    image = _slabs([width])
+def test_slab_is_its_width_thick_everywhere():
+    # Slabs 1 to 6 voxels wide in one image (walls one voxel thick between them): each slab's
+    # voxels are its width thick, the walls 0.
+    widths = [1, 2, 3, 4, 5, 6]
+    image = _slabs(widths, lateral=(2, 3))
     result = pore_size_distribution(image, pore_label=0, return_map=True)
     assert isinstance(result, PoreSizeResult)
     pore = image == 0
-    np.testing.assert_array_equal(result.thickness[pore], np.float32(width))
+    z = 1
+    for w in widths:
+        np.testing.assert_array_equal(result.thickness[z : z + w], np.float32(w))
+        z += w + 1
     assert not result.thickness[~pore].any()
-    assert result.d10 == result.d50 == result.d90 == result.max == width
-    assert result.mean == pytest.approx(width)
-    assert result.pore_voxels == pore.sum()
+    assert result.max == 6
+    assert result.mean == pytest.approx(sum(w * w for w in widths) / sum(widths))
+    assert result.pore_voxels == pore.sum() == 6 * sum(widths)
     assert result.thickness.dtype == np.float32
+    # One slab alone: every percentile is its width.
+    result = pore_size_distribution(_slabs([4], lateral=(2, 3)), pore_label=0)
+    assert result.d10 == result.d50 == result.d90 == result.max == result.mean == 4
 
 
 def test_voxel_size_scales_every_length():
@@ -121,29 +129,50 @@ def test_agrees_with_porespy_local_thickness():
     assert abs(ours.d90 - d90) <= 1.5
 
 
-def test_ridge_pruning_loses_no_ball():
-    # Every ball of the half-voxel grid inserted by brute force gives the same map as the
-    # pruned ridge, on a random image with pores of a few sizes.
-    from generator.tortuosity._pore_size_kernels import (
-        containment_table,
-        half_grid_squared_edt,
-        insert_balls,
-    )
+def _half_grid_solid(solid):
+    """The half-voxel grid's solid points: those whose every voxel around is solid."""
+    index = [np.arange(2 * n - 1) for n in solid.shape]
+    half = np.ones(tuple(2 * n - 1 for n in solid.shape), dtype=bool)
+    for lo_hi in np.ndindex(2, 2, 2):
+        sel = [(i + s) // 2 for i, s in zip(index, lo_hi, strict=True)]
+        half &= solid[np.ix_(*sel)]
+    return half
+
+
+def _brute_thickness(pore):
+    """The definition by brute force: every ball of the half-voxel grid (radius from scipy's
+    exact transform) against every voxel, the largest that reaches it; diameter sqrt(r2) - 1."""
+    from scipy import ndimage
+
+    dist2 = np.rint(ndimage.distance_transform_edt(~_half_grid_solid(~pore)) ** 2)
+    centres = np.argwhere(dist2 > 0)
+    radii2 = dist2[tuple(centres.T)]
+    voxels = 2 * np.argwhere(np.ones(pore.shape, dtype=bool))
+    best = np.zeros(len(voxels))
+    for lo in range(0, len(centres), 256):
+        c, r2 = centres[lo : lo + 256], radii2[lo : lo + 256]
+        reached = ((voxels[:, None, :] - c[None, :, :]) ** 2).sum(axis=2) < r2[None, :]
+        best = np.maximum(best, np.where(reached, r2[None, :], 0).max(axis=1))
+    diameter = np.where(best > 0, np.sqrt(best) - 1.0, 0.0).astype(np.float32)
+    return diameter.reshape(pore.shape)
+
+
+@pytest.mark.parametrize("kind", ["scattered solid", "smooth pores"])
+def test_map_equals_every_ball_by_brute_force(kind):
+    # The pruned ridge and the slice-wise insertion (disks held by earlier disks skipped) give
+    # the map of every ball of the half-voxel grid against every voxel, on random images.
+    from scipy import ndimage
 
     rng = np.random.default_rng(7)
-    solid = np.zeros((14, 15, 16), dtype=bool)
-    solid[tuple(rng.integers(0, 14, size=(3, 40)) % np.array([[14], [15], [16]]))] = True
+    if kind == "scattered solid":
+        solid = np.zeros((11, 12, 13), dtype=bool)
+        solid[tuple(rng.integers(0, 13, size=(3, 24)) % np.array([[11], [12], [13]]))] = True
+    else:
+        field = ndimage.gaussian_filter(rng.standard_normal((13, 14, 15)), 2.0, mode="wrap")
+        solid = field > np.quantile(field, 0.6)
     pore = ~solid
     result = pore_size_distribution(pore, return_map=True)
-    dist2 = np.empty(tuple(2 * n - 1 for n in solid.shape), dtype=np.uint16)
-    half_grid_squared_edt(solid, dist2, 28)
-    assert dist2.max() < 28**2 + 1
-    centres = np.argwhere(dist2 > 1).astype(np.int32)  # raster order: sorted by z
-    radii2 = dist2[tuple(centres.T)].astype(np.int32)
-    brute = np.zeros(solid.shape, dtype=np.float32)
-    insert_balls(centres, radii2, int(np.ceil(np.sqrt(radii2.max()))), pore, brute)
-    np.testing.assert_array_equal(result.thickness, brute)
-    assert containment_table(40).shape == (8, 27, 41)
+    np.testing.assert_array_equal(result.thickness, _brute_thickness(pore))
 
 
 def test_half_grid_distance_equals_scipy():
@@ -155,11 +184,7 @@ def test_half_grid_distance_equals_scipy():
 
     rng = np.random.default_rng(3)
     solid = rng.random((9, 14, 11)) < 0.08
-    index = [np.arange(2 * n - 1) for n in solid.shape]
-    half = np.ones(tuple(2 * n - 1 for n in solid.shape), dtype=bool)
-    for lo_hi in np.ndindex(2, 2, 2):
-        sel = [(i + s) // 2 for i, s in zip(index, lo_hi, strict=True)]
-        half &= solid[np.ix_(*sel)]
+    half = _half_grid_solid(solid)
     expected = np.rint(ndimage.distance_transform_edt(~half) ** 2).astype(np.int64)
     for window in (6, 40):
         got = np.empty(half.shape, dtype=np.uint16)
