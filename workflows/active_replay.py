@@ -236,7 +236,8 @@ def run_replay(
         raise ReplayInputError(
             f"{name} must have the GDL inputs {', '.join(PARAMETERS)}", "destination"
         )
-    _column(source_data, source_target, "source-target")
+    # A missing column is named as the user gave it: --source-target, else --target.
+    _column(source_data, source_target, "source-target" if settings["source_target"] else "target")
     _column(dest, target, "target")
     xs, ys = source_data.arrays(source_target)
     xd, yd = dest.arrays(target)

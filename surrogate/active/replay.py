@@ -16,6 +16,10 @@ ensemble's adapters start from a line fitted to the expensive values (``rescale`
 ensemble is of nets that take the paired cheap value of each row as one more input
 (``model="cheap_value_input"``). With the rows' recorded costs (``seconds``) the replay also
 counts the expensive CPU-hours each strategy spent at each budget.
+
+Choosing is compared with each other strategy by the ratio of their test errors, paired over
+the repetitions (a t-test on the log ratio, with its interval), Holm-corrected over the
+budgets: "lower" only where that test says so (:func:`compare_strategies`).
 """
 
 from __future__ import annotations
