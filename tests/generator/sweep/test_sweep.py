@@ -193,16 +193,16 @@ def test_external_scheduler_and_worker_on_loopback(reference, tmp_path):
         scheduler.wait(30)
 
 
-def _busy_worker(process) -> bool:
-    """A Dask worker process using most of a core (False once it has gone: workers come and
-    go while the test looks)."""
+def _worker_cpu(process) -> float:
+    """The share of a core a Dask worker process uses (0 for any other process, or once it has
+    gone: workers come and go while the test looks)."""
     import psutil
 
     try:
         spawned = any("spawn" in part or "forkserver" in part for part in process.cmdline())
-        return spawned and process.cpu_percent(interval=0.2) > 50
+        return process.cpu_percent(interval=0.2) if spawned else 0.0
     except psutil.Error:
-        return False
+        return 0.0
 
 
 def test_worker_killed_mid_sample_loses_nothing(tmp_path):
@@ -221,9 +221,12 @@ def test_worker_killed_mid_sample_loses_nothing(tmp_path):
         if not list(folder.glob("*.h5")):  # workers up and through a first sample
             time.sleep(0.05)
             continue
-        busy = [p for p in parent.children(recursive=True) if _busy_worker(p)]
-        if busy:
-            killed = busy[0].pid
+        # The busiest worker is mid-sample (on a loaded machine a busy worker may get only a
+        # tenth of a core, so no fixed share marks it; an idle one stays near 0).
+        usage = {p.pid: _worker_cpu(p) for p in parent.children(recursive=True)}
+        busiest = max(usage, key=usage.get, default=None)
+        if busiest is not None and usage[busiest] > 5:
+            killed = busiest
             os.kill(killed, signal.SIGKILL)
     stdout, stderr = process.communicate(timeout=300)
     assert killed is not None, "no busy worker was found to kill"
