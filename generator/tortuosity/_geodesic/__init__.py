@@ -10,7 +10,8 @@ Read in this order:
     thread pacing).
 :mod:`~generator.tortuosity._geodesic.bands`
     The sweep schedule of one band of rows (:func:`_solve_band`), all bands at once, one per
-    thread (:func:`solve_bands`), and the update across band edges (:func:`exchange`).
+    thread (:func:`solve_bands`), the update across band edges (:func:`exchange`) and, for the
+    lattice, the front that finishes from what it improved (:func:`lattice_front`).
 :mod:`~generator.tortuosity._geodesic.sweeps`
     Serial numba kernels on one plane: :func:`step_across` (a slice from the slice behind it),
     :func:`relax_plane` (raster passes within a plane), :func:`relax_sparse` (a queue within a

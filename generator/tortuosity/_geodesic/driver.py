@@ -166,8 +166,9 @@ def solve(
 
 
 def _band_schedule(prepared, work, from_last, pacer) -> np.ndarray:
-    """Bands solved side by side (one parallel region), then joined across their edges until
-    nothing changes (see :mod:`~generator.tortuosity._geodesic.bands`)."""
+    """Bands solved side by side (one parallel region), then joined across their edges: the
+    lattice by one exchange and a front, the euclidean metric by exchanges and rounds of band
+    solves until nothing changes (see :mod:`~generator.tortuosity._geodesic.bands`)."""
     from generator.tortuosity._geodesic import bands, sweeps
 
     if prepared.euclidean:
@@ -193,6 +194,13 @@ def _band_schedule(prepared, work, from_last, pacer) -> np.ndarray:
 
         edges = work.band_edges(numba.get_num_threads())
     solve_bands(dist, pore, *common, order, edges, True, work.changed, *arrays)
+    if not prepared.euclidean and len(edges) > 2:
+        # The lattice's paths across band edges: one exchange, then a front from what it
+        # improved (rounds of band solves swept every slice with a change, 2-3 rounds on
+        # tortuous images, as much CPU as the band solves).
+        if exchange(dist, pore, *common, source, edges, work.changed, *arrays):
+            bands.lattice_front(dist, pore, work.spacing, edges)
+        return dist
     while len(edges) > 2:
         improved = exchange(dist, pore, *common, source, edges, work.changed, *arrays)
         if not improved:
