@@ -14,6 +14,8 @@ the input (bytes a voxel) and the speed ratios the tortuosity issue asks for::
     python -m workflows.bench_tortuosity --no-blobs      # fibrous volumes only
     python -m workflows.bench_tortuosity --no-fibrous    # blobs only
     python -m workflows.bench_tortuosity --contention    # alone / 1 thread / beside busy processes
+    python -m workflows.bench_tortuosity --profile       # where the time goes, CPU seconds
+    python -m workflows.bench_tortuosity --blobs-porosity 0.2 0.3  # other blobs volumes
 
 Ours runs ``--repeat`` times (default 3), each in a fresh process, and the median is reported;
 the peers' runs take seconds to minutes, so they run once. The blobs volume needs PoreSpy (the
@@ -82,9 +84,9 @@ def _child(kind: str, path: str) -> dict:
             [tuple(p) for p in np.argwhere(pore[:1])]
         )
     else:
-        phi = np.ma.MaskedArray(np.ones(pore.shape), mask=~pore)
-        phi[0] = -1.0
-        dist = skfmm.distance(phi, order=2)
+        phi = np.ones(pore.shape)
+        phi[0] = -1.0  # before masking: assigning to masked entries would unmask them
+        dist = skfmm.distance(np.ma.MaskedArray(phi, mask=~pore), order=2)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # before any checking
     dist = np.ma.filled(dist, np.inf) if np.ma.isMaskedArray(dist) else dist
@@ -96,6 +98,126 @@ def _child(kind: str, path: str) -> dict:
         "bytes_per_voxel": (peak - baseline) * 2**30 / pore.size,
         "reached": reached,
     }
+
+
+def _profile_kernels(euclidean: bool):
+    """The serial kernels of a sweep with the metric fixed, callable from Python (a literal
+    argument from Python would re-type the kernel on every call)."""
+    import numba as nb
+
+    from generator.tortuosity._geodesic.sweeps import relax_plane, step_across
+
+    @nb.njit
+    def step(dist_k, dist_n, pore_k, pore_n, spacing, tolerance, a, b, c, d, e, f, ny):
+        return step_across(
+            dist_k, dist_n, pore_k, pore_n, spacing, euclidean, tolerance, False, False,
+            a, b, c, d, e, f, 0, ny,
+        )  # fmt: skip
+
+    @nb.njit
+    def relax(dist_k, pore_k, hy, hx, tolerance, passes):
+        return relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, passes)
+
+    return step, relax
+
+
+def _profile(metric: str, path: str) -> dict:
+    """Where one solve's time goes, in CPU seconds of the thread that does it (what a busy
+    machine disturbs least; best of 3): the first touch of a fresh float32 volume (numpy's
+    allocation, as the solver's), the first sweep from the inlet split into its steps across
+    slices and its in-plane raster passes (counted), the whole solve on 1 and 2 threads, and
+    the peer (dijkstra3d, or scikit-fmm at first order) in the same process."""
+    import numba
+
+    from generator import geodesic_distance
+    from generator.tortuosity._geodesic import Workspace, prepare
+    from generator.tortuosity._geodesic.bands import DENSE_PASSES
+    from generator.tortuosity._geodesic.sweeps import clear_flags
+
+    pore = np.load(path)
+    out = {"kind": f"profile-{metric}", "voxels": int(pore.size), "pore": float(pore.mean())}
+    start = time.process_time()
+    fresh = np.empty(pore.shape, dtype=np.float32)
+    fresh.fill(np.inf)
+    out["first_touch_s"] = time.process_time() - start
+    del fresh
+    step, relax = _profile_kernels(metric == "euclidean")
+    geodesic_distance(pore[:8, :80, :20], metric=metric, adaptive_threads=False)  # compile
+    best = None
+    for _ in range(3):
+        prepared = prepare(pore, axis=0, metric=metric, voxel_um=1.0, pore_label=None)
+        work = Workspace(prepared)
+        flags = prepared.pore
+        dist = np.full(flags.shape, np.inf, dtype=np.float32)
+        dist[0][flags[0] != 0] = 0.0
+        (_, hy, hx), ny = work.spacing, flags.shape[1]
+        step_s = relax_s = 0.0
+        passes = []
+        for k in range(1, len(flags)):
+            start = time.thread_time()
+            count = step(dist[k], dist[k - 1], flags[k], flags[k - 1], work.spacing,
+                         work.tolerance, *work.kernel_arrays(), ny)  # fmt: skip
+            step_s += time.thread_time() - start
+            if count:
+                start = time.thread_time()
+                passes.append(relax(dist[k], flags[k], hy, hx, work.tolerance, DENSE_PASSES))
+                relax_s += time.thread_time() - start
+                clear_flags(flags[k])
+        if best is None or step_s + relax_s < best[0] + best[1]:
+            best = (step_s, relax_s, passes)
+    step_s, relax_s, passes = best
+    done = [p for p in passes if p > 0]
+    out.update(
+        first_sweep_step_s=step_s,
+        first_sweep_in_plane_s=relax_s,
+        in_plane_passes_mean=float(np.mean(done)) if done else 0.0,
+        in_plane_passes_max=int(max(done, default=0)),
+        slices_left_to_the_queue=len(passes) - len(done),
+    )
+    previous = numba.get_num_threads()
+    for threads in sorted({1, min(2, previous)}):
+        numba.set_num_threads(threads)
+        runs = []
+        for _ in range(3):
+            start, wall = time.process_time(), time.perf_counter()
+            geodesic_distance(pore, metric=metric, adaptive_threads=False)
+            runs.append((time.process_time() - start, time.perf_counter() - wall))
+        cpu, wall = min(runs)
+        out[f"solve_{threads}_thread_cpu_s"] = cpu
+        out[f"solve_{threads}_thread_wall_s"] = wall
+    numba.set_num_threads(previous)
+    start = time.process_time()
+    if metric == "lattice":
+        import dijkstra3d
+
+        inlet = [tuple(p) for p in np.argwhere(pore[:1])]
+        dijkstra3d.euclidean_distance_field(np.asfortranarray(pore), inlet)
+        out["peer"] = "dijkstra3d"
+    else:
+        import skfmm
+
+        phi = np.ones(pore.shape)
+        phi[0] = -1.0  # the mask stays whole (assigning to masked entries would unmask them)
+        skfmm.distance(np.ma.MaskedArray(phi, mask=~pore), order=1)
+        out["peer"] = "scikit-fmm order 1"
+    out["peer_cpu_s"] = time.process_time() - start
+    return out
+
+
+def _print_profile(r: dict) -> None:
+    one = r["solve_1_thread_cpu_s"]
+    two = r.get("solve_2_thread_cpu_s", one)
+    print(
+        f"{r['kind']}: first touch of a float32 volume {r['first_touch_s']:.3f} s; first sweep "
+        f"{r['first_sweep_step_s']:.3f} s across slices + {r['first_sweep_in_plane_s']:.3f} s "
+        f"in planes ({r['in_plane_passes_mean']:.1f} raster passes a slice, at most "
+        f"{r['in_plane_passes_max']}, {r['slices_left_to_the_queue']} slices left to the queue)"
+    )
+    print(
+        f"  whole solve, CPU: 1 thread {one:.3f} s, 2 threads {two:.3f} s "
+        f"(wall {r.get('solve_2_thread_wall_s', float('nan')):.3f} s); {r['peer']} "
+        f"{r['peer_cpu_s']:.3f} s: {r['peer_cpu_s'] / one:.1f}x ours on 1 thread"
+    )
 
 
 def _volume(size: int, folder: Path) -> Path:
@@ -116,22 +238,22 @@ def _volume(size: int, folder: Path) -> Path:
     return path
 
 
-def _make_blobs(path: str) -> None:
-    """PoreSpy's blobs at porosity 0.24, its cluster that percolates along axis 0 (26-connected,
+def _make_blobs(path: str, porosity: float) -> None:
+    """PoreSpy's blobs at ``porosity``, its cluster that percolates along axis 0 (26-connected,
     as the lattice metric moves), saved to ``path``."""
     import porespy as ps
 
-    image = ps.generators.blobs([300, 300, 300], porosity=0.24, blobiness=1, seed=1)
+    image = ps.generators.blobs([300, 300, 300], porosity=porosity, blobiness=1, seed=1)
     np.save(path, ps.filters.trim_nonpercolating_paths(image, axis=0, conn="max"))
 
 
-def _blobs_volume(folder: Path) -> Path:
+def _blobs_volume(folder: Path, porosity: float) -> Path:
     """The blobs volume, made in a child process: Linux passes a parent's peak memory on to
     the children it starts (``ru_maxrss``), and PoreSpy's generation peaks above 1 GiB."""
-    path = folder / "blobs300.npy"
+    path = folder / f"blobs300_{porosity}.npy"
     if not path.exists():
         command = [sys.executable, "-m", "workflows.bench_tortuosity"]
-        subprocess.run([*command, "--child", "make-blobs", str(path)], check=True)
+        subprocess.run([*command, "--child", f"make-blobs:{porosity}", str(path)], check=True)
     return path
 
 
@@ -235,8 +357,20 @@ def bench_tortuosity(
         bool, typer.Option("--no-peer", help="Contention mode: skip dijkstra3d.")
     ] = False,
     blobs: Annotated[
-        bool, typer.Option("--blobs/--no-blobs", help="Also PoreSpy's blobs 300^3 at 0.24.")
+        bool, typer.Option("--blobs/--no-blobs", help="Also PoreSpy's blobs 300^3.")
     ] = True,
+    blobs_porosity: Annotated[
+        list[float] | None,
+        typer.Option(help="Porosities of the blobs volumes (repeat the option) [default: 0.24]."),
+    ] = None,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile",
+            help="Where the time goes (first touch, first sweep, in-plane passes, 1 and 2 "
+            "threads), CPU seconds beside the peer's, one process a metric.",
+        ),
+    ] = False,
     fibrous: Annotated[
         bool, typer.Option("--fibrous/--no-fibrous", help="The generator's volumes (--sizes).")
     ] = True,
@@ -244,21 +378,35 @@ def bench_tortuosity(
 ) -> None:
     """Benchmark: our geodesic distance against dijkstra3d, scikit-image and scikit-fmm."""
     if child:
-        if child[0] == "make-blobs":
-            _make_blobs(child[1])
+        if child[0].startswith("make-blobs"):
+            _make_blobs(child[1], float(child[0].split(":")[1]))
+        elif child[0].startswith("profile-"):
+            print(json.dumps(_profile(child[0].split("-", 1)[1], child[1])))
         else:
             print(json.dumps(_child(*child)))
         return
     # "--sizes 500 1000" as before: the values after the first are arguments.
     sizes = [*(sizes or []), *(more_sizes or [])] or [500, 1000]
     print(f"machine: {_machine()}")
-    volumes = [(f"fibrous {size} x {size} x 300 voxels", size) for size in sizes if fibrous]
-    if blobs:
-        volumes.append(("blobs 300^3, porosity 0.24, percolating cluster", None))
+    volumes = [(f"fibrous {size} x {size} x 300 voxels", size, None) for size in sizes if fibrous]
+    for porosity in (blobs_porosity or [0.24]) if blobs else []:
+        volumes.append((f"blobs 300^3, porosity {porosity}, percolating cluster", None, porosity))
     with tempfile.TemporaryDirectory() as folder:
-        for title, size in volumes:
-            path = _volume(size, Path(folder)) if size else _blobs_volume(Path(folder))
+        for title, size, porosity in volumes:
+            path = _volume(size, Path(folder)) if size else _blobs_volume(Path(folder), porosity)
             print(f"--- {title}")
+            if profile:
+                for metric in ("lattice", "euclidean"):
+                    command = [sys.executable, "-m", "workflows.bench_tortuosity", "--child"]
+                    done = subprocess.run(
+                        [*command, f"profile-{metric}", str(path)], capture_output=True, text=True
+                    )
+                    if done.returncode != 0:
+                        print(f"profile-{metric} failed: {done.stderr.strip().splitlines()[-1]}")
+                        continue
+                    _print_profile(json.loads(done.stdout.strip().splitlines()[-1]))
+                print(f"load after: {_machine().rsplit('load ', 1)[1]}")
+                continue
             if contention:
                 _contention(path, repeat, busy, not no_peer)
                 continue
