@@ -341,6 +341,12 @@ def run_ladders(
     Returns
     -------
     list of LadderRun
+
+    Notes
+    -----
+    The worker processes are spawned (fresh interpreters, as for any ``multiprocessing``
+    pool): a script that calls this with ``workers > 1`` needs the usual ``if __name__ ==
+    "__main__":`` guard, and code typed on standard input cannot be re-imported by them.
     """
     if workers < 1:
         raise ValueError(f"workers={workers} must be at least 1")
@@ -568,9 +574,9 @@ def _why(best: Route, reference: Route, curve, level: float) -> str:
     ceiling = reference.hours / (float(np.mean(curve.expensive_seconds[0])) / 3600.0)
     if ceiling < AIM:
         return (
-            f"the destination-only net needs only {reference.rows} rows ({reference.hours:.3g} "
-            f"h): with the fewest rows tried ({curve.sizes[0]}) the saving is at most "
-            f"{ceiling:.2g}×"
+            f"the destination-only net reaches it with {reference.rows} rows "
+            f"({reference.hours:.3g} h): even the fewest rows tried ({curve.sizes[0]}) save at "
+            f"most {ceiling:.2g}×"
         )
     return f"needs {best.rows} rows: {both}"
 
