@@ -647,7 +647,9 @@ def _aim(verdict: Verdict, curve) -> tuple[str, bool]:
     """Whether a cheap source reaches the level with 5x fewer expensive CPU-hours than the
     destination-only net (the cheap rows taken as paid for), beyond the spread of the hours."""
     aim = f"the ≥ {AIM:g}× aim (expensive CPU-hours)"
-    sources = [r for r in verdict.routes if r.ladder is not None and r.hours is not None]
+    sources = [r for r in verdict.routes if r.ladder is not None and r.rows is not None]
+    if sources and any(r.hours is None for r in sources):
+        return f"{aim} cannot be judged: the datasets record no comparable per-sample times", False
     if not sources:
         return f"no cheap source reaches it, so {aim} is not met", False
     best = min(sources, key=lambda r: (r.expensive_hours, r.hours, r.mape))
