@@ -318,9 +318,10 @@ def disk_containment_table(max_radius2: int) -> np.ndarray:
 
 @nb.njit(cache=True, inline="always")
 def _disk_held(best, yc, xc, rem, table):
-    # Whether a disk taken before in this slice (so of a ball at least as large) holds every
-    # voxel centre of this one: the one at the same centre, or one of its 8 neighbours by the
-    # lattice table. ``best`` keeps the largest squared reach taken at each centre.
+    # Whether the disks taken before in this slice (so of balls at least as large) hold every
+    # voxel centre of this one: the disk at the same centre, or one of its 8 neighbours by the
+    # lattice table. ``best`` keeps the largest squared reach taken, or held by taken disks,
+    # at each centre.
     if rem <= best[yc, xc]:
         return True
     my, mx = best.shape
@@ -379,7 +380,7 @@ def insert_balls(coords, radii2, reach, pore, out, disk_table):
         left = np.zeros(ny, dtype=np.int64)
         # and a tile of 2 rows x 16 voxels: a ball whose box meets no open tile is skipped whole
         tiles = np.zeros(((ny + 1) >> 1, (nx + 15) >> 4), dtype=np.int32)
-        # the largest squared reach of a disk taken so far at each half-grid centre
+        # the largest squared reach of a disk taken (or held) so far at each half-grid centre
         best = np.zeros((2 * ny - 1, 2 * nx - 1), dtype=np.int32)
         total = 0
         for j in range(ny):
@@ -419,6 +420,9 @@ def insert_balls(coords, radii2, reach, pore, out, disk_table):
             yc = coords[b, 1]
             xc = coords[b, 2]
             if _disk_held(best, yc, xc, rem, disk_table):
+                # its voxels are taken: so are those of any disk it holds
+                if rem > best[yc, xc]:
+                    best[yc, xc] = rem
                 continue
             best[yc, xc] = rem
             value = np.float32(math.sqrt(r2) - 1.0)
