@@ -268,6 +268,8 @@ def run_active(
                 table[column].to_numpy(np.float32), members=settings.members,
                 level=settings.level, epochs=settings.epochs,
                 seed=settings.seed * 1000 + progress.iteration,
+                # another column than the pretraining's: each adapter starts from a fitted line
+                rescale=bool(settings.source_target) and settings.source_target != settings.target,
             )  # fmt: skip
             # The input range from the table's own float64 values (a float32 copy can round a
             # training row's value past its own bound).
