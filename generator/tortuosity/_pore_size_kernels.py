@@ -347,10 +347,10 @@ def insert_balls(coords, radii2, reach, pore, out, disk_table):
     taken largest first, so a voxel's first value is its final one: a disk (a ball's cut) held
     by a disk taken before it at the same or a neighbouring centre adds nothing and is skipped
     (balls along a tube cut a slice in nested disks), a bit a voxel says which pore voxels are
-    still open, whole 64-voxel words of a ball's row are skipped once they are set, rows (and
-    the slice) with no open voxel are not visited, and a ball whose bounding box meets only
-    closed tiles of 2 rows x 16 voxels is skipped whole. Same map as writing the maximum of
-    every ball into every voxel it reaches.
+    still open, whole 64-voxel words of a ball's row are skipped once they are set, rows with
+    no open voxel under the ball's box (and a slice with none) are not visited, and a ball
+    whose bounding box meets only closed tiles of 2 rows x 16 voxels is skipped whole. Same
+    map as writing the maximum of every ball into every voxel it reaches.
 
     Parameters
     ----------
@@ -437,19 +437,28 @@ def insert_balls(coords, radii2, reach, pore, out, disk_table):
                     open_tiles += tiles[jt, it]
             if open_tiles == 0:
                 continue
+            wa = x0 >> 6
+            wb = x1 >> 6
+            first = ~np.uint64(0) << np.uint64(x0 & 63)
+            last = ~np.uint64(0) >> np.uint64(63 - (x1 & 63))
             for j in range(j0, j1 + 1):
                 if left[j] == 0:
-                    continue
-                closed = True  # the row's words under the ball's box: skip the row if all set
-                for w in range(x0 >> 6, (x1 >> 6) + 1):
-                    if free[j, w] != 0:
-                        closed = False
-                        break
-                if closed:
                     continue
                 dy = 2 * j - yc
                 rem2 = rem - dy * dy
                 if rem2 <= 0:
+                    continue
+                closed = True  # the row's bits under the ball's box: skip the row if all set
+                for w in range(wa, wb + 1):
+                    m = free[j, w]
+                    if w == wa:
+                        m &= first
+                    if w == wb:
+                        m &= last
+                    if m != 0:
+                        closed = False
+                        break
+                if closed:
                     continue
                 i0, i1 = _row_span(xc, rem2)
                 i0 = max(i0, 0)
