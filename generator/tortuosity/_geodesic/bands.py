@@ -242,6 +242,34 @@ def lattice_weights(spacing):
     return w
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _push(index, value, bucket, slot, head, entry_index, entry_value, entry_next, free, used):
+    """Put (index, value) at the head of bucket ``slot``, in a free entry or the next unused
+    one (the caller grows the pool first); returns the new (free, used)."""
+    if free >= 0:
+        e = free
+        free = entry_next[e]
+    else:
+        e = used
+        used += 1
+    entry_index[e] = index
+    entry_value[e] = value
+    entry_next[e] = head[slot]
+    head[slot] = e
+    return free, used
+
+
+@nb.njit(cache=True, nogil=True)
+def _grow(entry_index, entry_value, entry_next):
+    """The entry pool at twice its size (contents kept)."""
+    size = entry_index.shape[0]
+    return (
+        np.concatenate((entry_index, np.empty(size, np.int64))),
+        np.concatenate((entry_value, np.empty(size, np.float32))),
+        np.concatenate((entry_next, np.empty(size, np.int64))),
+    )
+
+
 @nb.njit(cache=True, nogil=True)
 def lattice_front(dist, pore, spacing, edges):
     """Finish the lattice metric after :func:`exchange`: the voxels it queued (the rows beside
@@ -298,6 +326,17 @@ def lattice_front(dist, pore, spacing, edges):
     entry_next = np.empty(capacity, dtype=np.int64)
     free = -1  # a list of popped entries to reuse
     used = 0
+    # The 26 steps as flat offsets, for voxels away from the volume's faces.
+    offsets = np.empty(26, dtype=np.int64)
+    steps = np.empty(26, dtype=np.float32)
+    o = 0
+    for dz in range(-1, 2):
+        for dy in range(-1, 2):
+            for dx in range(-1, 2):
+                if dz != 0 or dy != 0 or dx != 0:
+                    offsets[o] = dz * plane + dy * nx + dx
+                    steps[o] = w[dz + 1, dy + 1, dx + 1]
+                    o += 1
     queued = 0
     updates = 0
     s = 0
@@ -306,23 +345,14 @@ def lattice_front(dist, pore, spacing, edges):
         if queued == 0:
             bucket = max(bucket, int(seed_values[by_value[s]] * inv_width))
         while s < count and int(seed_values[by_value[s]] * inv_width) <= bucket:
-            # (inline push: entry from the free list or the pool)
-            if free >= 0:
-                e = free
-                free = entry_next[e]
-            else:
-                if used == capacity:
-                    entry_index = np.concatenate((entry_index, np.empty(capacity, np.int64)))
-                    entry_value = np.concatenate((entry_value, np.empty(capacity, np.float32)))
-                    entry_next = np.concatenate((entry_next, np.empty(capacity, np.int64)))
-                    capacity *= 2
-                e = used
-                used += 1
-            slot = bucket % ring
-            entry_index[e] = seeds[by_value[s]]
-            entry_value[e] = seed_values[by_value[s]]
-            entry_next[e] = head[slot]
-            head[slot] = e
+            if used == capacity and free < 0:
+                entry_index, entry_value, entry_next = _grow(entry_index, entry_value, entry_next)
+                capacity *= 2
+            seed = by_value[s]
+            free, used = _push(
+                seeds[seed], seed_values[seed], bucket, bucket % ring,
+                head, entry_index, entry_value, entry_next, free, used,
+            )  # fmt: skip
             queued += 1
             s += 1
         slot = bucket % ring
@@ -336,9 +366,29 @@ def lattice_front(dist, pore, spacing, edges):
             value = entry_value[e]
             if value != flat[index]:
                 continue  # improved since it was pushed: a later entry carries it
+            if used + 26 > capacity:
+                entry_index, entry_value, entry_next = _grow(entry_index, entry_value, entry_next)
+                capacity *= 2
             k = index // plane
             j = (index % plane) // nx
             i = index % nx
+            if 0 < k < nz - 1 and 0 < j < ny - 1 and 0 < i < nx - 1:
+                for o in range(26):
+                    n = index + offsets[o]
+                    if pore_flat[n] & PORE_BIT == 0:
+                        continue
+                    candidate = value + steps[o]
+                    if candidate < flat[n]:
+                        flat[n] = candidate
+                        # Never into this bucket (rounding): the ring reaches it next.
+                        target = max(int(candidate * inv_width), bucket + 1) % ring
+                        free, used = _push(
+                            n, candidate, bucket, target,
+                            head, entry_index, entry_value, entry_next, free, used,
+                        )  # fmt: skip
+                        queued += 1
+                        updates += 1
+                continue
             for z in range(max(k - 1, 0), min(k + 2, nz)):
                 for y in range(max(j - 1, 0), min(j + 2, ny)):
                     for x in range(max(i - 1, 0), min(i + 2, nx)):
@@ -346,34 +396,15 @@ def lattice_front(dist, pore, spacing, edges):
                         if pore_flat[n] & PORE_BIT == 0:
                             continue
                         candidate = value + w[z - k + 1, y - j + 1, x - i + 1]
-                        if not candidate < flat[n]:
-                            continue
-                        flat[n] = candidate
-                        updates += 1
-                        if free >= 0:
-                            f = free
-                            free = entry_next[f]
-                        else:
-                            if used == capacity:
-                                entry_index = np.concatenate(
-                                    (entry_index, np.empty(capacity, np.int64))
-                                )
-                                entry_value = np.concatenate(
-                                    (entry_value, np.empty(capacity, np.float32))
-                                )
-                                entry_next = np.concatenate(
-                                    (entry_next, np.empty(capacity, np.int64))
-                                )
-                                capacity *= 2
-                            f = used
-                            used += 1
-                        # Never into this bucket (rounding): the ring reaches it next.
-                        target = max(int(candidate * inv_width), bucket + 1) % ring
-                        entry_index[f] = n
-                        entry_value[f] = candidate
-                        entry_next[f] = head[target]
-                        head[target] = f
-                        queued += 1
+                        if candidate < flat[n]:
+                            flat[n] = candidate
+                            target = max(int(candidate * inv_width), bucket + 1) % ring
+                            free, used = _push(
+                                n, candidate, bucket, target,
+                                head, entry_index, entry_value, entry_next, free, used,
+                            )  # fmt: skip
+                            queued += 1
+                            updates += 1
         bucket += 1
     return updates
 
