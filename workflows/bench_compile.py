@@ -6,6 +6,7 @@ empty folder, so nothing is loaded from an earlier run::
     python -m workflows.bench_compile                       # stages, then 200 and 1000 at 1 um
     python -m workflows.bench_compile --presets 200         # one preset
     python -m workflows.bench_compile --presets none        # the stages only
+    python -m workflows.bench_compile --presets 1000 --no-stages
     python -m workflows.readme_blocks --capture first_use --timed -- \\
         python -m workflows.bench_compile                   # the README's block
 
@@ -89,11 +90,16 @@ def _stage_child() -> list[dict]:
     for stage, function in zip(STAGES, work, strict=True):
         before = _specialisations()
         cpu, wall = time.process_time(), time.perf_counter()
+        error = ""
         with compile_timer() as timer:
-            function()
+            try:
+                function()
+            except Exception as err:  # another stage's figure is still worth printing
+                error = f"{type(err).__name__}: {err}"
         rows.append(
             {
                 "stage": stage,
+                "error": error,
                 "compile_s": timer.seconds,
                 "wall_s": time.perf_counter() - wall,
                 "cpu_s": time.process_time() - cpu,
@@ -148,10 +154,14 @@ def _stages_table(rows: list[dict]) -> list[str]:
         "|---|---|---|---|",
     ]
     for row in rows:
+        if row.get("error"):
+            lines.append(f"| {row['stage']} | failed ({row['error'][:80]}) | | |")
+            continue
         lines.append(
             f"| {row['stage']} | {row['compile_s']:.1f} s | {row['cpu_s']:.1f} s | "
             f"{row['specialisations']} |"
         )
+    rows = [row for row in rows if not row.get("error")]
     first = sum(row["compile_s"] for row in rows if row["stage"] in ("generation", "geodesic"))
     total = sum(row["compile_s"] for row in rows)
     lines.append(
@@ -187,6 +197,9 @@ def main(
     presets: Annotated[
         str, typer.Option(help="Comma-separated domain presets for the first sample, or none.")
     ] = "200,1000",
+    stages: Annotated[
+        bool, typer.Option("--stages/--no-stages", help="Measure the stages first.")
+    ] = True,
     child: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Cold numba compile time per stage and for a first sample, from an empty cache."""
@@ -206,7 +219,7 @@ def main(
         )
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        stages = _child(["stages"], scratch / "cache-stages")
+        rows = _child(["stages"], scratch / "cache-stages") if stages else []
         results = {}
         for preset in chosen:
             cache, folder = scratch / f"cache-{preset}", scratch / f"samples-{preset}"
@@ -214,11 +227,12 @@ def main(
             cold = _child(["sample", preset, str(folder)], cache)
             warm = _child(["sample", preset, str(folder)], cache)
             results[preset] = (cold, warm)
-    print("Cold numba compilation, each stage in order in one process from an empty cache:")
-    print()
-    print("\n".join(_stages_table(stages)))
-    if results:
+    if rows:
+        print("Cold numba compilation, each stage in order in one process from an empty cache:")
         print()
+        print("\n".join(_stages_table(rows)))
+        print()
+    if results:
         print(
             "A sweep task (warm-up, generation, geodesic tortuosity by both metrics, the file "
             "written), from an empty cache and then in a new process with the cache it filled:"
