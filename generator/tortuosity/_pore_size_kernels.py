@@ -390,7 +390,9 @@ def insert_balls(coords, radii2, reach, pore, out, disk_table):
                     left[j] += 1
                     tiles[j >> 1, i >> 4] += 1
             total += left[j]
-        # The balls that cut this slice, largest first (a counting sort on the squared radius).
+        # The disks that cut this slice (squared radius, reach, centre), packed in the order of
+        # their squared radius, largest first (a counting sort), so the loop below reads them
+        # in sequence rather than from the whole ball list.
         cand = np.empty(hi - lo, dtype=np.int64)
         n = 0
         top = 0
@@ -405,20 +407,25 @@ def insert_balls(coords, radii2, reach, pore, out, disk_table):
             starts[top - radii2[cand[t]] + 1] += 1
         for r in range(top + 1):
             starts[r + 1] += starts[r]
-        order = np.empty(n, dtype=np.int64)
+        disks = np.empty((n, 4), dtype=np.int32)
         for t in range(n):
-            slot = top - radii2[cand[t]]
-            order[starts[slot]] = t
-            starts[slot] += 1
+            b = cand[t]
+            r2 = radii2[b]
+            slot = top - r2
+            dz = kk - zc[b]
+            at = starts[slot]
+            disks[at, 0] = r2
+            disks[at, 1] = r2 - dz * dz
+            disks[at, 2] = coords[b, 1]
+            disks[at, 3] = coords[b, 2]
+            starts[slot] = at + 1
         for t in range(n):
             if total == 0:
                 break
-            b = cand[order[t]]
-            r2 = radii2[b]
-            dz = kk - zc[b]
-            rem = r2 - dz * dz
-            yc = coords[b, 1]
-            xc = coords[b, 2]
+            r2 = disks[t, 0]
+            rem = disks[t, 1]
+            yc = disks[t, 2]
+            xc = disks[t, 3]
             if _disk_held(best, yc, xc, rem, disk_table):
                 # its voxels are taken: so are those of any disk it holds
                 if rem > best[yc, xc]:
