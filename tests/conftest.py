@@ -36,35 +36,19 @@ def small_sample():
 
 
 # The kernels a whole-suite run needs, compiled into numba's cache by two processes at once
-# before the tests start: numba compiles on one core, so on a fresh clone (every CI run) this
-# halves the compilation the tests would otherwise do one kernel after another. Runs of a few
-# test files skip it (they compile only what they use).
+# before the tests start (generator.sweep.sample_task.compile_in_parallel): numba compiles on
+# one core, so on a fresh clone (every CI run) this overlaps what the tests would otherwise
+# compile one kernel after another. Runs of a few test files skip it.
 _WARM_UP_ABOVE = 200  # collected tests
-_WARM_UP_JOBS = (
-    # the generation (with the wide binder closing's kernels) and the geodesic property
-    "from generator.sweep.sample_task import warm_up; warm_up(('geodesic',), wide_closing=True)",
-    # the diffusive (no-flux and periodic sides) and pore-size kernels, on a volume of their own
-    "import numpy as np; from generator.sweep.properties import measure_property;"
-    " from generator import diffusive_tortuosity;"
-    " v = np.zeros((24, 22, 30), np.uint8); v[5:9, :, 4:26] = 1; v[:, 12:15, 10:20] = 2;"
-    " [measure_property(name, v, 4.0) for name in ('diffusive', 'psd')];"
-    " diffusive_tortuosity(v, pore_label=0, boundary='periodic')",
-)
 
 
 def pytest_collection_finish(session):
     if len(session.items) <= _WARM_UP_ABOVE or os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    import subprocess
-    import sys
-    import time
+    from generator.sweep.sample_task import COMPILE_CPU_S, compile_in_parallel
 
-    started = time.time()
-    jobs = [subprocess.Popen([sys.executable, "-c", code]) for code in _WARM_UP_JOBS]
-    failed = [code for code, job in zip(_WARM_UP_JOBS, jobs, strict=True) if job.wait() != 0]
-    # A failed warm-up is only slower: the tests compile what they need, and fail on their own.
-    print(
-        f"\nnumba kernels warmed in {time.time() - started:.0f} s by {len(jobs)} processes"
-        + (f" ({len(failed)} failed)" if failed else ""),
-        flush=True,
-    )
+    try:
+        seconds = compile_in_parallel(COMPILE_CPU_S)
+        print(f"\nnumba kernels compiled (or loaded) in {seconds:.0f} s", flush=True)
+    except RuntimeError as error:  # only slower: the tests compile what they use, and fail
+        print(f"\n{error}", flush=True)

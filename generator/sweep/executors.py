@@ -29,9 +29,11 @@ DASK_FEATURE = "a sweep on Dask"
 # shard, InProcessExecutor) uses the cache it was started with: the command line sets it before
 # any kernel is imported.
 def numba_cache_folder(given: Path | None = None) -> Path:
-    """numba's cache folder for a sweep's workers: ``given``, else ``$NUMBA_CACHE_DIR``, else a
-    per-user, per-model folder in the user's cache directory (shared by every job of a cluster
-    whose home is shared; compiled once, by the first process that needs it).
+    """numba's cache folder for a sweep's workers: ``given``, else the package's own rule
+    (:func:`generator._shared.numba_compile.cache_folder`: ``$NUMBA_CACHE_DIR``, else one
+    per-user folder in the user's cache directory), so that a sweep's workers, every job of a
+    cluster whose home is shared and a later ``generator sample`` load the same compiled
+    kernels (numba recompiles an entry whose source changed).
 
     Examples
     --------
@@ -40,17 +42,9 @@ def numba_cache_folder(given: Path | None = None) -> Path:
     """
     if given is not None:
         return Path(given).expanduser()
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return Path(os.environ["NUMBA_CACHE_DIR"])
-    from generator._shared.model_version import model_version
+    from generator._shared.numba_compile import cache_folder
 
-    try:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    except RuntimeError:  # no home folder (some batch environments): a per-user temp folder
-        import tempfile
-
-        base = Path(tempfile.gettempdir()) / f"cache-{os.getuid()}"
-    return base / "gdl-generator" / f"numba-{model_version()}"
+    return cache_folder()
 
 
 def failed_row(task: dict, error: str) -> dict:
@@ -193,29 +187,20 @@ class DaskExecutor:
                 "or a coarser voxel_um"
             )
 
-    def warm_cache(self, properties=("geodesic",)) -> float:
+    def warm_cache(self, properties=("geodesic",), *, wide_closing: bool = False) -> float:
         """Compile the kernels of the generation and of ``properties`` once into the workers'
-        numba cache, in a child process (so the cache folder applies whatever this process
-        already loaded); workers then only load. Returns the seconds it took."""
-        import subprocess
-        import sys
-        import time
+        numba cache, in child processes side by side (so the cache folder applies whatever
+        this process already loaded, and numba's one-core compiles overlap); workers then
+        only load. ``wide_closing`` adds the uint16 kernels of a wide binder closing (the
+        plan's :meth:`may_need_wide_closing`), which both workers would otherwise compile in
+        their first sample. Returns the seconds it took."""
+        from generator.sweep.sample_task import compile_in_parallel
 
         if self.numba_cache is None or self.scheduler:
             return 0.0
-        tic = time.perf_counter()
+        parts = ["wide" if wide_closing else "generate", *properties]
         env = dict(os.environ, NUMBA_CACHE_DIR=str(self.numba_cache))
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                f"from generator.sweep.sample_task import warm_up; warm_up({tuple(properties)!r})",
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        return time.perf_counter() - tic
+        return compile_in_parallel(parts, env=env)
 
     def _connect(self, stack: ExitStack, plan):
         """A client (and the batch jobs' watch, or None) for ``plan``, closed with ``stack``."""
@@ -245,7 +230,7 @@ class DaskExecutor:
         """Keep one cluster (and its workers or batch jobs) for every :meth:`run` inside, as
         the active loop's batches want, instead of one cluster a run."""
         self.check_plan(plan)
-        self.warm_cache(plan.properties)
+        self.warm_cache(plan.properties, wide_closing=plan.may_need_wide_closing())
         with ExitStack() as stack:
             self._session = self._connect(stack, plan)
             try:
@@ -263,7 +248,7 @@ class DaskExecutor:
                 client, watch = self._session
             else:
                 self.check_plan(plan)
-                self.warm_cache(plan.properties)
+                self.warm_cache(plan.properties, wide_closing=plan.may_need_wide_closing())
                 client, watch = self._connect(stack, plan)
             keys = [f"sample-{task['id']}" for task in tasks]
             by_key = dict(zip(keys, tasks, strict=True))

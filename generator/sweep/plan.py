@@ -339,6 +339,22 @@ class SweepPlan:
             total *= size
         return total
 
+    def may_need_wide_closing(self) -> bool:
+        """Whether a sample of this plan may close its binder wider than the uint8 distance
+        kernels reach (its thickest fibres span 7 voxels or more), so the uint16 ones are
+        worth compiling before the workers start.
+
+        Examples
+        --------
+        >>> SweepPlan.create(domain="200", n=4, voxel_um=1).may_need_wide_closing()
+        True
+        >>> SweepPlan.create(domain="200", n=4, voxel_um=4).may_need_wide_closing()
+        False
+        """
+        from generator.sweep.sample_task import may_need_wide_closing
+
+        return may_need_wide_closing(self.ranges["fiber_diameter_um"][1], self.voxel_um)
+
     def peak_bytes(self) -> float:
         """Estimated peak memory of one sample task (its properties' largest need)."""
         return self.voxels() * peak_bytes_per_voxel(self.properties)

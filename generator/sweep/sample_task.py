@@ -45,6 +45,16 @@ _WARMED: set = set()
 # from about 12 * sqrt(113 / 323) = 7.1 voxels. Below it the uint16 kernels are not compiled;
 # a sample that needs them anyway compiles them on first use (counted in its compile_s).
 WIDE_CLOSING_DIAMETER = 7.0
+# A small sample whose binder closing needs those uint16 kernels.
+_WIDE_CLOSING_SAMPLE = dict(
+    domain=(60, 60),
+    voxel_um=1.0,
+    fiber_diameter_um=12,
+    fiber_fraction=0.10,
+    binder_fraction=0.10,
+    compression=0.2,
+    thickness_um=280,
+)
 
 
 def _peak_rss_gib() -> float:
@@ -91,20 +101,130 @@ def warm_up(properties=DEFAULT_PROPERTIES, *, wide_closing: bool = False) -> flo
     with compile_timer() as timer:
         sample = generate(domain=(160, 160), voxel_um=4.0, fiber_diameter_um=8, compression=0.2)
         if "wide" in wanted and "wide" not in _WARMED:
-            generate(
-                domain=(60, 60),
-                voxel_um=1.0,
-                fiber_diameter_um=12,
-                fiber_fraction=0.10,
-                binder_fraction=0.10,
-                compression=0.2,
-                thickness_um=280,
-            )
+            generate(**_WIDE_CLOSING_SAMPLE)
         for name in wanted:
             if name in PROPERTIES and name not in _WARMED:
                 measure_property(name, sample.volume, 4.0)
     _WARMED.update(wanted)
     return timer.seconds
+
+
+# Cold compile of each part in CPU seconds (workflows/bench_compile.py, a busy 2-core VM): the
+# weights by which compile_in_parallel shares the parts between processes. "wide" includes the
+# generation (its sample is a generation too).
+COMPILE_CPU_S = {"generate": 23.0, "wide": 39.0, "geodesic": 59.0, "diffusive": 39.0, "psd": 21.0}
+
+
+def warm_up_part(part: str) -> None:
+    """Compile (or load) one part's kernels in this process: ``generate``, ``wide`` (the
+    uint16 kernels of a wide binder closing) or a property, the latter on a small hand-made
+    volume (fibre and binder phases, a percolating pore) so that no generation kernel is
+    compiled with it.
+
+    Examples
+    --------
+    >>> warm_up_part("kernels")
+    Traceback (most recent call last):
+    ...
+    ValueError: part 'kernels' must be one of generate, wide, geodesic, diffusive, psd
+    """
+    if part not in COMPILE_CPU_S:
+        raise ValueError(f"part {part!r} must be one of {', '.join(COMPILE_CPU_S)}")
+    if part in ("generate", "wide"):
+        from generator.structure.generate import generate
+
+        generate(domain=(160, 160), voxel_um=4.0, fiber_diameter_um=8, compression=0.2)
+        if part == "wide":
+            generate(**_WIDE_CLOSING_SAMPLE)
+        return
+    import numpy as np
+
+    volume = np.zeros((24, 22, 30), np.uint8)  # pore, a fibre slab and a binder bar
+    volume[5:9, :, 4:26] = 1
+    volume[:, 12:15, 10:20] = 2
+    measure_property(part, volume, 4.0)
+
+
+def share_parts(parts, processes: int) -> list[list[str]]:
+    """Share compile parts between at most ``processes`` processes, the longest first, each
+    to the process with the least cold compile so far; ``generate`` goes with ``wide`` (whose
+    sample compiles the generation anyway).
+
+    Examples
+    --------
+    >>> share_parts(["generate", "wide", "geodesic", "diffusive", "psd"], 2)
+    [['geodesic', 'psd'], ['wide', 'diffusive']]
+    >>> share_parts(["generate", "geodesic"], 4)
+    [['geodesic'], ['generate']]
+    >>> share_parts(["generate", "geodesic"], 1)
+    [['geodesic', 'generate']]
+    """
+    parts = list(dict.fromkeys(parts))
+    if "wide" in parts and "generate" in parts:
+        parts.remove("generate")
+    groups: list[list[str]] = [[] for _ in range(max(1, min(processes, len(parts))))]
+    for part in sorted(parts, key=COMPILE_CPU_S.get, reverse=True):
+        min(groups, key=lambda group: sum(map(COMPILE_CPU_S.get, group))).append(part)
+    return groups
+
+
+def compile_in_parallel(parts, *, processes: int | None = None, env=None) -> float:
+    """Compile ``parts`` (see :func:`warm_up_part`) into numba's cache with several child
+    processes at once, the parts shared by their cold compile cost (numba compiles on one
+    core, so two processes halve a cold start on two cores; a warm cache only loads).
+
+    Parameters
+    ----------
+    parts : iterable of str
+        Parts to compile.
+    processes : int, optional
+        At most this many processes (default: the CPUs this process may use).
+    env : dict, optional
+        The children's environment (e.g. with ``NUMBA_CACHE_DIR``); default this one's.
+
+    Returns
+    -------
+    float
+        The wall seconds it took.
+
+    Raises
+    ------
+    RuntimeError
+        A child failed (its last error line is given).
+    """
+    import subprocess
+    import sys
+
+    parts = list(dict.fromkeys(parts))
+    for part in parts:
+        if part not in COMPILE_CPU_S:
+            raise ValueError(f"part {part!r} must be one of {', '.join(COMPILE_CPU_S)}")
+    if processes is None:
+        processes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    groups = share_parts(parts, processes)
+    started = time.perf_counter()
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from generator.sweep.sample_task import warm_up_part\n"
+                f"for part in {group!r}: warm_up_part(part)",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for group in groups
+        if group
+    ]
+    failures = [(child, child.communicate()[1]) for child in children]
+    failures = [(child, err) for child, err in failures if child.returncode != 0]
+    if failures:
+        last = (failures[0][1].strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"compiling the kernels failed in a child process: {last}")
+    return time.perf_counter() - started
 
 
 def _sample_for(task: dict, start_row: dict | None):
