@@ -25,6 +25,10 @@ The metric is a plain boolean argument (``euclidean``), not a literal one: numba
 dispatch re-ran type inference on every call from Python (30 s per solve of a 100-slice image).
 """
 
-from generator.tortuosity._geodesic.driver import Prepared, Workspace, prepare, solve
+from generator._shared.numba_compile import use_shared_cache
+
+use_shared_cache()  # before any kernel module below is imported: see numba_compile
+
+from generator.tortuosity._geodesic.driver import Prepared, Workspace, prepare, solve  # noqa: E402
 
 __all__ = ["Prepared", "Workspace", "prepare", "solve"]
