@@ -15,6 +15,10 @@ import math
 import numba as nb
 import numpy as np
 
+from generator._shared.numba_compile import use_shared_cache
+
+use_shared_cache()  # before any kernel is defined: see generator._shared.numba_compile
+
 
 @nb.njit(cache=True, inline="always")
 def _lower_envelope_line(f, out, beyond, v, z):
