@@ -1,8 +1,6 @@
 """Tortuosity on known answers first, then against the peer libraries."""
 
 import json
-import subprocess
-import sys
 import warnings
 
 import dijkstra3d
@@ -12,6 +10,7 @@ import tifffile
 from skimage.graph import MCP_Geometric
 
 from generator import generate, geodesic_distance, geometric_tortuosity
+from tests.cli_runner import generator_cli
 from workflows.tortuosity_accuracy import exact_tau, slab_channel
 
 METRICS = ("euclidean", "lattice")
@@ -166,11 +165,9 @@ def test_euclidean_is_below_lattice_and_above_straight_line():
 
 
 def run_cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "generator", "tortuosity", *map(str, args)],
-        capture_output=True,
-        text=True,
-    )
+    # In this process (tests/cli_runner.py): the reading and the errors are the command's own;
+    # a fresh interpreter per call only paid the imports again.
+    return generator_cli("tortuosity", *args)
 
 
 def test_cli_reads_npy_tif_and_h5(tmp_path, small_sample):
