@@ -6,8 +6,6 @@ The volume is random labels of shape (z, y, x) = (37, 11, 23): every axis a diff
 (the slab streaming crosses chunk boundaries).
 """
 
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from generator.structure.fibres import FibreSet
 from generator.structure.parameters import SampleParameters
 from generator.structure.sample import GDLSample
 from generator.sweep.dataset import write_dataset
+from tests.cli_runner import generator_cli
 from tests.conftest import one_line_error
 
 SHAPE = (37, 11, 23)  # z, y, x
@@ -249,12 +248,8 @@ def test_vtk_reads_vti_xdmf_and_metaimage(source, volume, tmp_path):
 
 
 def _cli(args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "generator", "export", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-    )
+    # In this process, from the folder cwd (tests/cli_runner.py).
+    return generator_cli("export", *args, cwd=cwd)
 
 
 def test_cli_from_another_folder_exports_a_dataset_sample(dataset_file, volume, tmp_path):

@@ -1,9 +1,7 @@
-import subprocess
-import sys
-
 import pytest
 
 from generator import PARAMETER_RANGES, SampleParameters, generate
+from tests.cli_runner import generator_cli
 
 
 @pytest.mark.parametrize("name", sorted(PARAMETER_RANGES))
@@ -38,11 +36,7 @@ def test_bad_generation_options(kwargs, message):
 
 def test_cli_rejects_out_of_range_with_one_line_and_exit_2(tmp_path):
     out = tmp_path / "s.h5"
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "sample", "--fiber-fraction", "0.3", "--out", str(out)],
-        capture_output=True,
-        text=True,
-    )
+    result = generator_cli("sample", fiber_fraction=0.3, out=out)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: fiber_fraction=0.3 is outside its range [0.1, 0.25] 1 "
@@ -54,11 +48,7 @@ def test_cli_rejects_out_of_range_with_one_line_and_exit_2(tmp_path):
 def test_cli_refuses_to_overwrite_without_force(tmp_path):
     out = tmp_path / "s.h5"
     out.write_bytes(b"precious")
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "sample", "--out", str(out)],
-        capture_output=True,
-        text=True,
-    )
+    result = generator_cli("sample", out=out)
     assert result.returncode == 2
     assert "exists; pass --force" in result.stderr
     assert out.read_bytes() == b"precious"
