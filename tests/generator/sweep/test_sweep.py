@@ -16,7 +16,7 @@ from generator.sweep.executors import DaskExecutor, InProcessExecutor
 from generator.sweep.plan import SweepPlan
 from generator.sweep.run import run_sweep
 from generator.sweep.sample_task import run_sample
-from tests.cli_runner import python_m, run_python_m
+from tests.cli_runner import generator_cli, python_m
 
 TINY = dict(domain="200", voxel_um=6.0, design="sobol", seed=3)
 
@@ -150,7 +150,7 @@ def test_a_failing_sample_is_recorded_and_the_sweep_goes_on(tmp_path):
 def test_cli_exit_code_and_unwritable_output(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    done = run_python_m("generator", "sweep", domain=200, voxel_um=6, n=2, out=blocker / "d.h5")
+    done = generator_cli("sweep", domain=200, voxel_um=6, n=2, out=blocker / "d.h5")
     assert done.returncode == 2
     assert done.stderr.startswith("error:") and len(done.stderr.strip().splitlines()) == 1
     assert blocker.read_text() == "not a folder"
