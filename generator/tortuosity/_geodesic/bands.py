@@ -81,7 +81,7 @@ def _solve_band(
                            DENSE_PASSES) < 0:  # fmt: skip
                 updates += relax_sparse(
                     dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
-                    b_seeds, b_counts, True,
+                    b_seeds, b_counts, np.bool_(True),
                 )  # fmt: skip
             clear_flags(pore[k, r0:r1])
         changed_last[:] = True
@@ -91,7 +91,7 @@ def _solve_band(
             if changed_init[k]:
                 updates += relax_sparse(
                     dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
-                    b_seeds, b_counts, True,
+                    b_seeds, b_counts, np.bool_(True),
                 )  # fmt: skip
                 changed_last[k] = True
                 flagged[k] = True
@@ -114,13 +114,13 @@ def _solve_band(
             count = step_across(
                 dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
                 euclidean, tolerance, True, not first,
-                b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, 0, nyb,
+                b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, np.int64(0), nyb,
             )  # fmt: skip
             if count:
                 updates += count
                 updates += relax_sparse(
                     dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
-                    b_seeds, b_counts, False,
+                    b_seeds, b_counts, np.bool_(False),
                 )  # fmt: skip
                 changed_now[k] = True
                 flagged[k] = True
@@ -192,7 +192,7 @@ def exchange(
                 if 0 <= n < nz:
                     count += step_across(
                         dist[k], dist[n], pore[k], pore[n], spacing, euclidean, tolerance,
-                        True, False,
+                        True, np.bool_(False),
                         seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
                         r_lo, r_hi,
                     )  # fmt: skip

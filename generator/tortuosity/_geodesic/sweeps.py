@@ -170,7 +170,7 @@ def step_across(
             for i in range(1, nx - 1):
                 best[i] = min(best[i], triangle[i])
         if euclidean and (lowest[0] + hz < best[0]):
-            best[0] = min(best[0], patch_segments(dist_n, j, 0, constants))
+            best[0] = min(best[0], patch_segments(dist_n, j, np.int64(0), constants))
         if euclidean and nx > 1 and (lowest[nx - 1] + hz < best[nx - 1]):
             best[nx - 1] = min(best[nx - 1], patch_segments(dist_n, j, nx - 1, constants))
         if euclidean and not (gain and 0 < j < ny - 1):
