@@ -63,24 +63,15 @@ def _stage_child() -> list[dict]:
     from generator._shared.numba_compile import compile_timer
     from generator.structure.generate import generate
     from generator.sweep.properties import measure_property
+    from generator.sweep.sample_task import _WARM_UP_SAMPLE, _WIDE_CLOSING_SAMPLE
 
     made = {}
 
     def generation():
-        made["sample"] = generate(
-            domain=(160, 160), voxel_um=4.0, fiber_diameter_um=8, compression=0.2
-        )
+        made["sample"] = generate(**_WARM_UP_SAMPLE)
 
     def wide():
-        generate(
-            domain=(60, 60),
-            voxel_um=1.0,
-            fiber_diameter_um=12,
-            fiber_fraction=0.10,
-            binder_fraction=0.10,
-            compression=0.2,
-            thickness_um=280,
-        )
+        generate(**_WIDE_CLOSING_SAMPLE)
 
     def prop(name):
         return lambda: measure_property(name, made["sample"].volume, 4.0)

@@ -45,7 +45,9 @@ _WARMED: set = set()
 # from about 12 * sqrt(113 / 323) = 7.1 voxels. Below it the uint16 kernels are not compiled;
 # a sample that needs them anyway compiles them on first use (counted in its compile_s).
 WIDE_CLOSING_DIAMETER = 7.0
-# A small sample whose binder closing needs those uint16 kernels.
+# The small sample a warm-up makes (every generation kernel of the usual widths), and one whose
+# binder closing needs those uint16 kernels.
+_WARM_UP_SAMPLE = dict(domain=(160, 160), voxel_um=4.0, fiber_diameter_um=8, compression=0.2)
 _WIDE_CLOSING_SAMPLE = dict(
     domain=(60, 60),
     voxel_um=1.0,
@@ -99,7 +101,7 @@ def warm_up(properties=DEFAULT_PROPERTIES, *, wide_closing: bool = False) -> flo
     from generator.structure.generate import generate
 
     with compile_timer() as timer:
-        sample = generate(domain=(160, 160), voxel_um=4.0, fiber_diameter_um=8, compression=0.2)
+        sample = generate(**_WARM_UP_SAMPLE)
         if "wide" in wanted and "wide" not in _WARMED:
             generate(**_WIDE_CLOSING_SAMPLE)
         for name in wanted:
@@ -128,12 +130,11 @@ def warm_up_part(part: str) -> None:
     ...
     ValueError: part 'kernels' must be one of generate, wide, geodesic, diffusive, psd
     """
-    if part not in COMPILE_CPU_S:
-        raise ValueError(f"part {part!r} must be one of {', '.join(COMPILE_CPU_S)}")
+    _check_parts([part])
     if part in ("generate", "wide"):
         from generator.structure.generate import generate
 
-        generate(domain=(160, 160), voxel_um=4.0, fiber_diameter_um=8, compression=0.2)
+        generate(**_WARM_UP_SAMPLE)
         if part == "wide":
             generate(**_WIDE_CLOSING_SAMPLE)
         return
@@ -143,6 +144,15 @@ def warm_up_part(part: str) -> None:
     volume[5:9, :, 4:26] = 1
     volume[:, 12:15, 10:20] = 2
     measure_property(part, volume, 4.0)
+
+
+def _check_parts(parts) -> list[str]:
+    """``parts`` without repeats, each a known part (else a ValueError naming it)."""
+    parts = list(dict.fromkeys(parts))
+    for part in parts:
+        if part not in COMPILE_CPU_S:
+            raise ValueError(f"part {part!r} must be one of {', '.join(COMPILE_CPU_S)}")
+    return parts
 
 
 def share_parts(parts, processes: int) -> list[list[str]]:
@@ -159,7 +169,7 @@ def share_parts(parts, processes: int) -> list[list[str]]:
     >>> share_parts(["generate", "geodesic"], 1)
     [['geodesic', 'generate']]
     """
-    parts = list(dict.fromkeys(parts))
+    parts = _check_parts(parts)
     if "wide" in parts and "generate" in parts:
         parts.remove("generate")
     groups: list[list[str]] = [[] for _ in range(max(1, min(processes, len(parts))))]
@@ -195,10 +205,6 @@ def compile_in_parallel(parts, *, processes: int | None = None, env=None) -> flo
     import subprocess
     import sys
 
-    parts = list(dict.fromkeys(parts))
-    for part in parts:
-        if part not in COMPILE_CPU_S:
-            raise ValueError(f"part {part!r} must be one of {', '.join(COMPILE_CPU_S)}")
     if processes is None:
         processes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     groups = share_parts(parts, processes)
@@ -219,10 +225,10 @@ def compile_in_parallel(parts, *, processes: int | None = None, env=None) -> flo
         for group in groups
         if group
     ]
-    failures = [(child, child.communicate()[1]) for child in children]
-    failures = [(child, err) for child, err in failures if child.returncode != 0]
-    if failures:
-        last = (failures[0][1].strip().splitlines() or ["no message"])[-1]
+    errors = [child.communicate()[1] for child in children]
+    failed = [error for child, error in zip(children, errors, strict=True) if child.returncode]
+    if failed:
+        last = (failed[0].strip().splitlines() or ["no message"])[-1]
         raise RuntimeError(f"compiling the kernels failed in a child process: {last}")
     return time.perf_counter() - started
 
