@@ -119,7 +119,7 @@ def start_active(
     plan = SweepPlan.create(
         domain=settings.domain, n=settings.pool, design="sobol", seed=settings.seed,
         voxel_um=settings.voxel_um, out=out or Path(f"active{settings.domain}.h5"),
-        keep_volumes=keep_volumes,
+        keep_volumes=keep_volumes, properties=settings.properties,
     )  # fmt: skip
     folder = plan.out.with_name(plan.out.stem + "_active")
     # Both outputs are checked before anything is written: the dataset as a sweep checks it,

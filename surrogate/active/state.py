@@ -38,6 +38,14 @@ class ActiveSettings:
     voxel_um: float = 1.0
     source_target: str = ""
 
+    @property
+    def properties(self) -> tuple[str, ...]:
+        """The sweep properties a simulation of the loop measures: only the one that gives
+        ``target`` (a diffusive target is not charged the geodesic solve, nor the reverse)."""
+        from surrogate._shared import GDL_DIFFUSIVE_TARGETS
+
+        return ("diffusive",) if self.target in GDL_DIFFUSIVE_TARGETS else ("geodesic",)
+
     def check(self) -> None:
         """Refuse settings the loop cannot honour, naming the value and what is expected.
 
@@ -47,12 +55,12 @@ class ActiveSettings:
             Naming the setting as ``name=value``.
         """
         from generator.structure.parameters import DOMAIN_PRESETS
-        from surrogate._shared import GDL_GEOMETRIC_TARGETS, GDL_TARGET_NAMES, or_list
+        from surrogate._shared import GDL_TARGET_NAMES, or_list
 
         if str(self.domain) not in DOMAIN_PRESETS:
             raise ValueError(f"domain={self.domain!r} must be {or_list(DOMAIN_PRESETS)}")
-        if self.target not in GDL_GEOMETRIC_TARGETS:
-            raise ValueError(f"target={self.target!r} must be {or_list(GDL_GEOMETRIC_TARGETS)}")
+        if self.target not in GDL_TARGET_NAMES:
+            raise ValueError(f"target={self.target!r} must be {or_list(GDL_TARGET_NAMES)}")
         if self.source_target and self.source_target not in GDL_TARGET_NAMES:
             raise ValueError(
                 f"source_target={self.source_target!r} must be {or_list(GDL_TARGET_NAMES)}"

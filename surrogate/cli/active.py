@@ -10,7 +10,7 @@ import typer
 
 from generator.cli.options import CLUSTER, option_groups
 from generator.structure.parameters import DOMAIN_PRESETS
-from surrogate._shared import GDL_GEOMETRIC_TARGETS, GDL_TARGET_NAMES, or_list
+from surrogate._shared import GDL_TARGET_NAMES, or_list
 from surrogate.cli._errors import echo_lines
 from surrogate.cli._options import EpochsOption, GDLSourceArgument, SeedOption
 
@@ -40,7 +40,12 @@ def active(
         int, typer.Option(help="Candidates: a scrambled Sobol design of this size.")
     ] = 1024,
     target: Annotated[
-        str, typer.Option(help=f"Target: {or_list(GDL_GEOMETRIC_TARGETS)}.")
+        str,
+        typer.Option(
+            help=f"Target the loop simulates and learns: {or_list(GDL_TARGET_NAMES)} (a "
+            "diffusive target runs the diffusive solver on each chosen sample, not the geodesic "
+            "one)."
+        ),
     ] = "tortuosity",
     source_target: Annotated[
         str | None,
