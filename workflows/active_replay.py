@@ -27,6 +27,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from surrogate.evaluation.parallel import default_workers
 from workflows._cli import output_folder, run, workflow_app
 
 app = workflow_app()
@@ -71,6 +72,13 @@ def active_replay(
         str | None,
         typer.Option(help="Also write the result block docs/results/NAME.md and NAME.json."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Repetitions replayed side by side, one process each (default: the cores "
+            "this process may use); the numbers do not depend on it."
+        ),
+    ] = None,
 ) -> None:
     """Compare choosing samples by ensemble disagreement with random and space-filling choice,
     on a pool of already simulated samples."""
@@ -81,6 +89,10 @@ def active_replay(
         "epochs": epochs, "seed": seed, "out": out, "source_target": source_target,
         "cheap": cheap, "model": model,
     }  # fmt: skip
+    if workers is not None and workers < 1:
+        message = f"{workers} is not a number of processes"
+        raise typer.BadParameter(message, param_hint="'--workers'")
+    settings["workers"] = workers or default_workers()
     try:
         if results is not None:
             from workflows.readme_blocks import timed
@@ -192,7 +204,7 @@ def paired_rows(cheap, destination, column: str) -> tuple[np.ndarray, np.ndarray
 
 def run_replay(
     *, source, destination, target, initial, batch, budget, repetitions, members, epochs, seed,
-    out, source_target=None, cheap=None, model="transferred",
+    out, source_target=None, cheap=None, model="transferred", workers=1,
 ) -> str:  # fmt: skip
     """Pretrain on ``source`` (or the cheap rung ``cheap``), replay the strategies on
     ``destination``'s samples and write ``replay.md``, ``replay.json`` and
@@ -205,7 +217,9 @@ def run_replay(
         the GDL inputs, a cheap dataset that does not pair with it, ``source`` and ``cheap``
         both given, an unknown ``model``.
     """
-    settings = {**locals(), "out": str(out)}  # the options, as replay.json records them
+    # The options, as replay.json records them (not the processes: they change no number).
+    settings = {**locals(), "out": str(out)}
+    settings.pop("workers")
     from generator import provenance
     from generator.sweep.design import PARAMETERS, validate_ranges
     from surrogate.active.replay import MODELS, STRATEGIES, plot_replay, replay, replay_markdown
@@ -258,7 +272,7 @@ def run_replay(
             repetitions=repetitions, members=members, epochs=epochs, seed=seed,
             progress=True, rescale=source_target != target, model=model, cheap=paired,
             hidden=DEFAULT_ARCHITECTURES.get(target, FALLBACK_ARCHITECTURE), seconds=seconds,
-            cost_kind=costs.kind,
+            cost_kind=costs.kind, workers=workers,
         )  # fmt: skip
     except ValueError as err:
         raise ReplayInputError(str(err), "budget") from None
@@ -349,19 +363,24 @@ def write_replay_block(
     wall time and the load."""
     from workflows.readme_blocks import RESULTS, write_result
 
+    settings = dict(settings)
+    processes = settings.pop("workers", 1) or 1
     minutes, rest = divmod(round(seconds), 60)
     head = (
         f"Active vs random vs space-filling choice of {settings['destination']} samples "
         f"({settings['repetitions']} repetitions, ensembles of {settings['members']}; "
-        f"{minutes} min {rest} s wall):"
+        f"{minutes} min {rest} s wall"
+        + (f", repetitions in {processes} processes" if processes > 1 else "")
+        + "):"
     )
     data = json.loads(Path(settings["out"], "replay.json").read_text())
     return write_result(
         name,
         f"{head}\n\n{text}",
         command=command_line(settings, name),
-        data={"seconds": seconds, **{k: data[k] for k in ("sizes", "mape", "hours",
-              "cost_kind", "all_pool_mape", "test_rows", "pool_rows")}},
+        data={"seconds": seconds, "processes": processes,
+              **{k: data[k] for k in ("sizes", "mape", "hours", "cost_kind", "all_pool_mape",
+                                      "test_rows", "pool_rows")}},
         load=load,
         folder=folder or RESULTS,
     )  # fmt: skip

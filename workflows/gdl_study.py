@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ PRESETS = {
         "members": 10,
         "curve_repetitions": 5,
         "replay_repetitions": 5,
-        "replay_members": 5,
+        "replay_members": 4,  # 5 took the study past 3 min quiet (+10 s)
     },
     "paper": {
         "200": {"n": 240, "voxel_um": 1.0},
@@ -88,6 +89,8 @@ class Study:
     timings: dict = field(default_factory=dict)
     work: dict = field(default_factory=dict)
     load: dict = field(default_factory=dict)  # the load average while the study ran
+    fit_workers: int = 1  # processes the surrogate's fits run in (their numbers do not change)
+    pool: object = 1  # those processes, while the surrogate's stages run
     datasets: dict = field(default_factory=dict)  # domain -> dataset file
     results: dict = field(default_factory=dict)  # step -> its result
 
@@ -115,6 +118,7 @@ def run_study(
     surrogate_options=None,
     ranges=None,
     results=None,
+    fit_workers=None,
 ) -> Path:
     """Run the GDL study and return the report's path.
 
@@ -124,22 +128,36 @@ def run_study(
     its training settings (tests use them to shrink the run); ``ranges``
     (``{parameter: (low, high)}``) narrows both sweeps' designs. ``results``, a folder, also
     gets the timings as ``study_<preset>.md`` and ``.json`` (the README's block).
+    ``fit_workers`` (default: the cores this process may use) is how many processes the
+    surrogate's splits, subsets and repetitions are fitted in; it changes no number.
     """
     from generator.sweep.executors import numba_cache_folder
     from generator.sweep.options import ClusterOptions
     from workflows.readme_blocks import LoadWatch
 
     settings = {**PRESETS[preset], **(sizes or {}), **(surrogate_options or {})}
-    study = Study(preset=preset, out=Path(out), settings=settings, seed=seed, ranges=ranges)
+    from surrogate.evaluation.explain import warm_up_explainer
+    from surrogate.evaluation.parallel import default_workers, process_pool
+
+    study = Study(preset=preset, out=Path(out), settings=settings, seed=seed, ranges=ranges,
+                  fit_workers=fit_workers or default_workers())  # fmt: skip
     study.figures.mkdir(parents=True, exist_ok=True)
     executor = executor or (where or ClusterOptions()).executor(numba_cache_folder())
     start = time.time()
     with LoadWatch() as watch:
+        # shap's numba functions compile in this process while it waits on the kernels'
+        # compiling children (a core is free for a while): not in the surrogate stage later.
+        shap_warm_up = threading.Thread(target=warm_up_explainer, daemon=True)
+        shap_warm_up.start()
         compile_step(study, executor)
+        shap_warm_up.join()
         run_sweeps(study, executor)
-        transfer(study)
-        learning_curve_step(study)
-        replay_step(study)
+        # One pool of processes for the surrogate's fits: each starts (and imports torch) once.
+        with process_pool(study.fit_workers) as pool:
+            study.pool = pool or 1
+            transfer(study)
+            learning_curve_step(study)
+            replay_step(study)
         draw_datasets(study)
     study.timings["whole study"] = time.time() - start
     study.load = watch.summary()
@@ -169,27 +187,39 @@ def compile_step(study: Study, executor) -> None:
 
 
 def run_sweeps(study: Study, executor) -> None:
-    """Sweep both domains (resuming what an earlier run finished)."""
+    """Sweep both domains (resuming what an earlier run finished), on one cluster: its start
+    (and the kernels' check) is paid once, in the first sweep's time."""
+    from contextlib import ExitStack, nullcontext
+
     from generator.sweep.plan import SweepPlan
     from generator.sweep.run import run_sweep
 
+    plans = {}
     for domain in ("200", "1000"):
-        path = study.out / f"gdl{domain}.h5"
         size = study.settings[domain]
-        plan = SweepPlan.create(
+        plans[domain] = SweepPlan.create(
             domain=domain, n=size["n"], voxel_um=size["voxel_um"], seed=study.seed,
-            ranges=study.ranges, out=path,
+            ranges=study.ranges, out=study.out / f"gdl{domain}.h5",
         )  # fmt: skip
-        name = f"sweep {domain}"
-        announce = f"sweep of domain {domain} ({plan.n} samples at {plan.voxel_um:g} um)"
-        with study.step(name, announce):
-            summary = run_sweep(plan, executor=executor)
-        if summary.failed:
-            print(f"warning: {len(summary.failed)} failed samples in {path}", file=sys.stderr)
-        study.work[name] = f"{summary.ran} samples simulated" + (
-            f", {summary.skipped} reused from an earlier run" if summary.skipped else ""
-        )
-        study.datasets[domain] = path
+        if hasattr(executor, "check_plan"):
+            executor.check_plan(plans[domain])  # both refused before either runs
+    largest = max(plans.values(), key=lambda plan: plan.peak_bytes())
+    session = executor.session(largest) if hasattr(executor, "session") else nullcontext()
+    with ExitStack() as stack:
+        for domain, plan in plans.items():
+            name = f"sweep {domain}"
+            announce = f"sweep of domain {domain} ({plan.n} samples at {plan.voxel_um:g} um)"
+            with study.step(name, announce):
+                if domain == "200":
+                    stack.enter_context(session)
+                summary = run_sweep(plan, executor=executor)
+            if summary.failed:
+                failed = len(summary.failed)
+                print(f"warning: {failed} failed samples in {plan.out}", file=sys.stderr)
+            study.work[name] = f"{summary.ran} samples simulated" + (
+                f", {summary.skipped} reused from an earlier run" if summary.skipped else ""
+            )
+            study.datasets[domain] = plan.out
 
 
 def transfer(study: Study) -> None:
@@ -207,7 +237,7 @@ def transfer(study: Study) -> None:
         result = evaluate_transfer(
             source, destination, "tortuosity", splits=settings["splits"],
             epochs=settings["epochs"], restarts=settings["restarts"], seed=study.seed,
-            progress=True, members=settings["members"],
+            progress=True, members=settings["members"], workers=study.pool,
         )  # fmt: skip
         run = new_run_dir(study.out / "runs", "transfer", "gdl200", "gdl1000", "tortuosity")
         record = write_transfer_run(
@@ -215,7 +245,7 @@ def transfer(study: Study) -> None:
         )
     study.work["surrogate"] = (
         f"{settings['splits']} splits, {len(TARGET_METHODS)} methods, an ensemble of "
-        f"{settings['members']} per split"
+        f"{settings['members']} per split{_processes(study)}"
     )
     study.results.update(transfer=result, record=record, run=run, destination=destination)
     for name in ("parity.png", "shap_one_prediction.png", "shap_beeswarm.png", "loss_curves.png"):
@@ -232,11 +262,13 @@ def learning_curve_step(study: Study) -> None:
             None, study.results["destination"], "tortuosity",
             pretrained=study.results["transfer"].pretrained, seed=study.seed,
             repetitions=settings["curve_repetitions"], epochs=settings["epochs"],
-            restarts=settings["restarts"], progress=True,
+            restarts=settings["restarts"], progress=True, workers=study.pool,
         )  # fmt: skip
         curve.source = "gdl200"
         plot_curve(curve, study.figures / "learning_curve.png")
-    study.work["learning curve"] = f"{settings['curve_repetitions']} repetitions per size"
+    study.work["learning curve"] = (
+        f"{settings['curve_repetitions']} repetitions per size{_processes(study)}"
+    )
     study.results["curve"] = curve
 
 
@@ -253,12 +285,18 @@ def replay_step(study: Study) -> None:
             study.results["transfer"].pretrained, xd, yd, ranges,
             repetitions=settings["replay_repetitions"], members=settings["replay_members"],
             epochs=settings["epochs"], seed=study.seed, progress=True,
+            workers=study.pool,
         )  # fmt: skip
         plot_replay(replayed, study.figures / "active_replay.png", "gdl1000")
     study.work["active replay"] = (
-        f"{settings['replay_repetitions']} repetitions, ensembles of {settings['replay_members']}"
+        f"{settings['replay_repetitions']} repetitions, ensembles of "
+        f"{settings['replay_members']}{_processes(study)}"
     )
     study.results["replay"] = replayed
+
+
+def _processes(study: Study) -> str:
+    return f", in {study.fit_workers} processes" if study.fit_workers > 1 else ""
 
 
 def draw_datasets(study: Study) -> None:

@@ -313,13 +313,6 @@ def _run_ladder_task(arguments):
     return run_ladder(paths, ladder, preset=preset, seed=seed, first=first, progress=progress)
 
 
-def _one_thread() -> None:
-    # A worker process of the pool: the cores are shared out by ladder, not inside a fit.
-    import torch
-
-    torch.set_num_threads(1)
-
-
 def run_ladders(
     paths: dict, *, preset: Preset, ladders=LADDERS, seed: int = 0, workers: int = 1,
     progress=False,
@@ -356,17 +349,9 @@ def run_ladders(
     for ladder in ladders:
         tasks.append((paths, ladder, preset, seed, ladder.destination not in seen, progress))
         seen.add(ladder.destination)
-    if workers == 1 or len(tasks) == 1:
-        done = [_run_ladder_task(task) for task in tasks]
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
+    from surrogate.evaluation.parallel import map_in_processes
 
-        # spawn: a fresh interpreter a worker, never a fork of a process that holds torch.
-        with ProcessPoolExecutor(
-            min(workers, len(tasks)), mp_context=get_context("spawn"), initializer=_one_thread
-        ) as pool:
-            done = list(pool.map(_run_ladder_task, tasks))
+    done = map_in_processes(_run_ladder_task, tasks, workers)
     first: dict = {}
     for one, rows in done:
         destination = one.ladder.destination

@@ -201,14 +201,27 @@ def compile_in_parallel(parts, *, processes: int | None = None, env=None) -> flo
     ------
     RuntimeError
         A child failed (its last error line is given).
+
+    Notes
+    -----
+    A part compiled by an earlier call from the same code into the same cache folder is
+    skipped (a stamp file in ``<cache>/compiled/``); an edited, moved or touched source file,
+    another numba, Python or processor make a new stamp, as they make numba compile again.
     """
     import subprocess
     import sys
 
     if processes is None:
         processes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    groups = share_parts(parts, processes)
     started = time.perf_counter()
+    parts = _check_parts(parts)
+    stamps = _compile_stamps(parts, env)
+    # Parts compiled before from this very code: the children would only load them (seconds
+    # of start-up a sweep, for nothing).
+    parts = [part for part in parts if not (stamps.get(part) and stamps[part].exists())]
+    if not parts:
+        return time.perf_counter() - started
+    groups = share_parts(parts, processes)
     children = [
         subprocess.Popen(
             [
@@ -230,7 +243,41 @@ def compile_in_parallel(parts, *, processes: int | None = None, env=None) -> flo
     if failed:
         last = (failed[0].strip().splitlines() or ["no message"])[-1]
         raise RuntimeError(f"compiling the kernels failed in a child process: {last}")
+    for part in parts:
+        if stamps.get(part):
+            try:
+                stamps[part].parent.mkdir(parents=True, exist_ok=True)
+                stamps[part].touch()
+            except OSError:
+                pass  # a cache folder this process cannot write: compile checks run each time
     return time.perf_counter() - started
+
+
+def _compile_stamps(parts, env) -> dict:
+    """``{part: stamp file}``: a file in numba's cache folder saying the part was compiled
+    there from this code (the package's path, every source file's size and time, numba, Python
+    and the processor, as numba's own cache keys go); {} when that cannot be told."""
+    import hashlib
+    import platform
+    import sys
+
+    from generator._shared.numba_compile import PACKAGE, cache_folder
+
+    folder = (env or os.environ).get("NUMBA_CACHE_DIR") or str(cache_folder())
+    try:
+        import numba
+        from llvmlite import binding
+
+        code = hashlib.sha256()
+        code.update(f"{PACKAGE}|{numba.__version__}|{sys.version}|{platform.machine()}".encode())
+        code.update(binding.get_host_cpu_name().encode())
+        for path in sorted(PACKAGE.rglob("*.py")):
+            stat = path.stat()
+            code.update(f"{path.relative_to(PACKAGE)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    except (OSError, ImportError):
+        return {}
+    key = code.hexdigest()[:20]
+    return {part: Path(folder) / "compiled" / f"{part}-{key}" for part in parts}
 
 
 def _sample_for(task: dict, start_row: dict | None):

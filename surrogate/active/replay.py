@@ -147,6 +147,7 @@ def replay(
     seconds=None,
     cost_kind: str = "CPU",
     make_member=None,
+    workers: int = 1,
 ) -> ReplayResult:
     """Replay every strategy of :data:`STRATEGIES` on the rows ``x, y``.
 
@@ -183,6 +184,10 @@ def replay(
         ``make_member(seed, options)`` -> an unfitted estimator with ``fit(X, y, X_val, y_val)``
         and ``predict``: the ensemble's members instead of ``model``'s (a quicker model, to test
         the replay itself).
+    workers : int
+        Repetitions run side by side, each in a process of its own
+        (:func:`surrogate.evaluation.parallel.map_in_processes`; ``make_member`` must then be
+        picklable). The numbers do not depend on it.
 
     Returns
     -------
@@ -222,45 +227,106 @@ def replay(
         result.cost_kind = cost_kind
     result.test_rows, result.pool_rows = len(test), len(pool)
     counter = ProgressCounter(repetitions * len(STRATEGIES) if progress else 0, "replay", "runs")
+    shared = _Shared(pretrained, x, y, unit, test, pool, sizes, initial, members, epochs, seed,
+                     rescale, make_member, seconds)  # fmt: skip
+    # A task a strategy of a repetition (and one its all-pool reference): finer than whole
+    # repetitions, so that two processes share the work evenly.
+    tasks = [
+        (shared, repetition, part)
+        for repetition in range(repetitions)
+        for part in ("reference", *STRATEGIES)
+    ]
+    from surrogate.evaluation.parallel import in_processes, map_in_processes
+
+    if in_processes(workers):
+        done = map_in_processes(_replay_part, tasks, workers)
+        for _ in range(repetitions * len(STRATEGIES)):
+            counter.step()
+    else:
+        done = []
+        for task in tasks:
+            done.append(_replay_part(task))
+            if task[2] != "reference":
+                counter.step()
+    counter.close()
+    for (_, _, part), outcome in zip(tasks, done, strict=True):
+        if part == "reference":
+            result.all_pool_mape.append(outcome)
+            continue
+        scores, hours = outcome
+        for k in range(len(sizes)):
+            result.mape[part][k].append(scores[k])
+            if seconds is not None:
+                result.hours[part][k].append(hours[k])
+    return result
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every repetition of a replay shares (pickled once per task into a worker)."""
+
+    pretrained: object
+    x: np.ndarray
+    y: np.ndarray
+    unit: np.ndarray
+    test: np.ndarray
+    pool: np.ndarray
+    sizes: list
+    initial: int
+    members: int
+    epochs: int
+    seed: int
+    rescale: bool
+    make_member: object
+    seconds: np.ndarray | None
+
+
+def _replay_part(task):
+    """One strategy of one repetition: its test MAPE and the hours of the rows chosen at each
+    size; or (``part == "reference"``) the repetition's ensemble fitted on the whole pool, its
+    test MAPE. The random draws and fit seeds depend only on the repetition (the start is
+    drawn alike for every strategy), so it gives the same numbers in any process."""
+    shared, repetition, part = task
+    x, y, test, pool, sizes, seed = (
+        shared.x, shared.y, shared.test, shared.pool, shared.sizes, shared.seed
+    )  # fmt: skip
 
     def test_mape(rows, fit_seed):
         ensemble = fit_ensemble(
-            pretrained, x[rows], y[rows], members=members, level=0.9, epochs=epochs,
-            seed=fit_seed, rescale=rescale, make_member=make_member,
+            shared.pretrained, x[rows], y[rows], members=shared.members, level=0.9,
+            epochs=shared.epochs, seed=fit_seed, rescale=shared.rescale,
+            make_member=shared.make_member,
         )  # fmt: skip
         error = np.abs(ensemble.predict(x[test]) - y[test]) / np.abs(y[test])
         return ensemble, 100.0 * float(np.mean(error))
 
-    for repetition in range(repetitions):
-        rng = np.random.default_rng(seed * 1000 + repetition)
-        start = list(rng.choice(pool, initial, replace=False))
-        _, reference = test_mape(pool, seed * 1000 + repetition)
-        result.all_pool_mape.append(reference)
-        for strategy in STRATEGIES:
-            chosen = list(start)
-            pick_rng = np.random.default_rng(seed * 1000 + repetition + 7)
-            for k, size in enumerate(sizes):
-                # The same fit seed at the same size for every strategy: only the rows differ.
-                ensemble, score = test_mape(np.array(chosen), seed * 10_000 + repetition * 100 + k)
-                result.mape[strategy][k].append(score)
-                if seconds is not None:
-                    result.hours[strategy][k].append(float(seconds[chosen].sum()) / 3600.0)
-                if k + 1 == len(sizes):
-                    break
-                left = np.setdiff1d(pool, chosen)
-                step = sizes[k + 1] - size
-                if strategy == "disagreement":
-                    picks = choose_by_disagreement(
-                        disagreement_percent(ensemble, x[left]), unit[left], unit[chosen], step
-                    )
-                elif strategy == "random":
-                    picks = pick_rng.choice(len(left), step, replace=False)
-                else:
-                    picks = choose_space_filling(unit[left], unit[chosen], step)
-                chosen += [int(left[p]) for p in picks]
-            counter.step()
-    counter.close()
-    return result
+    if part == "reference":
+        return test_mape(pool, seed * 1000 + repetition)[1]
+    rng = np.random.default_rng(seed * 1000 + repetition)
+    chosen = list(rng.choice(pool, shared.initial, replace=False))
+    scores, hours = [], []
+    pick_rng = np.random.default_rng(seed * 1000 + repetition + 7)
+    for k, size in enumerate(sizes):
+        # The same fit seed at the same size for every strategy: only the rows differ.
+        ensemble, score = test_mape(np.array(chosen), seed * 10_000 + repetition * 100 + k)
+        scores.append(score)
+        if shared.seconds is not None:
+            hours.append(float(shared.seconds[chosen].sum()) / 3600.0)
+        if k + 1 == len(sizes):
+            break
+        left = np.setdiff1d(pool, chosen)
+        step = sizes[k + 1] - size
+        if part == "disagreement":
+            picks = choose_by_disagreement(
+                disagreement_percent(ensemble, x[left]), shared.unit[left], shared.unit[chosen],
+                step,
+            )  # fmt: skip
+        elif part == "random":
+            picks = pick_rng.choice(len(left), step, replace=False)
+        else:
+            picks = choose_space_filling(shared.unit[left], shared.unit[chosen], step)
+        chosen += [int(left[p]) for p in picks]
+    return scores, hours
 
 
 def _member_factory(model: str, x: np.ndarray, cheap, hidden):
@@ -280,16 +346,24 @@ def _member_factory(model: str, x: np.ndarray, cheap, hidden):
             f"cheap: expected one finite value per row ({len(x)}), got shape {cheap.shape}"
         )
     from surrogate.estimators.methods import paired_lookup
-    from surrogate.estimators.regressors import AugmentedRegressor, NetRegressor
 
     lookup = paired_lookup(x, cheap)
     if lookup is None:
         raise ValueError("model='cheap_value_input': two rows share their inputs")
+    return _CheapValueMember(tuple(hidden), lookup)
 
-    def make_member(seed, options):
-        return AugmentedRegressor(NetRegressor(tuple(hidden), options, seed), lookup)
 
-    return make_member
+class _CheapValueMember:
+    """``make_member(seed, options)``: the MLP of ``hidden`` widths on the inputs plus each
+    row's paired cheap value (a class, so a replay can run its repetitions in processes)."""
+
+    def __init__(self, hidden: tuple, lookup):
+        self.hidden, self.lookup = hidden, lookup
+
+    def __call__(self, seed, options):
+        from surrogate.estimators.regressors import AugmentedRegressor, NetRegressor
+
+        return AugmentedRegressor(NetRegressor(self.hidden, options, seed), self.lookup)
 
 
 def holm(p_values, alpha: float = 0.05) -> list[bool]:

@@ -4,6 +4,8 @@ greedy space filling, and the ensemble of transferred nets they rest on."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from generator.sweep.design import PARAMETERS
@@ -108,17 +110,25 @@ def fit_ensemble(
     EnsembleRegressor
     """
     from surrogate.estimators.ensemble import EnsembleRegressor
-    from surrogate.estimators.regressors import NetOptions, TransferRegressor
+    from surrogate.estimators.regressors import NetOptions
 
     order = np.random.default_rng(seed).permutation(len(x))
     n_val = max(1, int(round(0.1 * len(x))))
     val, train = order[:n_val], order[n_val:]
     options = NetOptions(epochs=epochs, restarts=1)
     if make_member is None:
+        factory = partial(_transfer_member, pretrained, options, rescale)
+    else:
+        factory = partial(_custom_member, make_member, options)
+    # Partials, not closures: the fitted ensemble pickles.
+    return EnsembleRegressor(factory, members, level, seed).fit(x[train], y[train], x[val], y[val])
 
-        def make_member(member_seed, options):
-            return TransferRegressor(pretrained, None, options, member_seed, rescale)
 
-    return EnsembleRegressor(
-        lambda member_seed: make_member(member_seed, options), members, level, seed
-    ).fit(x[train], y[train], x[val], y[val])
+def _transfer_member(pretrained, options, rescale, member_seed):
+    from surrogate.estimators.regressors import TransferRegressor
+
+    return TransferRegressor(pretrained, None, options, member_seed, rescale)
+
+
+def _custom_member(make_member, options, member_seed):
+    return make_member(member_seed, options)

@@ -8,6 +8,7 @@ baseline is one line in :data:`TARGET_METHODS`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 from types import MappingProxyType
 
 from surrogate.estimators.ensemble import EnsembleRegressor
@@ -95,16 +96,29 @@ def paired_lookup(x, values):
     keys = [row.tobytes() for row in np.ascontiguousarray(x)]
     if len(set(keys)) != len(keys):
         return None
-    table = dict(zip(keys, np.asarray(values, dtype=float), strict=True))
+    return _PairedLookup(dict(zip(keys, np.asarray(values, dtype=float), strict=True)),
+                         np.asarray(x).dtype)  # fmt: skip
 
-    def lookup(rows):
-        rows = np.ascontiguousarray(np.asarray(rows, dtype=np.asarray(x).dtype))
+
+class _PairedLookup:
+    """``lookup(rows)`` of :func:`paired_lookup`: a class, not a closure, so that a fit
+    using it can run in another process (it pickles)."""
+
+    def __init__(self, table: dict, dtype):
+        self.table, self.dtype = table, dtype
+
+    def __call__(self, rows):
+        import numpy as np
+
+        rows = np.ascontiguousarray(np.asarray(rows, dtype=self.dtype))
         try:
-            return np.array([table[row.tobytes()] for row in rows])
+            return np.array([self.table[row.tobytes()] for row in rows])
         except KeyError:
             raise ValueError("a row without a paired cheap value (not a destination row)") from None
 
-    return lookup
+
+def _transfer_member(pretrained, adapter_width, options, rescale, seed):
+    return TransferRegressor(pretrained, adapter_width, options, seed, rescale)
 
 
 def _transferred_ensemble(context: SplitContext):
@@ -113,9 +127,10 @@ def _transferred_ensemble(context: SplitContext):
     # One restart a member: the members' seeds and resamples give the variety that restarts
     # would only spend on picking one of them.
     options = replace(context.options, restarts=1)
+    # A partial, not a lambda: the fitted ensemble pickles (a split may run in another process).
     return EnsembleRegressor(
-        lambda seed: TransferRegressor(
-            context.pretrained, context.adapter_width, options, seed, context.rescale
+        partial(
+            _transfer_member, context.pretrained, context.adapter_width, options, context.rescale
         ),
         context.members,
         context.level,

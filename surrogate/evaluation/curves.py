@@ -346,6 +346,7 @@ def learning_curve(
     source_target: str | None = None,
     paired=None,
     methods=None,
+    workers: int = 1,
 ) -> CurveResult:
     """Test MAPE of :data:`CURVE_METHODS` against the number of destination rows, and what
     each size cost (:mod:`surrogate.data.costs`).
@@ -371,6 +372,10 @@ def learning_curve(
         The methods to fit, of :data:`CURVE_METHODS` (default all that apply); the subsets
         and the seeds of each method do not depend on which others are fitted, so curves of
         several calls on the same destination with the same ``seed`` share their subsets.
+    workers : int
+        Subsets fitted side by side, each in a process of its own
+        (:func:`surrogate.evaluation.parallel.map_in_processes`). The numbers do not depend
+        on it.
 
     Raises
     ------
@@ -441,25 +446,46 @@ def learning_curve(
         "fits",
     )
     rng = np.random.default_rng(seed + 2)
+    tasks = []
     for k, size in enumerate(sizes):
         for repetition in range(repetitions):
             rows = rng.permutation(pool)[:size]
             n_val = max(1, int(round(0.1 * size)))
-            val, train = rows[:n_val], rows[n_val:]
             context = SplitContext(
                 pretrained, None, hidden, None, options, seed * 1000 + k * 100 + repetition,
                 cheap=cheap, rescale=source_target != target,
             )  # fmt: skip
+            tasks.append((context, methods, xd, yd, rows[n_val:], rows[:n_val], test))
             if kind:
                 result.expensive_seconds[k].append(expensive.total(rows))
-            for method in methods:
-                estimator = TARGET_METHODS[method](context)
-                estimator.fit(xd[train], yd[train], xd[val], yd[val])
-                score = metrics(yd[test], estimator.predict(xd[test]))["mape"]
-                result.mape[method][k].append(score)
+    from surrogate.evaluation.parallel import in_processes, map_in_processes
+
+    if in_processes(workers) and len(tasks) > 1:
+        scores = map_in_processes(_fit_subset, tasks, workers)
+        for _ in tasks:
             counter.step()
+    else:
+        scores = []
+        for task in tasks:
+            scores.append(_fit_subset(task))
+            counter.step()
+    for index, by_method in enumerate(scores):
+        for method, score in by_method.items():
+            result.mape[method][index // repetitions].append(score)
     counter.close()
     return result
+
+
+def _fit_subset(task) -> dict:
+    """Each method fitted on one subset of rows and scored on the test rows: ``{method:
+    test MAPE}``. Its seeds come with the task, so it gives the same numbers in any process."""
+    context, methods, xd, yd, train, val, test = task
+    scores = {}
+    for method in methods:
+        estimator = TARGET_METHODS[method](context)
+        estimator.fit(xd[train], yd[train], xd[val], yd[val])
+        scores[method] = metrics(yd[test], estimator.predict(xd[test]))["mape"]
+    return scores
 
 
 def curve_markdown(result: CurveResult) -> str:

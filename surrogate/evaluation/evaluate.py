@@ -121,6 +121,93 @@ def pretrain(x, y, train, val, hidden, options: NetOptions, seed: int):
     return net, history
 
 
+@dataclass(frozen=True)
+class _SplitInputs:
+    """What every split of :func:`evaluate_transfer` shares (pickled into a worker)."""
+
+    xd: np.ndarray
+    yd: np.ndarray
+    xs: np.ndarray | None
+    ys: np.ndarray | None
+    source_name: str
+    destination_name: str
+    pretrained: object
+    hidden: tuple
+    adapter_width: int | None
+    options: NetOptions
+    seed: int
+    members: int
+    level: float
+    cheap: object
+    rescale: bool
+
+
+def _evaluate_split(task) -> tuple[list, list, dict]:
+    """One split of :func:`evaluate_transfer`: ``(method, metrics)`` in the order recorded,
+    ``(interval score, value)`` likewise, and for split 0 what the result keeps of it (nets,
+    histories, predictions). Its seeds depend only on the split, so it gives the same numbers
+    in any process."""
+    from surrogate.estimators.ensemble import interval_scores
+
+    shared, split = task
+    xd, yd, xs, ys, seed = shared.xd, shared.yd, shared.xs, shared.ys, shared.seed
+    scores, intervals, first = [], [], {}
+    d_train, d_val, d_test = split_indices(
+        len(xd), seed + 100 + split, name=f"destination {shared.destination_name!r}"
+    )
+    run_seed = seed * 100 + split
+    net, source_ridge, h_pre = shared.pretrained, None, None
+    if xs is not None:
+        s_train, s_val, s_test = split_indices(
+            len(xs), seed + split, name=f"source {shared.source_name!r}"
+        )
+        if shared.pretrained is None:
+            net, h_pre = pretrain(xs, ys, s_train, s_val, shared.hidden, shared.options, run_seed)
+        scores.append(("pretrained_on_source", metrics(ys[s_test], predict(net, xs[s_test]))))
+        source_ridge = quadratic_ridge().fit(xs[s_train], ys[s_train])
+    context = SplitContext(
+        net, source_ridge, shared.hidden, shared.adapter_width, shared.options, run_seed,
+        shared.members, shared.level, shared.cheap, rescale=shared.rescale,
+    )  # fmt: skip
+    fitted = {}
+    for method, make in TARGET_METHODS.items():
+        estimator = make(context)
+        if estimator is None:
+            continue
+        estimator.fit(xd[d_train], yd[d_train], xd[d_val], yd[d_val])
+        fitted[method] = estimator
+        scores.append((method, metrics(yd[d_test], estimator.predict(xd[d_test]))))
+        if hasattr(estimator, "predict_interval"):
+            for calibrated, suffix in ((True, ""), (False, "_raw")):
+                bounds = estimator.predict_interval(xd[d_test], calibrated=calibrated)
+                for name, value in interval_scores(yd[d_test], *bounds).items():
+                    intervals.append((name + suffix, value))
+    if split == 0:
+        first["pretrained"], first["transferred"] = net, fitted["transferred"].model_
+        first["histories"] = {
+            "pretrained": h_pre,
+            "transferred": fitted["transferred"].history_,
+            "scratch": fitted["scratch"].history_,
+        }
+        rows = {
+            "target_test": d_test,
+            "target_train": d_train,
+            "target_validation": d_val,
+            "target_true": yd[d_test],
+            "pretrained_prediction": predict(net, xd[d_test]),
+            "transferred_prediction": fitted["transferred"].predict(xd[d_test]),
+        }
+        if "transferred_ensemble" in fitted:
+            first["ensemble"] = fitted["transferred_ensemble"]
+            mean, low, high = first["ensemble"].predict_interval(xd[d_test])
+            rows |= {"ensemble_prediction": mean, "ensemble_low": low, "ensemble_high": high}
+        if xs is not None:
+            rows |= {"source_test": s_test, "source_train": s_train}
+        first["first_split"] = rows
+        first["split_rows"] = {"train": len(d_train), "validation": len(d_val), "test": len(d_test)}
+    return scores, intervals, first
+
+
 def evaluate_transfer(
     source: TableDataset | None,
     destination: TableDataset,
@@ -140,6 +227,7 @@ def evaluate_transfer(
     level: float = 0.9,
     source_target: str | None = None,
     paired=None,
+    workers: int = 1,
 ) -> TransferResult:
     """Pretrain on ``source``, transfer to ``destination``, compare with the alternatives.
 
@@ -164,10 +252,11 @@ def evaluate_transfer(
     ``source_target`` is the source column the net is pretrained on (default ``target``): a
     cheap column, which the adapter maps to the destination's scale. ``paired`` (one cheap
     value per destination row, a fidelity ladder: :func:`surrogate.evaluation.sides.paired_values`)
-    adds the method ``cheap_value_input``.
+    adds the method ``cheap_value_input``. ``workers`` runs the splits side by side, each in
+    a process of its own (:func:`surrogate.evaluation.parallel.map_in_processes`); the numbers
+    do not depend on it.
     """
     from generator import ProgressCounter
-    from surrogate.estimators.ensemble import interval_scores
 
     if splits < 1:
         raise ValueError(f"splits={splits} must be at least 1")
@@ -200,79 +289,32 @@ def evaluate_transfer(
     counter = ProgressCounter(
         splits if progress else 0, f"transfer {origin} -> {destination.name}", "splits"
     )
-    for split in range(splits):
-        d_train, d_val, d_test = split_indices(
-            len(xd), seed + 100 + split, name=f"destination {destination.name!r}"
-        )
-        run_seed = seed * 100 + split
-        net, source_ridge, h_pre = pretrained, None, None
-        if source is not None:
-            s_train, s_val, s_test = split_indices(
-                len(xs), seed + split, name=f"source {source.name!r}"
-            )
-            if pretrained is None:
-                net, h_pre = pretrain(xs, ys, s_train, s_val, hidden, options, run_seed)
-            _record(
-                result.scores, "pretrained_on_source", metrics(ys[s_test], predict(net, xs[s_test]))
-            )
-            source_ridge = quadratic_ridge().fit(xs[s_train], ys[s_train])
-        context = SplitContext(
-            net,
-            source_ridge,
-            hidden,
-            adapter_width,
-            options,
-            run_seed,
-            members,
-            level,
-            cheap,
-            rescale=source_target != target,
-        )
-        fitted = {}
-        for method, make in TARGET_METHODS.items():
-            estimator = make(context)
-            if estimator is None:
-                continue
-            estimator.fit(xd[d_train], yd[d_train], xd[d_val], yd[d_val])
-            fitted[method] = estimator
-            _record(result.scores, method, metrics(yd[d_test], estimator.predict(xd[d_test])))
-            if hasattr(estimator, "predict_interval"):
-                for calibrated, suffix in ((True, ""), (False, "_raw")):
-                    bounds = estimator.predict_interval(xd[d_test], calibrated=calibrated)
-                    for name, value in interval_scores(yd[d_test], *bounds).items():
-                        result.intervals.setdefault(name + suffix, []).append(value)
-        if split == 0:
-            result.pretrained, result.transferred = net, fitted["transferred"].model_
-            result.histories = {
-                "pretrained": h_pre,
-                "transferred": fitted["transferred"].history_,
-                "scratch": fitted["scratch"].history_,
-            }
-            result.first_split = {
-                "target_test": d_test,
-                "target_train": d_train,
-                "target_validation": d_val,
-                "target_true": yd[d_test],
-                "pretrained_prediction": predict(net, xd[d_test]),
-                "transferred_prediction": fitted["transferred"].predict(xd[d_test]),
-            }
-            if "transferred_ensemble" in fitted:
-                result.ensemble = fitted["transferred_ensemble"]
-                mean, low, high = result.ensemble.predict_interval(xd[d_test])
-                result.first_split |= {
-                    "ensemble_prediction": mean,
-                    "ensemble_low": low,
-                    "ensemble_high": high,
-                }
-            if source is not None:
-                result.first_split |= {"source_test": s_test, "source_train": s_train}
-            result.split_rows = {
-                "train": len(d_train),
-                "validation": len(d_val),
-                "test": len(d_test),
-            }
-        counter.step()
+    shared = _SplitInputs(
+        xd, yd, xs if source is not None else None, ys if source is not None else None,
+        source.name if source is not None else "", destination.name, pretrained, hidden,
+        adapter_width, options, seed, members, level, cheap, source_target != target,
+    )  # fmt: skip
+    tasks = [(shared, split) for split in range(splits)]
+    from surrogate.evaluation.parallel import in_processes, map_in_processes
+
+    if in_processes(workers) and len(tasks) > 1:
+        done = map_in_processes(_evaluate_split, tasks, workers)
+        for _ in tasks:
+            counter.step()
+    else:
+        done = []
+        for task in tasks:
+            done.append(_evaluate_split(task))
+            counter.step()
     counter.close()
+    for split, (scores, intervals, first) in enumerate(done):
+        for method, values in scores:
+            _record(result.scores, method, values)
+        for name, value in intervals:
+            result.intervals.setdefault(name, []).append(value)
+        if split == 0:
+            for key, value in first.items():
+                setattr(result, key, value)
     result.architecture = {
         "hidden": list(hidden),
         "layers": len(hidden),

@@ -50,6 +50,20 @@ def explain(model, x_background, x_explain, feature_names):
     return explainer(np.asarray(x_explain, dtype=np.float32), silent=True)
 
 
+def warm_up_explainer(n_inputs: int = 5) -> None:
+    """Run the exact explainer once on a tiny net: shap compiles its own numba functions
+    (several seconds, uncached, once per process) here rather than in the first real
+    explanation; a caller can do it while it waits on other work."""
+    import torch
+
+    from surrogate.nets.models import MLP
+
+    net = MLP(n_inputs, hidden=(2,))
+    x = np.linspace(0.0, 1.0, 3 * n_inputs, dtype=np.float32).reshape(3, n_inputs)
+    net.set_scalers(torch.as_tensor(x), torch.as_tensor(x.sum(axis=1)))
+    explain(net, x, x[:1], [f"x{i}" for i in range(n_inputs)])
+
+
 def additivity_error(model, explanation, x_explain) -> float:
     """Largest |sum of SHAP values + base value - prediction| over the explained rows."""
     from surrogate.nets.training import predict

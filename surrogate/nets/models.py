@@ -293,11 +293,20 @@ class TransferModel(nn.Module):
         """Fresh adapter for a training restart (its start line plus noise)."""
         self.adapter.line_init(*self.start)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def frozen_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The frozen net's standardised prediction, the adapter's input (no gradient):
+        training computes it once per row, not once per epoch."""
         p = self.pretrained
         with torch.no_grad():
-            base = (p(x) - p.y_mean) / p.y_std
+            return (p(x) - p.y_mean) / p.y_std
+
+    def from_features(self, base: torch.Tensor) -> torch.Tensor:
+        """The prediction from :meth:`frozen_features`: the trainable part of the model."""
+        p = self.pretrained
         return p.y_mean + p.y_std * self.adapter(base)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.from_features(self.frozen_features(x))
 
 
 def freeze(module: nn.Module) -> None:

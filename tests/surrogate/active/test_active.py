@@ -177,6 +177,12 @@ def test_replay_shares_the_start_and_scores_every_budget():
     result = replay(
         net, xt, yt, ranges, initial=4, batch=3, budget=10, repetitions=2, members=2, epochs=10
     )
+    # Side by side in two processes: the same numbers, repetition for repetition.
+    apart = replay(
+        net, xt, yt, ranges, initial=4, batch=3, budget=10, repetitions=2, members=2, epochs=10,
+        workers=2,
+    )  # fmt: skip
+    assert apart.mape == result.mape and apart.all_pool_mape == result.all_pool_mape
     assert result.test_rows == 12 and result.pool_rows == 28
     assert result.sizes == [4, 7, 10]
     for strategy in STRATEGIES:

@@ -197,3 +197,12 @@ def test_workflow_end_to_end_on_a_ladder_writes_the_block(ladder_pair, tmp_path)
     # 180 CPU-s a dear row (generate + diffusive): 4 rows are 0.2 h, 8 rows 0.4 h.
     assert record["data"]["hours"]["random"] == [[0.2, 0.2], [0.4, 0.4]]
     assert "CPU-hours" in path.read_text()
+
+
+def test_cheap_value_input_replays_the_same_in_two_processes():
+    x, c, y, _ = ladder("noise", n=24)
+    common = dict(initial=4, batch=4, budget=8, repetitions=2, members=2, epochs=3,
+                  model="cheap_value_input", cheap=c)  # fmt: skip
+    alone = replay(None, x, y, RANGES, **common)
+    apart = replay(None, x, y, RANGES, **common, workers=2)
+    assert apart.mape == alone.mape and apart.all_pool_mape == alone.all_pool_mape

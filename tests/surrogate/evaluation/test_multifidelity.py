@@ -123,6 +123,12 @@ def test_curve_hours_counted_by_hand(ladder):
             curve.hours("linear_correction", k), [(size * 180.0 + cheap) / 3600] * 2
         )
     assert "cheap_value_input" in curve.mape and "stacking" in curve.mape
+    # The subsets fitted side by side in two processes: the same numbers, fit for fit.
+    apart = learning_curve(
+        sides.source, sides.destination, "tau_diffusive", sizes=(5,), repetitions=2,
+        epochs=3, restarts=1, source_target="tortuosity", paired=sides.paired(), workers=2,
+    )  # fmt: skip
+    assert apart.mape == curve.mape and apart.expensive_seconds == curve.expensive_seconds
     sentence = curve.cost_sentence()
     assert sentence.startswith("To reach ") and "CPU-hours" in sentence
 

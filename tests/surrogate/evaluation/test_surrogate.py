@@ -53,6 +53,17 @@ def shifted_result():
     return evaluate_transfer(source, target, "t", splits=2, epochs=80, restarts=1)
 
 
+def test_splits_side_by_side_give_the_same_numbers():
+    source, target = shifted_pair(n_target=40)
+    common = dict(splits=2, epochs=20, restarts=1, members=2)  # an ensemble comes back too
+    alone = evaluate_transfer(source, target, "t", **common)
+    apart = evaluate_transfer(source, target, "t", **common, workers=2)
+    assert apart.scores == alone.scores and apart.intervals == alone.intervals
+    for key, value in alone.first_split.items():
+        np.testing.assert_array_equal(apart.first_split[key], value, err_msg=key)
+    assert apart.split_rows == alone.split_rows
+
+
 def test_transfer_beats_pretrained_and_scratch_on_a_known_shift(shifted_result):
     scores = shifted_result.summary()
     transferred = scores["transferred"]["mape"]["mean"]

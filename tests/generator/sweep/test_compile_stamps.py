@@ -1,0 +1,58 @@
+"""Compiling the kernels ahead of a sweep is skipped when the same code compiled them into the
+same cache before, and done again when a source file changes."""
+
+import os
+import subprocess
+
+import pytest
+
+from generator._shared import numba_compile
+from generator.sweep import sample_task
+
+
+class _FakeChild:
+    returncode = 0
+
+    def communicate(self):
+        return "", ""
+
+
+def test_compiled_parts_are_skipped_until_the_code_changes(tmp_path, monkeypatch):
+    package = tmp_path / "package"
+    package.mkdir()
+    source = package / "kernels.py"
+    source.write_text("x = 1\n")
+    monkeypatch.setattr(numba_compile, "PACKAGE", package)
+    spawned = []
+    monkeypatch.setattr(
+        subprocess, "Popen", lambda args, **kw: spawned.append(args) or _FakeChild()
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+
+    sample_task.compile_in_parallel(["generate", "geodesic"], env=env, processes=2)
+    assert len(spawned) == 2  # one child each: nothing compiled there before
+    sample_task.compile_in_parallel(["geodesic", "generate"], env=env, processes=2)
+    assert len(spawned) == 2  # both stamped: no child at all
+    sample_task.compile_in_parallel(["generate", "psd"], env=env, processes=2)
+    assert len(spawned) == 3 and "'psd'" in spawned[-1][-1]  # only the new part
+    other = dict(env, NUMBA_CACHE_DIR=str(tmp_path / "elsewhere"))
+    sample_task.compile_in_parallel(["generate"], env=other, processes=2)
+    assert len(spawned) == 4  # another cache folder holds nothing
+    stat = source.stat()
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # an edit, as numba sees it
+    sample_task.compile_in_parallel(["generate"], env=env, processes=2)
+    assert len(spawned) == 5
+
+
+def test_a_failed_child_leaves_no_stamp(tmp_path, monkeypatch):
+    class Failing(_FakeChild):
+        returncode = 1
+
+        def communicate(self):
+            return "", "numba.core.errors.TypingError: bad\n"
+
+    monkeypatch.setattr(subprocess, "Popen", lambda args, **kw: Failing())
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    with pytest.raises(RuntimeError, match="TypingError: bad"):
+        sample_task.compile_in_parallel(["generate"], env=env)
+    assert not (tmp_path / "cache" / "compiled").exists()
