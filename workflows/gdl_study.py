@@ -23,6 +23,7 @@ and ``.json``, the files the README's block is copied from
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import threading
@@ -147,7 +148,9 @@ def run_study(
     with LoadWatch() as watch:
         # shap's numba functions compile in this process while it waits on the kernels'
         # compiling children (a core is free for a while): not in the surrogate stage later.
-        shap_warm_up = threading.Thread(target=warm_up_explainer, daemon=True)
+        shap_warm_up = threading.Thread(
+            target=_in_idle_time, args=(warm_up_explainer,), daemon=True
+        )
         shap_warm_up.start()
         compile_step(study, executor)
         shap_warm_up.join()
@@ -165,6 +168,16 @@ def run_study(
     if results is not None:
         write_timings(study, Path(results))
     return report
+
+
+def _in_idle_time(function) -> None:
+    """Run ``function`` in this thread at the lowest priority (Linux threads have their own),
+    so that it takes only the cores other work leaves."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass  # no per-thread priority here: it runs at the process's
+    function()
 
 
 def compile_step(study: Study, executor) -> None:
