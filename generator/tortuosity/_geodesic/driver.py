@@ -14,6 +14,10 @@ BANDS = 2  # bands of rows solved side by side (at most)
 MIN_BAND_ROWS = 32
 # Below this many improved voxels an exchange's share of a slice, the bands are joined.
 JOIN_BELOW = 0.02
+# An exchange that still improves more than this share of the previous one's voxels: the
+# updates creep across the edges (a long in-plane extent, as the 200 domain's 2000 voxels,
+# took 90 rounds of ~5 % fewer each, 80 % of the solve); the bands are joined.
+CREEP_RATIO = 0.5
 
 
 @dataclass(frozen=True)
@@ -201,11 +205,14 @@ def _band_schedule(prepared, work, from_last, pacer) -> np.ndarray:
         if exchange(dist, pore, *common, source, edges, work.changed, *arrays):
             bands.lattice_front(dist, pore, work.spacing, edges)
         return dist
+    before = None
     while len(edges) > 2:
         improved = exchange(dist, pore, *common, source, edges, work.changed, *arrays)
         if not improved:
             break
-        if improved < JOIN_BELOW * pore.shape[1] * pore.shape[2]:
+        creeping = before is not None and improved > CREEP_RATIO * before
+        before = improved
+        if creeping or improved < JOIN_BELOW * pore.shape[1] * pore.shape[2]:
             # Few crossings left (the semi-Lagrangian update creeps across an edge in steps
             # just above its tolerance): one whole-plane round finishes them, and a round
             # without edges needs no further exchange.
