@@ -227,6 +227,7 @@ def run_electrode_study(
     from generator import provenance
     from surrogate.data.registry import load_dataset
     from surrogate.evaluation.evaluate import evaluate_transfer
+    from surrogate.evaluation.parallel import workers_for
     from surrogate.evaluation.report import (
         new_run_dir,
         table_markdown,
@@ -263,6 +264,7 @@ def run_electrode_study(
                 epochs=epochs,
                 restarts=restarts,
                 progress=True,
+                workers=workers_for(epochs),
             )
             run = new_run_dir(out / "runs", "transfer", "graphite", name, target)
             record = write_transfer_run(

@@ -72,11 +72,13 @@ def datasets_block(folder: Path) -> Path:
 def _transfer(target: str, splits: int, seed: int):
     from surrogate.data.registry import load_dataset
     from surrogate.evaluation.evaluate import evaluate_transfer
+    from surrogate.evaluation.parallel import default_workers
 
     source, destination = load_dataset(SOURCE), load_dataset(DESTINATION)
     return evaluate_transfer(
-        source, destination, target, splits=splits, seed=seed, members=10, progress=True
-    )
+        source, destination, target, splits=splits, seed=seed, members=10, progress=True,
+        workers=default_workers(),
+    )  # fmt: skip
 
 
 def _mape(summary: dict, method: str) -> str:

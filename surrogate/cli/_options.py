@@ -110,6 +110,16 @@ SeedOption = Annotated[
     int, typer.Option(help="Seed of every random draw (splits, subsets, candidates) and training.")
 ]
 
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Processes the splits or subsets are fitted in, side by side (default: the cores "
+        "this process may use, or 1 below 100 epochs, where starting them costs more than they "
+        "save); the numbers do not depend on it.",
+        min=1,
+    ),
+]
+
 # What to learn (``load_one(source, **task)``), how to read electrode tables (``**tables``) and
 # how to train (``pretrain_run(data, target, **training)``): pretrain, transfer and curve.
 TASK = OptionGroup(

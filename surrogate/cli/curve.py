@@ -9,7 +9,14 @@ import typer
 
 from generator.cli.options import option_groups
 from surrogate.cli._errors import echo_lines, fail
-from surrogate.cli._options import DATASETS, TABLES, TRAINING, HiddenOption, RunsOption
+from surrogate.cli._options import (
+    DATASETS,
+    TABLES,
+    TRAINING,
+    HiddenOption,
+    RunsOption,
+    WorkersOption,
+)
 
 
 @option_groups
@@ -29,6 +36,7 @@ def curve(
     training: dict = TRAINING,
     runs: RunsOption = Path("runs"),
     tables: dict = TABLES,
+    workers: WorkersOption = None,
 ) -> None:
     """Test error against the number of DESTINATION rows.
 
@@ -36,6 +44,7 @@ def curve(
     scratch, fine-tuning, an offset on the pretrained net, linear regression and the
     pretrained net.
     """
+    from surrogate.evaluation.parallel import workers_for
     from surrogate.evaluation.runs import curve_run
     from surrogate.evaluation.sides import load_sides
 
@@ -47,7 +56,7 @@ def curve(
     echo_lines(sides.notes(), err=True)
     run = curve_run(
         sides, sizes=wanted, repetitions=repetitions, level=level, **training, hidden=hidden,
-        runs=runs, progress=True,
+        runs=runs, progress=True, workers=workers_for(training["epochs"], workers),
     )  # fmt: skip
     echo_lines(run.lines)
     echo_lines((f"warning: {line}" for line in run.warnings), err=True)

@@ -9,7 +9,14 @@ import typer
 
 from generator.cli.options import option_groups
 from surrogate.cli._errors import echo_lines
-from surrogate.cli._options import DATASETS, TABLES, TRAINING, HiddenOption, RunsOption
+from surrogate.cli._options import (
+    DATASETS,
+    TABLES,
+    TRAINING,
+    HiddenOption,
+    RunsOption,
+    WorkersOption,
+)
 
 
 @option_groups
@@ -27,6 +34,7 @@ def transfer(
         ),
     ] = 10,
     level: Annotated[float, typer.Option(help="Coverage the ensemble's intervals aim at.")] = 0.9,
+    workers: WorkersOption = None,
 ) -> None:
     """Transfer a net from SOURCE to DESTINATION and evaluate it.
 
@@ -34,6 +42,7 @@ def transfer(
     alternatives and baselines over random splits, give predictions calibrated intervals
     (an ensemble), explain with SHAP.
     """
+    from surrogate.evaluation.parallel import workers_for
     from surrogate.evaluation.runs import transfer_run
     from surrogate.evaluation.sides import load_sides
 
@@ -41,7 +50,7 @@ def transfer(
     echo_lines(sides.notes(), err=True)
     run = transfer_run(
         sides, splits=splits, **training, hidden=hidden, members=members, level=level,
-        runs=runs, progress=True,
+        runs=runs, progress=True, workers=workers_for(training["epochs"], workers),
     )  # fmt: skip
     echo_lines(run.lines)
     echo_lines((f"warning: {line}" for line in run.warnings), err=True)

@@ -26,6 +26,21 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
+def workers_for(epochs: int, workers: int | None = None) -> int:
+    """``workers`` when given; else the cores this process may use for trainings of 100
+    epochs or more, 1 below (the processes' start-up, a few seconds of importing torch,
+    would cost more than the short fits save).
+
+    Examples
+    --------
+    >>> workers_for(20), workers_for(250, 3)
+    (1, 3)
+    """
+    if workers is not None:
+        return int(workers)
+    return default_workers() if epochs >= 100 else 1
+
+
 def in_processes(workers) -> bool:
     """Whether ``workers`` (a number of processes, or a pool of :func:`process_pool`) runs
     tasks in other processes."""

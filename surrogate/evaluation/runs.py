@@ -143,6 +143,7 @@ def transfer_run(
     level: float = 0.9,
     runs="runs",
     progress: bool = False,
+    workers=1,
 ) -> Run:
     """Evaluate the transfer of :class:`~surrogate.evaluation.sides.Sides` over ``splits``
     random splits (:func:`~surrogate.evaluation.evaluate.evaluate_transfer`) and write
@@ -167,7 +168,7 @@ def transfer_run(
         src, dst, target, splits=splits, seed=seed, epochs=epochs, restarts=restarts,
         hidden=_widths(hidden), progress=progress, pretrained=sides.pretrained,
         members=members, level=level, source_target=sides.source_target,
-        paired=sides.paired(),
+        paired=sides.paired(), workers=workers,
     )  # fmt: skip
     run = new_run_dir(runs, "transfer", sides.source_name, dst.name, target)
     meta = sides.pretrained_meta
@@ -194,6 +195,7 @@ def curve_run(
     hidden=None,
     runs="runs",
     progress: bool = False,
+    workers=1,
 ) -> Run:
     """The learning curve of :class:`~surrogate.evaluation.sides.Sides`
     (:func:`~surrogate.evaluation.curves.learning_curve`) written to
@@ -227,6 +229,7 @@ def curve_run(
         sides.source, dst, target, sizes=sizes, repetitions=repetitions, seed=seed,
         epochs=epochs, restarts=restarts, hidden=_widths(hidden), pretrained=sides.pretrained,
         progress=progress, source_target=sides.source_target, paired=sides.paired(),
+        workers=workers,
     )  # fmt: skip
     run = new_run_dir(runs, "curve", sides.source_name, dst.name, target)
     plot_curve(result, run / "learning_curve.png")

@@ -63,5 +63,13 @@ def test_cli_curve_writes_a_run(tmp_path):
     record = json.loads((run / "curve.json").read_text())
     assert record["sizes"] == [5, 10, 21] and record["test_rows"] == 9
     assert "To reach" in record["sentence"] and (run / "learning_curve.png").stat().st_size > 0
+    # The subsets fitted in two processes: the same curve.
+    apart = surrogate(
+        "curve", tmp_path / "src.h5", tmp_path / "dst.h5", "--sizes", "5,10", "--repetitions",
+        "1", "--epochs", "5", "--restarts", "1", "--runs", tmp_path / "apart", "--workers", "2",
+    )  # fmt: skip
+    assert apart.returncode == 0, apart.stderr
+    (other,) = list((tmp_path / "apart").iterdir())
+    assert json.loads((other / "curve.json").read_text())["mape_values"] == record["mape_values"]
     bad = surrogate("curve", tmp_path / "src.h5", tmp_path / "dst.h5", "--sizes", "2,x")
     assert bad.returncode == 2 and "--sizes '2,x'" in bad.stderr
