@@ -236,18 +236,13 @@ def replay(
         for repetition in range(repetitions)
         for part in ("reference", *STRATEGIES)
     ]
-    from surrogate.evaluation.parallel import in_processes, map_in_processes
+    from surrogate.evaluation.parallel import map_in_processes
 
-    if in_processes(workers):
-        done = map_in_processes(_replay_part, tasks, workers)
-        for _ in range(repetitions * len(STRATEGIES)):
+    def count(task, _):
+        if task[2] != "reference":
             counter.step()
-    else:
-        done = []
-        for task in tasks:
-            done.append(_replay_part(task))
-            if task[2] != "reference":
-                counter.step()
+
+    done = map_in_processes(_replay_part, tasks, workers, count)
     counter.close()
     for (_, _, part), outcome in zip(tasks, done, strict=True):
         if part == "reference":

@@ -458,17 +458,9 @@ def learning_curve(
             tasks.append((context, methods, xd, yd, rows[n_val:], rows[:n_val], test))
             if kind:
                 result.expensive_seconds[k].append(expensive.total(rows))
-    from surrogate.evaluation.parallel import in_processes, map_in_processes
+    from surrogate.evaluation.parallel import map_in_processes
 
-    if in_processes(workers) and len(tasks) > 1:
-        scores = map_in_processes(_fit_subset, tasks, workers)
-        for _ in tasks:
-            counter.step()
-    else:
-        scores = []
-        for task in tasks:
-            scores.append(_fit_subset(task))
-            counter.step()
+    scores = map_in_processes(_fit_subset, tasks, workers, lambda *_: counter.step())
     for index, by_method in enumerate(scores):
         for method, score in by_method.items():
             result.mape[method][index // repetitions].append(score)

@@ -295,17 +295,9 @@ def evaluate_transfer(
         adapter_width, options, seed, members, level, cheap, source_target != target,
     )  # fmt: skip
     tasks = [(shared, split) for split in range(splits)]
-    from surrogate.evaluation.parallel import in_processes, map_in_processes
+    from surrogate.evaluation.parallel import map_in_processes
 
-    if in_processes(workers) and len(tasks) > 1:
-        done = map_in_processes(_evaluate_split, tasks, workers)
-        for _ in tasks:
-            counter.step()
-    else:
-        done = []
-        for task in tasks:
-            done.append(_evaluate_split(task))
-            counter.step()
+    done = map_in_processes(_evaluate_split, tasks, workers, lambda *_: counter.step())
     counter.close()
     for split, (scores, intervals, first) in enumerate(done):
         for method, values in scores:

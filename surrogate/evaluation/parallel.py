@@ -11,7 +11,7 @@ it ran in (every fit seeds itself), so ``workers`` changes the time, never the n
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 
 def _one_thread() -> None:
@@ -41,12 +41,6 @@ def workers_for(epochs: int, workers: int | None = None) -> int:
     return default_workers() if epochs >= 100 else 1
 
 
-def in_processes(workers) -> bool:
-    """Whether ``workers`` (a number of processes, or a pool of :func:`process_pool`) runs
-    tasks in other processes."""
-    return not isinstance(workers, int) or workers > 1
-
-
 @contextmanager
 def process_pool(workers: int):
     """A pool of ``workers`` processes that several :func:`map_in_processes` calls share (each
@@ -73,7 +67,7 @@ def process_pool(workers: int):
         yield pool
 
 
-def map_in_processes(function, tasks: list, workers=1) -> list:
+def map_in_processes(function, tasks: list, workers=1, on_done=None) -> list:
     """``[function(task) for task in tasks]``, in up to ``workers`` processes.
 
     Parameters
@@ -85,6 +79,9 @@ def map_in_processes(function, tasks: list, workers=1) -> list:
     workers : int or concurrent.futures.Executor
         Processes at most (1: in this process, nothing spawned), or a pool of
         :func:`process_pool` to run in.
+    on_done : callable, optional
+        ``on_done(task, result)`` in this process as each result arrives, in the order of
+        ``tasks`` (progress counters).
 
     Returns
     -------
@@ -101,11 +98,19 @@ def map_in_processes(function, tasks: list, workers=1) -> list:
     The workers are spawned, as for any ``multiprocessing`` pool: a script that calls this
     with ``workers > 1`` needs the usual ``if __name__ == "__main__":`` guard.
     """
-    if not isinstance(workers, int):
-        return list(workers.map(function, tasks))
-    if workers < 1:
+    if isinstance(workers, int) and workers < 1:
         raise ValueError(f"workers={workers!r} must be a whole number of at least 1")
-    if workers == 1 or len(tasks) <= 1:
-        return [function(task) for task in tasks]
-    with process_pool(min(workers, len(tasks))) as pool:
-        return list(pool.map(function, tasks))
+    with ExitStack() as stack:
+        if not isinstance(workers, int):
+            results = workers.map(function, tasks)
+        elif workers == 1 or len(tasks) <= 1:
+            results = map(function, tasks)
+        else:
+            pool = stack.enter_context(process_pool(min(workers, len(tasks))))
+            results = pool.map(function, tasks)
+        done = []
+        for task, result in zip(tasks, results, strict=True):
+            done.append(result)
+            if on_done is not None:
+                on_done(task, result)
+        return done
