@@ -26,10 +26,12 @@ busy processes).
 core by default, ``--neighbours``), as ``bench_tortuosity --contention`` does for the geodesic
 kernels, and prints the speed ratio under that load.
 
-``--micro-ct FILE`` adds a segmented scan of a real material (a 3D TIFF or ``.npy`` of grey
-levels, z first): voxels with grey level ``<= --pore-max`` are pore (89 for NASA PuMA's
-FiberForm example ``200_fiberform.tif``, the cut-off its tutorials use for the void), and
-both contenders run along z, y and x (the image transposed so that the axis comes first).
+``--micro-ct FILE`` adds a scan of a real material (a 3D TIFF or ``.npy`` of grey levels, z
+first, or a boolean ``.npy`` mask, True = pore, as ``workflows.fetch_micro_ct`` writes the
+sandstones of the peers' test data): voxels with grey level ``<= --pore-max`` are pore (89
+for NASA PuMA's FiberForm example ``200_fiberform.tif``, the cut-off its tutorials use for the
+void), and both contenders run along z, y and x (the image transposed so that the axis comes
+first).
 The scan is read where it lies; nothing of it is copied into the repository.
 """
 
@@ -197,6 +199,13 @@ def _measure(kind: str, path: Path, repeat: int, boundary: str) -> dict | None:
     return median
 
 
+def _pore_rule(path: Path, pore_max: int) -> str:
+    """How the scan's pore is told, for the printed label."""
+    if path.suffix.lower() == ".npy" and np.load(path, mmap_mode="r").dtype == np.bool_:
+        return "pore: True"
+    return f"pore: grey <= {pore_max}"
+
+
 def _micro_ct(path: Path, pore_max: int, folder: Path) -> list[tuple[str, Path]]:
     """The scan segmented (0 pore, 1 solid) and saved once per axis, that axis first."""
     if path.suffix.lower() in (".tif", ".tiff"):
@@ -207,7 +216,8 @@ def _micro_ct(path: Path, pore_max: int, folder: Path) -> list[tuple[str, Path]]
         grey = np.load(path)
     if grey.ndim != 3:
         raise typer.BadParameter(f"--micro-ct {path}: a 3D image was expected, got {grey.shape}")
-    labels = (grey > pore_max).astype(np.uint8)
+    # A boolean mask (workflows.fetch_micro_ct's scans) is segmented already: True = pore.
+    labels = (~grey if grey.dtype == np.bool_ else grey > pore_max).astype(np.uint8)
     saved = []
     for axis, name in enumerate("zyx"):
         out = folder / f"micro_ct_{name}.npy"
@@ -323,7 +333,7 @@ def bench_diffusive(
         ]
         if micro_ct is not None:
             runs += [
-                (f"{micro_ct.name} (pore: grey <= {pore_max}), flow along {axis}", path, "")
+                (f"{micro_ct.name} ({_pore_rule(micro_ct, pore_max)}), flow along {axis}", path, "")
                 for axis, path in _micro_ct(micro_ct, pore_max, Path(folder))
             ]
         with busy_neighbours(count):
