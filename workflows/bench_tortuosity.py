@@ -16,6 +16,7 @@ the input (bytes a voxel) and the speed ratios the tortuosity issue asks for::
     python -m workflows.bench_tortuosity --contention    # alone / 1 thread / beside busy processes
     python -m workflows.bench_tortuosity --profile       # where the time goes, CPU seconds
     python -m workflows.bench_tortuosity --blobs-porosity 0.2 0.3  # other blobs volumes
+    python -m workflows.bench_tortuosity --no-fibrous --no-blobs --micro-ct scans/berea.npy
 
 Ours runs ``--repeat`` times (default 3), each in a fresh process, and the median is reported;
 the peers' runs take seconds to minutes, so they run once. The blobs volume needs PoreSpy (the
@@ -374,6 +375,14 @@ def bench_tortuosity(
     fibrous: Annotated[
         bool, typer.Option("--fibrous/--no-fibrous", help="The generator's volumes (--sizes).")
     ] = True,
+    micro_ct: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--micro-ct",
+            help="A segmented scan to add: a boolean .npy mask, True = pore, distances along its "
+            "first axis (workflows.fetch_micro_ct writes two sandstones); repeat the option.",
+        ),
+    ] = None,
     child: Annotated[tuple[str, str] | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Benchmark: our geodesic distance against dijkstra3d, scikit-image and scikit-fmm."""
@@ -391,9 +400,24 @@ def bench_tortuosity(
     volumes = [(f"fibrous {size} x {size} x 300 voxels", size, None) for size in sizes if fibrous]
     for porosity in (blobs_porosity or [0.24]) if blobs else []:
         volumes.append((f"blobs 300^3, porosity {porosity}, percolating cluster", None, porosity))
+    for scan in micro_ct or []:
+        mask = np.load(scan, mmap_mode="r")
+        if mask.dtype != np.bool_ or mask.ndim != 3:
+            raise typer.BadParameter(
+                f"{scan}: a 3D boolean mask (True = pore) was expected, got {mask.dtype} "
+                f"{mask.shape}",
+                param_hint="'--micro-ct'",
+            )
+        shape = " x ".join(map(str, mask.shape))
+        volumes.append((f"{scan.name}, {shape}, pore fraction {mask.mean():.3f}", None, scan))
     with tempfile.TemporaryDirectory() as folder:
         for title, size, porosity in volumes:
-            path = _volume(size, Path(folder)) if size else _blobs_volume(Path(folder), porosity)
+            if isinstance(porosity, Path):  # a scan: read where it lies
+                path = porosity
+            elif size:
+                path = _volume(size, Path(folder))
+            else:
+                path = _blobs_volume(Path(folder), porosity)
             print(f"--- {title}")
             if profile:
                 for metric in ("lattice", "euclidean"):
