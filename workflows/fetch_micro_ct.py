@@ -83,11 +83,13 @@ def extract_scan(archive: Path, name: str) -> np.ndarray:
         recorded (naming what was found).
     """
     scan = SCANS[name]
-    with tarfile.open(archive, "r:gz") as tar:
-        try:
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
             data = tar.extractfile(scan["member"]).read()
-        except (KeyError, AttributeError):
-            raise ValueError(f"{archive.name} holds no {scan['member']}") from None
+    except (KeyError, AttributeError):
+        raise ValueError(f"{archive.name} holds no {scan['member']}") from None
+    except (tarfile.TarError, OSError) as err:
+        raise ValueError(f"{archive.name} is not a readable .tar.gz archive ({err})") from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != scan["sha256"]:
         raise ValueError(

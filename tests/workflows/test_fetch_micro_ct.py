@@ -53,6 +53,10 @@ def test_another_file_under_the_name_or_none_is_refused(rock, tmp_path, monkeypa
     missing, _ = _archive(tmp_path / "missing", {"im": pore}, member="peer-1.0/elsewhere.npz")
     with pytest.raises(ValueError, match=f"holds no {MEMBER}"):
         fetch.extract_scan(missing, "rock")
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_text("not an archive")
+    with pytest.raises(ValueError, match="junk.tar.gz is not a readable .tar.gz archive"):
+        fetch.extract_scan(junk, "rock")
     with pytest.raises(SystemExit) as done:
         fetch.main(["granite", "--out", str(tmp_path / "scans")])
     assert done.value.code == 2 and not (tmp_path / "scans").exists()
