@@ -6,12 +6,12 @@ Read in this order:
 :mod:`~generator.tortuosity._geodesic.driver`
     :func:`prepare` (one input preparation for both public functions: axis, voxel sizes, metric
     and the pore array with the flow axis first), :class:`Workspace` (every array a solve needs,
-    allocated once per image) and :func:`solve` (bands solved side by side, then joined, with
-    thread pacing).
+    allocated once per image), :func:`solve` (bands solved side by side, then joined, with
+    thread pacing) and :class:`BandRunner` (the threads, one band each).
 :mod:`~generator.tortuosity._geodesic.bands`
-    The sweep schedule of one band of rows (:func:`_solve_band`), all bands at once, one per
-    thread (:func:`solve_bands`), the update across band edges (:func:`exchange`) and, for the
-    lattice, the front that finishes from what it improved (:func:`lattice_front`).
+    The sweep schedule of one band of rows (:func:`_solve_band`, GIL-free entry points per
+    metric), the update across band edges (:func:`exchange`) and, for the lattice, the front
+    that finishes from what it improved (:func:`lattice_front`).
 :mod:`~generator.tortuosity._geodesic.sweeps`
     Serial numba kernels on one plane: :func:`step_across` (a slice from the slice behind it),
     :func:`relax_plane` (raster passes within a plane), :func:`relax_sparse` (a queue within a
@@ -21,8 +21,10 @@ Read in this order:
 :mod:`~generator.tortuosity._geodesic.flags`
     The bits the solver keeps in the pore array and the in-plane neighbour ring.
 
-The metric is a plain boolean argument (``euclidean``), not a literal one: numba's literal
-dispatch re-ran type inference on every call from Python (30 s per solve of a 100-slice image).
+Inside the kernels the metric is a literal argument (``nb.literally(euclidean)``: each metric
+compiles its own chain, its branches pruned); Python calls only the entry points that fix it
+(``*_lattice``, ``*_euclidean``), since literal dispatch from Python re-ran type inference on
+every call (30 s per solve of a 100-slice image).
 """
 
 from generator._shared.numba_compile import use_shared_cache

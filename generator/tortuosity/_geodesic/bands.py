@@ -4,8 +4,11 @@ The volume is cut into a fixed number of bands of rows (along axis 1). Each band
 its own, as if its edge rows were the image's edge (:func:`_solve_band`): a dense first sweep
 from the source slice, then sparse sweeps in alternating directions until one changes nothing.
 The bands share no voxel and read none of each other's, so one thread takes each band for a
-whole solve: one parallel region per round rather than several per slice (each region ends at
-a barrier, and a thousand of them cost more than the work of a small slice on a busy machine).
+whole solve: one join per round rather than several per slice (each ends at a barrier, and a
+thousand of them cost more than the work of a small slice on a busy machine). The threads are
+the driver's (Python threads around the GIL-free :func:`solve_band_lattice` and
+:func:`solve_band_euclidean`), not a numba ``prange``: the parallel region compiled for 15
+CPU-s of the geodesic's 48 on a fresh install, for two bands.
 
 Paths that cross a band edge are joined by :func:`exchange`: every voxel in the two rows
 beside an edge is updated from all its neighbours (the other band's too), and those it
@@ -69,10 +72,12 @@ def _solve_band(
             k = order[t]
             if t > 0:
                 n = order[t - 1]
+                # np.bool_ and np.int64, never bare constants: numba types those as literals
+                # and compiled step_across once more per metric for them (~10 CPU-s in all).
                 count = step_across(
                     dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
-                    euclidean, tolerance, False, False,
-                    b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, 0, nyb,
+                    euclidean, tolerance, np.bool_(False), np.bool_(False),
+                    b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, np.int64(0), nyb,
                 )  # fmt: skip
                 if count == 0:
                     continue
@@ -113,7 +118,7 @@ def _solve_band(
                 continue
             count = step_across(
                 dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
-                euclidean, tolerance, True, not first,
+                euclidean, tolerance, np.bool_(True), np.bool_(not first),
                 b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, np.int64(0), nyb,
             )  # fmt: skip
             if count:
@@ -146,23 +151,6 @@ def _solve_band(
     return updates
 
 
-@nb.njit(cache=True, parallel=True)
-def solve_bands(
-    dist, pore, spacing, euclidean, tolerance, order, edges, dense, changed_init,
-    seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-):  # fmt: skip
-    """:func:`_solve_band` on every band (``edges[b]:edges[b + 1]``), one task each."""
-    nb.literally(euclidean)
-    bands = edges.shape[0] - 1
-    updates = np.zeros(bands, dtype=np.int64)
-    for b in nb.prange(bands):
-        updates[b] = _solve_band(
-            dist, pore, spacing, euclidean, tolerance, order, edges[b], edges[b + 1], dense,
-            changed_init, seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-        )  # fmt: skip
-    return updates.sum()
-
-
 @nb.njit(cache=True, nogil=True)
 def exchange(
     dist, pore, spacing, euclidean, tolerance, source, edges, changed,
@@ -192,7 +180,7 @@ def exchange(
                 if 0 <= n < nz:
                     count += step_across(
                         dist[k], dist[n], pore[k], pore[n], spacing, euclidean, tolerance,
-                        True, np.bool_(False),
+                        np.bool_(True), np.bool_(False),
                         seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
                         r_lo, r_hi,
                     )  # fmt: skip
@@ -412,26 +400,27 @@ def lattice_front(dist, pore, spacing, edges):
 # --- Entry points with the metric fixed (what the driver calls) --------------------------------
 
 
-@nb.njit(cache=True)
-def solve_bands_lattice(
-    dist, pore, spacing, tolerance, order, edges, dense, changed_init,
+@nb.njit(cache=True, nogil=True)
+def solve_band_lattice(
+    dist, pore, spacing, tolerance, order, r0, r1, dense, changed_init,
     seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
 ):  # fmt: skip
-    """:func:`solve_bands` with the lattice metric."""
-    return solve_bands(
-        dist, pore, spacing, False, tolerance, order, edges, dense, changed_init,
+    """:func:`_solve_band` with the lattice metric (releases the GIL: the driver's threads
+    run one band each)."""
+    return _solve_band(
+        dist, pore, spacing, False, tolerance, order, r0, r1, dense, changed_init,
         seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
     )  # fmt: skip
 
 
-@nb.njit(cache=True)
-def solve_bands_euclidean(
-    dist, pore, spacing, tolerance, order, edges, dense, changed_init,
+@nb.njit(cache=True, nogil=True)
+def solve_band_euclidean(
+    dist, pore, spacing, tolerance, order, r0, r1, dense, changed_init,
     seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
 ):  # fmt: skip
-    """:func:`solve_bands` with the semi-Lagrangian (Euclidean) metric."""
-    return solve_bands(
-        dist, pore, spacing, True, tolerance, order, edges, dense, changed_init,
+    """:func:`_solve_band` with the semi-Lagrangian (Euclidean) metric (releases the GIL)."""
+    return _solve_band(
+        dist, pore, spacing, True, tolerance, order, r0, r1, dense, changed_init,
         seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
     )  # fmt: skip
 

@@ -165,20 +165,62 @@ def solve(
     from generator._shared.threads import ThreadPacer
 
     workspace = workspace or Workspace(prepared)
-    with ThreadPacer(adaptive_threads) as pacer:
-        return _band_schedule(prepared, workspace, from_last, pacer)
+    with ThreadPacer(adaptive_threads) as pacer, BandRunner() as runner:
+        return _band_schedule(prepared, workspace, from_last, pacer, runner)
 
 
-def _band_schedule(prepared, work, from_last, pacer) -> np.ndarray:
+class BandRunner:
+    """Runs a band kernel on every band of a round, side by side in as many threads as numba's
+    current thread count (what :class:`~generator._shared.threads.ThreadPacer` set), the
+    calling thread taking the first band. The kernels release the GIL; the bands share no
+    voxel, so the result does not depend on the thread count or the timing.
+    """
+
+    def __init__(self):
+        self._pool = None
+
+    def __enter__(self) -> BandRunner:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def run(self, kernel, before: tuple, edges: np.ndarray, after: tuple) -> int:
+        """``kernel(*before, edges[b], edges[b + 1], *after)`` for every band; the summed
+        updates."""
+        import numba
+
+        bands = len(edges) - 1
+        threads = min(numba.get_num_threads(), bands)
+        if threads <= 1:
+            return sum(
+                kernel(*before, edges[b], edges[b + 1], *after) for b in range(bands)
+            )
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(numba.config.NUMBA_NUM_THREADS - 1)
+        # Bands beyond the threads wait in the pool's queue (the lattice has one per thread).
+        futures = [
+            self._pool.submit(kernel, *before, edges[b], edges[b + 1], *after)
+            for b in range(1, bands)
+        ]
+        updates = kernel(*before, edges[0], edges[1], *after)
+        return updates + sum(future.result() for future in futures)
+
+
+def _band_schedule(prepared, work, from_last, pacer, runner) -> np.ndarray:
     """Bands solved side by side (one parallel region), then joined across their edges: the
     lattice by one exchange and a front, the euclidean metric by exchanges and rounds of band
     solves until nothing changes (see :mod:`~generator.tortuosity._geodesic.bands`)."""
     from generator.tortuosity._geodesic import bands, sweeps
 
     if prepared.euclidean:
-        solve_bands, exchange = bands.solve_bands_euclidean, bands.exchange_euclidean
+        solve_band, exchange = bands.solve_band_euclidean, bands.exchange_euclidean
     else:
-        solve_bands, exchange = bands.solve_bands_lattice, bands.exchange_lattice
+        solve_band, exchange = bands.solve_band_lattice, bands.exchange_lattice
     pore = prepared.pore
     nz = pore.shape[0]
     dist = np.empty(pore.shape, dtype=np.float32)
@@ -197,7 +239,7 @@ def _band_schedule(prepared, work, from_last, pacer) -> np.ndarray:
         import numba
 
         edges = work.band_edges(numba.get_num_threads())
-    solve_bands(dist, pore, *common, order, edges, True, work.changed, *arrays)
+    runner.run(solve_band, (dist, pore, *common, order), edges, (True, work.changed, *arrays))
     if not prepared.euclidean and len(edges) > 2:
         # The lattice's paths across band edges: one exchange, then a front from what it
         # improved (rounds of band solves swept every slice with a change, 2-3 rounds on
@@ -218,5 +260,7 @@ def _band_schedule(prepared, work, from_last, pacer) -> np.ndarray:
             # without edges needs no further exchange.
             edges = edges[[0, -1]]
         pacer.pace()
-        solve_bands(dist, pore, *common, order, edges, False, work.changed, *arrays)
+        runner.run(
+            solve_band, (dist, pore, *common, order), edges, (False, work.changed, *arrays)
+        )
     return dist
