@@ -195,9 +195,7 @@ class BandRunner:
         bands = len(edges) - 1
         threads = min(numba.get_num_threads(), bands)
         if threads <= 1:
-            return sum(
-                kernel(*before, edges[b], edges[b + 1], *after) for b in range(bands)
-            )
+            return sum(kernel(*before, edges[b], edges[b + 1], *after) for b in range(bands))
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -260,7 +258,5 @@ def _band_schedule(prepared, work, from_last, pacer, runner) -> np.ndarray:
             # without edges needs no further exchange.
             edges = edges[[0, -1]]
         pacer.pace()
-        runner.run(
-            solve_band, (dist, pore, *common, order), edges, (False, work.changed, *arrays)
-        )
+        runner.run(solve_band, (dist, pore, *common, order), edges, (False, work.changed, *arrays))
     return dist
