@@ -135,7 +135,7 @@ def step_across(
                 triangles_row(triangle, dist_n[j - 1], dist_n[j], dist_n[j + 1], hy, hx, hz)
                 # Where no triangle holds the optimum, the patch's segments: gathered, then
                 # solved together (vectorised), into the same row.
-                fallback = 0
+                fallback = np.int64(0)  # a bare 0 compiled the gathered solve twice
                 for i in range(1, nx - 1):
                     fallback += (
                         (pore_k[j, i] & PORE_BIT != 0)
