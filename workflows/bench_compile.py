@@ -7,6 +7,7 @@ empty folder, so nothing is loaded from an earlier run::
     python -m workflows.bench_compile --presets 200         # one preset
     python -m workflows.bench_compile --presets none        # the stages only
     python -m workflows.bench_compile --presets 1000 --no-stages
+    python -m workflows.bench_compile --presets none --no-stages --sweep 200   # a whole sweep
     python -m workflows.readme_blocks --capture first_use --timed -- \\
         python -m workflows.bench_compile                   # the README's block
 
@@ -22,6 +23,11 @@ warm-up, generation, geodesic tortuosity, the sample file written) of the preset
 the empty cache; a second child runs the same task with the cache that the first one filled
 (loading only). The difference is what compiling costs the first sample of a fresh install; the
 row's ``compile_s`` is printed beside it.
+
+Sweep (``--sweep PRESET``): ``python -m generator sweep`` of 2 samples at 1 um with 2 workers,
+from an empty numba cache (``--numba-cache``), timed whole from the command's start to its
+exit; its overhead is that time less the slowest sample's own ``total_s`` (start-up, the
+kernels compiled side by side in child processes, the workers started, the dataset written).
 """
 
 from __future__ import annotations
@@ -139,6 +145,26 @@ def _child(args: list[str], cache: Path) -> dict | list:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _sweep_overhead(preset: str, folder: Path) -> dict:
+    """A cold 2-sample sweep of ``preset``, timed whole, and its slowest sample."""
+    from generator import open_dataset
+
+    out = folder / f"sweep{preset}.h5"
+    command = [
+        sys.executable, "-m", "generator", "sweep", "--domain", preset, "--n", "2",
+        "--workers", "2", "--voxel-um", str(VOXEL_UM), "--no-volumes",
+        "--numba-cache", str(folder / "cache"), "--out", str(out),
+    ]  # fmt: skip
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"sweep failed: {done.stderr.strip()[-800:]}")
+    table = open_dataset(out).table
+    slowest = float(table["total_s"].max())
+    return {"wall_s": wall, "slowest_s": slowest, "overhead_s": wall - slowest}
+
+
 def _stages_table(rows: list[dict]) -> list[str]:
     lines = [
         "| stage | compile (numba's lock) | CPU | specialisations |",
@@ -191,6 +217,10 @@ def main(
     stages: Annotated[
         bool, typer.Option("--stages/--no-stages", help="Measure the stages first.")
     ] = True,
+    sweep: Annotated[
+        str | None,
+        typer.Option(help="Also time a cold 2-sample sweep of this preset, and its overhead."),
+    ] = None,
     child: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Cold numba compile time per stage and for a first sample, from an empty cache."""
@@ -202,7 +232,7 @@ def main(
     chosen = [] if presets == "none" else [p.strip() for p in presets.split(",") if p.strip()]
     from generator import DOMAIN_PRESETS
 
-    unknown = [p for p in chosen if p not in DOMAIN_PRESETS]
+    unknown = [p for p in [*chosen, *([sweep] if sweep else [])] if p not in DOMAIN_PRESETS]
     if unknown:
         raise typer.BadParameter(
             f"presets {unknown} are not among {sorted(DOMAIN_PRESETS)} (or none)",
@@ -218,6 +248,10 @@ def main(
             cold = _child(["sample", preset, str(folder)], cache)
             warm = _child(["sample", preset, str(folder)], cache)
             results[preset] = (cold, warm)
+        swept = None
+        if sweep:
+            (scratch / "sweep").mkdir()
+            swept = _sweep_overhead(sweep, scratch / "sweep")
     if rows:
         print("Cold numba compilation, each stage in order in one process from an empty cache:")
         print()
@@ -230,6 +264,15 @@ def main(
         )
         print()
         print("\n".join(_presets_table(results)))
+    if swept:
+        if rows or results:
+            print()
+        print(
+            f"A cold sweep (`generator sweep --domain {sweep} --n 2 --workers 2`, an empty numba "
+            f"cache): {swept['wall_s']:.1f} s from start to exit, its slowest sample "
+            f"{swept['slowest_s']:.1f} s: **{swept['overhead_s']:.1f} s of overhead** (start-up, "
+            "compilation, workers, writing)."
+        )
 
 
 if __name__ == "__main__":
