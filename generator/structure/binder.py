@@ -251,3 +251,25 @@ def add_binder(volume: np.ndarray, target_fraction: float, *, seed: int) -> Bind
     del dist_fibre
     detached = int(detach_floating_binder(volume))
     return BinderResult(k_low, k_high, detached)
+
+
+def compile_kernels() -> None:
+    """Compile (or load from numba's cache) the binder kernels only some samples reach: the
+    attachment of floating binder and the relabelling that undoes a closing. A small
+    generation may never take them, and each sweep worker then compiled them in its first
+    real sample (about 3 CPU-s); here they run on a hand-made volume.
+
+    Examples
+    --------
+    >>> from generator.structure.binder import compile_kernels
+    >>> compile_kernels()
+    """
+    from generator._shared.phases import FIBRE
+    from generator.structure._binder_kernels import detach_floating_binder, relabel
+
+    volume = np.zeros((4, 4, 4), dtype=np.uint8)
+    volume[0, 0, 0] = FIBRE
+    volume[0, 0, 1] = BINDER  # attached: touches the fibre
+    volume[3, 3, 3] = BINDER  # floating: held, swept, then removed
+    detach_floating_binder(volume)
+    relabel(volume, BINDER, PORE)

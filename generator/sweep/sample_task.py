@@ -102,11 +102,13 @@ def warm_up(properties=DEFAULT_PROPERTIES, *, wide_closing: bool = False) -> flo
 
     with compile_timer() as timer:
         sample = generate(**_WARM_UP_SAMPLE)
+        _compile_rest("generate")
         if "wide" in wanted and "wide" not in _WARMED:
             generate(**_WIDE_CLOSING_SAMPLE)
         for name in wanted:
             if name in PROPERTIES and name not in _WARMED:
                 measure_property(name, sample.volume, 4.0)
+                _compile_rest(name)
     _WARMED.update(wanted)
     return timer.seconds
 
@@ -135,6 +137,7 @@ def warm_up_part(part: str) -> None:
         from generator.structure.generate import generate
 
         generate(**_WARM_UP_SAMPLE)
+        _compile_rest("generate")
         if part == "wide":
             generate(**_WIDE_CLOSING_SAMPLE)
         return
@@ -144,6 +147,20 @@ def warm_up_part(part: str) -> None:
     volume[5:9, :, 4:26] = 1
     volume[:, 12:15, 10:20] = 2
     measure_property(part, volume, 4.0)
+    _compile_rest(part)
+
+
+def _compile_rest(part: str) -> None:
+    """The kernels of ``part`` that a small warm-up structure does not reach (the binder's
+    rarer paths, the geodesic's joined bands), compiled on inputs made to reach them."""
+    if part == "generate":
+        from generator.structure.binder import compile_kernels
+
+        compile_kernels()
+    elif part == "geodesic":
+        from generator.tortuosity.geodesic import compile_kernels
+
+        compile_kernels()
 
 
 def _check_parts(parts) -> list[str]:

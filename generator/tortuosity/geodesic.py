@@ -80,3 +80,33 @@ def geodesic_distance(
     prepared = prepare(image, axis=axis, metric=metric, voxel_um=voxel_um, pore_label=pore_label)
     distances = solve(prepared, from_last=from_outlet, adaptive_threads=adaptive_threads)
     return prepared.restore(distances)
+
+
+def compile_kernels() -> None:
+    """Compile (or load from numba's cache) every kernel a solve may take on this machine,
+    both metrics, on a small image whose paths cross the bands' edge: the exchanges that join
+    the bands and the lattice's front after them run only there. A small image of one band
+    never takes them, and each sweep worker then compiled them in its first real sample
+    (about 10 CPU-s).
+
+    The lattice takes a band a thread, so two threads are used here when numba has them (with
+    one, the lattice never joins bands on this machine, and needs none of it).
+
+    Examples
+    --------
+    >>> from generator.tortuosity.geodesic import compile_kernels
+    >>> compile_kernels()
+    """
+    import numba
+
+    from generator.tortuosity._geodesic.driver import MIN_BAND_ROWS
+
+    image = np.ones((6, 2 * MIN_BAND_ROWS, 4), dtype=bool)
+    image[2, MIN_BAND_ROWS:] = False  # the second band is reached only across the edge
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        for metric in ("lattice", "euclidean"):
+            geodesic_distance(image, metric=metric, adaptive_threads=False)
+    finally:
+        numba.set_num_threads(previous)
