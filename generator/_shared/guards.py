@@ -10,10 +10,11 @@ import math
 
 # Peak bytes a voxel: generating a sample (labels, streamed binder distances: 2.8 measured with
 # the interpreter, 4.0 when a wide closing needs uint16 distances; `python -m
-# workflows.bench_generator --stages`) and the tortuosity beside an image (measured at 1 um on
-# the 3e8-voxel 1000 preset).
+# workflows.bench_generator --stages`) and the tortuosity beside an image (the label image 1,
+# its pore copy 1, one float32 distance field 4, reached-from-outlet bits: 1.68 GiB peak
+# for a 2.4e8-voxel 1000 sample at 1 um, the interpreter and libraries included).
 GENERATE_BYTES_PER_VOXEL = 4.0
-TORTUOSITY_BYTES_PER_VOXEL = 10.0
+TORTUOSITY_BYTES_PER_VOXEL = 7.5
 DIFFUSIVE_BYTES_PER_VOXEL = 22.0  # diffusive tortuosity: fields, codes, coarse levels (measured)
 # Use at most this share of the memory available now.
 MEMORY_SHARE = 0.8

@@ -211,26 +211,34 @@ def geometric_tortuosity(
     inlet_pore = pore[0] != 0
     inlet_paths = dist_out[0][inlet_pore]
     path_lengths = inlet_paths[np.isfinite(inlet_paths)].astype(np.float32)
-    reached_out = np.isfinite(dist_out)
+    # Which voxels the outlet reaches, one bit each and a slice at a time: a full-size boolean
+    # (and the one for the inlet, and their AND) lifted a 1000-domain sample's peak by 0.9 GB.
+    reached_out = np.empty((nz, (pore[0].size + 7) // 8), dtype=np.uint8)
+    for k in range(nz):
+        reached_out[k] = np.packbits(np.isfinite(dist_out[k]), axis=None)
     if not return_maps:
         del dist_out
     with report(f"{metric} distances from the inlet"):
         dist_in = solve(
             prepared, from_last=False, workspace=workspace, adaptive_threads=adaptive_threads
         )
-    reached_in = np.isfinite(dist_in)
-    n_connected = int(np.count_nonzero(reached_in))
-    n_percolating = int(np.count_nonzero(reached_in & reached_out))
-    del reached_out
 
-    # tau_volume: D_in(v) / z(v) over reached voxels past the first slice, slice by slice.
+    # Counts, and tau_volume (D_in(v) / z(v) over reached voxels past the first slice), slice
+    # by slice.
+    n_connected = 0
+    n_percolating = 0
     ratio_sum = 0.0
     ratio_count = 0
-    for k in range(1, nz):
-        values = dist_in[k][reached_in[k]]
-        ratio_sum += float(values.sum(dtype=np.float64)) / (k * step)
-        ratio_count += values.size
-    del reached_in
+    for k in range(nz):
+        reached_in = np.isfinite(dist_in[k])
+        n_connected += int(np.count_nonzero(reached_in))
+        out_k = np.unpackbits(reached_out[k], count=reached_in.size).reshape(reached_in.shape)
+        n_percolating += int(np.count_nonzero(reached_in & out_k.view(bool)))
+        if k > 0:
+            values = dist_in[k][reached_in]
+            ratio_sum += float(values.sum(dtype=np.float64)) / (k * step)
+            ratio_count += values.size
+    del reached_out
     outlet_ratio = (dist_in[-1] / length).astype(np.float32)
 
     percolating = path_lengths.size > 0
