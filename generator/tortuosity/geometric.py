@@ -216,12 +216,16 @@ def geometric_tortuosity(
     reached_out = np.empty((nz, (pore[0].size + 7) // 8), dtype=np.uint8)
     for k in range(nz):
         reached_out[k] = np.packbits(np.isfinite(dist_out[k]), axis=None)
-    if not return_maps:
-        del dist_out
     with report(f"{metric} distances from the inlet"):
         dist_in = solve(
-            prepared, from_last=False, workspace=workspace, adaptive_threads=adaptive_threads
+            prepared,
+            from_last=False,
+            workspace=workspace,
+            adaptive_threads=adaptive_threads,
+            out=None if return_maps else dist_out,  # its pages already mapped
         )
+    if not return_maps:
+        del dist_out
 
     # Counts, and tau_volume (D_in(v) / z(v) over reached voxels past the first slice), slice
     # by slice.
