@@ -13,7 +13,8 @@ empty folder, so nothing is loaded from an earlier run::
 
 Stages: one child compiles, on small images and in this order, the generation (fibres, binder,
 compression), the wide binder closing (the uint16 distance kernels), the geodesic tortuosity
-(both metrics), the diffusive factor and the pore sizes, as the sweep's warm-up does. For each
+(both metrics, bands joined), the diffusive factor and the pore sizes, as the sweep's warm-up
+does. For each
 it prints the seconds numba held its compiler (:func:`generator._shared.numba_compile.
 compile_timer`), the process's CPU seconds and the specialisations compiled (kernel
 signatures; a kernel shared with an earlier stage counts there).
@@ -67,14 +68,17 @@ def _specialisations() -> int:
 
 def _stage_child() -> list[dict]:
     from generator._shared.numba_compile import compile_timer
+    from generator.structure.binder import compile_kernels as binder_kernels
     from generator.structure.generate import generate
     from generator.sweep.properties import measure_property
     from generator.sweep.sample_task import _WARM_UP_SAMPLE, _WIDE_CLOSING_SAMPLE
+    from generator.tortuosity.geodesic import compile_kernels as geodesic_kernels
 
     made = {}
 
     def generation():
         made["sample"] = generate(**_WARM_UP_SAMPLE)
+        binder_kernels()  # what the sweep's warm-up adds: the binder's rarer paths
 
     def wide():
         generate(**_WIDE_CLOSING_SAMPLE)
@@ -82,7 +86,11 @@ def _stage_child() -> list[dict]:
     def prop(name):
         return lambda: measure_property(name, made["sample"].volume, 4.0)
 
-    work = (generation, wide, prop("geodesic"), prop("diffusive"), prop("psd"))
+    def geodesic():
+        prop("geodesic")()
+        geodesic_kernels()  # and the bands joined, the lattice's front
+
+    work = (generation, wide, geodesic, prop("diffusive"), prop("psd"))
     rows = []
     for stage, function in zip(STAGES, work, strict=True):
         before = _specialisations()

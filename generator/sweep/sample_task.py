@@ -113,10 +113,10 @@ def warm_up(properties=DEFAULT_PROPERTIES, *, wide_closing: bool = False) -> flo
     return timer.seconds
 
 
-# Cold compile of each part in CPU seconds (workflows/bench_compile.py, a busy 2-core VM): the
-# weights by which compile_in_parallel shares the parts between processes. "wide" includes the
-# generation (its sample is a generation too).
-COMPILE_CPU_S = {"generate": 23.0, "wide": 39.0, "geodesic": 59.0, "diffusive": 39.0, "psd": 21.0}
+# Cold compile of each part in CPU seconds (workflows/bench_compile.py, a quiet 2-core VM, with
+# what _compile_rest adds): the weights by which compile_in_parallel shares the parts between
+# processes. "wide" includes the generation (its sample is a generation too).
+COMPILE_CPU_S = {"generate": 21.0, "wide": 33.0, "geodesic": 37.0, "diffusive": 32.0, "psd": 16.0}
 
 
 def warm_up_part(part: str) -> None:
