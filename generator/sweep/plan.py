@@ -102,8 +102,8 @@ class SweepPlan:
     >>> plan = SweepPlan.create(domain="200", n=4, voxel_um=4)
     >>> str(plan.out), str(plan.folder), len(plan.tasks)
     ('gdl200.h5', 'gdl200_samples', 4)
-    >>> plan.voxels(), plan.peak_bytes()  # 10 bytes a voxel at the peak
-    (2000000, 20000000.0)
+    >>> plan.voxels(), plan.peak_bytes()  # 7.5 bytes a voxel at the peak
+    (2000000, 15000000.0)
     >>> both = SweepPlan.create(domain="200", n=4, voxel_um=4, properties="geodesic,diffusive")
     >>> both.peak_bytes()  # 23 bytes a voxel: the diffusive solve beside the volume
     46000000.0

@@ -321,7 +321,7 @@ def peak_bytes_per_voxel(properties) -> float:
     Examples
     --------
     >>> peak_bytes_per_voxel(("geodesic",))
-    10.0
+    7.5
     >>> peak_bytes_per_voxel(("geodesic", "diffusive"))
     23.0
     """

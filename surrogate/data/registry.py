@@ -132,7 +132,8 @@ def load_dataset(
     Examples
     --------
     The shipped ``gdl200`` dataset: the paper's 240 samples, the five manufacturing parameters
-    as inputs and the tortuosity by both path metrics as targets.
+    as inputs and, as targets, the tortuosity by both path metrics and the diffusive factor and
+    effective diffusivity.
 
     >>> from surrogate.data import load_dataset
     >>> data = load_dataset("gdl200")
@@ -140,7 +141,7 @@ def load_dataset(
     (240, ['fiber_diameter_um', 'fiber_fraction', 'binder_fraction', 'thickness_um',
      'compression'])
     >>> list(data.targets.columns), data.units["thickness_um"]
-    (['tortuosity', 'tortuosity_lattice'], 'um')
+    (['tortuosity', 'tortuosity_lattice', 'tau_diffusive', 'effective_diffusivity'], 'um')
     """
     from surrogate.data.electrodes import NAMES, electrode_dataset
     from surrogate.data.tables import TableSpec, read_table, table_dataset
