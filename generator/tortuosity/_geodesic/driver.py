@@ -215,9 +215,10 @@ class BandRunner:
 
 
 def _band_schedule(prepared, work, from_last, pacer, runner, out=None) -> np.ndarray:
-    """Bands solved side by side (one parallel region), then joined across their edges: the
-    lattice by one exchange and a front, the euclidean metric by exchanges and rounds of band
-    solves until nothing changes (see :mod:`~generator.tortuosity._geodesic.bands`)."""
+    """Bands solved side by side (the runner's threads join once a round), then joined across
+    their edges: the lattice by one exchange and a front, the euclidean metric by exchanges and
+    rounds of band solves until nothing changes (see
+    :mod:`~generator.tortuosity._geodesic.bands`)."""
     from generator.tortuosity._geodesic import bands, sweeps
 
     if prepared.euclidean:
