@@ -33,7 +33,9 @@ The error to reach is the destination-only net's mean test MAPE with every row (
 against CPU-hours per ladder) names the route that reaches it for the least CPU time, its
 saving against the destination-only net with the spread over the repetitions, whether it meets
 the issue's aim (at least 5x fewer expensive CPU-hours) and, when no route does, why (the cheap
-source's error floor, its own cost, or a destination-only net that needs few rows already).
+source's error floor, its own cost, a destination-only net that needs few rows already, or
+what the routes reach with the most expensive rows the aim allows), and how the saving changes
+with the error asked (the destination-only net's error at each size as the level).
 ``--readme`` also writes ``docs/results/multifidelity_<preset>.md`` and ``.json``, the
 README's block (``python -m workflows.readme_blocks``).
 """
@@ -563,7 +565,133 @@ def _why(best: Route, reference: Route, curve, level: float) -> str:
             f"({reference.hours:.3g} h): even the fewest rows tried ({curve.sizes[0]}) save at "
             f"most {ceiling:.2g}×"
         )
-    return f"needs {best.rows} rows: {both}"
+    return f"needs {best.rows} rows: {both}; {_within_aim(curve, reference, level)}"
+
+
+def _within_aim(curve, reference: Route, level: float) -> str:
+    """What the ladder's routes reach with the most expensive rows the aim allows (the
+    largest size tried whose expensive hours are at most the destination-only net's over
+    :data:`AIM`), against ``level``."""
+    budget = reference.hours / AIM
+    affordable = [
+        k for k in range(len(curve.sizes))
+        if float(np.mean(curve.hours("scratch", k))) <= budget
+    ]  # fmt: skip
+    if not affordable:
+        return f"{AIM:g}× leaves {budget:.3g} h, less than its fewest rows ({curve.sizes[0]})"
+    k = affordable[-1]
+    most = int(reference.rows / AIM)
+    allowed = f"{most} rows" + ("" if curve.sizes[k] == most else f" ({curve.sizes[k]} tried)")
+    means = {
+        method: float(np.mean(values[k]))
+        for method, values in curve.mape.items()
+        if method not in (*DESTINATION_ONLY, *NOT_A_ROUTE)
+    }
+    method = min(means, key=means.get)
+    spread = float(np.std(curve.mape[method][k]))
+    return (
+        f"{AIM:g}× allows at most {allowed}, where its best, {_label(method)}, "
+        f"reaches {_pm(means[method], spread)} %, above {level:.3g} %"
+    )
+
+
+@dataclass
+class Saving:
+    """The best savings at one error level: the destination-only net's mean with ``rows``.
+
+    Attributes
+    ----------
+    rows : int
+        Rows the destination-only net was given; its mean test MAPE is the level.
+    level : float
+    hours : float
+        The destination-only net's CPU-hours there.
+    fewest, cheapest : Route or None
+        The cheap route that reaches the level for the fewest expensive CPU-hours, and the one
+        of the least CPU time with its cheap rows counted (None: no cheap source reaches it).
+    expensive, whole : float
+        The destination-only net's hours over ``fewest``'s expensive hours and over
+        ``cheapest``'s whole hours.
+    """
+
+    rows: int
+    level: float
+    hours: float
+    fewest: Route | None = None
+    cheapest: Route | None = None
+    expensive: float = float("nan")
+    whole: float = float("nan")
+
+
+def savings_by_level(group) -> list[Saving]:
+    """How the saving depends on the error asked: for every size the destination-only net was
+    given, its mean test MAPE as the level, and the cheap routes to that level with the fewest
+    expensive CPU-hours and with the least CPU time in all (``group``: the :class:`LadderRun`
+    of one destination).
+
+    Examples
+    --------
+    >>> from surrogate.evaluation.curves import CurveResult
+    >>> curve = CurveResult("c", "d", "t", [5, 40], {
+    ...     "scratch": [[8.0, 8.0], [2.0, 2.0]],
+    ...     "linear_correction": [[3.0, 3.0], [2.5, 2.5]]},
+    ...     cost_kind="CPU", expensive_seconds=[[360.0] * 2, [2880.0] * 2], cheap_seconds=360.0)
+    >>> one = LadderRun(Ladder("c", "physics", "c", "t", "d"), curve)
+    >>> [(s.rows, s.level, s.fewest and s.fewest.rows, s.expensive, s.whole)
+    ...  for s in savings_by_level([one])]
+    [(5, 8.0, 5, 1.0, 0.5), (40, 2.0, None, nan, nan)]
+    """
+    first = group[0].curve
+    found = []
+    for k, rows in enumerate(first.sizes):
+        level = float(np.mean(first.mape["scratch"][k]))
+        verdict = _verdict(group, level)
+        sources = [r for r in verdict.routes if r.ladder is not None and r.rows is not None]
+        saving = Saving(rows, level, float(np.mean(first.hours("scratch", k))))
+        if sources and all(r.hours is not None for r in sources):
+            saving.fewest = min(sources, key=lambda r: (r.expensive_hours, r.hours, r.mape))
+            saving.cheapest = min(sources, key=lambda r: (r.hours, r.mape))
+            saving.expensive = saving.hours / saving.fewest.expensive_hours
+            saving.whole = saving.hours / saving.cheapest.hours
+        found.append(saving)
+    return found
+
+
+def savings_markdown(group) -> str:
+    """:func:`savings_by_level` as a table, and the error down to which the aim holds."""
+    found = savings_by_level(group)
+    destination = group[0].ladder.destination
+    lines = [
+        f"| error asked (the destination-only net's with N {destination} rows): N | MAPE % | "
+        "its CPU-hours | fewest expensive CPU-hours: route | rows | saving | least CPU time, "
+        "cheap rows counted: route | rows | saving |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def where(r: Route) -> str:
+        return f"{_label(r.method)} on {r.ladder}"
+
+    for s in found:
+        head = f"| {s.rows} | {s.level:.3g} | {s.hours:.3g} |"
+        if s.fewest is None:
+            lines.append(f"{head} no cheap source reaches it | | | | | |")
+            continue
+        lines.append(
+            f"{head} {where(s.fewest)} | {s.fewest.rows} | {s.expensive:.2g}× | "
+            f"{where(s.cheapest)} | {s.cheapest.rows} | {s.whole:.2g}× |"
+        )
+    met = [s for s in found if s.fewest is not None and s.expensive >= AIM]
+    if not met:
+        tail = f"The ≥ {AIM:g}× aim (expensive CPU-hours) holds at none of these errors."
+    else:
+        tightest = min(met, key=lambda s: s.level)
+        tail = (
+            f"The ≥ {AIM:g}× aim (expensive CPU-hours, on the means) holds for errors down to "
+            f"{tightest.level:.3g} % (what the destination-only net reaches with "
+            f"{tightest.rows} rows)"
+        )
+        tail += ", the tightest asked." if tightest is found[-1] else ", not below."
+    return "\n".join([*lines, "", tail])
 
 
 def _bound(curve, best: Route, expensive: bool = False) -> float:
@@ -788,6 +916,12 @@ def report_markdown(preset: str, runs, found, paths: dict, *, seconds=None, load
             f"## Routes to {verdict.level:.3g} % MAPE on {verdict.destination}",
             "",
             routes_markdown(verdict),
+            "",
+            f"## The saving against the error asked, {verdict.destination}",
+            "",
+            savings_markdown(
+                [one for one in runs if one.ladder.destination == verdict.destination]
+            ),
         ]
     for one in runs:
         verdict = next(v for v in found if v.destination == one.ladder.destination)
@@ -828,6 +962,9 @@ def block_markdown(preset: str, runs, found) -> str:
     for verdict in found:
         lines += [f"**{verdict.destination}.** {verdict.sentence}", ""]
         lines += [routes_markdown(verdict, every=False), ""]
+        group = [one for one in runs if one.ladder.destination == verdict.destination]
+        if verdict.level_what != "the stated tolerance":
+            lines += [savings_markdown(group), ""]
     shift = domain_text(runs)
     if shift:
         lines += [shift, ""]

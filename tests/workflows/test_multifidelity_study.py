@@ -21,6 +21,8 @@ from workflows.multifidelity_study import (
     app,
     check_datasets,
     run_study,
+    savings_by_level,
+    savings_markdown,
     verdicts,
 )
 
@@ -167,4 +169,35 @@ def test_verdicts_on_hand_made_curves():
     assert found.winner.ladder is None and not found.aim_met
     assert found.why["cheap"] == (
         "error floor: its best, 4 ± 0 % (linear correction, 40 rows), stays above 3 %"
+    )
+
+
+def test_saving_by_error_asked_is_a_hand_count():
+    # 0.1 CPU-hour a dear row; the cheap rows 0.2 h in all.
+    hour = [[1440.0] * 3, [7200.0] * 3, [14400.0] * 3]
+    scratch = [[9.0] * 3, [5.0] * 3, [3.0] * 3]
+    # The offset is at 4 % from 4 rows and no lower; stacking reaches 3 % only with 40 rows.
+    one = _run(
+        {"scratch": scratch, "pretrained_plus_offset": [[4.0] * 3] * 3,
+         "stacking": [[12.0] * 3, [6.0] * 3, [2.9] * 3]},
+        hour, 720.0,
+    )  # fmt: skip
+    rows = {s.rows: s for s in savings_by_level([one])}
+    # 9 %: the offset with 4 rows, 0.4 h against the destination-only net's 0.4 h.
+    assert rows[4].fewest.method == "pretrained_plus_offset"
+    assert rows[4].expensive == pytest.approx(1.0)
+    assert rows[4].whole == pytest.approx(0.4 / 0.6)
+    # 5 %: 4 rows against 20: 5x on the expensive rows, 2 / 0.6 with the cheap ones.
+    assert rows[20].expensive == pytest.approx(5.0)
+    assert rows[20].whole == pytest.approx(2.0 / 0.6)
+    # 3 %: only stacking, with all 40 rows.
+    assert rows[40].fewest.method == "stacking" and rows[40].expensive == pytest.approx(1.0)
+    text = savings_markdown([one])
+    assert text.endswith("holds for errors down to 5 % (what the destination-only net reaches "
+                         "with 20 rows), not below.")  # fmt: skip
+    # Why 5x fails at 3 %: it allows 8 rows (4 tried), where the best is the offset's 4 %.
+    (found,) = verdicts([one])
+    assert found.why["cheap"].endswith(
+        "5× allows at most 8 rows (4 tried), where its best, pretrained + one offset on "
+        "target, reaches 4 ± 0 %, above 3 %"
     )
