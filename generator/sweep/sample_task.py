@@ -24,6 +24,7 @@ from generator.sweep.properties import (
     PROPERTIES,
     check_properties,
     measure_property,
+    measure_sample_property,
     properties_in_row,
 )
 
@@ -378,7 +379,7 @@ def run_sample(task: dict) -> dict:
                 row["generate_cpu_s"] = time.process_time() - cpu
             for name in properties:
                 # The property is measured and stored whole, or not at all.
-                row.update(measure_property(name, sample.volume, sample.voxel_um))
+                row.update(measure_sample_property(name, sample))
         # What this worker spent compiling or loading kernels for this sample: the warm-up's,
         # and any kernel first used by the sample itself (then also in that stage's seconds).
         row["compile_s"] = float(row.get("compile_s", 0.0)) + compiling.seconds

@@ -133,6 +133,7 @@ def geometric_tortuosity(
     return_maps: bool = False,
     progress: bool = False,
     adaptive_threads: bool | None = None,
+    overwrite_input: bool = False,
 ) -> TortuosityResult:
     """Geometric tortuosity of the pore space of a 3D image along one axis.
 
@@ -156,6 +157,10 @@ def geometric_tortuosity(
         Pace the solver's threads to the cores other processes leave free (see
         :func:`generator.tortuosity.geodesic.geodesic_distance`); default
         ``GDL_ADAPTIVE_THREADS``, on unless ``0``. The result is the same either way.
+    overwrite_input : bool
+        Let a C-contiguous boolean mask flowing along axis 0 be the solver's working array
+        instead of copying it (a byte a voxel less at the peak); its contents are then
+        undefined. Other images are copied whatever this says.
 
     Returns
     -------
@@ -192,7 +197,13 @@ def geometric_tortuosity(
     from generator.tortuosity._geodesic import Workspace, prepare, solve
 
     prepared = prepare(
-        image, axis=axis, metric=metric, voxel_um=voxel_um, pore_label=pore_label, min_slices=2
+        image,
+        axis=axis,
+        metric=metric,
+        voxel_um=voxel_um,
+        pore_label=pore_label,
+        min_slices=2,
+        overwrite_input=overwrite_input,
     )
     pore = prepared.pore
     n_pore = int(np.count_nonzero(pore))

@@ -57,9 +57,15 @@ class Prepared:
         return np.transpose(array, np.argsort(self.order))
 
 
-def prepare(image, *, axis, metric, voxel_um, pore_label, min_slices: int = 1) -> Prepared:
+def prepare(
+    image, *, axis, metric, voxel_um, pore_label, min_slices: int = 1, overwrite_input=False
+) -> Prepared:
     """Validate the arguments of :func:`generator.geodesic_distance` or
     :func:`generator.geometric_tortuosity` and lay the pore space out for the kernels.
+
+    With ``overwrite_input``, a C-contiguous boolean mask whose flow axis is axis 0 becomes
+    the kernels' working array itself (its bytes then carry their flags), saving a copy of a
+    byte a voxel; any other image is copied as usual.
 
     Raises
     ------
@@ -79,7 +85,17 @@ def prepare(image, *, axis, metric, voxel_um, pore_label, min_slices: int = 1) -
         )
     order = (flow,) + tuple(a for a in range(3) if a != flow)
     mask = pore_mask(image, pore_label)
-    if mask is image or order != (0, 1, 2) or not mask.flags.c_contiguous:
+    in_place = (
+        overwrite_input
+        and mask is image
+        and mask.dtype == np.bool_
+        and order == (0, 1, 2)
+        and mask.flags.c_contiguous
+        and mask.flags.writeable
+    )
+    if in_place:
+        pore = mask.view(np.uint8)
+    elif mask is image or order != (0, 1, 2) or not mask.flags.c_contiguous:
         pore = np.ascontiguousarray(np.transpose(mask, order)).astype(np.uint8)
     else:
         pore = mask.view(np.uint8)  # the comparison's own result: already a fresh array

@@ -251,3 +251,19 @@ def test_cli_diffusive_method_on_channels_with_known_answers(tmp_path):
         done = generator_cli("tortuosity", tmp_path / "channel.npy", **bad)
         assert done.returncode == 2 and done.stderr.count("\n") == 1
         assert ("--method 'fick'" if "fick" in bad.values() else "--boundary 'wrap'") in done.stderr
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_overwrite_input_gives_the_same_tau_and_leaves_other_images_alone(metric):
+    volume = generate(domain=(120, 120), thickness_um=280, voxel_um=6, seed=3).volume
+    copied = geometric_tortuosity(volume, metric=metric, pore_label=0, voxel_um=6.0)
+    mask = volume == 0
+    in_place = geometric_tortuosity(mask, metric=metric, voxel_um=6.0, overwrite_input=True)
+    assert in_place.summary() == copied.summary()
+    # A label image, or a mask along another axis, is copied: it comes back as it was.
+    before = volume.copy()
+    geometric_tortuosity(volume, metric=metric, pore_label=0, voxel_um=6.0, overwrite_input=True)
+    assert np.array_equal(volume, before)
+    mask = volume == 0
+    geometric_tortuosity(mask, axis="x", metric=metric, voxel_um=6.0, overwrite_input=True)
+    assert np.array_equal(mask, before == 0)
