@@ -11,8 +11,9 @@ import math
 # Peak bytes a voxel: generating a sample (labels, streamed binder distances: 2.8 measured with
 # the interpreter, 4.0 when a wide closing needs uint16 distances; `python -m
 # workflows.bench_generator --stages`) and the tortuosity beside an image (the label image 1,
-# its pore copy 1, one float32 distance field 4, reached-from-outlet bits: 1.68 GiB peak
-# for a 2.4e8-voxel 1000 sample at 1 um, the interpreter and libraries included).
+# its pore copy 1, one float32 distance field 4, reached-from-outlet bits; in a sweep the
+# labels shrink to 2 bits and the pore mask is the solver's array: 1.96 GiB peak a worker
+# for a 3.2e8-voxel 1000 sample at 1 um, the interpreter and libraries included, 6.6 B/voxel).
 GENERATE_BYTES_PER_VOXEL = 4.0
 TORTUOSITY_BYTES_PER_VOXEL = 7.5
 DIFFUSIVE_BYTES_PER_VOXEL = 22.0  # diffusive tortuosity: fields, codes, coarse levels (measured)
