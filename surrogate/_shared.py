@@ -9,8 +9,10 @@ its help text from these very lists, and the modules that check a value
 
 from __future__ import annotations
 
-# The shipped GDL sweep datasets (``data/<name>.h5``) and the targets they offer.
-GDL_DATASETS = ("gdl200", "gdl1000")
+# The shipped GDL sweep datasets (``data/<name>.h5``) and the targets they offer: the two
+# domains at 1 um, then the 200 domain's designs again at 4 and 2 um (the resolution ladder's
+# cheap rungs, paired with gdl200 on ``id``).
+GDL_DATASETS = ("gdl200", "gdl1000", "gdl200_4um", "gdl200_2um")
 # Geometric tortuosity by both path metrics (every sweep has them; the active loop simulates
 # them), then the diffusive columns a sweep with ``--properties ...,diffusive`` adds.
 GDL_GEOMETRIC_TARGETS = ("tortuosity", "tortuosity_lattice")

@@ -1,8 +1,9 @@
 """Tabular datasets for the surrogates: named inputs and targets with units, plus provenance.
 
 Names resolve through a small registry: ``gdl200`` and ``gdl1000`` are the generator's sweep
-datasets (``data/gdl200.h5``, ``data/gdl1000.h5``, read with :func:`generator.open_dataset`);
-any path to such a file works too. The same :class:`TableDataset` serves other tables (for
+datasets (``data/gdl200.h5``, ``data/gdl1000.h5``, read with :func:`generator.open_dataset`),
+``gdl200_4um`` and ``gdl200_2um`` the ``gdl200`` designs at coarser voxels; any path to such a
+file works too. The same :class:`TableDataset` serves other tables (for
 example lithium-ion electrode tables) through :func:`from_frame`.
 """
 
@@ -45,7 +46,7 @@ def registry_path(name: str) -> Path:
     Parameters
     ----------
     name : str
-        ``gdl200`` or ``gdl1000``.
+        ``gdl200``, ``gdl1000``, ``gdl200_4um`` or ``gdl200_2um``.
 
     Returns
     -------
@@ -90,9 +91,10 @@ def load_dataset(
 ) -> TableDataset:
     """Resolve a dataset name or a path.
 
-    ``gdl200``, ``gdl1000`` or a path to a sweep dataset file (``.h5``): only samples with
-    status ``ok``; inputs the five design parameters, targets ``tortuosity`` (euclidean
-    metric) and ``tortuosity_lattice`` -- or, with a ``spec``, any of its table's columns.
+    ``gdl200``, ``gdl1000``, ``gdl200_4um``, ``gdl200_2um`` or a path to a sweep dataset file
+    (``.h5``): only samples with status ``ok``; inputs the five design parameters, targets
+    ``tortuosity`` (euclidean metric) and ``tortuosity_lattice`` (and the diffusive columns
+    where measured) -- or, with a ``spec``, any of its table's columns.
     ``graphite``, ``sigra``, ``nmc``: that chemistry's rows of an electrode table (``table``,
     default the shipped synthetic one), with a column mapping file ``columns``; targets
     ``density`` and ``mass_loading``.

@@ -78,3 +78,13 @@ def test_diffusive_columns_obey_the_bounds_of_diffusion(name):
         table["effective_diffusivity"] * table["tau_diffusive"], porosity, rtol=1e-9
     )
     assert (table["diffusive_cpu_s"] > 0).all()
+
+
+def test_the_surrogates_know_a_rung_by_its_name(rung):
+    from surrogate.data.registry import load_dataset
+
+    name, data, _ = rung
+    by_name, by_path = load_dataset(name), load_dataset(str(DATA / f"{name}.h5"))
+    assert len(by_name.inputs) == (data.table["status"] == "ok").sum()
+    assert by_name.inputs.equals(by_path.inputs) and by_name.targets.equals(by_path.targets)
+    assert "tau_diffusive" in by_name.targets and by_name.rows["id"].equals(by_path.rows["id"])
