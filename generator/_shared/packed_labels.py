@@ -79,10 +79,6 @@ class PackedLabels:
     def nbytes(self) -> int:
         return self.low.nbytes + self.high.nbytes
 
-    def _bits(self, planes: np.ndarray) -> np.ndarray:
-        """Packed bit planes (nz, bytes) to a (nz, ny, nx) ``uint8`` array of 0 and 1."""
-        return self._bits_of(planes)
-
     def mask(self, label: int) -> np.ndarray:
         """A fresh C-contiguous boolean array, ``True`` where the volume held ``label``."""
         if not 0 <= int(label) <= LARGEST_LABEL:
@@ -90,11 +86,11 @@ class PackedLabels:
         # Combined on the packed bytes (an eighth of a byte a voxel), unpacked once.
         low = self.low if int(label) & 1 else ~self.low
         high = self.high if int(label) >> 1 else ~self.high
-        return self._bits(low & high).view(bool)
+        return self._bits_of(low & high).view(bool)
 
     def unpack(self) -> np.ndarray:
         """The label volume again, a fresh ``uint8`` array equal to the packed one."""
-        out = self._bits(self.high)
+        out = self._bits_of(self.high)
         out <<= 1
         # The low bits a few slices at a time: no second full-size array.
         step = 16
@@ -103,5 +99,6 @@ class PackedLabels:
         return out
 
     def _bits_of(self, planes: np.ndarray) -> np.ndarray:
+        """Packed bit planes (slices, bytes) to a (slices, ny, nx) ``uint8`` array of 0 and 1."""
         count = self.shape[1] * self.shape[2]
         return np.unpackbits(planes, axis=1, count=count).reshape((-1, *self.shape[1:]))

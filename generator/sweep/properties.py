@@ -69,6 +69,11 @@ class Property:
         ``problem(row) -> str or None``: why a stored row's values are not valid ones.
     settings : dict
         How it is computed (recorded in a dataset's provenance).
+    measure_pore : callable or None
+        ``measure_pore(pore_mask, voxel_um) -> dict``, the same values, for a property that
+        reads nothing but the pore: ``pore_mask()`` gives a fresh boolean mask (``True`` pore)
+        the property may work in. A sweep then holds the labels packed meanwhile
+        (:func:`measure_sample_property`).
     """
 
     name: str
@@ -78,6 +83,7 @@ class Property:
     measure: Callable
     problem: Callable
     settings: dict
+    measure_pore: Callable | None = None
 
 
 def _tortuosity_problem(row: dict, key: str) -> str | None:
@@ -210,6 +216,7 @@ PROPERTIES = {
         measure=_measure_geodesic,
         problem=_geodesic_problem,
         settings={"metrics": list(METRICS), "axis": "z", "inflow": "first slice"},
+        measure_pore=_geodesic_values,
     ),
     "diffusive": Property(
         name="diffusive",
@@ -252,32 +259,37 @@ def measure_property(name: str, volume, voxel_um: float) -> dict:
     ``generate_cpu_s``, the cost of a sample at this fidelity in CPU seconds, whatever the
     threads or the machine's load.
     """
-    cpu = time.process_time()
-    values = PROPERTIES[name].measure(volume, voxel_um)
-    values[f"{name}_cpu_s"] = time.process_time() - cpu
-    return values
+    return _cpu_timed(name, lambda: PROPERTIES[name].measure(volume, voxel_um))
 
 
 def measure_sample_property(name: str, sample) -> dict:
-    """:func:`measure_property` on a generated sample, with the least memory: while the
-    geodesic tortuosity runs, the sample's labels are held at two bits a voxel
-    (:class:`~generator._shared.packed_labels.PackedLabels`) instead of a byte, and given back
-    to ``sample.volume`` unchanged afterwards, also when the solver fails.
+    """:func:`measure_property` on a generated sample, with the least memory: while a property
+    that reads only the pore runs (:attr:`Property.measure_pore`), the sample's labels are held
+    at two bits a voxel (:class:`~generator._shared.packed_labels.PackedLabels`) instead of a
+    byte, and given back to ``sample.volume`` unchanged afterwards, also when it fails.
 
     The values are those of ``measure_property(name, sample.volume, sample.voxel_um)``.
     """
-    if name != "geodesic":
+    measure_pore = PROPERTIES[name].measure_pore
+    if measure_pore is None:
         return measure_property(name, sample.volume, sample.voxel_um)
     from generator._shared.packed_labels import PackedLabels
 
+    def measure() -> dict:
+        packed = PackedLabels.pack(sample.volume)
+        sample.volume = None  # the sample held the only reference: the packed copy stands in
+        try:
+            return measure_pore(lambda: packed.mask(PORE), sample.voxel_um)
+        finally:
+            sample.volume = packed.unpack()
+
+    return _cpu_timed(name, measure)
+
+
+def _cpu_timed(name: str, measure: Callable) -> dict:
     cpu = time.process_time()
-    packed = PackedLabels.pack(sample.volume)
-    sample.volume = None  # the sample held the only reference: the packed copy stands in
-    try:
-        values = _geodesic_values(lambda: packed.mask(PORE), sample.voxel_um)
-    finally:
-        sample.volume = packed.unpack()
-    values["geodesic_cpu_s"] = time.process_time() - cpu
+    values = measure()
+    values[f"{name}_cpu_s"] = time.process_time() - cpu
     return values
 
 

@@ -85,20 +85,13 @@ def prepare(
         )
     order = (flow,) + tuple(a for a in range(3) if a != flow)
     mask = pore_mask(image, pore_label)
-    in_place = (
-        overwrite_input
-        and mask is image
-        and mask.dtype == np.bool_
-        and order == (0, 1, 2)
-        and mask.flags.c_contiguous
-        and mask.flags.writeable
-    )
-    if in_place:
+    # Ours to work in: the comparison's own fresh result, or a boolean mask (pore_mask gives
+    # one back as it is) whose caller gave it up.
+    ours = mask is not image or (overwrite_input and mask.flags.writeable)
+    if ours and order == (0, 1, 2) and mask.flags.c_contiguous:
         pore = mask.view(np.uint8)
-    elif mask is image or order != (0, 1, 2) or not mask.flags.c_contiguous:
-        pore = np.ascontiguousarray(np.transpose(mask, order)).astype(np.uint8)
     else:
-        pore = mask.view(np.uint8)  # the comparison's own result: already a fresh array
+        pore = np.ascontiguousarray(np.transpose(mask, order)).astype(np.uint8)
     return Prepared(
         pore=pore,
         spacing=spacing[list(order)],
