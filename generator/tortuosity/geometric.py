@@ -160,7 +160,9 @@ def geometric_tortuosity(
     overwrite_input : bool
         Let a C-contiguous boolean mask flowing along axis 0 be the solver's working array
         instead of copying it (a byte a voxel less at the peak); its contents are then
-        undefined. Other images are copied whatever this says.
+        undefined. Other images, and one whose second in-plane axis is much the longer (the
+        solver lays it out as rows, see :mod:`generator.tortuosity._geodesic.driver`), are
+        copied whatever this says.
 
     Returns
     -------
@@ -219,8 +221,9 @@ def geometric_tortuosity(
         dist_out = solve(
             prepared, from_last=True, workspace=workspace, adaptive_threads=adaptive_threads
         )
-    inlet_pore = pore[0] != 0
-    inlet_paths = dist_out[0][inlet_pore]
+    # Inlet and outlet planes in the caller's in-plane order (the solver may have swapped it).
+    inlet_pore = prepared.restore_plane(pore[0]) != 0
+    inlet_paths = prepared.restore_plane(dist_out[0])[inlet_pore]
     path_lengths = inlet_paths[np.isfinite(inlet_paths)].astype(np.float32)
     # Which voxels the outlet reaches, one bit each and a slice at a time: a full-size boolean
     # (and the one for the inlet, and their AND) lifted a 1000-domain sample's peak by 0.9 GB.
@@ -254,7 +257,7 @@ def geometric_tortuosity(
             ratio_sum += float(values.sum(dtype=np.float64)) / (k * step)
             ratio_count += values.size
     del reached_out
-    outlet_ratio = (dist_in[-1] / length).astype(np.float32)
+    outlet_ratio = np.ascontiguousarray(prepared.restore_plane(dist_in[-1]) / length, np.float32)
 
     percolating = path_lengths.size > 0
     if percolating:

@@ -78,6 +78,9 @@ def test_euclidean_bands_joined_when_updates_creep_give_the_one_band_answer(monk
     from generator.tortuosity._geodesic import driver
 
     pore = np.random.default_rng(13).random((30, 80, 600)) < 0.6
+    # Rows along the 600 voxels, as given (the solver would otherwise lay them along the
+    # longer axis and cut its bands across it, where little creeps).
+    monkeypatch.setattr(driver, "LONG_AXIS_RATIO", np.inf)
     banded = geodesic_distance(pore, metric="euclidean", adaptive_threads=False)
     tau = geometric_tortuosity(pore, metric="euclidean", adaptive_threads=False).tau
     monkeypatch.setattr(driver, "BANDS", 1)
@@ -88,3 +91,25 @@ def test_euclidean_bands_joined_when_updates_creep_give_the_one_band_answer(monk
     relative = np.abs(banded[finite] - whole[finite]) / np.maximum(whole[finite], 1.0)
     assert relative.mean() < 1e-4 and np.quantile(relative, 0.99) < 1e-4
     assert tau == pytest.approx(one_band_tau, rel=1e-5)
+
+
+def test_an_image_long_along_its_last_axis_is_solved_in_the_callers_layout():
+    # 2000 x 200 in-plane, like the `200` preset: the solver lays the rows along the longer
+    # axis (its second here). Distances, the inlet's path lengths (one per inlet voxel, in the
+    # caller's row-major order) and the outlet plane come back in the caller's layout.
+    from generator import geometric_tortuosity
+
+    pore = np.random.default_rng(14).random((16, 12, 40)) < 0.45
+    peer = dijkstra(pore)
+    ours = geodesic_distance(pore, metric="lattice")
+    finite = np.isfinite(peer)
+    assert np.array_equal(np.isfinite(ours), finite)
+    np.testing.assert_allclose(ours[finite], peer[finite], rtol=1e-6)
+
+    result = geometric_tortuosity(pore, metric="lattice")
+    from_outlet = dijkstra(pore[::-1])[::-1]
+    inlet = from_outlet[0][pore[0]]
+    np.testing.assert_allclose(result.path_lengths_um, inlet[np.isfinite(inlet)], rtol=1e-6)
+    length = pore.shape[0] - 1
+    assert result.outlet_ratio.shape == (12, 40)
+    np.testing.assert_allclose(result.outlet_ratio, peer[-1] / length, rtol=1e-6)
