@@ -6,9 +6,14 @@ folder per user, ``$XDG_CACHE_HOME/gdl-generator/numba`` (``~/.cache/...``), whi
 process of that user shares (the sweep's workers, batch jobs on a shared home, a later
 ``generator sample``), instead of a ``__pycache__`` beside the source that a read-only install
 cannot write and each copy of the code fills again. When that folder cannot be written the
-per-user temporary folder is used, and when neither can, numba's own locators decide. numba
-keys each entry by the source file's path and content, so edited code is recompiled, never
-loaded stale.
+per-user temporary folder is used, and when neither can, numba's own locators decide.
+
+numba keys each entry by its own source file's path, size and time only, yet a kernel that
+calls a kernel of another file holds that one's compiled code too: after an edit of the
+callee's file alone, the caller's entry still loaded, with the old callee inside. So the
+package's kernels go in a subfolder named by a digest of every kernel module's source
+(:func:`kernel_fingerprint`), in ``$NUMBA_CACHE_DIR`` as elsewhere: an edit of any kernel
+module compiles them all again, never loads one stale.
 
 Kernel modules import this module before they define a kernel: :func:`use_shared_cache` then
 applies to every kernel of the package defined after it.
@@ -16,6 +21,8 @@ applies to every kernel of the package defined after it.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import tempfile
 import threading
@@ -74,6 +81,27 @@ def cache_folder() -> Path:
     return home / APP / "numba"
 
 
+@functools.cache
+def kernel_fingerprint(package: Path = PACKAGE) -> str:
+    """A digest of the source of every module of ``package`` that defines numba kernels (the
+    files that mention ``njit``), by relative path and content.
+
+    Returns
+    -------
+    str
+        16 hex digits; the same for the same kernel sources wherever the package lies.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        try:
+            text = path.read_bytes()
+        except OSError:
+            continue
+        if b"njit" in text:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + text)
+    return digest.hexdigest()[:16]
+
+
 def _temporary_folder() -> Path:
     return Path(tempfile.gettempdir()) / f"{APP}-{os.getuid()}" / "numba"
 
@@ -83,12 +111,12 @@ _lock = threading.Lock()
 
 
 def use_shared_cache() -> None:
-    """Cache this package's kernels in :func:`cache_folder` (idempotent).
+    """Cache this package's kernels in :func:`cache_folder`, in a subfolder named by
+    :func:`kernel_fingerprint` (idempotent).
 
-    Adds a locator in front of numba's own, for the package's source files only, and only
-    while ``$NUMBA_CACHE_DIR`` is unset (then numba's rule applies). A kernel defined before
-    this call keeps numba's default place. numba versions without the locator list keep
-    their default too.
+    Adds a locator in front of numba's own, for the package's source files only. A kernel
+    defined before this call keeps numba's default place. numba versions without the locator
+    list keep their default too.
     """
     global _installed
     with _lock:
@@ -110,18 +138,24 @@ def _shared_locator(base):
     from numba.core import config
 
     class SharedCacheLocator(base):
-        """numba's per-user locator, pointed at :func:`cache_folder` (then at the per-user
-        temporary folder) for this package's files."""
+        """numba's per-user locator, pointed at ``$NUMBA_CACHE_DIR`` as numba read it, else
+        at :func:`cache_folder` (then at the per-user temporary folder), for this package's
+        files: in the subfolder of the package's kernel sources."""
 
         def __init__(self, py_func, py_file, folder=None):
             super().__init__(py_func, py_file)
-            self._cache_path = str(Path(folder) / self.get_suitable_cache_subpath(py_file))
+            self._cache_path = str(
+                Path(folder)
+                / f"kernels-{kernel_fingerprint()}"
+                / self.get_suitable_cache_subpath(py_file)
+            )
 
         @classmethod
         def from_function(cls, py_func, py_file):
-            if config.CACHE_DIR or not _inside_package(py_file):
+            if not _inside_package(py_file):
                 return None
-            for folder in (cache_folder(), _temporary_folder()):
+            given = (Path(config.CACHE_DIR),) if config.CACHE_DIR else ()
+            for folder in given or (cache_folder(), _temporary_folder()):
                 locator = cls(py_func, py_file, folder)
                 try:
                     locator.ensure_cache_path()

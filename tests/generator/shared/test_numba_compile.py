@@ -52,3 +52,47 @@ def test_an_unwritable_cache_home_falls_back_to_the_temporary_folder(tmp_path):
     env = dict(os.environ, XDG_CACHE_HOME=str(blocker / "cache"), TMPDIR=str(tmp_path))
     assert _run_kernel(env) == "14"
     assert _index_files(tmp_path / f"gdl-generator-{os.getuid()}" / "numba")
+
+
+def test_an_edited_callee_in_another_file_is_never_loaded_stale(tmp_path):
+    # numba keys a cached kernel by its own file only, yet a caller holds its callee's code:
+    # on a copy of the package, a kernel calling one of another file, whose file is then
+    # edited alone, must give the new value.
+    import shutil
+
+    copy = tmp_path / "copy" / "generator"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    header = (
+        "import numba as nb\nimport generator._shared.numba_compile as c\nc.use_shared_cache()\n"
+    )
+    callee = copy / "_callee.py"
+    callee.write_text(header + "@nb.njit(cache=True)\ndef value():\n    return 1\n")
+    (copy / "_caller.py").write_text(
+        header + "from generator._callee import value\n\n"
+        "@nb.njit(cache=True)\ndef call():\n    return value() + 10\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(copy.parent), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env.pop("NUMBA_CACHE_DIR", None)
+    code = "from generator._caller import call; print(call())"
+
+    def run() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            cwd=tmp_path,  # not the project's root, whose own package would come first
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert run() == "11"
+    assert run() == "11"  # from the cache
+    callee.write_text(header + "@nb.njit(cache=True)\ndef value():\n    return 2  # edited\n")
+    assert run() == "12"
+    # The same with the folder given as NUMBA_CACHE_DIR (what a sweep gives its workers).
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "given")
+    assert run() == "12"
+    callee.write_text(header + "@nb.njit(cache=True)\ndef value():\n    return 3  # again\n")
+    assert run() == "13"
