@@ -96,10 +96,9 @@ def prepare(
         raise ValueError(
             f"the image needs at least {min_slices} slices along axis {flow}, got {np.shape(image)}"
         )
+    shape = np.shape(image)
     rows_axis, columns_axis = (a for a in range(3) if a != flow)
-    if np.ndim(image) == 3 and np.shape(image)[columns_axis] >= LONG_AXIS_RATIO * np.shape(
-        image
-    )[rows_axis]:
+    if len(shape) == 3 and shape[columns_axis] >= LONG_AXIS_RATIO * shape[rows_axis]:
         rows_axis, columns_axis = columns_axis, rows_axis
     order = (flow, rows_axis, columns_axis)
     mask = pore_mask(image, pore_label)
@@ -137,9 +136,12 @@ class Workspace:
         :func:`~generator.tortuosity._geodesic.sweeps.step_across` improved.
     row_counts : ndarray of int64, (ny,)
     best_rows, lowest_rows, triangle_rows : ndarray of float32, (ny, nx)
-        Per row, the best, lowest-neighbour and triangle values of a step across.
+        The best, lowest-neighbour and triangle values of the row a step across is on: a band
+        (rows ``r0:r1``) works in row ``r0`` of each, one row for all of its rows, so the
+        scratch stays in the cache (a scratch row per row streamed three planes' worth
+        through it each slice: 2.5 % of a euclidean solve at 1000 x 1000 in-plane).
     near_rows : ndarray of uint8, (ny, nx)
-        Per row, the OR of the flags of the 3 x 3 patches behind (sparse sweeps).
+        Likewise, the OR of the flags of the 3 x 3 patches behind (sparse sweeps).
     changed : ndarray of bool, (nz,)
         Slices an exchange between bands changed.
     """

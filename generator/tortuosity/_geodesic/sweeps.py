@@ -63,8 +63,9 @@ def step_across(
 
     With ``mark``, improved voxels are queued (for :func:`relax_sparse`) and flagged changed,
     and their flat indices are written to ``seeds[j * nx : j * nx + row_counts[j]]``.
-    The work rows (float32 best, lowest and triangle values, uint8 ``near_rows``, all
-    (ny, nx)) come from the caller's :class:`Workspace`, allocated once per image.
+    The work rows (float32 best, lowest and triangle values, uint8 ``near_rows``) are row 0
+    of the arrays given (the caller's :class:`Workspace`, allocated once per image), reused
+    for every row.
     With ``sparse``, only voxels whose 3 x 3 patch in ``dist_n`` holds a voxel flagged changed
     (this sweep or the last) are looked at: nothing else can have become improvable.
     """
@@ -93,7 +94,7 @@ def step_across(
             row_counts[j] = 0
         y0 = max(j - 1, 0)
         y1 = min(j + 2, ny)
-        near = near_rows[j]
+        near = near_rows[0]
         if sparse:
             if (row_recent[y0] | row_recent[j] | row_recent[y1 - 1]) == 0:
                 continue
@@ -107,7 +108,7 @@ def step_across(
         # so they change nothing).
         up = dist_n[j - 1] if j > 0 else dist_n[j]
         down = dist_n[j + 1] if j < ny - 1 else dist_n[j]
-        lowest = lowest_rows[j]
+        lowest = lowest_rows[0]
         if euclidean:
             # Lowest value of each 3 x 3 patch: no semi-Lagrangian update beats it plus hz;
             # a row where no pore voxel stands above that bound is skipped.
@@ -120,14 +121,14 @@ def step_across(
                 )
             if not reachable:
                 continue
-        best = best_rows[j]
+        best = best_rows[0]
         for i in range(nx):
             best[i] = dist_k[j, i]
         # Lattice steps from the 3 x 3 patch (one vectorised loop).
         lattice_patch_row(best, up, dist_n[j], down, w_straight, w_face_x, w_face_y, w_corner)
         if euclidean:
             # Triangle updates for the whole row (vectorised), where any voxel can gain.
-            triangle = triangle_rows[j]
+            triangle = triangle_rows[0]
             gain = False
             for i in range(nx):
                 gain |= lowest[i] + hz < best[i]
@@ -179,7 +180,7 @@ def step_across(
                     best[i] = min(best[i], patch_segments(dist_n, j, i, constants))
         row = dist_k[j]
         pore_row = pore_k[j]
-        take = lowest_rows[j]  # reused: 1.0 where the voxel improves
+        take = lowest_rows[0]  # reused: 1.0 where the voxel improves
         if sparse:
             # Only voxels with a recent change in their patch behind (then the same loop).
             for i in range(nx):
