@@ -9,7 +9,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-EUCLIDEAN_TOLERANCE = 1e-6  # relative change below which a semi-Lagrangian update is dropped
+# Relative change below which a semi-Lagrangian update is dropped. Measured against 1e-6 (one
+# thread, CPU seconds of a solve): 9-10 % faster on `200` and `1000` samples, 17 % on a blobs
+# volume; tau moved up by 2e-6 to 6e-6 relative on three GDL volumes, single voxels by up to
+# 3e-3 either way (99.9 % within 2.2e-4), while the fixed point itself
+# already moves single voxels by up to 4 % with the order of updates and lies about 1 % from
+# scikit-fmm's (tests/generator/tortuosity).
+EUCLIDEAN_TOLERANCE = 1e-4
 BANDS = 2  # bands of rows solved side by side (at most)
 MIN_BAND_ROWS = 32
 # Below this many improved voxels an exchange's share of a slice, the bands are joined.
