@@ -35,6 +35,7 @@ OUTPUT_MODULES = (
     "tortuosity/_geodesic/sweeps",
     "tortuosity/_geodesic/driver",
     "tortuosity/_geodesic/bands",
+    "tortuosity/_geodesic/tally",
     "tortuosity/geometric",
     "tortuosity/diffusive",
     "tortuosity/_diffusive/driver",

@@ -197,6 +197,7 @@ def geometric_tortuosity(
     """
     from generator._shared.progress import silent, stage
     from generator.tortuosity._geodesic import Workspace, prepare, solve
+    from generator.tortuosity._geodesic.tally import tally_reached
 
     prepared = prepare(
         image,
@@ -241,21 +242,11 @@ def geometric_tortuosity(
     if not return_maps:
         del dist_out
 
-    # Counts, and tau_volume (D_in(v) / z(v) over reached voxels past the first slice), slice
-    # by slice.
-    n_connected = 0
-    n_percolating = 0
-    ratio_sum = 0.0
-    ratio_count = 0
-    for k in range(nz):
-        reached_in = np.isfinite(dist_in[k])
-        n_connected += int(np.count_nonzero(reached_in))
-        out_k = np.unpackbits(reached_out[k], count=reached_in.size).reshape(reached_in.shape)
-        n_percolating += int(np.count_nonzero(reached_in & out_k.view(bool)))
-        if k > 0:
-            values = dist_in[k][reached_in]
-            ratio_sum += float(values.sum(dtype=np.float64)) / (k * step)
-            ratio_count += values.size
+    # Counts, and tau_volume (D_in(v) / z(v) over reached voxels past the first slice), in one
+    # pass.
+    n_connected, n_percolating, ratio_sum, ratio_count = tally_reached(
+        dist_in.reshape(nz, -1), reached_out, step
+    )
     del reached_out
     outlet_ratio = np.ascontiguousarray(prepared.restore_plane(dist_in[-1]) / length, np.float32)
 

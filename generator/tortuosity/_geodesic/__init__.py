@@ -20,6 +20,8 @@ Read in this order:
     The per-voxel updates: lattice steps, the semi-Lagrangian segment and triangle geometry.
 :mod:`~generator.tortuosity._geodesic.flags`
     The bits the solver keeps in the pore array and the in-plane neighbour ring.
+:mod:`~generator.tortuosity._geodesic.tally`
+    The counts and sums a geometric tortuosity takes from its two fields, in one pass.
 
 Inside the kernels the metric is a literal argument (``nb.literally(euclidean)``: each metric
 compiles its own chain, its branches pruned); Python calls only the entry points that fix it
