@@ -57,28 +57,10 @@ def lattice_row_from(best, row, w_centre, w_side, lo, hi):
 
 
 @nb.njit(cache=True, nogil=True)
-def lattice_patch_row(best, up, centre, down, w_straight, w_x, w_y, w_corner):
-    """best[i] = min(best[i], every lattice step from the 3 x 3 patch of rows ``up``,
-    ``centre``, ``down`` of the slice behind), in one vectorised loop."""
-    nx = best.shape[0]
-    for i in (0, nx - 1):
-        value = min(centre[i] + w_straight, min(up[i], down[i]) + w_y)
-        for x in (i - 1, i + 1):
-            if 0 <= x < nx:
-                value = min(value, centre[x] + w_x)
-                value = min(value, min(up[x], down[x]) + w_corner)
-        best[i] = min(best[i], value)
-    for i in range(1, nx - 1):
-        a = min(centre[i] + w_straight, min(centre[i - 1], centre[i + 1]) + w_x)
-        b = min(up[i], down[i]) + w_y
-        c = min(min(up[i - 1], up[i + 1]), min(down[i - 1], down[i + 1])) + w_corner
-        best[i] = min(best[i], min(a, min(b, c)))
-
-
-@nb.njit(cache=True, nogil=True)
 def lattice_patch_block(best, up, centre, down, w_straight, w_x, w_y, w_corner, lo, hi):
-    """:func:`lattice_patch_row` for columns ``lo`` to ``hi - 1`` (unsigned indices, as
-    :func:`lattice_row_from`)."""
+    """best[i] = min(best[i], every lattice step from the 3 x 3 patch of rows ``up``,
+    ``centre``, ``down`` of the slice behind) for columns ``lo`` to ``hi - 1``, in one
+    vectorised loop (unsigned indices, as :func:`lattice_row_from`)."""
     nx = best.shape[0]
     for i in (0, nx - 1):
         if i < lo or i >= hi:

@@ -35,7 +35,6 @@ from generator.tortuosity._geodesic.flags import (
 from generator.tortuosity._geodesic.metrics import (
     improves,
     lattice_patch_block,
-    lattice_patch_row,
     lattice_row_from,
     patch_constants,
     patch_segments,
@@ -115,7 +114,7 @@ def step_across(
             # Lowest value of each 3 x 3 patch: no semi-Lagrangian update beats it plus hz;
             # a row where no pore voxel stands above that bound is skipped.
             lowest[:] = np.inf
-            lattice_patch_row(lowest, up, dist_n[j], down, zero, zero, zero, zero)
+            lattice_patch_block(lowest, up, dist_n[j], down, zero, zero, zero, zero, 0, nx)
             reachable = False
             for i in range(nx):
                 reachable |= (pore_k[j, i] & PORE_BIT != 0) & (
@@ -127,7 +126,9 @@ def step_across(
         for i in range(nx):
             best[i] = dist_k[j, i]
         # Lattice steps from the 3 x 3 patch (one vectorised loop).
-        lattice_patch_row(best, up, dist_n[j], down, w_straight, w_face_x, w_face_y, w_corner)
+        lattice_patch_block(
+            best, up, dist_n[j], down, w_straight, w_face_x, w_face_y, w_corner, 0, nx
+        )
         if euclidean:
             # Triangle updates for the whole row (vectorised), where any voxel can gain.
             triangle = triangle_rows[0]
