@@ -54,6 +54,24 @@ def test_lattice_with_the_front_equals_dijkstra3d_on_blobs(two_bands, seed):
     assert np.array_equal(ours, dijkstra(pore))  # bit for bit, inf where unreached
 
 
+def test_lattice_equals_dijkstra3d_on_rows_of_several_raster_blocks():
+    # Rows of 200 voxels (150 by 200 in-plane is not long enough to swap the axes): the
+    # in-plane passes after the first take them in blocks of RELAX_BLOCK (64) columns and skip
+    # a block with no stale voxel; a block skipped while a path still had to run through it
+    # would leave distances above Dijkstra's. One band.
+    from generator.tortuosity._geodesic.sweeps import RELAX_BLOCK
+
+    pore = blobs(shape=(16, 150, 200), porosity=0.3, seed=6)  # rows stay along the 200
+    assert pore.shape[2] >= 3 * RELAX_BLOCK
+    previous = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        ours = geodesic_distance(pore, metric="lattice", adaptive_threads=False)
+    finally:
+        numba.set_num_threads(previous)
+    assert np.array_equal(ours, dijkstra(pore))
+
+
 def test_lattice_with_the_front_and_anisotropic_voxels(two_bands):
     spacing = (2.0, 0.5, 1.5)
     pore = blobs(porosity=0.25, seed=5)
