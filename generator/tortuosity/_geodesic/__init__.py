@@ -9,9 +9,10 @@ Read in this order:
     allocated once per image), :func:`solve` (bands solved side by side, then joined, with
     thread pacing) and :class:`BandRunner` (the threads, one band each).
 :mod:`~generator.tortuosity._geodesic.bands`
-    The sweep schedule of one band of rows (:func:`_solve_band`, GIL-free entry points per
-    metric), the update across band edges (:func:`exchange`) and, for the lattice, the front
-    that finishes from what it improved (:func:`lattice_front`).
+    The sweep schedule of one band of rows and the update across band edges, compiled per
+    metric by :func:`band_kernels` (``solve_band_*``, GIL-free, and ``exchange_*``) and, for
+    the lattice, the front that finishes from what the exchange improved
+    (:func:`lattice_front`).
 :mod:`~generator.tortuosity._geodesic.sweeps`
     Serial numba kernels on one plane: :func:`step_across` (a slice from the slice behind it),
     :func:`relax_plane` (raster passes within a plane), :func:`relax_sparse` (a queue within a
@@ -23,10 +24,11 @@ Read in this order:
 :mod:`~generator.tortuosity._geodesic.tally`
     The counts and sums a geometric tortuosity takes from its two fields, in one pass.
 
-Inside the kernels the metric is a literal argument (``nb.literally(euclidean)``: each metric
-compiles its own chain, its branches pruned); Python calls only the entry points that fix it
-(``*_lattice``, ``*_euclidean``), since literal dispatch from Python re-ran type inference on
-every call (30 s per solve of a 100-slice image).
+Inside the kernels the metric is a constant: :func:`band_kernels` compiles each metric's chain
+with the flag a closure constant, passed on to the plane kernels as a literal argument (their
+other metric's branches pruned). Python calls only those per-metric kernels
+(``*_lattice``, ``*_euclidean``): literal dispatch from Python re-ran type inference on every
+call (30 s per solve of a 100-slice image).
 """
 
 from generator._shared.numba_compile import use_shared_cache

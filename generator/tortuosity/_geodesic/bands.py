@@ -1,21 +1,21 @@
 """The sweep schedule in numba: horizontal bands of rows solved side by side, then joined.
 
 The volume is cut into a fixed number of bands of rows (along axis 1). Each band is solved on
-its own, as if its edge rows were the image's edge (:func:`_solve_band`): a dense first sweep
-from the source slice, then sparse sweeps in alternating directions until one changes nothing.
-The bands share no voxel and read none of each other's, so one thread takes each band for a
-whole solve: one join per round rather than several per slice (each ends at a barrier, and a
-thousand of them cost more than the work of a small slice on a busy machine). The threads are
-the driver's (Python threads around the GIL-free :func:`solve_band_lattice` and
-:func:`solve_band_euclidean`), not a numba ``prange``: the parallel region compiled for 15
-CPU-s of the geodesic's 48 on a fresh install, for two bands.
+its own, as if its edge rows were the image's edge (``solve_band``, made per metric by
+:func:`band_kernels`): a dense first sweep from the source slice, then sparse sweeps in
+alternating directions until one changes nothing. The bands share no voxel and read none of
+each other's, so one thread takes each band for a whole solve: one join per round rather than
+several per slice (each ends at a barrier, and a thousand of them cost more than the work of a
+small slice on a busy machine). The threads are the driver's (Python threads around the
+GIL-free ``solve_band_lattice`` and ``solve_band_euclidean``), not a numba ``prange``: the
+parallel region compiled for 15 CPU-s of the geodesic's 48 on a fresh install, for two bands.
 
-Paths that cross a band edge are joined by :func:`exchange`: every voxel in the two rows
-beside an edge is updated from all its neighbours (the other band's too), and those it
-improves seed another round of band solves, now sparse. Rounds stop when an exchange improves
-nothing: every voxel is then at the fixed point of the full update, the same one the solver
-had without bands. The band count is fixed by the image, not the thread count, so the
-distances are the same whatever the number of threads (bit for bit).
+Paths that cross a band edge are joined by ``exchange`` (also from :func:`band_kernels`):
+every voxel in the two rows beside an edge is updated from all its neighbours (the other
+band's too), and those it improves seed another round of band solves, now sparse. Rounds stop
+when an exchange improves nothing: every voxel is then at the fixed point of the full update,
+the same one the solver had without bands. The band count is fixed by the image, not the
+thread count, so the distances are the same whatever the number of threads (bit for bit).
 
 The lattice metric takes one exchange, then :func:`lattice_front` (Dial's buckets from the
 voxels the exchange improved) instead of further rounds: its fixed point is Dijkstra's whatever
@@ -40,174 +40,198 @@ from generator.tortuosity._geodesic.sweeps import (
 DENSE_PASSES = 12  # raster passes over a slice before the in-plane relaxation goes sparse
 
 
-@nb.njit(cache=True, nogil=True)
-def _solve_band(
-    dist, pore, spacing, euclidean, tolerance, order, r0, r1, dense, changed_init,
-    seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-):  # fmt: skip
-    """Solve rows ``r0:r1`` of every slice to their fixed point within the band.
+def band_kernels(euclidean: bool):
+    """The band solve and the exchange of one metric, compiled with ``euclidean`` a constant.
 
-    ``order`` lists the slices from the source outwards. ``dense``: the first solve (every
-    voxel from the slice behind, then the plane); otherwise the voxels the exchange queued
-    seed the sweeps, and ``changed_init`` marks their slices. Returns the number of updates.
+    numba freezes a closure variable as a constant: each metric compiles its own chain with
+    the other metric's branches pruned, and passes the flag on to the plane kernels as a
+    literal, as ``nb.literally`` did. The kernels are what Python calls (a literal argument
+    from Python re-ran type inference on every call, 30 s per solve of a 100-slice image), so
+    no wrapper fixes the metric: a wrapper level compiled the whole chain's LLVM again (about
+    3 of the geodesic's 30 CPU-s of cold compile). numba keys the cached code by the closure's
+    values too.
+
+    Parameters
+    ----------
+    euclidean : bool
+        The semi-Lagrangian (Euclidean) metric, else the lattice.
+
+    Returns
+    -------
+    tuple
+        ``(solve_band, exchange)``, numba dispatchers; ``solve_band`` releases the GIL (the
+        driver's threads run one band each).
     """
-    nb.literally(euclidean)
-    _, hy, hx = spacing
-    nz = dist.shape[0]
-    nx = dist.shape[2]
-    source = order[0]
-    b_seeds = seeds[r0 * nx : r1 * nx]
-    b_counts = row_counts[r0:r1]
-    b_best = best_rows[r0:r1]
-    b_lowest = lowest_rows[r0:r1]
-    b_triangle = triangle_rows[r0:r1]
-    b_near = near_rows[r0:r1]
-    nyb = r1 - r0
-    updates = 0
-    changed_last = np.zeros(nz, dtype=np.bool_)
-    # Slices whose flags may hold 'changed' bits (only those need ageing).
-    flagged = np.zeros(nz, dtype=np.bool_)
-    if dense:
-        for t in range(nz):
-            k = order[t]
-            if t > 0:
-                n = order[t - 1]
-                # np.bool_ and np.int64, never bare constants: numba types those as literals
-                # and compiled step_across once more per metric for them (~10 CPU-s in all).
+
+    @nb.njit(cache=True, nogil=True)
+    def solve_band(
+        dist, pore, spacing, tolerance, order, r0, r1, dense, changed_init,
+        seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
+    ):  # fmt: skip
+        """Solve rows ``r0:r1`` of every slice to their fixed point within the band.
+
+        ``order`` lists the slices from the source outwards. ``dense``: the first solve (every
+        voxel from the slice behind, then the plane); otherwise the voxels the exchange queued
+        seed the sweeps, and ``changed_init`` marks their slices. Returns the number of updates.
+        """
+        _, hy, hx = spacing
+        nz = dist.shape[0]
+        nx = dist.shape[2]
+        source = order[0]
+        b_seeds = seeds[r0 * nx : r1 * nx]
+        b_counts = row_counts[r0:r1]
+        b_best = best_rows[r0:r1]
+        b_lowest = lowest_rows[r0:r1]
+        b_triangle = triangle_rows[r0:r1]
+        b_near = near_rows[r0:r1]
+        nyb = r1 - r0
+        updates = 0
+        changed_last = np.zeros(nz, dtype=np.bool_)
+        # Slices whose flags may hold 'changed' bits (only those need ageing).
+        flagged = np.zeros(nz, dtype=np.bool_)
+        if dense:
+            for t in range(nz):
+                k = order[t]
+                if t > 0:
+                    n = order[t - 1]
+                    # np.bool_ and np.int64, never bare constants: numba types those as literals
+                    # and compiled step_across once more per metric for them (~10 CPU-s in all).
+                    count = step_across(
+                        dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
+                        euclidean, tolerance, np.bool_(False), np.bool_(False),
+                        b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, np.int64(0), nyb,
+                    )  # fmt: skip
+                    if count == 0:
+                        continue
+                    updates += count
+                if relax_plane(dist[k, r0:r1], pore[k, r0:r1], hy, hx, euclidean, tolerance,
+                               DENSE_PASSES) < 0:  # fmt: skip
+                    updates += relax_sparse(
+                        dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
+                        b_seeds, b_counts, np.bool_(True),
+                    )  # fmt: skip
+                clear_flags(pore[k, r0:r1])
+            changed_last[:] = True
+            toward_source = True
+        else:
+            for k in range(nz):
+                if changed_init[k]:
+                    updates += relax_sparse(
+                        dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
+                        b_seeds, b_counts, np.bool_(True),
+                    )  # fmt: skip
+                    changed_last[k] = True
+                    flagged[k] = True
+            toward_source = False
+        first = dense
+        sweeps_done = 0
+        changed_now = np.zeros(nz, dtype=np.bool_)
+        while True:
+            changed_now[:] = False
+            any_change = False
+            for t in range(nz - 1):
+                if toward_source:
+                    n = order[nz - 1 - t]
+                    k = order[nz - 2 - t]
+                else:
+                    n = order[t]
+                    k = order[t + 1]
+                if k == source or not (changed_last[n] or changed_now[n]):
+                    continue
                 count = step_across(
                     dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
-                    euclidean, tolerance, np.bool_(False), np.bool_(False),
+                    euclidean, tolerance, np.bool_(True), np.bool_(not first),
                     b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, np.int64(0), nyb,
                 )  # fmt: skip
-                if count == 0:
-                    continue
-                updates += count
-            if relax_plane(dist[k, r0:r1], pore[k, r0:r1], hy, hx, euclidean, tolerance,
-                           DENSE_PASSES) < 0:  # fmt: skip
-                updates += relax_sparse(
-                    dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
-                    b_seeds, b_counts, np.bool_(True),
-                )  # fmt: skip
-            clear_flags(pore[k, r0:r1])
-        changed_last[:] = True
-        toward_source = True
-    else:
-        for k in range(nz):
-            if changed_init[k]:
-                updates += relax_sparse(
-                    dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
-                    b_seeds, b_counts, np.bool_(True),
-                )  # fmt: skip
-                changed_last[k] = True
-                flagged[k] = True
-        toward_source = False
-    first = dense
-    sweeps_done = 0
-    changed_now = np.zeros(nz, dtype=np.bool_)
-    while True:
-        changed_now[:] = False
-        any_change = False
-        for t in range(nz - 1):
-            if toward_source:
-                n = order[nz - 1 - t]
-                k = order[nz - 2 - t]
-            else:
-                n = order[t]
-                k = order[t + 1]
-            if k == source or not (changed_last[n] or changed_now[n]):
-                continue
-            count = step_across(
-                dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
-                euclidean, tolerance, np.bool_(True), np.bool_(not first),
-                b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, np.int64(0), nyb,
-            )  # fmt: skip
-            if count:
-                updates += count
-                updates += relax_sparse(
-                    dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
-                    b_seeds, b_counts, np.bool_(False),
-                )  # fmt: skip
-                changed_now[k] = True
-                flagged[k] = True
-                any_change = True
-        sweeps_done += 1
-        # The exchange's slices look both ways: in the first two sweeps of a sparse round.
-        if not any_change and (dense or sweeps_done >= 2):
-            break
-        for k in range(nz):
-            if flagged[k]:
-                age_change_flags(pore[k, r0:r1])
-                # Still 'changed before': this sweep's slices, and the exchange's after one.
-                flagged[k] = changed_now[k] or (not dense and sweeps_done == 1 and changed_init[k])
-        changed_last[:] = changed_now
-        if not dense and sweeps_done == 1:
-            for k in range(nz):
-                changed_last[k] |= changed_init[k]
-        toward_source = not toward_source
-        first = False
-    for k in range(nz):
-        if flagged[k] or changed_now[k] or (not dense and changed_init[k]):
-            clear_flags(pore[k, r0:r1])
-    return updates
-
-
-@nb.njit(cache=True, nogil=True)
-def exchange(
-    dist, pore, spacing, euclidean, tolerance, source, edges, changed,
-    seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-):  # fmt: skip
-    """Update the two rows beside every inner band edge from all their neighbours.
-
-    Improved voxels are queued and flagged changed, their slices set in ``changed``; returns
-    how many improved. Serial and in place (the result does not depend on timing).
-    """
-    nb.literally(euclidean)
-    _, hy, hx = spacing
-    nz, ny, nx = dist.shape
-    w_y = np.float32(hy)
-    w_x = np.float32(hx)
-    w_d = np.float32(np.sqrt(hy * hy + hx * hx))
-    improved = 0
-    changed[:] = False
-    for k in range(nz):
-        if k == source:
-            continue
-        count = 0
-        for e in range(1, edges.shape[0] - 1):
-            r_lo = edges[e] - 1
-            r_hi = edges[e] + 1
-            for n in (k - 1, k + 1):
-                if 0 <= n < nz:
-                    count += step_across(
-                        dist[k], dist[n], pore[k], pore[n], spacing, euclidean, tolerance,
-                        np.bool_(True), np.bool_(False),
-                        seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-                        r_lo, r_hi,
+                if count:
+                    updates += count
+                    updates += relax_sparse(
+                        dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
+                        b_seeds, b_counts, np.bool_(False),
                     )  # fmt: skip
-            dist_k = dist[k]
-            pore_k = pore[k]
-            for j in range(r_lo, r_hi):
-                for i in range(nx):
-                    if pore_k[j, i] & PORE_BIT == 0:
-                        continue
-                    current = dist_k[j, i]
-                    if euclidean:
-                        value = ring_update_euclidean(dist_k, j, i, hy, hx, current)
-                    else:
-                        value = current
-                        for y in range(max(j - 1, 0), min(j + 2, ny)):
-                            for x in range(max(i - 1, 0), min(i + 2, nx)):
-                                w = w_d if (y != j and x != i) else (w_y if y != j else w_x)
-                                value = min(value, dist_k[y, x] + w)
-                    stored = np.float32(value)
-                    if improves(stored, current, tolerance):
-                        dist_k[j, i] = stored
-                        pore_k[j, i] |= QUEUED_BIT | CHANGED_BIT
-                        count += 1
-        if count:
-            changed[k] = True
-            improved += count
-    return improved
+                    changed_now[k] = True
+                    flagged[k] = True
+                    any_change = True
+            sweeps_done += 1
+            # The exchange's slices look both ways: in the first two sweeps of a sparse round.
+            if not any_change and (dense or sweeps_done >= 2):
+                break
+            for k in range(nz):
+                if flagged[k]:
+                    age_change_flags(pore[k, r0:r1])
+                    # Still 'changed before': this sweep's slices, and the exchange's after one.
+                    flagged[k] = changed_now[k] or (
+                        not dense and sweeps_done == 1 and changed_init[k]
+                    )
+            changed_last[:] = changed_now
+            if not dense and sweeps_done == 1:
+                for k in range(nz):
+                    changed_last[k] |= changed_init[k]
+            toward_source = not toward_source
+            first = False
+        for k in range(nz):
+            if flagged[k] or changed_now[k] or (not dense and changed_init[k]):
+                clear_flags(pore[k, r0:r1])
+        return updates
+
+    @nb.njit(cache=True, nogil=True)
+    def exchange(
+        dist, pore, spacing, tolerance, source, edges, changed,
+        seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
+    ):  # fmt: skip
+        """Update the two rows beside every inner band edge from all their neighbours.
+
+        Improved voxels are queued and flagged changed, their slices set in ``changed``; returns
+        how many improved. Serial and in place (the result does not depend on timing).
+        """
+        _, hy, hx = spacing
+        nz, ny, nx = dist.shape
+        w_y = np.float32(hy)
+        w_x = np.float32(hx)
+        w_d = np.float32(np.sqrt(hy * hy + hx * hx))
+        improved = 0
+        changed[:] = False
+        for k in range(nz):
+            if k == source:
+                continue
+            count = 0
+            for e in range(1, edges.shape[0] - 1):
+                r_lo = edges[e] - 1
+                r_hi = edges[e] + 1
+                for n in (k - 1, k + 1):
+                    if 0 <= n < nz:
+                        count += step_across(
+                            dist[k], dist[n], pore[k], pore[n], spacing, euclidean, tolerance,
+                            np.bool_(True), np.bool_(False),
+                            seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
+                            r_lo, r_hi,
+                        )  # fmt: skip
+                dist_k = dist[k]
+                pore_k = pore[k]
+                for j in range(r_lo, r_hi):
+                    for i in range(nx):
+                        if pore_k[j, i] & PORE_BIT == 0:
+                            continue
+                        current = dist_k[j, i]
+                        if euclidean:
+                            value = ring_update_euclidean(dist_k, j, i, hy, hx, current)
+                        else:
+                            value = current
+                            for y in range(max(j - 1, 0), min(j + 2, ny)):
+                                for x in range(max(i - 1, 0), min(i + 2, nx)):
+                                    w = w_d if (y != j and x != i) else (w_y if y != j else w_x)
+                                    value = min(value, dist_k[y, x] + w)
+                        stored = np.float32(value)
+                        if improves(stored, current, tolerance):
+                            dist_k[j, i] = stored
+                            pore_k[j, i] |= QUEUED_BIT | CHANGED_BIT
+                            count += 1
+            if count:
+                changed[k] = True
+                improved += count
+        return improved
+
+    return solve_band, exchange
 
 
 @nb.njit(cache=True, nogil=True)
@@ -260,7 +284,7 @@ def _grow(entry_index, entry_value, entry_next):
 
 @nb.njit(cache=True, nogil=True)
 def lattice_front(dist, pore, spacing, edges):
-    """Finish the lattice metric after :func:`exchange`: the voxels it queued (the rows beside
+    """Finish the lattice metric after the exchange: the voxels it queued (the rows beside
     the inner band edges) and everything they improve, nearest first, across the whole volume.
 
     The band solves left every edge inside a band at its fixed point and the exchange every
@@ -397,53 +421,5 @@ def lattice_front(dist, pore, spacing, edges):
     return updates
 
 
-# --- Entry points with the metric fixed (what the driver calls) --------------------------------
-
-
-@nb.njit(cache=True, nogil=True)
-def solve_band_lattice(
-    dist, pore, spacing, tolerance, order, r0, r1, dense, changed_init,
-    seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-):  # fmt: skip
-    """:func:`_solve_band` with the lattice metric (releases the GIL: the driver's threads
-    run one band each)."""
-    return _solve_band(
-        dist, pore, spacing, False, tolerance, order, r0, r1, dense, changed_init,
-        seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-    )  # fmt: skip
-
-
-@nb.njit(cache=True, nogil=True)
-def solve_band_euclidean(
-    dist, pore, spacing, tolerance, order, r0, r1, dense, changed_init,
-    seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-):  # fmt: skip
-    """:func:`_solve_band` with the semi-Lagrangian (Euclidean) metric (releases the GIL)."""
-    return _solve_band(
-        dist, pore, spacing, True, tolerance, order, r0, r1, dense, changed_init,
-        seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-    )  # fmt: skip
-
-
-@nb.njit(cache=True)
-def exchange_lattice(
-    dist, pore, spacing, tolerance, source, edges, changed,
-    seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-):  # fmt: skip
-    """:func:`exchange` with the lattice metric."""
-    return exchange(
-        dist, pore, spacing, False, tolerance, source, edges, changed,
-        seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-    )  # fmt: skip
-
-
-@nb.njit(cache=True)
-def exchange_euclidean(
-    dist, pore, spacing, tolerance, source, edges, changed,
-    seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-):  # fmt: skip
-    """:func:`exchange` with the semi-Lagrangian (Euclidean) metric."""
-    return exchange(
-        dist, pore, spacing, True, tolerance, source, edges, changed,
-        seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-    )  # fmt: skip
+solve_band_lattice, exchange_lattice = band_kernels(False)
+solve_band_euclidean, exchange_euclidean = band_kernels(True)
