@@ -6,14 +6,14 @@
   point ``p`` of a segment or triangle spanned by neighbouring reached voxels, at the linearly
   interpolated value there plus the straight length ``|v - p|``: in the plane, the segments
   between consecutive ring neighbours (:func:`ring_update_euclidean`); across slices, the
-  triangles (:func:`triangles_row`) and segments (:func:`patch_segments_gathered`,
-  :func:`patch_segments`) of the 3 x 3 patch in the adjacent slice. Linear (planar-front) fields
-  are carried exactly, so oblique straight paths no longer pay the lattice's detour of up to
-  8 %. Lattice steps remain candidates, so the connectivity is the lattice's.
+  triangles (:func:`triangles_row`) and segments (:func:`patch_segments_gathered`) of the
+  3 x 3 patch in the adjacent slice. Linear (planar-front) fields are carried exactly, so
+  oblique straight paths no longer pay the lattice's detour of up to 8 %. Lattice steps remain
+  candidates, so the connectivity is the lattice's.
 
 Across slices the updates are float32 throughout, written with selects rather than branches
-so that whole rows vectorise; :func:`patch_segments` (a single voxel at the plane's edge) runs
-the very same arithmetic as :func:`patch_segments_gathered`, so both give the same bits.
+so that whole rows vectorise; the voxels at the plane's edges take the same gathered segments
+(+inf beyond the edge), so a result does not depend on where a voxel sits.
 """
 
 from __future__ import annotations
@@ -311,27 +311,3 @@ def patch_segments_gathered(out, patch, count, constants):
             patch[8, n],
             constants,
         )
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _at(field, y, x):
-    ny, nx = field.shape
-    return field[y, x] if 0 <= y < ny and 0 <= x < nx else np.float32(np.inf)
-
-
-@nb.njit(cache=True, nogil=True)
-def patch_segments(dist_n, j, i, constants):
-    """Patch segment value of the single voxel (j, i) of the slice ahead of ``dist_n``: the
-    same arithmetic as :func:`patch_segments_gathered`, with +inf beyond the plane's edge."""
-    return _patch_value(
-        _at(dist_n, j - 1, i - 1),
-        _at(dist_n, j - 1, i),
-        _at(dist_n, j - 1, i + 1),
-        _at(dist_n, j, i - 1),
-        _at(dist_n, j, i),
-        _at(dist_n, j, i + 1),
-        _at(dist_n, j + 1, i - 1),
-        _at(dist_n, j + 1, i),
-        _at(dist_n, j + 1, i + 1),
-        constants,
-    )

@@ -37,7 +37,6 @@ from generator.tortuosity._geodesic.metrics import (
     lattice_patch_block,
     lattice_row_from,
     patch_constants,
-    patch_segments,
     patch_segments_gathered,
     ring_update_euclidean,
     ring_update_euclidean_inline,
@@ -130,57 +129,48 @@ def step_across(
             best, up, dist_n[j], down, w_straight, w_face_x, w_face_y, w_corner, 0, nx
         )
         if euclidean:
-            # Triangle updates for the whole row (vectorised), where any voxel can gain.
-            triangle = triangle_rows[0]
             gain = False
             for i in range(nx):
                 gain |= lowest[i] + hz < best[i]
-            if gain and 0 < j < ny - 1:
+            inner = gain and 0 < j < ny - 1
+            triangle = triangle_rows[0]
+            if inner:
+                # Triangle updates for the whole row (vectorised), inside the plane's edges.
                 triangles_row(triangle, dist_n[j - 1], dist_n[j], dist_n[j + 1], hy, hx, hz)
-                # Where no triangle holds the optimum, the patch's segments: gathered, then
-                # solved together (vectorised), into the same row.
-                fallback = np.int64(0)  # a bare 0 compiled the gathered solve twice
                 for i in range(1, nx - 1):
-                    fallback += (
-                        (pore_k[j, i] & PORE_BIT != 0)
-                        & (lowest[i] + hz < best[i])
-                        & (triangle[i] == np.inf)
-                        & (not sparse or (near[i - 1] | near[i] | near[i + 1]) & recent != 0)
+                    best[i] = min(best[i], triangle[i])
+            if gain:
+                # The patch's segments where no triangle was tried or none holds the optimum
+                # (the edge rows and columns, and +inf triangles): gathered, then solved
+                # together (vectorised), +inf beyond the plane's edge.
+                where = np.empty(nx, dtype=np.int64)
+                fallback = np.int64(0)  # a bare 0 compiled the gathered solve twice
+                for i in range(nx):
+                    near_change = (not sparse) or (
+                        (near[max(i - 1, 0)] | near[i] | near[min(i + 1, nx - 1)]) & recent != 0
                     )
+                    untried = not inner or i == 0 or i == nx - 1 or triangle[i] == np.inf
+                    if (
+                        pore_k[j, i] & PORE_BIT
+                        and lowest[i] + hz < best[i]
+                        and untried
+                        and near_change
+                    ):
+                        where[fallback] = i
+                        fallback += 1
                 if fallback:
-                    where = np.empty(fallback, dtype=np.int64)
                     patch = np.empty((9, fallback), dtype=np.float32)
-                    n = 0
-                    for i in range(1, nx - 1):
-                        if (
-                            pore_k[j, i] & PORE_BIT
-                            and lowest[i] + hz < best[i]
-                            and triangle[i] == np.inf
-                            and (not sparse or (near[i - 1] | near[i] | near[i + 1]) & recent)
-                        ):
-                            where[n] = i
-                            for k in range(9):
-                                patch[k, n] = dist_n[j + k // 3 - 1, i + k % 3 - 1]
-                            n += 1
+                    for n in range(fallback):
+                        i = where[n]
+                        for k in range(9):
+                            y = j + k // 3 - 1
+                            x = i + k % 3 - 1
+                            inside = 0 <= y < ny and 0 <= x < nx
+                            patch[k, n] = dist_n[y, x] if inside else np.float32(np.inf)
                     values = np.empty(fallback, dtype=np.float32)
                     patch_segments_gathered(values, patch, fallback, constants)
                     for n in range(fallback):
-                        triangle[where[n]] = values[n]
-            else:
-                triangle[:] = np.inf
-        # The new values and which voxels improve, for the whole row at once (vectorised);
-        # the flags and seed list are written only for the few that improved.
-        if euclidean and gain and 0 < j < ny - 1:
-            for i in range(1, nx - 1):
-                best[i] = min(best[i], triangle[i])
-        if euclidean and (lowest[0] + hz < best[0]):
-            best[0] = min(best[0], patch_segments(dist_n, j, np.int64(0), constants))
-        if euclidean and nx > 1 and (lowest[nx - 1] + hz < best[nx - 1]):
-            best[nx - 1] = min(best[nx - 1], patch_segments(dist_n, j, nx - 1, constants))
-        if euclidean and not (gain and 0 < j < ny - 1):
-            for i in range(1, nx - 1):
-                if lowest[i] + hz < best[i]:
-                    best[i] = min(best[i], patch_segments(dist_n, j, i, constants))
+                        best[where[n]] = min(best[where[n]], values[n])
         row = dist_k[j]
         pore_row = pore_k[j]
         take = lowest_rows[0]  # reused: 1.0 where the voxel improves
