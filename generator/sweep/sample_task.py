@@ -75,12 +75,19 @@ def may_need_wide_closing(fiber_diameter_um: float, voxel_um: float) -> bool:
     return float(fiber_diameter_um) / float(voxel_um) >= WIDE_CLOSING_DIAMETER
 
 
-def warm_up(properties=DEFAULT_PROPERTIES, *, wide_closing: bool = False) -> float:
+def warm_up(
+    properties=DEFAULT_PROPERTIES, *, wide_closing: bool = False, side_by_side: bool = True
+) -> float:
     """Compile (or load from numba's cache) the kernels a sample uses, once per process.
 
     Only the kernels of the generation and of ``properties`` are compiled, on a small
     structure; the uint16 distance kernels of a wide binder closing only with
-    ``wide_closing`` (:func:`may_need_wide_closing`).
+    ``wide_closing`` (:func:`may_need_wide_closing`). Parts that this code has not yet
+    compiled into the cache folder are first compiled there by child processes side by side
+    (:func:`compile_in_parallel`, one per core this process may use), which a first sample
+    on a fresh install (a batch job's, a lone ``run_sample``'s) waits for instead of
+    compiling them one after another; this process then only loads them. A sweep's workers
+    find them compiled by the sweep already.
 
     Parameters
     ----------
@@ -88,19 +95,24 @@ def warm_up(properties=DEFAULT_PROPERTIES, *, wide_closing: bool = False) -> flo
         The properties the samples measure (:mod:`generator.sweep.properties`).
     wide_closing : bool
         Also compile the kernels of a binder closing wider than 10.6 voxels.
+    side_by_side : bool
+        Compile the missing parts in child processes first (only where this process may use
+        more than one core and numba's cache folder can be written).
 
     Returns
     -------
     float
-        The seconds numba spent compiling or loading kernels
+        The seconds spent compiling or loading kernels: the children's wall time, if any, and
+        the time numba held its compiler in this process
         (:func:`generator._shared.numba_compile.compile_timer`; 0 when everything was warm),
         not the time the small structure took to make and measure.
     """
-    wanted = ["generate", *(["wide"] if wide_closing else []), *check_properties(properties)]
+    wanted = _wanted_parts(properties, wide_closing)
     if all(name in _WARMED for name in wanted):
         return 0.0
     from generator.structure.generate import generate
 
+    aside = compile_aside(properties, wide_closing=wide_closing) if side_by_side else 0.0
     with compile_timer() as timer:
         sample = generate(**_WARM_UP_SAMPLE)
         _compile_rest("generate")
@@ -111,13 +123,63 @@ def warm_up(properties=DEFAULT_PROPERTIES, *, wide_closing: bool = False) -> flo
                 measure_property(name, sample.volume, 4.0)
                 _compile_rest(name)
     _WARMED.update(wanted)
-    return timer.seconds
+    return aside + timer.seconds
 
 
-# Cold compile of each part in CPU seconds (workflows/bench_compile.py, a quiet 2-core VM, with
-# what _compile_rest adds): the weights by which compile_in_parallel shares the parts between
-# processes. "wide" includes the generation (its sample is a generation too).
-COMPILE_CPU_S = {"generate": 21.0, "wide": 33.0, "geodesic": 37.0, "diffusive": 32.0, "psd": 16.0}
+def compile_aside(properties=DEFAULT_PROPERTIES, *, wide_closing: bool = False) -> float:
+    """Compile the parts a sample needs that this process has not loaded and this code has
+    not compiled into numba's cache folder, in child processes side by side
+    (:func:`compile_in_parallel`), when that can pay: this process may use more than one
+    core, and the children can write the cache folder.
+
+    Parameters
+    ----------
+    properties : iterable of str
+        The properties the samples measure.
+    wide_closing : bool
+        Also the kernels of a binder closing wider than 10.6 voxels.
+
+    Returns
+    -------
+    float
+        The wall seconds it took (about 0 when nothing was missing). A child that fails is
+        not an error here: this process then compiles what is missing, and raises its error.
+    """
+    missing = [name for name in _wanted_parts(properties, wide_closing) if name not in _WARMED]
+    if not missing or not _compile_aside_pays():
+        return 0.0
+    started = time.perf_counter()
+    try:
+        compile_in_parallel(missing)
+    except RuntimeError:
+        pass
+    return time.perf_counter() - started
+
+
+def _wanted_parts(properties, wide_closing: bool) -> list[str]:
+    return ["generate", *(["wide"] if wide_closing else []), *check_properties(properties)]
+
+
+def _compile_aside_pays() -> bool:
+    """Whether compiling in child processes can save time here: more than one core for this
+    process, and a numba cache folder the children can write (else this process would
+    compile everything again)."""
+    from generator._shared.numba_compile import cache_folder
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if cores < 2:
+        return False
+    folder = cache_folder()
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return os.access(folder, os.W_OK)
+
+
+# Cold compile of each part in CPU seconds (warm_up_part from an empty cache, an Intel Xeon
+# 2-core VM, quiet; an AMD EPYC one took 1.2-1.4x as long for each): the weights by which
+# compile_in_parallel shares the parts between processes. "wide" includes the generation (its
+# sample is a generation too).
+COMPILE_CPU_S = {"generate": 16.3, "wide": 23.0, "geodesic": 24.6, "diffusive": 27.4, "psd": 12.8}
 
 
 def warm_up_part(part: str) -> None:
@@ -181,7 +243,7 @@ def share_parts(parts, processes: int) -> list[list[str]]:
     Examples
     --------
     >>> share_parts(["generate", "wide", "geodesic", "diffusive", "psd"], 2)
-    [['geodesic', 'psd'], ['wide', 'diffusive']]
+    [['diffusive', 'psd'], ['geodesic', 'wide']]
     >>> share_parts(["generate", "geodesic"], 4)
     [['geodesic'], ['generate']]
     >>> share_parts(["generate", "geodesic"], 1)
@@ -349,8 +411,9 @@ def run_sample(task: dict) -> dict:
         (:mod:`generator.sweep.properties`), status, error, seconds per stage, the worker's
         peak memory, host and process id. ``compile_s`` is the seconds this worker spent
         compiling numba kernels or loading them from the cache for this sample (its first
-        sample's cold compile when the cache was empty, about 0.5 s of loading when it was
-        warm, 0 afterwards). A failed extension returns the stored row's values
+        sample's cold compile when the cache was empty, with the wall time of the child
+        processes that compiled it side by side (:func:`compile_aside`); about 0.5 s of
+        loading when it was warm, 0 afterwards). A failed extension returns the stored row's values
         with status ``"failed"`` and leaves the file as it was.
     """
     properties = check_properties(task.get("properties", DEFAULT_PROPERTIES))
@@ -366,7 +429,10 @@ def run_sample(task: dict) -> dict:
     try:
         wide = may_need_wide_closing(task["fiber_diameter_um"], task["voxel_um"])
         with compile_timer() as compiling:
-            warm_up(properties, wide_closing=wide)
+            # Missing kernels compiled side by side in child processes (their wall time is
+            # this sample's wait), then loaded here.
+            aside = compile_aside(properties, wide_closing=wide)
+            warm_up(properties, wide_closing=wide, side_by_side=False)
             start, cpu = time.perf_counter(), time.process_time()
             sample = _sample_for(task, start_row)
             if start_row is None:
@@ -382,7 +448,7 @@ def run_sample(task: dict) -> dict:
                 row.update(measure_sample_property(name, sample))
         # What this worker spent compiling or loading kernels for this sample: the warm-up's,
         # and any kernel first used by the sample itself (then also in that stage's seconds).
-        row["compile_s"] = float(row.get("compile_s", 0.0)) + compiling.seconds
+        row["compile_s"] = float(row.get("compile_s", 0.0)) + aside + compiling.seconds
         row["status"] = "ok"
         row["total_s"] = previous_total + time.perf_counter() - start
         row["peak_rss_gib"] = max(_peak_rss_gib(), float(row.get("peak_rss_gib", 0.0)))
