@@ -295,10 +295,13 @@ def compile_in_parallel(parts, *, processes: int | None = None, env=None) -> flo
         processes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     started = time.perf_counter()
     parts = _check_parts(parts)
-    stamps = _compile_stamps(parts, env)
+    stamps = _compile_stamps([*parts, "wide"], env)
     # Parts compiled before from this very code: the children would only load them (seconds
-    # of start-up a sweep, for nothing).
-    parts = [part for part in parts if not (stamps.get(part) and stamps[part].exists())]
+    # of start-up a sweep, for nothing). The wide part's sample is a generation too.
+    done = {part for part, stamp in stamps.items() if stamp.exists()}
+    if "wide" in done:
+        done.add("generate")
+    parts = [part for part in parts if part not in done]
     if not parts:
         return time.perf_counter() - started
     groups = share_parts(parts, processes)

@@ -42,6 +42,13 @@ def test_compiled_parts_are_skipped_until_the_code_changes(tmp_path, monkeypatch
     os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # an edit, as numba sees it
     sample_task.compile_in_parallel(["generate"], env=env, processes=2)
     assert len(spawned) == 5
+    # The wide part's sample is a generation too: a sweep that compiled it leaves nothing of
+    # the generation for a worker's first sample to compile (that child cost it 1.9 s).
+    fresh = dict(env, NUMBA_CACHE_DIR=str(tmp_path / "fresh"))
+    sample_task.compile_in_parallel(["wide", "geodesic"], env=fresh, processes=2)
+    assert len(spawned) == 7
+    sample_task.compile_in_parallel(["generate", "wide", "geodesic"], env=fresh, processes=2)
+    assert len(spawned) == 7
 
 
 def test_a_failed_child_leaves_no_stamp(tmp_path, monkeypatch):
