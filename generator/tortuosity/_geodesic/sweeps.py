@@ -226,7 +226,11 @@ def clear_flags(pore_k):
 RELAX_BLOCK = 64  # columns a raster pass after the first takes or skips together
 
 
-@nb.njit(cache=True, nogil=True)
+# _bounds and _bounds_at (per block and per voxel, allocating nothing) run without numba's
+# reference counting, as the per-row kernels of metrics do (see there).
+
+
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _bounds(
     dist_k, pore_k, j, previous, b0, b1, euclidean, weights, look, candidate, lowest, movable
 ):
@@ -278,7 +282,7 @@ def _bounds(
     return any_movable
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _bounds_at(dist_k, j, i, previous, euclidean, weights):
     """:func:`_bounds` for voxel ``i`` alone, as (candidate, lower bound): the same sums, so
     the same bits. Its neighbour before it in the pass may have improved since the row's
