@@ -157,14 +157,6 @@ def ring_update_euclidean(dist_k, j, i, hy, hx, best):
     return best
 
 
-# The raster passes' copy, inlined (numba IR) into :func:`~generator.tortuosity._geodesic.sweeps.
-# relax_plane`, which calls it for tens of millions of voxels a solve: a euclidean solve 3 %
-# faster, the same bits. Inlined into every caller it cost 2 CPU-s of cold compile a caller.
-ring_update_euclidean_inline = nb.njit(cache=True, nogil=True, inline="always")(
-    ring_update_euclidean.py_func
-)
-
-
 # --- Across slices: triangles and segments of the 3 x 3 patch behind (float32, vectorised) ----
 
 

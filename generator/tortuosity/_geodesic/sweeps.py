@@ -39,7 +39,6 @@ from generator.tortuosity._geodesic.metrics import (
     patch_constants,
     patch_segments_gathered,
     ring_update_euclidean,
-    ring_update_euclidean_inline,
     triangles_row,
 )
 
@@ -426,7 +425,7 @@ def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
                     # Every neighbour counts, so a voxel looked at is settled until one changes.
                     if euclidean:
                         if min(low, run + w_min) < value:
-                            value = ring_update_euclidean_inline(dist_k, j, i, hy, hx, value)
+                            value = ring_update_euclidean(dist_k, j, i, hy, hx, value)
                     else:
                         value = min(value, low)
                     stored = np.float32(value)
