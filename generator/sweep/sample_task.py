@@ -156,6 +156,11 @@ def compile_aside(properties=DEFAULT_PROPERTIES, *, wide_closing: bool = False) 
     return time.perf_counter() - started
 
 
+def _usable_cores() -> int:
+    """The CPUs this process may run on (1 where that cannot be told)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+
+
 def _wanted_parts(properties, wide_closing: bool) -> list[str]:
     return ["generate", *(["wide"] if wide_closing else []), *check_properties(properties)]
 
@@ -166,8 +171,7 @@ def _compile_aside_pays() -> bool:
     compile everything again)."""
     from generator._shared.numba_compile import cache_folder
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if cores < 2:
+    if _usable_cores() < 2:
         return False
     folder = cache_folder()
     while not folder.exists() and folder.parent != folder:
@@ -292,7 +296,7 @@ def compile_in_parallel(parts, *, processes: int | None = None, env=None) -> flo
     import sys
 
     if processes is None:
-        processes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        processes = _usable_cores()
     started = time.perf_counter()
     parts = _check_parts(parts)
     stamps = _compile_stamps([*parts, "wide"], env)
