@@ -7,7 +7,6 @@ with its worker becomes a failed row, so the sweep goes on.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 from contextlib import ExitStack, contextmanager
@@ -195,31 +194,13 @@ class DaskExecutor:
         only load. ``wide_closing`` adds the uint16 kernels of a wide binder closing (the
         plan's :meth:`may_need_wide_closing`), which both workers would otherwise compile in
         their first sample. Returns the seconds it took."""
-        return self._warm_cache_job(properties, wide_closing)()
-
-    def _warm_cache_job(self, properties, wide_closing: bool):
-        """:meth:`warm_cache`'s work as a callable, its children's environment taken now (a
-        local cluster's start changes this process's environment for a moment)."""
         from generator.sweep.sample_task import compile_in_parallel
 
         if self.numba_cache is None or self.scheduler:
-            return lambda: 0.0
+            return 0.0
         parts = ["wide" if wide_closing else "generate", *properties]
         env = dict(os.environ, NUMBA_CACHE_DIR=str(self.numba_cache))
-        return functools.partial(compile_in_parallel, parts, env=env)
-
-    def _warm_and_connect(self, stack: ExitStack, plan):
-        """:meth:`warm_cache` in a thread (it only waits on its child processes) while the
-        cluster starts, then the client: the cluster's start-up, about a second, no longer
-        waits for the compile, and no task is sent before the compile ends."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        compile_job = self._warm_cache_job(plan.properties, plan.may_need_wide_closing())
-        with ThreadPoolExecutor(1) as pool:  # its exit waits for the compile's children
-            compiling = pool.submit(compile_job)
-            connected = self._connect(stack, plan)
-            compiling.result()  # a failed compile is raised here; the stack closes the cluster
-        return connected
+        return compile_in_parallel(parts, env=env)
 
     def _connect(self, stack: ExitStack, plan):
         """A client (and the batch jobs' watch, or None) for ``plan``, closed with ``stack``."""
@@ -249,8 +230,9 @@ class DaskExecutor:
         """Keep one cluster (and its workers or batch jobs) for every :meth:`run` inside, as
         the active loop's batches want, instead of one cluster a run."""
         self.check_plan(plan)
+        self.warm_cache(plan.properties, wide_closing=plan.may_need_wide_closing())
         with ExitStack() as stack:
-            self._session = self._warm_and_connect(stack, plan)
+            self._session = self._connect(stack, plan)
             try:
                 yield self
             finally:
@@ -266,7 +248,8 @@ class DaskExecutor:
                 client, watch = self._session
             else:
                 self.check_plan(plan)
-                client, watch = self._warm_and_connect(stack, plan)
+                self.warm_cache(plan.properties, wide_closing=plan.may_need_wide_closing())
+                client, watch = self._connect(stack, plan)
             keys = [f"sample-{task['id']}" for task in tasks]
             by_key = dict(zip(keys, tasks, strict=True))
             extra = {"resources": {SAMPLE_RESOURCE: 1}} if self.cluster else {}
