@@ -161,8 +161,9 @@ def ring_update_euclidean(dist_k, j, i, hy, hx, best):
 
 
 @nb.njit(cache=True, nogil=True, _nrt=False)
-def triangles_row(out, up, centre, down, hy, hx, hz):
-    """Semi-Lagrangian values across slices from the patch's triangles, a whole row at once.
+def triangles_row(out, up, centre, down, hy, hx, hz, lo, hi):
+    """Semi-Lagrangian values across slices from the patch's triangles, columns ``lo`` to
+    ``hi - 1`` of a row at once.
 
     ``up``, ``centre`` and ``down`` are rows j - 1, j, j + 1 of the slice behind (hz away).
     For voxel i, ``d00`` is the voxel straight behind it, ``d10`` its neighbour at ``dy = sy``,
@@ -185,9 +186,13 @@ def triangles_row(out, up, centre, down, hy, hx, hz):
     one = np.float32(1.0)
     zero = np.float32(0.0)
     inf = np.float32(np.inf)
-    out[0] = inf
-    out[nx - 1] = inf
-    for i in range(1, nx - 1):
+    if lo == 0:
+        out[0] = inf
+    if hi == nx:
+        out[nx - 1] = inf
+    start = max(lo, 1)
+    for k in range(min(hi, nx - 1) - start):
+        i = np.uint64(start + k)  # unsigned: no index wrap, so the loop vectorises
         d00 = centre[i]
         u = up[i]
         d = down[i]

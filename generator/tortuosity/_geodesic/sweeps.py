@@ -51,6 +51,14 @@ def fill_unreached(dist):
         dist[k] = np.inf
 
 
+# Columns a step across takes or skips together: a block with no voxel that can improve (no
+# recent change in its patches behind, or, for the euclidean metric, none above its patch's
+# lowest value plus hz) is skipped. A row-wide test let most rows through after the first
+# sweep: the 1 % of the pore that paths turning back correct lies a few voxels in every row
+# (a `1000` sample: 81 % of rows in the second sweep, for 5 thousand updates).
+STEP_BLOCK = 32
+
+
 @nb.njit(cache=True, nogil=True)
 def step_across(
     dist_k, dist_n, pore_k, pore_n, spacing, euclidean, tolerance, mark, sparse,
@@ -67,6 +75,8 @@ def step_across(
     for every row.
     With ``sparse``, only voxels whose 3 x 3 patch in ``dist_n`` holds a voxel flagged changed
     (this sweep or the last) are looked at: nothing else can have become improvable.
+    A row is worked on in runs of :data:`STEP_BLOCK`-column blocks that hold a voxel that can
+    improve; the other blocks are left as they are.
     """
     nb.literally(euclidean)
     hz, hy, hx = spacing
@@ -78,6 +88,13 @@ def step_across(
     recent = CHANGED_BIT | CHANGED_BEFORE_BIT
     zero = np.float32(0.0)
     constants = patch_constants(hy, hx, hz)
+    blocks = (nx + STEP_BLOCK - 1) // STEP_BLOCK
+    # The voxels that take the patch segments, gathered (a row's worth, reused).
+    where = np.empty(nx, dtype=np.int64)
+    patch = np.empty((9, nx), dtype=np.float32)
+    values = np.empty(nx, dtype=np.float32)
+    able = np.empty(nx, dtype=np.uint8)
+    near_change = np.empty(nx, dtype=np.uint8)
     improved = 0
     if sparse:
         # Which rows behind hold a recent change at all (one OR over each row): most rows of
@@ -107,95 +124,123 @@ def step_across(
         # so they change nothing).
         up = dist_n[j - 1] if j > 0 else dist_n[j]
         down = dist_n[j + 1] if j < ny - 1 else dist_n[j]
-        lowest = lowest_rows[0]
-        if euclidean:
-            # Lowest value of each 3 x 3 patch: no semi-Lagrangian update beats it plus hz;
-            # a row where no pore voxel stands above that bound is skipped.
-            lowest[:] = np.inf
-            lattice_patch_block(lowest, up, dist_n[j], down, zero, zero, zero, zero, 0, nx)
-            reachable = False
-            for i in range(nx):
-                reachable |= (pore_k[j, i] & PORE_BIT != 0) & (
-                    lowest[i] + w_straight < dist_k[j, i]
-                )
-            if not reachable:
-                continue
-        best = best_rows[0]
-        for i in range(nx):
-            best[i] = dist_k[j, i]
-        # Lattice steps from the 3 x 3 patch (one vectorised loop).
-        lattice_patch_block(
-            best, up, dist_n[j], down, w_straight, w_face_x, w_face_y, w_corner, 0, nx
-        )
-        if euclidean:
-            gain = False
-            for i in range(nx):
-                gain |= lowest[i] + hz < best[i]
-            inner = gain and 0 < j < ny - 1
-            triangle = triangle_rows[0]
-            if inner:
-                # Triangle updates for the whole row (vectorised), inside the plane's edges.
-                triangles_row(triangle, dist_n[j - 1], dist_n[j], dist_n[j + 1], hy, hx, hz)
-                for i in range(1, nx - 1):
-                    best[i] = min(best[i], triangle[i])
-            if gain:
-                # The patch's segments where no triangle was tried or none holds the optimum
-                # (the edge rows and columns, and +inf triangles): gathered, then solved
-                # together (vectorised), +inf beyond the plane's edge.
-                where = np.empty(nx, dtype=np.int64)
-                fallback = np.int64(0)  # a bare 0 compiled the gathered solve twice
-                for i in range(nx):
-                    near_change = (not sparse) or (
-                        (near[max(i - 1, 0)] | near[i] | near[min(i + 1, nx - 1)]) & recent != 0
-                    )
-                    untried = not inner or i == 0 or i == nx - 1 or triangle[i] == np.inf
-                    if (
-                        pore_k[j, i] & PORE_BIT
-                        and lowest[i] + hz < best[i]
-                        and untried
-                        and near_change
-                    ):
-                        where[fallback] = i
-                        fallback += 1
-                if fallback:
-                    patch = np.empty((9, fallback), dtype=np.float32)
-                    for n in range(fallback):
-                        i = where[n]
-                        for k in range(9):
-                            y = j + k // 3 - 1
-                            x = i + k % 3 - 1
-                            inside = 0 <= y < ny and 0 <= x < nx
-                            patch[k, n] = dist_n[y, x] if inside else np.float32(np.inf)
-                    values = np.empty(fallback, dtype=np.float32)
-                    patch_segments_gathered(values, patch, fallback, constants)
-                    for n in range(fallback):
-                        best[where[n]] = min(best[where[n]], values[n])
         row = dist_k[j]
         pore_row = pore_k[j]
-        take = lowest_rows[0]  # reused: 1.0 where the voxel improves
+        lowest = lowest_rows[0]
+        if euclidean:
+            # Lowest value of each 3 x 3 patch: no semi-Lagrangian update beats it plus hz.
+            lowest[:] = np.inf
+            lattice_patch_block(lowest, up, dist_n[j], down, zero, zero, zero, zero, 0, nx)
+        best = best_rows[0]
+        triangle = triangle_rows[0]
+        take = lowest_rows[0]  # reused within a run: 1.0 where the voxel improves
+        # Which voxels can improve (1), a vectorised pass over the row.
+        if euclidean:
+            for i in range(nx):
+                able[i] = (pore_row[i] & PORE_BIT != 0) & (lowest[i] + w_straight < row[i])
+        else:
+            able[:] = 1
         if sparse:
-            # Only voxels with a recent change in their patch behind (then the same loop).
+            # And have a recent change in their patch behind.
+            near_change[0] = near[0] | near[min(1, nx - 1)]
+            near_change[nx - 1] = near[max(nx - 2, 0)] | near[nx - 1]
+            for k in range(nx - 2):
+                i = np.uint64(k + 1)
+                near_change[i] = near[i - 1] | near[i] | near[i + 1]
             for i in range(nx):
-                near_change = (near[max(i - 1, 0)] | near[i] | near[min(i + 1, nx - 1)]) & recent
-                if near_change == 0:
-                    best[i] = row[i]
+                able[i] &= near_change[i] & recent != 0
+        if euclidean or sparse:
+            flags = np.uint8(0)
+            for i in range(nx):
+                flags |= able[i]
+            if flags == 0:
+                continue
         count = 0
-        for i in range(nx):
-            current = row[i]
-            stored = best[i]
-            ok = (pore_row[i] & PORE_BIT != 0) & (stored < current)
+        run_start = -1
+        for b in range(blocks + 1):
+            c0 = b * STEP_BLOCK
+            if b < blocks:
+                c1 = min(c0 + STEP_BLOCK, nx)
+                flags = np.uint8(0)
+                for k in range(c1 - c0):
+                    flags |= able[np.uint64(c0 + k)]
+                if flags:
+                    if run_start < 0:
+                        run_start = c0
+                    continue
+            if run_start < 0:
+                continue
+            lo = run_start
+            hi = min(c0, nx)
+            run_start = -1
+            for k in range(hi - lo):
+                i = np.uint64(lo + k)  # unsigned, as in the vector loops: no index wrap
+                best[i] = row[i]
+            # Lattice steps from the 3 x 3 patch (one vectorised loop).
+            lattice_patch_block(
+                best, up, dist_n[j], down, w_straight, w_face_x, w_face_y, w_corner, lo, hi
+            )
             if euclidean:
-                ok &= (current == np.inf) | (current - stored > tolerance * current)
-            row[i] = stored if ok else current
-            take[i] = np.float32(1.0) if ok else np.float32(0.0)
-            count += ok
-        if mark and count:
-            n = 0
-            for i in range(nx):
-                if take[i] != 0:
-                    pore_k[j, i] |= QUEUED_BIT | CHANGED_BIT
-                    seeds[j * nx + n] = j * nx + i
-                    n += 1
+                gain = False
+                for k in range(hi - lo):
+                    i = np.uint64(lo + k)
+                    gain |= lowest[i] + hz < best[i]
+                inner = gain and 0 < j < ny - 1
+                if inner:
+                    # Triangle updates for the run (vectorised), inside the plane's edges.
+                    triangles_row(
+                        triangle, dist_n[j - 1], dist_n[j], dist_n[j + 1], hy, hx, hz, lo, hi
+                    )
+                    start = max(lo, 1)
+                    for k in range(min(hi, nx - 1) - start):
+                        i = np.uint64(start + k)
+                        best[i] = min(best[i], triangle[i])
+                if gain:
+                    # The patch's segments where no triangle was tried or none holds the
+                    # optimum (the edge rows and columns, and +inf triangles): gathered, then
+                    # solved together (vectorised), +inf beyond the plane's edge.
+                    fallback = np.int64(0)  # a bare 0 compiled the gathered solve twice
+                    for i in range(lo, hi):
+                        untried = not inner or i == 0 or i == nx - 1 or triangle[i] == np.inf
+                        if able[i] and lowest[i] + hz < best[i] and untried:
+                            where[fallback] = i
+                            fallback += 1
+                    if fallback:
+                        for n in range(fallback):
+                            i = where[n]
+                            for k in range(9):
+                                y = j + k // 3 - 1
+                                x = i + k % 3 - 1
+                                inside = 0 <= y < ny and 0 <= x < nx
+                                patch[k, n] = dist_n[y, x] if inside else np.float32(np.inf)
+                        patch_segments_gathered(values, patch, fallback, constants)
+                        for n in range(fallback):
+                            best[where[n]] = min(best[where[n]], values[n])
+            if sparse:
+                # Only voxels with a recent change in their patch behind (then the same loop).
+                for k in range(hi - lo):
+                    i = np.uint64(lo + k)
+                    if near_change[i] & recent == 0:
+                        best[i] = row[i]
+            run_count = 0
+            for k in range(hi - lo):
+                i = np.uint64(lo + k)
+                current = row[i]
+                stored = best[i]
+                ok = (pore_row[i] & PORE_BIT != 0) & (stored < current)
+                if euclidean:
+                    ok &= (current == np.inf) | (current - stored > tolerance * current)
+                row[i] = stored if ok else current
+                take[i] = np.float32(1.0) if ok else np.float32(0.0)
+                run_count += ok
+            if mark and run_count:
+                n = count
+                for i in range(lo, hi):
+                    if take[i] != 0:
+                        pore_k[j, i] |= QUEUED_BIT | CHANGED_BIT
+                        seeds[j * nx + n] = j * nx + i
+                        n += 1
+            count += run_count
         improved += count
         if mark:
             row_counts[j] = count
