@@ -35,6 +35,7 @@ from generator.tortuosity._geodesic.sweeps import (
     relax_plane,
     relax_sparse,
     step_across,
+    step_scratch,
 )
 
 DENSE_PASSES = 12  # raster passes over a slice before the in-plane relaxation goes sparse
@@ -85,6 +86,7 @@ def band_kernels(euclidean: bool):
         b_triangle = triangle_rows[r0:r1]
         b_near = near_rows[r0:r1]
         nyb = r1 - r0
+        scratch = step_scratch(nyb, nx)
         updates = 0
         changed_last = np.zeros(nz, dtype=np.bool_)
         # Slices whose flags may hold 'changed' bits (only those need ageing).
@@ -99,7 +101,8 @@ def band_kernels(euclidean: bool):
                     count = step_across(
                         dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
                         euclidean, tolerance, np.bool_(False), np.bool_(False),
-                        b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, np.int64(0), nyb,
+                        b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, scratch,
+                        np.int64(0), nyb,
                     )  # fmt: skip
                     if count == 0:
                         continue
@@ -141,7 +144,8 @@ def band_kernels(euclidean: bool):
                 count = step_across(
                     dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
                     euclidean, tolerance, np.bool_(True), np.bool_(not first),
-                    b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, np.int64(0), nyb,
+                    b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, scratch,
+                    np.int64(0), nyb,
                 )  # fmt: skip
                 if count:
                     updates += count
@@ -189,6 +193,7 @@ def band_kernels(euclidean: bool):
         w_y = np.float32(hy)
         w_x = np.float32(hx)
         w_d = np.float32(np.sqrt(hy * hy + hx * hx))
+        scratch = step_scratch(ny, nx)
         improved = 0
         changed[:] = False
         for k in range(nz):
@@ -204,7 +209,7 @@ def band_kernels(euclidean: bool):
                             dist[k], dist[n], pore[k], pore[n], spacing, euclidean, tolerance,
                             np.bool_(True), np.bool_(False),
                             seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
-                            r_lo, r_hi,
+                            scratch, r_lo, r_hi,
                         )  # fmt: skip
                 dist_k = dist[k]
                 pore_k = pore[k]

@@ -60,9 +60,27 @@ STEP_BLOCK = 32
 
 
 @nb.njit(cache=True, nogil=True)
+def step_scratch(ny, nx):
+    """The work arrays of :func:`step_across` for planes of ``ny`` x ``nx`` voxels, made once per
+    band solve: the gathered columns (int64), their patches (float32, 9 x nx) and segment
+    values, which voxels can improve and the OR of the flags beside them (uint8 rows), and which
+    rows behind hold a recent change (uint8, ny)."""
+    return (
+        np.empty(nx, dtype=np.int64),
+        np.empty((9, nx), dtype=np.float32),
+        np.empty(nx, dtype=np.float32),
+        np.empty(nx, dtype=np.uint8),
+        np.empty(nx, dtype=np.uint8),
+        np.empty(ny, dtype=np.uint8),
+    )
+
+
+# Called for every slice of every sweep, it allocates nothing and runs without numba's
+# reference counting (its row views took about 20 counts a row; see metrics).
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def step_across(
     dist_k, dist_n, pore_k, pore_n, spacing, euclidean, tolerance, mark, sparse,
-    seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows, r_lo, r_hi,
+    seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows, scratch, r_lo, r_hi,
 ):  # fmt: skip
     """Improve rows ``r_lo`` to ``r_hi - 1`` of slice ``dist_k`` from the adjacent slice
     ``dist_n``; returns how many improved. Serial: the threads work on bands of rows
@@ -72,7 +90,7 @@ def step_across(
     and their flat indices are written to ``seeds[j * nx : j * nx + row_counts[j]]``.
     The work rows (float32 best, lowest and triangle values, uint8 ``near_rows``) are row 0
     of the arrays given (the caller's :class:`Workspace`, allocated once per image), reused
-    for every row.
+    for every row; ``scratch`` is :func:`step_scratch`'s, for a plane as large as ``dist_k``.
     With ``sparse``, only voxels whose 3 x 3 patch in ``dist_n`` holds a voxel flagged changed
     (this sweep or the last) are looked at: nothing else can have become improvable.
     A row is worked on in runs of :data:`STEP_BLOCK`-column blocks that hold a voxel that can
@@ -89,17 +107,12 @@ def step_across(
     zero = np.float32(0.0)
     constants = patch_constants(hy, hx, hz)
     blocks = (nx + STEP_BLOCK - 1) // STEP_BLOCK
-    # The voxels that take the patch segments, gathered (a row's worth, reused).
-    where = np.empty(nx, dtype=np.int64)
-    patch = np.empty((9, nx), dtype=np.float32)
-    values = np.empty(nx, dtype=np.float32)
-    able = np.empty(nx, dtype=np.uint8)
-    near_change = np.empty(nx, dtype=np.uint8)
+    # where, patch, values: the voxels that take the patch segments, gathered.
+    where, patch, values, able, near_change, row_recent = scratch
     improved = 0
     if sparse:
         # Which rows behind hold a recent change at all (one OR over each row): most rows of
         # a sparse sweep are skipped on three of these bytes.
-        row_recent = np.zeros(ny, dtype=np.uint8)
         for y in range(max(r_lo - 1, 0), min(r_hi + 1, ny)):
             flags = np.uint8(0)
             for i in range(nx):
@@ -263,7 +276,7 @@ def step_across(
     return improved
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def age_change_flags(pore_k):
     """End of a sweep, on one plane: 'changed now' becomes 'changed before', 'changed now' is
     cleared."""
@@ -274,7 +287,7 @@ def age_change_flags(pore_k):
             pore_k[j, i] = (v & (PORE_BIT | QUEUED_BIT)) | ((v & CHANGED_BIT) << 1)
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def clear_flags(pore_k):
     """Leave only the pore bit, on one plane."""
     ny, nx = pore_k.shape
