@@ -106,13 +106,13 @@ def _profile_kernels(euclidean: bool):
     argument from Python would re-type the kernel on every call)."""
     import numba as nb
 
-    from generator.tortuosity._geodesic.sweeps import relax_plane, step_across
+    from generator.tortuosity._geodesic.sweeps import relax_plane, step_across, step_scratch
 
     @nb.njit
     def step(dist_k, dist_n, pore_k, pore_n, spacing, tolerance, a, b, c, d, e, f, ny):
         return step_across(
             dist_k, dist_n, pore_k, pore_n, spacing, euclidean, tolerance, False, False,
-            a, b, c, d, e, f, 0, ny,
+            a, b, c, d, e, f, step_scratch(ny, dist_k.shape[1]), 0, ny,
         )  # fmt: skip
 
     @nb.njit
