@@ -143,7 +143,9 @@ def step_across(
         if euclidean:
             # Lowest value of each 3 x 3 patch: no semi-Lagrangian update beats it plus hz.
             lowest[:] = np.inf
-            lattice_patch_block(lowest, up, dist_n[j], down, zero, zero, zero, zero, 0, nx)
+            lattice_patch_block(
+                lowest, up, dist_n[j], down, zero, zero, zero, zero, np.int64(0), nx
+            )
         best = best_rows[0]
         triangle = triangle_rows[0]
         take = lowest_rows[0]  # reused within a run: 1.0 where the voxel improves
@@ -169,7 +171,7 @@ def step_across(
             if flags == 0:
                 continue
         count = 0
-        run_start = -1
+        run_start = np.int64(-1)  # not a bare -1: a literal type compiled the callees twice
         for b in range(blocks + 1):
             c0 = b * STEP_BLOCK
             if b < blocks:
@@ -185,7 +187,7 @@ def step_across(
                 continue
             lo = run_start
             hi = min(c0, nx)
-            run_start = -1
+            run_start = np.int64(-1)
             for k in range(hi - lo):
                 i = np.uint64(lo + k)  # unsigned, as in the vector loops: no index wrap
                 best[i] = row[i]
