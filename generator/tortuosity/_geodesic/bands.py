@@ -17,9 +17,10 @@ when an exchange improves nothing: every voxel is then at the fixed point of the
 the same one the solver had without bands. The band count is fixed by the image, not the
 thread count, so the distances are the same whatever the number of threads (bit for bit).
 
-The lattice metric takes one exchange, then :func:`lattice_front` (Dial's buckets from the
-voxels the exchange improved) instead of further rounds: its fixed point is Dijkstra's whatever
-the order, and a round of bands sweeps every slice a change reaches.
+The lattice metric takes an exchange, then :func:`lattice_front` in each band side by side
+(Dial's buckets from the voxels the exchange improved, within the band), and again until an
+exchange improves nothing, instead of further rounds of band solves: its fixed point is
+Dijkstra's whatever the order, and a round of bands sweeps every slice a change reaches.
 """
 
 from __future__ import annotations
@@ -288,23 +289,26 @@ def _grow(entry_index, entry_value, entry_next):
 
 
 @nb.njit(cache=True, nogil=True)
-def lattice_front(dist, pore, spacing, edges):
-    """Finish the lattice metric after the exchange: the voxels it queued (the rows beside
-    the inner band edges) and everything they improve, nearest first, across the whole volume.
+def lattice_front(dist, pore, spacing, r0, r1):
+    """Finish the lattice metric in rows ``r0:r1`` (a band) after an exchange: the voxels it
+    queued in the band's edge rows and everything they improve within the band, nearest first.
 
-    The band solves left every edge inside a band at its fixed point and the exchange every
-    edge across one, except the edges out of the voxels it improved (queued): the front
-    relaxes exactly those, and those of every voxel it improves, so it ends at the fixed point
-    further rounds of band solves would reach (Dijkstra's, whatever the order). A round of
-    bands sweeps every slice with a change; the front pays only for the voxels that change
-    (on a tortuous 300^3 blobs volume, 5 % of the pore; three rounds of bands cost as much CPU
-    as the band solves themselves).
+    The band solve left every edge inside the band at its fixed point, and the exchange every
+    edge across the band's edges, except the edges out of the voxels it improved (queued): the
+    front relaxes exactly those within the band, and those of every voxel it improves, so it
+    ends at the band's fixed point that further band solves would reach (Dijkstra's, whatever
+    the order). Improvements that reach the band's edge rows may improve the next band: the
+    driver exchanges again, and runs the fronts again until an exchange improves nothing.
+    Each band's front touches only its own rows, so the bands' fronts run side by side. A
+    round of band solves sweeps every slice with a change; the front pays only for the voxels
+    that change (on a tortuous 300^3 blobs volume, 5 % of the pore; three rounds of bands
+    cost as much CPU as the band solves themselves).
 
     The order is Dial's: buckets of width just under the shortest step, so no voxel can
     improve another in its own bucket and each is settled once, in a ring of buckets (a
     step reaches at most a few buckets ahead); the queued voxels, whose values lie anywhere,
     join in sorted order when the ring reaches their bucket. Clears the queued and changed
-    bits of the edge rows; returns the number of updates.
+    bits of the band's edge rows; returns the number of updates.
     """
     nz, ny, nx = dist.shape
     plane = ny * nx
@@ -314,18 +318,19 @@ def lattice_front(dist, pore, spacing, edges):
     ring = int(w.max() * inv_width) + 3
     flat = dist.reshape(-1)
     pore_flat = pore.reshape(-1)
-    # The queued voxels, sorted by value.
+    # The queued voxels (the band's edge rows), sorted by value.
+    edge_rows = (r0, r1 - 1) if r1 - 1 > r0 else (r0, -1)
     count = 0
     for k in range(nz):
-        for e in range(1, edges.shape[0] - 1):
-            for j in range(edges[e] - 1, edges[e] + 1):
+        for j in edge_rows:
+            if j >= 0:
                 for i in range(nx):
                     count += pore[k, j, i] & QUEUED_BIT != 0
     seeds = np.empty(count, dtype=np.int64)
     count = 0
     for k in range(nz):
-        for e in range(1, edges.shape[0] - 1):
-            for j in range(edges[e] - 1, edges[e] + 1):
+        for j in edge_rows:
+            if j >= 0:
                 for i in range(nx):
                     if pore[k, j, i] & QUEUED_BIT:
                         seeds[count] = k * plane + j * nx + i
@@ -389,7 +394,7 @@ def lattice_front(dist, pore, spacing, edges):
             k = index // plane
             j = (index % plane) // nx
             i = index % nx
-            if 0 < k < nz - 1 and 0 < j < ny - 1 and 0 < i < nx - 1:
+            if 0 < k < nz - 1 and r0 < j < r1 - 1 and 0 < i < nx - 1:
                 for o in range(26):
                     n = index + offsets[o]
                     if pore_flat[n] & PORE_BIT == 0:
@@ -407,7 +412,7 @@ def lattice_front(dist, pore, spacing, edges):
                         updates += 1
                 continue
             for z in range(max(k - 1, 0), min(k + 2, nz)):
-                for y in range(max(j - 1, 0), min(j + 2, ny)):
+                for y in range(max(j - 1, r0), min(j + 2, r1)):
                     for x in range(max(i - 1, 0), min(i + 2, nx)):
                         n = z * plane + y * nx + x
                         if pore_flat[n] & PORE_BIT == 0:

@@ -289,11 +289,13 @@ def _band_schedule(prepared, work, from_last, pacer, runner, out=None) -> np.nda
         edges = work.band_edges(numba.get_num_threads())
     runner.run(solve_band, (dist, pore, *common, order), edges, (True, work.changed, *arrays))
     if not prepared.euclidean and len(edges) > 2:
-        # The lattice's paths across band edges: one exchange, then a front from what it
-        # improved (rounds of band solves swept every slice with a change, 2-3 rounds on
-        # tortuous images, as much CPU as the band solves).
-        if exchange(dist, pore, *common, source, edges, work.changed, *arrays):
-            bands.lattice_front(dist, pore, work.spacing, edges)
+        # The lattice's paths across band edges: an exchange, then a front in each band from
+        # what it improved, side by side, until an exchange improves nothing (rounds of band
+        # solves swept every slice with a change, 2-3 rounds on tortuous images, as much CPU
+        # as the band solves; one front across the whole volume left the second thread idle).
+        while exchange(dist, pore, *common, source, edges, work.changed, *arrays):
+            pacer.pace()
+            runner.run(bands.lattice_front, (dist, pore, work.spacing), edges, ())
         return dist
     before = None
     while len(edges) > 2:
