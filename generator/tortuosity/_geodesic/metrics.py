@@ -28,8 +28,6 @@ import math
 import numba as nb
 import numpy as np
 
-from generator.tortuosity._geodesic.flags import RING_DX, RING_DY
-
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def improves(stored, current, tolerance):
@@ -105,25 +103,6 @@ def _edge_from_foot(start, other, q2, inv_length, length2):
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _ring_segments_from(field, y, x, dy, dx, a, q, q2, inv_step, step2, best):
-    """Best of ``best`` and the two ring segments from the axial neighbour ``(y, x)`` (value
-    ``a``, offset ``(dy, dx)``, distance ``q`` from ``v``) to the diagonal ones beside it."""
-    ny, nx = field.shape
-    for side in (-1, 1):
-        y1 = y + (side if dy == 0 else 0)
-        x1 = x + (side if dx == 0 else 0)
-        if not (0 <= y1 < ny and 0 <= x1 < nx):
-            continue
-        b = field[y1, x1]
-        if b >= a or b + q >= best:
-            continue
-        value = _edge_from_foot(a, b, q2, inv_step, step2)
-        if value < best:
-            best = value
-    return best
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
 def _step_to(value, step, w_min, best):
     """``best`` or the lattice step from a neighbour of ``value``, ``step`` away."""
     if value + w_min < best:
@@ -135,8 +114,9 @@ def _step_to(value, step, w_min, best):
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def _segments_to(a, b_first, b_second, q, inv_step, step2, best):
-    """:func:`_ring_segments_from` for an axial neighbour of value ``a`` with both diagonal
-    neighbours inside the plane (values ``b_first``, ``b_second``, in its order)."""
+    """Best of ``best`` and the two ring segments from an axial neighbour of value ``a`` (their
+    foot, ``q`` from ``v``) to the diagonal neighbours beside it (``b_first``, ``b_second``,
+    ``sqrt(step2)`` from it; +inf beyond the plane's edge)."""
     if a == np.inf:
         return best
     q2 = q * q
@@ -148,16 +128,22 @@ def _segments_to(a, b_first, b_second, q, inv_step, step2, best):
     return best
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _value_at(dist_k, y, x):
+    """``dist_k[y, x]``, +inf beyond the plane's edge."""
+    ny, nx = dist_k.shape
+    return dist_k[y, x] if 0 <= y < ny and 0 <= x < nx else np.float32(np.inf)
+
+
 @nb.njit(cache=True, nogil=True, _nrt=False)
 def ring_update_euclidean(dist_k, j, i, hy, hx, best):
     """Best value at (j, i) from its 8 neighbours in the same plane: lattice steps, then the
-    ring segments from each axial neighbour (their foot) to the diagonal ones beside it."""
+    ring segments from each axial neighbour (their foot) to the diagonal ones beside it.
+
+    The neighbours are read once (+inf beyond the plane's edge, which no step or segment
+    takes), with no bounds to test away from the edges."""
     ny, nx = dist_k.shape
-    w_min = min(hy, hx)
-    w_diagonal = math.sqrt(hy * hy + hx * hx)
     if 0 < j < ny - 1 and 0 < i < nx - 1:
-        # Away from the plane's edges: the same sums in the same order (so the same bits),
-        # from the 8 neighbours read once, with no bounds to test.
         above = dist_k[j - 1]
         middle = dist_k[j]
         below = dist_k[j + 1]
@@ -169,45 +155,32 @@ def ring_update_euclidean(dist_k, j, i, hy, hx, best):
         down_right = below[i + 1]
         down = below[i]
         down_left = below[i - 1]
-        best = _step_to(left, hx, w_min, best)
-        best = _step_to(up_left, w_diagonal, w_min, best)
-        best = _step_to(up, hy, w_min, best)
-        best = _step_to(up_right, w_diagonal, w_min, best)
-        best = _step_to(right, hx, w_min, best)
-        best = _step_to(down_right, w_diagonal, w_min, best)
-        best = _step_to(down, hy, w_min, best)
-        best = _step_to(down_left, w_diagonal, w_min, best)
-        inv_y = 1.0 / hy
-        inv_x = 1.0 / hx
-        best = _segments_to(left, up_left, down_left, hx, inv_y, hy * hy, best)
-        best = _segments_to(up, up_left, up_right, hy, inv_x, hx * hx, best)
-        best = _segments_to(right, up_right, down_right, hx, inv_y, hy * hy, best)
-        return _segments_to(down, down_left, down_right, hy, inv_x, hx * hx, best)
-    for r in range(8):
-        dy = RING_DY[r]
-        dx = RING_DX[r]
-        y = j + dy
-        x = i + dx
-        if 0 <= y < ny and 0 <= x < nx:
-            value = dist_k[y, x]
-            if value + w_min < best:
-                candidate = value + (hx if dy == 0 else (hy if dx == 0 else w_diagonal))
-                if candidate < best:
-                    best = candidate
-    for r in range(0, 8, 2):
-        dy = RING_DY[r]
-        dx = RING_DX[r]
-        y = j + dy
-        x = i + dx
-        if not (0 <= y < ny and 0 <= x < nx):
-            continue
-        a = dist_k[y, x]
-        if a == np.inf:
-            continue
-        q = hx if dy == 0 else hy
-        step = hx if dx == 0 else hy
-        best = _ring_segments_from(dist_k, y, x, dy, dx, a, q, q * q, 1.0 / step, step * step, best)
-    return best
+    else:
+        left = _value_at(dist_k, j, i - 1)
+        up_left = _value_at(dist_k, j - 1, i - 1)
+        up = _value_at(dist_k, j - 1, i)
+        up_right = _value_at(dist_k, j - 1, i + 1)
+        right = _value_at(dist_k, j, i + 1)
+        down_right = _value_at(dist_k, j + 1, i + 1)
+        down = _value_at(dist_k, j + 1, i)
+        down_left = _value_at(dist_k, j + 1, i - 1)
+    w_min = min(hy, hx)
+    w_diagonal = math.sqrt(hy * hy + hx * hx)
+    # The lattice steps, then the segments, in ring order.
+    best = _step_to(left, hx, w_min, best)
+    best = _step_to(up_left, w_diagonal, w_min, best)
+    best = _step_to(up, hy, w_min, best)
+    best = _step_to(up_right, w_diagonal, w_min, best)
+    best = _step_to(right, hx, w_min, best)
+    best = _step_to(down_right, w_diagonal, w_min, best)
+    best = _step_to(down, hy, w_min, best)
+    best = _step_to(down_left, w_diagonal, w_min, best)
+    inv_y = 1.0 / hy
+    inv_x = 1.0 / hx
+    best = _segments_to(left, up_left, down_left, hx, inv_y, hy * hy, best)
+    best = _segments_to(up, up_left, up_right, hy, inv_x, hx * hx, best)
+    best = _segments_to(right, up_right, down_right, hx, inv_y, hy * hy, best)
+    return _segments_to(down, down_left, down_right, hy, inv_x, hx * hx, best)
 
 
 # --- Across slices: triangles and segments of the 3 x 3 patch behind (float32, vectorised) ----
