@@ -28,11 +28,12 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from generator.tortuosity._geodesic.flags import CHANGED_BIT, PORE_BIT, QUEUED_BIT
+from generator.tortuosity._geodesic.flags import BORDER_BIT, CHANGED_BIT, PORE_BIT, QUEUED_BIT
 from generator.tortuosity._geodesic.metrics import improves, ring_update_euclidean
 from generator.tortuosity._geodesic.sweeps import (
     age_change_flags,
     clear_flags,
+    mark_turning,
     relax_plane,
     relax_sparse,
     step_across,
@@ -114,8 +115,13 @@ def band_kernels(euclidean: bool):
                         dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
                         b_seeds, b_counts, np.bool_(True),
                     )  # fmt: skip
-                clear_flags(pore[k, r0:r1])
+                if euclidean or t == 0:
+                    clear_flags(pore[k, r0:r1])
+                else:
+                    mark_turning(pore[k, r0:r1], pore[order[t - 1], r0:r1])
             changed_last[:] = True
+            # The lattice's marks (mark_turning) prune its first backward sweep and age with it.
+            flagged[:] = not euclidean
             toward_source = True
         else:
             for k in range(nz):
@@ -144,7 +150,7 @@ def band_kernels(euclidean: bool):
                     continue
                 count = step_across(
                     dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
-                    euclidean, tolerance, np.bool_(True), np.bool_(not first),
+                    euclidean, tolerance, np.bool_(True), np.bool_(not (first and euclidean)),
                     b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, scratch,
                     np.int64(0), nyb,
                 )  # fmt: skip
@@ -315,7 +321,13 @@ def lattice_front(dist, pore, spacing, r0, r1):
     w = lattice_weights(spacing)
     width = 0.99 * min(spacing[0], min(spacing[1], spacing[2]))
     inv_width = 1.0 / width
-    ring = int(w.max() * inv_width) + 3
+    # Buckets a step reaches ahead, and a few more, rounded up to a power of two: the slot
+    # is then a mask, not a division (with the border bit below, the front's loop divides
+    # nowhere: four 64-bit divisions an update cost a third of its time).
+    ring = 1
+    while ring < int(w.max() * inv_width) + 3:
+        ring *= 2
+    last_slot = ring - 1
     flat = dist.reshape(-1)
     pore_flat = pore.reshape(-1)
     # The queued voxels (the band's edge rows), sorted by value.
@@ -359,6 +371,7 @@ def lattice_front(dist, pore, spacing, r0, r1):
                     offsets[o] = dz * plane + dy * nx + dx
                     steps[o] = w[dz + 1, dy + 1, dx + 1]
                     o += 1
+    _mark_border(pore, r0, r1, True)
     queued = 0
     updates = 0
     s = 0
@@ -372,12 +385,12 @@ def lattice_front(dist, pore, spacing, r0, r1):
                 capacity *= 2
             seed = by_value[s]
             free, used = _push(
-                seeds[seed], seed_values[seed], bucket, bucket % ring,
+                seeds[seed], seed_values[seed], bucket, bucket & last_slot,
                 head, entry_index, entry_value, entry_next, free, used,
             )  # fmt: skip
             queued += 1
             s += 1
-        slot = bucket % ring
+        slot = bucket & last_slot
         while head[slot] >= 0:
             e = head[slot]
             head[slot] = entry_next[e]
@@ -391,10 +404,7 @@ def lattice_front(dist, pore, spacing, r0, r1):
             if used + 26 > capacity:
                 entry_index, entry_value, entry_next = _grow(entry_index, entry_value, entry_next)
                 capacity *= 2
-            k = index // plane
-            j = (index % plane) // nx
-            i = index % nx
-            if 0 < k < nz - 1 and r0 < j < r1 - 1 and 0 < i < nx - 1:
+            if pore_flat[index] & BORDER_BIT == 0:
                 for o in range(26):
                     n = index + offsets[o]
                     if pore_flat[n] & PORE_BIT == 0:
@@ -403,7 +413,7 @@ def lattice_front(dist, pore, spacing, r0, r1):
                     if candidate < flat[n]:
                         flat[n] = candidate
                         # Never into this bucket (rounding): the ring reaches it next.
-                        target = max(int(candidate * inv_width), bucket + 1) % ring
+                        target = max(int(candidate * inv_width), bucket + 1) & last_slot
                         free, used = _push(
                             n, candidate, bucket, target,
                             head, entry_index, entry_value, entry_next, free, used,
@@ -411,6 +421,9 @@ def lattice_front(dist, pore, spacing, r0, r1):
                         queued += 1
                         updates += 1
                 continue
+            k = index // plane
+            j = (index % plane) // nx
+            i = index % nx
             for z in range(max(k - 1, 0), min(k + 2, nz)):
                 for y in range(max(j - 1, r0), min(j + 2, r1)):
                     for x in range(max(i - 1, 0), min(i + 2, nx)):
@@ -420,7 +433,7 @@ def lattice_front(dist, pore, spacing, r0, r1):
                         candidate = value + w[z - k + 1, y - j + 1, x - i + 1]
                         if candidate < flat[n]:
                             flat[n] = candidate
-                            target = max(int(candidate * inv_width), bucket + 1) % ring
+                            target = max(int(candidate * inv_width), bucket + 1) & last_slot
                             free, used = _push(
                                 n, candidate, bucket, target,
                                 head, entry_index, entry_value, entry_next, free, used,
@@ -428,7 +441,31 @@ def lattice_front(dist, pore, spacing, r0, r1):
                             queued += 1
                             updates += 1
         bucket += 1
+    _mark_border(pore, r0, r1, False)
     return updates
+
+
+@nb.njit(cache=True, nogil=True)
+def _mark_border(pore, r0, r1, border):
+    """Set (``border``) or clear :data:`BORDER_BIT` on the border of rows ``r0:r1``: its first
+    and last slices, rows and columns."""
+    nz, _, nx = pore.shape
+    for k in range(nz):
+        for j in range(r0, r1):
+            if k == 0 or k == nz - 1 or j == r0 or j == r1 - 1:
+                for i in range(nx):
+                    _set_border(pore, k, j, i, border)
+            else:
+                _set_border(pore, k, j, 0, border)
+                _set_border(pore, k, j, nx - 1, border)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _set_border(pore, k, j, i, border):
+    if border:
+        pore[k, j, i] |= BORDER_BIT
+    else:
+        pore[k, j, i] &= ~BORDER_BIT
 
 
 solve_band_lattice, exchange_lattice = band_kernels(False)

@@ -290,6 +290,28 @@ def age_change_flags(pore_k):
 
 
 @nb.njit(cache=True, nogil=True, _nrt=False)
+def mark_turning(pore_k, pore_n):
+    """End of the lattice's first sweep, on one plane (``pore_n`` the plane it stepped from):
+    flag 'changed before' the voxels a backward step across can improve from, clear the rest.
+
+    A voxel u that kept the value of its step across, ``d(v') + w(u, v')`` for some v' of its
+    patch behind, cannot improve any v of that patch when the voxel c straight behind u is
+    pore: the plane behind is at its in-plane fixed point, so ``d(v) <= d(v') + |v' c| + |c v|``
+    (in float32, rounding being monotonic), and each in-plane step is shorter than the step
+    through u (``|v' c| < w(u, v')``). Only voxels the in-plane relaxation improved (flagged
+    changed or changed before by it) and voxels with solid straight behind can: on a blobs
+    volume 8 % of the pore, on a fibrous one 3 %.
+    """
+    ny, nx = pore_k.shape
+    recent = CHANGED_BIT | CHANGED_BEFORE_BIT
+    for j in range(ny):
+        for i in range(nx):
+            v = pore_k[j, i]
+            turning = (v & recent != 0) | ((v & PORE_BIT != 0) & (pore_n[j, i] & PORE_BIT == 0))
+            pore_k[j, i] = (v & PORE_BIT) | (CHANGED_BEFORE_BIT if turning else np.uint8(0))
+
+
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def clear_flags(pore_k):
     """Leave only the pore bit, on one plane."""
     ny, nx = pore_k.shape
@@ -435,6 +457,8 @@ def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
     lowest = np.empty(nx, dtype=np.float32)
     movable = np.empty(nx, dtype=np.bool_)
     taken = np.empty((nx + RELAX_BLOCK - 1) // RELAX_BLOCK, dtype=np.bool_)
+    # Bits a finished relaxation leaves: the pore, and the lattice's in-plane marks.
+    keep = PORE_BIT if euclidean else PORE_BIT | CHANGED_BEFORE_BIT
     passes = 0
     while True:
         changed = False
@@ -509,6 +533,10 @@ def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
                         row[at] = stored
                         changed = True
                         after_change = True
+                        if not euclidean:
+                            # Below its step across: the lattice's first backward sweep
+                            # looks here (see mark_turning).
+                            mask[at] |= CHANGED_BEFORE_BIT
                         for y in range(max(j - 1, 0), min(j + 2, ny)):
                             for x in range(max(i - 1, 0), min(i + 2, nx)):
                                 pore_k[y, x] |= STALE_BIT
@@ -518,7 +546,7 @@ def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
         if not changed:
             for j in range(ny):
                 for i in range(nx):
-                    pore_k[j, i] &= PORE_BIT if passes >= max_passes else ~STALE_BIT
+                    pore_k[j, i] &= keep if passes >= max_passes else ~STALE_BIT
             return passes
         if passes >= max_passes:
             for j in range(ny):
