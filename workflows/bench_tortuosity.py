@@ -126,11 +126,12 @@ def _profile(metric: str, path: str) -> dict:
     """Where one solve's time goes, in CPU seconds of the thread that does it (what a busy
     machine disturbs least; best of 3): the first touch of a fresh float32 volume (numpy's
     allocation, as the solver's), the first sweep from the inlet split into its steps across
-    slices and its in-plane raster passes (counted), the whole solve on 1 and 2 threads, and
-    the peer (dijkstra3d, or scikit-fmm at first order) in the same process."""
+    slices and its in-plane raster passes (counted), the whole solve and a tortuosity (both
+    passes) on 1 and 2 threads, and the peer (dijkstra3d, or scikit-fmm at first order) in the
+    same process."""
     import numba
 
-    from generator import geodesic_distance
+    from generator import geodesic_distance, geometric_tortuosity
     from generator.tortuosity._geodesic import Workspace, prepare
     from generator.tortuosity._geodesic.bands import DENSE_PASSES
     from generator.tortuosity._geodesic.sweeps import clear_flags
@@ -186,6 +187,15 @@ def _profile(metric: str, path: str) -> dict:
         cpu, wall = min(runs)
         out[f"solve_{threads}_thread_cpu_s"] = cpu
         out[f"solve_{threads}_thread_wall_s"] = wall
+        # A tortuosity's two passes: on 2 threads side by side, one thread each.
+        runs = []
+        for _ in range(3):
+            start, wall = time.process_time(), time.perf_counter()
+            geometric_tortuosity(pore, metric=metric, adaptive_threads=False)
+            runs.append((time.process_time() - start, time.perf_counter() - wall))
+        cpu, wall = min(runs)
+        out[f"tortuosity_{threads}_thread_cpu_s"] = cpu
+        out[f"tortuosity_{threads}_thread_wall_s"] = wall
     numba.set_num_threads(previous)
     start = time.process_time()
     if metric == "lattice":
@@ -219,6 +229,14 @@ def _print_profile(r: dict) -> None:
         f"(wall {r.get('solve_2_thread_wall_s', float('nan')):.3f} s); {r['peer']} "
         f"{r['peer_cpu_s']:.3f} s: {r['peer_cpu_s'] / one:.1f}x ours on 1 thread"
     )
+    if "tortuosity_2_thread_wall_s" in r:
+        tau_one = r["tortuosity_1_thread_cpu_s"]
+        tau_two = r["tortuosity_2_thread_wall_s"]
+        print(
+            f"  tortuosity (both passes): 1 thread {tau_one:.3f} s CPU, 2 threads side by side "
+            f"{tau_two:.3f} s wall: {tau_one / tau_two:.2f}x; one solve on 2 threads: "
+            f"{one / r['solve_2_thread_wall_s']:.2f}x"
+        )
 
 
 def _volume(size: int, folder: Path) -> Path:

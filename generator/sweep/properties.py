@@ -111,8 +111,14 @@ def _geodesic_values(pore_mask: Callable, voxel_um: float) -> dict:
     values = {}
     for metric in METRICS:
         tic = time.perf_counter()
+        # One pass after the other: side by side would add 5 bytes a voxel to the worker's
+        # peak beyond what the sweep's memory estimate (and its refusals) count.
         result = geometric_tortuosity(
-            pore_mask(), metric=metric, voxel_um=voxel_um, overwrite_input=True
+            pore_mask(),
+            metric=metric,
+            voxel_um=voxel_um,
+            overwrite_input=True,
+            passes_side_by_side=False,
         )
         values[f"tau_{metric}"] = result.tau
         values[f"tau_volume_{metric}"] = result.tau_volume
