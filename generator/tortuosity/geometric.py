@@ -231,7 +231,7 @@ def geometric_tortuosity(
     threads = _threads_for_both_passes(passes_side_by_side, pore, return_maps, adaptive_threads)
     if threads:
         with report(f"{metric} distances from the outlet and the inlet, side by side"):
-            dist_out, dist_in = solve_side_by_side(prepared, threads, adaptive_threads)
+            dist_out, dist_in = _solve_side_by_side(prepared, threads, adaptive_threads)
         path_lengths = _path_lengths(prepared, dist_out, inlet_pore)
         reached_out = _reached_bits(dist_out)
     else:
@@ -330,7 +330,7 @@ def _threads_for_both_passes(requested, pore, return_maps, adaptive_threads) -> 
     return threads
 
 
-def solve_side_by_side(prepared, threads: int, adaptive_threads=None):
+def _solve_side_by_side(prepared, threads: int, adaptive_threads=None):
     """Distances from the last slice and from the first at once, the first in this thread and
     the other in a second one, each on half of ``threads`` numba threads (numba's count is
     per thread); the second works in its own copy of the pore array (the solver keeps
