@@ -371,7 +371,7 @@ def lattice_front(dist, pore, spacing, r0, r1):
                     offsets[o] = dz * plane + dy * nx + dx
                     steps[o] = w[dz + 1, dy + 1, dx + 1]
                     o += 1
-    _mark_border(pore, r0, r1, True)
+    _mark_border(pore, r0, r1, ~np.uint8(0), BORDER_BIT)
     queued = 0
     updates = 0
     s = 0
@@ -441,31 +441,23 @@ def lattice_front(dist, pore, spacing, r0, r1):
                             queued += 1
                             updates += 1
         bucket += 1
-    _mark_border(pore, r0, r1, False)
+    _mark_border(pore, r0, r1, ~BORDER_BIT, np.uint8(0))
     return updates
 
 
 @nb.njit(cache=True, nogil=True)
-def _mark_border(pore, r0, r1, border):
-    """Set (``border``) or clear :data:`BORDER_BIT` on the border of rows ``r0:r1``: its first
-    and last slices, rows and columns."""
+def _mark_border(pore, r0, r1, keep, bits):
+    """``pore = pore & keep | bits`` on the border of rows ``r0:r1``: its first and last
+    slices, rows and columns (uint8 masks, not a flag: a bool literal compiled it twice)."""
     nz, _, nx = pore.shape
     for k in range(nz):
         for j in range(r0, r1):
             if k == 0 or k == nz - 1 or j == r0 or j == r1 - 1:
                 for i in range(nx):
-                    _set_border(pore, k, j, i, border)
+                    pore[k, j, i] = pore[k, j, i] & keep | bits
             else:
-                _set_border(pore, k, j, 0, border)
-                _set_border(pore, k, j, nx - 1, border)
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _set_border(pore, k, j, i, border):
-    if border:
-        pore[k, j, i] |= BORDER_BIT
-    else:
-        pore[k, j, i] &= ~BORDER_BIT
+                pore[k, j, 0] = pore[k, j, 0] & keep | bits
+                pore[k, j, nx - 1] = pore[k, j, nx - 1] & keep | bits
 
 
 solve_band_lattice, exchange_lattice = band_kernels(False)
