@@ -171,7 +171,7 @@ def geometric_tortuosity(
         memory fits (a second distance field, unless ``return_maps``, and a second pore
         array: 5 bytes a voxel). The passes share nothing, so they scale by about 2x on 2
         cores where the lattice's bands gave 1.3x (``python -m workflows.bench_tortuosity
-        --profile``). The result is the same either way.
+        --profile``). The result is the same either way; any other value is a ValueError.
 
     Returns
     -------
@@ -312,6 +312,8 @@ def _reached_bits(dist: np.ndarray) -> np.ndarray:
 def _threads_for_both_passes(requested, pore, return_maps, adaptive_threads) -> int:
     """numba threads for the two passes side by side (see :func:`geometric_tortuosity`'s
     ``passes_side_by_side``), or 0 to solve them one after the other."""
+    if requested not in (None, True, False):
+        raise ValueError(f"passes_side_by_side={requested!r} is not True, False or None")
     if requested is False:
         return 0
     import numba

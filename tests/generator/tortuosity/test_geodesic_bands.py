@@ -87,6 +87,11 @@ def test_passes_side_by_side_give_the_one_after_the_other_answer(metric):
         np.testing.assert_allclose(both.distance_from_outlet[finite], peer[finite], rtol=1e-6)
 
 
+def test_passes_side_by_side_takes_only_a_bool_or_none():
+    with pytest.raises(ValueError, match="passes_side_by_side='no' is not True, False or None"):
+        geometric_tortuosity(np.ones((4, 3, 3), dtype=bool), passes_side_by_side="no")
+
+
 def test_euclidean_bands_joined_when_updates_creep_give_the_one_band_answer(monkeypatch):
     # A long in-plane extent: the semi-Lagrangian updates creep across the band edge round
     # after round, until the bands are joined for a last whole-plane round. The euclidean
