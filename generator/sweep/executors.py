@@ -187,20 +187,38 @@ class DaskExecutor:
                 "or a coarser voxel_um"
             )
 
-    def warm_cache(self, properties=("geodesic",), *, wide_closing: bool = False) -> float:
+    def warm_cache(
+        self, properties=("geodesic",), *, wide_closing: bool = False, worker_threads: int = 2
+    ) -> float:
         """Compile the kernels of the generation and of ``properties`` once into the workers'
         numba cache, in child processes side by side (so the cache folder applies whatever
         this process already loaded, and numba's one-core compiles overlap); workers then
         only load. ``wide_closing`` adds the uint16 kernels of a wide binder closing (the
         plan's :meth:`may_need_wide_closing`), which both workers would otherwise compile in
-        their first sample. Returns the seconds it took."""
+        their first sample; ``worker_threads`` is the workers' numba threads (with one, the
+        lattice's band-joining kernels, which such a worker never runs, are left
+        out). Returns the seconds it took."""
         from generator.sweep.sample_task import compile_in_parallel
 
         if self.numba_cache is None or self.scheduler:
             return 0.0
         parts = ["wide" if wide_closing else "generate", *properties]
         env = dict(os.environ, NUMBA_CACHE_DIR=str(self.numba_cache))
-        return compile_in_parallel(parts, env=env)
+        return compile_in_parallel(parts, env=env, solver_threads=worker_threads)
+
+    def worker_threads(self, plan) -> int:
+        """numba threads of each worker that runs ``plan``'s samples: a batch job's
+        ``cores``, a local worker's share of the cores (:meth:`local_size`)."""
+        if self.cluster:
+            return int(self.jobqueue_options.get("cores") or 1)
+        return self.local_size(plan.peak_bytes())[1]
+
+    def _warm_cache_for(self, plan) -> float:
+        return self.warm_cache(
+            plan.properties,
+            wide_closing=plan.may_need_wide_closing(),
+            worker_threads=self.worker_threads(plan),
+        )
 
     def _connect(self, stack: ExitStack, plan):
         """A client (and the batch jobs' watch, or None) for ``plan``, closed with ``stack``."""
@@ -209,7 +227,7 @@ class DaskExecutor:
         if self.scheduler:
             return stack.enter_context(scheduler_client(self.scheduler)), None
         if self.cluster:
-            threads = int(self.jobqueue_options.get("cores") or 1)
+            threads = self.worker_threads(plan)
             return stack.enter_context(
                 batch_client(
                     self.cluster,
@@ -230,7 +248,7 @@ class DaskExecutor:
         """Keep one cluster (and its workers or batch jobs) for every :meth:`run` inside, as
         the active loop's batches want, instead of one cluster a run."""
         self.check_plan(plan)
-        self.warm_cache(plan.properties, wide_closing=plan.may_need_wide_closing())
+        self._warm_cache_for(plan)
         with ExitStack() as stack:
             self._session = self._connect(stack, plan)
             try:
@@ -248,7 +266,7 @@ class DaskExecutor:
                 client, watch = self._session
             else:
                 self.check_plan(plan)
-                self.warm_cache(plan.properties, wide_closing=plan.may_need_wide_closing())
+                self._warm_cache_for(plan)
                 client, watch = self._connect(stack, plan)
             keys = [f"sample-{task['id']}" for task in tasks]
             by_key = dict(zip(keys, tasks, strict=True))

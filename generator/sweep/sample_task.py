@@ -186,11 +186,20 @@ def _compile_aside_pays() -> bool:
 COMPILE_CPU_S = {"generate": 16.3, "wide": 23.0, "geodesic": 24.6, "diffusive": 27.4, "psd": 12.8}
 
 
-def warm_up_part(part: str) -> None:
+# The stamp of the geodesic part compiled for solves on one thread (no lattice bands joined).
+ONE_THREAD_GEODESIC = "geodesic-one-thread"
+
+
+def warm_up_part(part: str, *, solver_threads: int | None = None) -> None:
     """Compile (or load) one part's kernels in this process: ``generate``, ``wide`` (the
     uint16 kernels of a wide binder closing) or a property, the latter on a small hand-made
     volume (fibre and binder phases, a percolating pore) so that no generation kernel is
     compiled with it.
+
+    ``solver_threads`` is the numba threads of the processes that will measure the samples
+    (default: this process's). With one, the geodesic part leaves out the lattice's kernels
+    that join bands (:func:`generator.tortuosity.geodesic.compile_kernels`): such a process
+    never runs them.
 
     Examples
     --------
@@ -214,12 +223,13 @@ def warm_up_part(part: str) -> None:
     volume[5:9, :, 4:26] = 1
     volume[:, 12:15, 10:20] = 2
     measure_property(part, volume, 4.0)
-    _compile_rest(part)
+    _compile_rest(part, solver_threads)
 
 
-def _compile_rest(part: str) -> None:
+def _compile_rest(part: str, solver_threads: int | None = None) -> None:
     """The kernels of ``part`` that a small warm-up structure does not reach (the binder's
-    rarer paths, the geodesic's joined bands), compiled on inputs made to reach them."""
+    rarer paths, the geodesic's joined bands for solves on ``solver_threads``), compiled on
+    inputs made to reach them."""
     if part == "generate":
         from generator.structure.binder import compile_kernels
 
@@ -227,7 +237,18 @@ def _compile_rest(part: str) -> None:
     elif part == "geodesic":
         from generator.tortuosity.geodesic import compile_kernels
 
-        compile_kernels()
+        compile_kernels(threads=1 if _one_thread(solver_threads) else 2)
+
+
+def _one_thread(solver_threads: int | None) -> bool:
+    """Whether geodesic solves run on one numba thread (``solver_threads``; None: this
+    process's), so that the lattice never joins bands. A sweep's local workers have one
+    thread each."""
+    if solver_threads is None:
+        import numba
+
+        solver_threads = numba.get_num_threads()
+    return solver_threads <= 1
 
 
 def _check_parts(parts) -> list[str]:
@@ -262,7 +283,9 @@ def share_parts(parts, processes: int) -> list[list[str]]:
     return groups
 
 
-def compile_in_parallel(parts, *, processes: int | None = None, env=None) -> float:
+def compile_in_parallel(
+    parts, *, processes: int | None = None, env=None, solver_threads: int | None = None
+) -> float:
     """Compile ``parts`` (see :func:`warm_up_part`) into numba's cache with several child
     processes at once, the parts shared by their cold compile cost (numba compiles on one
     core, so two processes halve a cold start on two cores; a warm cache only loads).
@@ -275,6 +298,10 @@ def compile_in_parallel(parts, *, processes: int | None = None, env=None) -> flo
         At most this many processes (default: the CPUs this process may use).
     env : dict, optional
         The children's environment (e.g. with ``NUMBA_CACHE_DIR``); default this one's.
+    solver_threads : int, optional
+        numba threads of the processes that will measure the samples (default: this
+        process's); with one, the lattice's kernels that join bands are left out (see
+        :func:`warm_up_part`).
 
     Returns
     -------
@@ -299,23 +326,28 @@ def compile_in_parallel(parts, *, processes: int | None = None, env=None) -> flo
         processes = _usable_cores()
     started = time.perf_counter()
     parts = _check_parts(parts)
-    stamps = _compile_stamps([*parts, "wide"], env)
+    one_thread = _one_thread(solver_threads)
+    stamps = _compile_stamps([*parts, "wide", ONE_THREAD_GEODESIC], env)
     # Parts compiled before from this very code: the children would only load them (seconds
-    # of start-up a sweep, for nothing). The wide part's sample is a generation too.
+    # of start-up a sweep, for nothing). The wide part's sample is a generation too, and the
+    # geodesic part for solves on two threads holds the one for one thread.
     done = {part for part, stamp in stamps.items() if stamp.exists()}
     if "wide" in done:
         done.add("generate")
+    if ONE_THREAD_GEODESIC in done and one_thread:
+        done.add("geodesic")
     parts = [part for part in parts if part not in done]
     if not parts:
         return time.perf_counter() - started
     groups = share_parts(parts, processes)
+    threads = 1 if one_thread else 2
     children = [
         subprocess.Popen(
             [
                 sys.executable,
                 "-c",
                 "from generator.sweep.sample_task import warm_up_part\n"
-                f"for part in {group!r}: warm_up_part(part)",
+                f"for part in {group!r}: warm_up_part(part, solver_threads={threads})",
             ],
             env=env,
             stdout=subprocess.DEVNULL,
@@ -331,10 +363,11 @@ def compile_in_parallel(parts, *, processes: int | None = None, env=None) -> flo
         last = (failed[0].strip().splitlines() or ["no message"])[-1]
         raise RuntimeError(f"compiling the kernels failed in a child process: {last}")
     for part in parts:
-        if stamps.get(part):
+        stamp = stamps.get(ONE_THREAD_GEODESIC if part == "geodesic" and one_thread else part)
+        if stamp:
             try:
-                stamps[part].parent.mkdir(parents=True, exist_ok=True)
-                stamps[part].touch()
+                stamp.parent.mkdir(parents=True, exist_ok=True)
+                stamp.touch()
             except OSError:
                 pass  # a cache folder this process cannot write: compile checks run each time
     return time.perf_counter() - started

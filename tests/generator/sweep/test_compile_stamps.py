@@ -51,6 +51,26 @@ def test_compiled_parts_are_skipped_until_the_code_changes(tmp_path, monkeypatch
     assert len(spawned) == 7
 
 
+def test_a_one_thread_compile_does_not_stand_for_joined_bands(tmp_path, monkeypatch):
+    spawned = []
+    monkeypatch.setattr(
+        subprocess, "Popen", lambda args, **kw: spawned.append(args) or _FakeChild()
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+
+    def compile_geodesic(threads):
+        sample_task.compile_in_parallel(["geodesic"], env=env, processes=2, solver_threads=threads)
+
+    compile_geodesic(1)
+    assert len(spawned) == 1 and "solver_threads=1" in spawned[-1][-1]
+    compile_geodesic(1)
+    assert len(spawned) == 1  # stamped for one-thread workers
+    compile_geodesic(2)  # workers of two threads join bands: their kernels are still missing
+    assert len(spawned) == 2 and "solver_threads=2" in spawned[-1][-1]
+    compile_geodesic(1)
+    assert len(spawned) == 2  # the joined-bands compile holds the one-thread one
+
+
 def test_a_failed_child_leaves_no_stamp(tmp_path, monkeypatch):
     class Failing(_FakeChild):
         returncode = 1

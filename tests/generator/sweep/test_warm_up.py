@@ -49,6 +49,23 @@ def test_a_real_sample_needs_no_kernel_the_warm_up_left_out():
     assert added == []
 
 
+def test_a_one_thread_worker_needs_no_kernel_its_warm_up_left_out():
+    # A sweep's local workers solve on one numba thread: their warm-up leaves out the
+    # lattice's kernels that join bands (4 of the geodesic part's 26 CPU-s of cold compile),
+    # and a real sample must not need them (the euclidean metric's two bands still join).
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT.replace("SIZE", "160")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, NUMBA_NUM_THREADS="1"),
+    )
+    added = json.loads(done.stdout.strip().splitlines()[-1])
+    assert added == []
+
+
 def test_a_first_sample_counts_the_side_by_side_compile_in_its_compile_s(tmp_path, monkeypatch):
     # A first sample waits for the children that compile its missing kernels side by side;
     # that wait is its compile time (the in-process timer alone saw 0.3 s of loading where a
