@@ -38,21 +38,9 @@ print(json.dumps(sorted(signatures() - before)))
 """
 
 
-def test_a_real_sample_needs_no_kernel_the_warm_up_left_out():
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT.replace("SIZE", "160")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    added = json.loads(done.stdout.strip().splitlines()[-1])
-    assert added == []
-
-
-def test_a_one_thread_worker_needs_no_kernel_its_warm_up_left_out():
-    # A sweep's local workers solve on one numba thread: their warm-up leaves out the
-    # lattice's kernels that join bands (4 of the geodesic part's 26 CPU-s of cold compile),
-    # and a real sample must not need them (the euclidean metric's two bands still join).
+def _kernels_a_sample_added(**env) -> list:
+    """Run SCRIPT in a fresh process (with ``env`` added to this one's environment): the
+    kernel signatures its real sample added after the warm-up."""
     import os
 
     done = subprocess.run(
@@ -60,10 +48,20 @@ def test_a_one_thread_worker_needs_no_kernel_its_warm_up_left_out():
         capture_output=True,
         text=True,
         check=True,
-        env=dict(os.environ, NUMBA_NUM_THREADS="1"),
+        env=dict(os.environ, **env),
     )
-    added = json.loads(done.stdout.strip().splitlines()[-1])
-    assert added == []
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_real_sample_needs_no_kernel_the_warm_up_left_out():
+    assert _kernels_a_sample_added() == []
+
+
+def test_a_one_thread_worker_needs_no_kernel_its_warm_up_left_out():
+    # A sweep's local workers solve on one numba thread: their warm-up leaves out the
+    # lattice's kernels that join bands (4 of the geodesic part's 26 CPU-s of cold compile),
+    # and a real sample must not need them (the euclidean metric's two bands still join).
+    assert _kernels_a_sample_added(NUMBA_NUM_THREADS="1") == []
 
 
 def test_a_first_sample_counts_the_side_by_side_compile_in_its_compile_s(tmp_path, monkeypatch):
