@@ -237,7 +237,7 @@ def _compile_rest(part: str, solver_threads: int | None = None) -> None:
     elif part == "geodesic":
         from generator.tortuosity.geodesic import compile_kernels
 
-        compile_kernels(threads=1 if _one_thread(solver_threads) else 2)
+        compile_kernels(threads=solver_threads)
 
 
 def _one_thread(solver_threads: int | None) -> bool:
