@@ -88,10 +88,12 @@ def _window_for(k: int) -> int:
 def _fibre_distance(volume, window: int) -> np.ndarray:
     """Squared distance to the fibres, exact up to ``window^2`` (``window^2 + 1`` beyond),
     in uint8 when that fits (half the memory and traffic), uint16 otherwise."""
+    from generator._shared import held_memory
     from generator._shared.edt_kernels import capped_squared_edt
 
     dtype = np.uint8 if window * window + 1 <= np.iinfo(np.uint8).max else np.uint16
-    dist_fibre = np.empty(volume.shape, dtype=dtype)
+    # A sweep worker's held block: the distance fields of the last sample's tortuosity.
+    dist_fibre = held_memory.scratch(volume.shape, dtype)
     capped_squared_edt(volume, 1, dist_fibre, window)
     return dist_fibre
 

@@ -74,6 +74,10 @@ class Property:
         reads nothing but the pore: ``pore_mask()`` gives a fresh boolean mask (``True`` pore)
         the property may work in. A sweep then holds the labels packed meanwhile
         (:func:`measure_sample_property`).
+    uses_held_block : bool
+        Whether its largest array is a sweep worker's held scratch block
+        (:mod:`generator._shared.held_memory`); a worker gives the block back before a
+        property that does not, so that the block adds nothing to its peak.
     """
 
     name: str
@@ -84,6 +88,7 @@ class Property:
     problem: Callable
     settings: dict
     measure_pore: Callable | None = None
+    uses_held_block: bool = False
 
 
 def _tortuosity_problem(row: dict, key: str) -> str | None:
@@ -223,6 +228,7 @@ PROPERTIES = {
         problem=_geodesic_problem,
         settings={"metrics": list(METRICS), "axis": "z", "inflow": "first slice"},
         measure_pore=_geodesic_values,
+        uses_held_block=True,
     ),
     "diffusive": Property(
         name="diffusive",

@@ -17,6 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
+from generator._shared import held_memory
 from generator._shared.numba_compile import compile_timer
 from generator.sweep.design import PARAMETERS
 from generator.sweep.properties import (
@@ -473,6 +474,9 @@ def run_sample(task: dict) -> dict:
             # this sample's wait), then loaded here.
             aside = compile_aside(properties, wide_closing=wide)
             warm_up(properties, wide_closing=wide, side_by_side=False)
+            # The binder's distances and the distance fields take one block this worker keeps
+            # from sample to sample (its pages stay backed; see held_memory).
+            held_memory.hold()
             start, cpu = time.perf_counter(), time.process_time()
             sample = _sample_for(task, start_row)
             if start_row is None:
@@ -484,6 +488,8 @@ def run_sample(task: dict) -> dict:
                 row["generate_s"] = time.perf_counter() - start
                 row["generate_cpu_s"] = time.process_time() - cpu
             for name in properties:
+                if not PROPERTIES[name].uses_held_block:
+                    held_memory.release()  # not beside this property's own arrays
                 # The property is measured and stored whole, or not at all.
                 row.update(measure_sample_property(name, sample))
         # What this worker spent compiling or loading kernels for this sample: the warm-up's,

@@ -204,6 +204,7 @@ def geometric_tortuosity(
     >>> round(result.tau, 4)
     1.7657
     """
+    from generator._shared import held_memory
     from generator._shared.progress import silent, stage
     from generator.tortuosity._geodesic import Workspace, prepare, solve
     from generator.tortuosity._geodesic.tally import tally_reached
@@ -238,7 +239,12 @@ def geometric_tortuosity(
         workspace = Workspace(prepared)
         with report(f"{metric} distances from the outlet"):
             dist_out = solve(
-                prepared, from_last=True, workspace=workspace, adaptive_threads=adaptive_threads
+                prepared,
+                from_last=True,
+                workspace=workspace,
+                adaptive_threads=adaptive_threads,
+                # A sweep worker's held block, its pages already backed (see held_memory).
+                out=held_memory.scratch(pore.shape, np.float32),
             )
         path_lengths = _path_lengths(prepared, dist_out, inlet_pore)
         reached_out = _reached_bits(dist_out)
