@@ -46,19 +46,25 @@ MIN_HELD_BYTES = 16 * 2**20
 _PAGE = 2 * 2**20  # the block grows in huge pages' size
 
 _lock = threading.Lock()
-_state = {"on": False, "min_bytes": MIN_HELD_BYTES, "block": None, "leased": False}
+_state = {"on": False, "reserve": 0, "min_bytes": MIN_HELD_BYTES, "block": None, "leased": False}
 
 
-def hold(*, min_bytes: int | None = None) -> None:
+def hold(*, reserve_bytes: int = 0, min_bytes: int | None = None) -> None:
     """Keep one scratch block in this process from now on (until :func:`release`).
 
     Parameters
     ----------
+    reserve_bytes : int
+        Size to make the block when it is first made or grown, if the request is smaller:
+        the largest array the process will ask for. Only the pages an array touches are
+        backed, so a reserve costs no memory until used, and a later, larger sample finds
+        the block large enough instead of making a new one (whose pages were all fresh).
     min_bytes : int, optional
         Smallest array :func:`scratch` takes from the block; default :data:`MIN_HELD_BYTES`.
     """
     with _lock:
         _state["on"] = True
+        _state["reserve"] = int(reserve_bytes)
         _state["min_bytes"] = MIN_HELD_BYTES if min_bytes is None else int(min_bytes)
 
 
@@ -106,7 +112,7 @@ def scratch(shape, dtype) -> np.ndarray:
         if block is None or len(block) < nbytes:
             # A larger sample: the smaller block goes (nothing uses it), a new one is made.
             _close_block()
-            block = _state["block"] = _new_block(nbytes)
+            block = _state["block"] = _new_block(max(nbytes, _state["reserve"]))
         # Every view made from `lease` keeps `lease` alive (numpy sets a view's base to the
         # first array that does not own its memory), so it dies with the last of them.
         lease = np.frombuffer(block, dtype=np.uint8, count=nbytes)

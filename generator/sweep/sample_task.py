@@ -430,6 +430,17 @@ def _sample_for(task: dict, start_row: dict | None):
     return sample
 
 
+def _largest_field_bytes(task: dict) -> int:
+    """Bytes of a float32 field on the plan's thickest sample (the largest scratch array a
+    worker of its sweep asks for)."""
+    from generator.structure.parameters import resolve_domain, voxel_shape
+    from generator.sweep.plan import THICKNESS_MAX_UM
+
+    _, in_plane = resolve_domain(task["domain"])
+    nz, ny, nx = voxel_shape(in_plane, THICKNESS_MAX_UM, float(task["voxel_um"]))
+    return 4 * nz * ny * nx
+
+
 def run_sample(task: dict) -> dict:
     """Generate one sample and measure its properties; write ``<folder>/<id>.h5``; return its
     row.
@@ -476,7 +487,7 @@ def run_sample(task: dict) -> dict:
             warm_up(properties, wide_closing=wide, side_by_side=False)
             # The binder's distances and the distance fields take one block this worker keeps
             # from sample to sample (its pages stay backed; see held_memory).
-            held_memory.hold()
+            held_memory.hold(reserve_bytes=_largest_field_bytes(task))
             start, cpu = time.perf_counter(), time.process_time()
             sample = _sample_for(task, start_row)
             if start_row is None:

@@ -52,6 +52,16 @@ def test_a_larger_request_grows_the_block_and_release_gives_it_back(holding):
     assert held_memory.held_bytes() == 0
 
 
+def test_a_reserve_makes_room_for_the_largest_request_at_once(holding):
+    held_memory.hold(reserve_bytes=2**22, min_bytes=0)
+    small = held_memory.scratch(1000, np.uint8)
+    address = small.ctypes.data
+    del small
+    largest = held_memory.scratch(2**20, np.float32)  # 4 MiB: the same block, not a new one
+    assert largest.ctypes.data == address
+    assert held_memory.held_bytes() == 2**22
+
+
 @pytest.mark.parametrize("metric", ["euclidean", "lattice"])
 def test_tortuosity_in_the_held_block_is_the_same_and_keeps_returned_maps(holding, metric):
     from generator import geometric_tortuosity as tortuosity
