@@ -93,6 +93,16 @@ def band_kernels(euclidean: bool):
         changed_last = np.zeros(nz, dtype=np.bool_)
         # Slices whose flags may hold 'changed' bits (only those need ageing).
         flagged = np.zeros(nz, dtype=np.bool_)
+        # Per slice, the band's rows [lo, hi) that hold 'changed' flags set in this sweep
+        # (rows_now) and in the last (rows_before): a sparse step across looks only there
+        # (a row with no change behind it cannot improve), and flags are aged and cleared only
+        # there. The joins of bands change a few rows beside the edge in every slice, and
+        # scanning whole planes for them took most of a round.
+        rows_now = np.empty((nz, 2), dtype=np.int64)
+        rows_now[:, 0] = nyb
+        rows_now[:, 1] = 0
+        rows_before = rows_now.copy()
+        touched = np.empty(2, dtype=np.int64)
         if dense:
             for t in range(nz):
                 k = order[t]
@@ -113,7 +123,7 @@ def band_kernels(euclidean: bool):
                                DENSE_PASSES) < 0:  # fmt: skip
                     updates += relax_sparse(
                         dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
-                        b_seeds, b_counts, np.bool_(True),
+                        b_seeds, b_counts, np.bool_(True), np.int64(0), nyb, touched,
                     )  # fmt: skip
                 if euclidean or t == 0:
                     clear_flags(pore[k, r0:r1])
@@ -122,14 +132,18 @@ def band_kernels(euclidean: bool):
             changed_last[:] = True
             # The lattice's marks (mark_turning) prune its first backward sweep and age with it.
             flagged[:] = not euclidean
+            if not euclidean:
+                rows_before[:, 0] = 0
+                rows_before[:, 1] = nyb
             toward_source = True
         else:
             for k in range(nz):
                 if changed_init[k]:
                     updates += relax_sparse(
                         dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
-                        b_seeds, b_counts, np.bool_(True),
+                        b_seeds, b_counts, np.bool_(True), np.int64(0), nyb, touched,
                     )  # fmt: skip
+                    rows_now[k] = touched
                     changed_last[k] = True
                     flagged[k] = True
             toward_source = False
@@ -148,18 +162,29 @@ def band_kernels(euclidean: bool):
                     k = order[t + 1]
                 if k == source or not (changed_last[n] or changed_now[n]):
                     continue
+                sparse = not (first and euclidean)
+                r_lo = np.int64(0)
+                r_hi = nyb
+                if sparse:
+                    # The rows beside those with a change behind.
+                    r_lo = max(min(rows_now[n, 0], rows_before[n, 0]) - 1, 0)
+                    r_hi = min(max(rows_now[n, 1], rows_before[n, 1]) + 1, nyb)
+                    if r_lo >= r_hi:
+                        continue
                 count = step_across(
                     dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
-                    euclidean, tolerance, np.bool_(True), np.bool_(not (first and euclidean)),
+                    euclidean, tolerance, np.bool_(True), np.bool_(sparse),
                     b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, scratch,
-                    np.int64(0), nyb,
+                    r_lo, r_hi,
                 )  # fmt: skip
                 if count:
                     updates += count
                     updates += relax_sparse(
                         dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
-                        b_seeds, b_counts, np.bool_(False),
+                        b_seeds, b_counts, np.bool_(False), r_lo, r_hi, touched,
                     )  # fmt: skip
+                    rows_now[k, 0] = min(rows_now[k, 0], touched[0])
+                    rows_now[k, 1] = max(rows_now[k, 1], touched[1])
                     changed_now[k] = True
                     flagged[k] = True
                     any_change = True
@@ -169,7 +194,13 @@ def band_kernels(euclidean: bool):
                 break
             for k in range(nz):
                 if flagged[k]:
-                    age_change_flags(pore[k, r0:r1])
+                    lo = min(rows_now[k, 0], rows_before[k, 0])
+                    hi = max(rows_now[k, 1], rows_before[k, 1])
+                    if lo < hi:
+                        age_change_flags(pore[k, r0 + lo : r0 + hi])
+                    rows_before[k] = rows_now[k]
+                    rows_now[k, 0] = nyb
+                    rows_now[k, 1] = 0
                     # Still 'changed before': this sweep's slices, and the exchange's after one.
                     flagged[k] = changed_now[k] or (
                         not dense and sweeps_done == 1 and changed_init[k]
@@ -182,7 +213,10 @@ def band_kernels(euclidean: bool):
             first = False
         for k in range(nz):
             if flagged[k] or changed_now[k] or (not dense and changed_init[k]):
-                clear_flags(pore[k, r0:r1])
+                lo = min(rows_now[k, 0], rows_before[k, 0])
+                hi = max(rows_now[k, 1], rows_before[k, 1])
+                if lo < hi:
+                    clear_flags(pore[k, r0 + lo : r0 + hi])
         return updates
 
     @nb.njit(cache=True, nogil=True)

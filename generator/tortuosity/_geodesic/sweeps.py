@@ -556,25 +556,34 @@ def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
 
 
 @nb.njit(cache=True, nogil=True)
-def relax_sparse(dist_k, pore_k, spacing, euclidean, tolerance, seeds, row_counts, scan):
+def relax_sparse(
+    dist_k, pore_k, spacing, euclidean, tolerance, seeds, row_counts, scan, r_lo, r_hi, touched
+):  # fmt: skip
     """Relax a slice within its plane from its queued voxels only (label-correcting FIFO).
 
-    The queued voxels are the ``seeds`` lists written by :func:`step_across`, or, with
-    ``scan``, found by scanning the slice for the queued bit. The slice must be at its in-plane
-    fixed point apart from the neighbours of queued voxels; queued bits are cleared. Returns
-    the number of updates.
+    The queued voxels are the ``seeds`` lists written by :func:`step_across` for rows ``r_lo``
+    to ``r_hi - 1``, or, with ``scan``, found by scanning the slice for the queued bit. The
+    slice must be at its in-plane fixed point apart from the neighbours of queued voxels;
+    queued bits are cleared. ``touched`` receives the rows ``[lo, hi)`` that hold the seeds
+    and every voxel updated (so the caller knows where the slice's 'changed' flags lie).
+    Returns the number of updates.
     """
     nb.literally(euclidean)
     _, hy, hx = spacing
     ny, nx = dist_k.shape
     capacity = 1024
     if not scan:
-        capacity = max(capacity, 2 * int(row_counts.sum()))
+        capacity = max(capacity, 2 * int(row_counts[r_lo:r_hi].sum()))
     queue = np.empty(capacity, dtype=np.int64)
     head = 0
     size = 0
+    low_row = ny
+    high_row = 0
     if not scan:
-        for j in range(ny):
+        for j in range(r_lo, r_hi):
+            if row_counts[j]:
+                low_row = min(low_row, j)
+                high_row = j + 1
             for n in range(row_counts[j]):
                 queue[size] = seeds[j * nx + n]
                 size += 1
@@ -585,6 +594,8 @@ def relax_sparse(dist_k, pore_k, spacing, euclidean, tolerance, seeds, row_count
             flags |= pore_k[j, i]
         if flags & QUEUED_BIT == 0:
             continue
+        low_row = min(low_row, j)
+        high_row = j + 1
         for i in range(nx):
             if pore_k[j, i] & QUEUED_BIT:
                 if size == capacity:
@@ -618,6 +629,8 @@ def relax_sparse(dist_k, pore_k, spacing, euclidean, tolerance, seeds, row_count
                 continue
             dist_k[y, x] = stored
             updates += 1
+            low_row = min(low_row, y)
+            high_row = max(high_row, y + 1)
             pore_k[y, x] |= CHANGED_BIT
             if pore_k[y, x] & QUEUED_BIT:
                 continue
@@ -631,4 +644,6 @@ def relax_sparse(dist_k, pore_k, spacing, euclidean, tolerance, seeds, row_count
                 capacity *= 2
             queue[(head + size) % capacity] = y * nx + x
             size += 1
+    touched[0] = low_row
+    touched[1] = high_row
     return updates
