@@ -8,7 +8,8 @@ worker runs them: the distance field of a `200` sample (0.38 GB, allocated after
 generation, in which the last sample's pages had been given back) took 0.6-0.9 s of system
 time to fill, 1.0-1.4 s a sample with the rest of the geodesic stage's arrays; a sample took
 10.2 s. With the field and the binder's fibre distances (which never live at the same time)
-in one held block: 9.3 s; a `1000` sample 23.7 -> 22.3 s, peak 1.45 -> 1.50 GiB.
+in one held block: 9.3 s; a `1000` sample 23.7 -> 22.3 s. The block adds nothing to a worker's
+peak (see :mod:`generator._shared.guards`).
 
 Holding is off unless a process turns it on (:func:`hold`, the sweep's workers); then
 :func:`scratch` hands out the held block while no array from it is alive, and a plain
@@ -45,7 +46,9 @@ import numpy as np
 MIN_HELD_BYTES = 16 * 2**20
 _PAGE = 2 * 2**20  # the block grows in huge pages' size
 
-_lock = threading.Lock()
+# Re-entrant: a lease's finalizer may run inside a garbage collection that starts while the
+# lock is held.
+_lock = threading.RLock()
 _state = {"on": False, "reserve": 0, "min_bytes": MIN_HELD_BYTES, "block": None, "leased": False}
 
 
