@@ -431,13 +431,13 @@ def _sample_for(task: dict, start_row: dict | None):
 
 
 def _largest_field_bytes(task: dict) -> int:
-    """Bytes of a float32 field on the plan's thickest sample (the largest scratch array a
-    worker of its sweep asks for)."""
+    """Bytes of a float32 field on the plan's thickest sample, uncompressed (the largest
+    scratch array a worker of its sweep asks for)."""
     from generator.structure.parameters import resolve_domain, voxel_shape
-    from generator.sweep.plan import THICKNESS_MAX_UM
 
+    thickest = float(task["plan"]["ranges"]["thickness_um"][1])
     _, in_plane = resolve_domain(task["domain"])
-    nz, ny, nx = voxel_shape(in_plane, THICKNESS_MAX_UM, float(task["voxel_um"]))
+    nz, ny, nx = voxel_shape(in_plane, thickest, float(task["voxel_um"]))
     return 4 * nz * ny * nx
 
 
