@@ -113,9 +113,14 @@ def scratch(shape, dtype) -> np.ndarray:
             return np.empty(shape, dtype)
         block = _state["block"]
         if block is None or len(block) < nbytes:
-            # A larger sample: the smaller block goes (nothing uses it), a new one is made.
+            try:
+                larger = _new_block(max(nbytes, _state["reserve"]))
+            except (OSError, OverflowError, ValueError):
+                # mmap's error names no size; numpy's own (or its array) says what failed.
+                return np.empty(shape, dtype)
+            # A larger sample: the smaller block goes (nothing uses it).
             _close_block()
-            block = _state["block"] = _new_block(max(nbytes, _state["reserve"]))
+            block = _state["block"] = larger
         # Every view made from `lease` keeps `lease` alive (numpy sets a view's base to the
         # first array that does not own its memory), so it dies with the last of them.
         lease = np.frombuffer(block, dtype=np.uint8, count=nbytes)

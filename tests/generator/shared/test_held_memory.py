@@ -62,6 +62,14 @@ def test_a_reserve_makes_room_for_the_largest_request_at_once(holding):
     assert held_memory.held_bytes() == 2**22
 
 
+def test_an_impossible_request_gets_numpys_error_and_the_block_stays_usable(holding):
+    with pytest.raises((MemoryError, ValueError), match="too big|Unable to allocate"):
+        held_memory.scratch((2**62, 8), np.float32)
+    array = held_memory.scratch((10, 10), np.float32)
+    array[:] = 1.0
+    assert held_memory.held_bytes() >= array.nbytes
+
+
 @pytest.mark.parametrize("metric", ["euclidean", "lattice"])
 def test_tortuosity_in_the_held_block_is_the_same_and_keeps_returned_maps(holding, metric):
     from generator import geometric_tortuosity as tortuosity
