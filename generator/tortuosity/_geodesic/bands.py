@@ -106,6 +106,10 @@ def band_kernels(euclidean: bool):
         if dense:
             for t in range(nz):
                 k = order[t]
+                # The band's rows of this slice start unreached (the source's pore at 0) just
+                # before the sweep reaches them, in the cache: a separate fill of the field
+                # was a pass over memory of its own (0.045 s of a `200` pass, 0.13 s at 1000).
+                _start_rows(dist[k, r0:r1], pore[k, r0:r1], t == 0)
                 if t > 0:
                     n = order[t - 1]
                     # np.bool_ and np.int64, never bare constants: numba types those as literals
@@ -278,6 +282,24 @@ def band_kernels(euclidean: bool):
         return improved
 
     return solve_band, exchange
+
+
+@nb.njit(cache=True, nogil=True, _nrt=False)
+def _start_rows(dist_k, pore_k, source):
+    """Rows of one slice before the first sweep reaches them: +inf, or at the source slice 0
+    at pore voxels and +inf at solid ones."""
+    ny, nx = dist_k.shape
+    unreached = np.float32(np.inf)
+    zero = np.float32(0.0)
+    for j in range(ny):
+        row = dist_k[j]
+        if source:
+            pore_row = pore_k[j]
+            for i in range(nx):
+                row[i] = zero if pore_row[i] & PORE_BIT else unreached
+        else:
+            for i in range(nx):
+                row[i] = unreached
 
 
 @nb.njit(cache=True, nogil=True)

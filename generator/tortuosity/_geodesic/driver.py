@@ -255,7 +255,7 @@ def _band_schedule(prepared, work, from_last, pacer, runner, out=None) -> np.nda
     their edges: the lattice by one exchange and a front, the euclidean metric by exchanges and
     rounds of band solves until nothing changes (see
     :mod:`~generator.tortuosity._geodesic.bands`)."""
-    from generator.tortuosity._geodesic import bands, sweeps
+    from generator.tortuosity._geodesic import bands
 
     if prepared.euclidean:
         solve_band, exchange = bands.solve_band_euclidean, bands.exchange_euclidean
@@ -272,12 +272,12 @@ def _band_schedule(prepared, work, from_last, pacer, runner, out=None) -> np.nda
                 f"got {out.dtype} {out.shape}"
             )
         dist = out
-    sweeps.fill_unreached(dist)
+    # The first (dense) band solves set every voxel before they reach it: +inf, 0 at the
+    # source slice's pore.
     order = np.arange(nz, dtype=np.int64)
     if from_last:
         order = np.ascontiguousarray(order[::-1])
     source = int(order[0])
-    dist[source][pore[source] != 0] = 0.0
     common = (work.spacing, work.tolerance)
     arrays = work.kernel_arrays()
     pacer.pace()

@@ -43,14 +43,6 @@ from generator.tortuosity._geodesic.metrics import (
 )
 
 
-@nb.njit(cache=True, parallel=True)
-def fill_unreached(dist):
-    """Every voxel +inf, slices in parallel (first touch of fresh memory is spread over the
-    threads)."""
-    for k in nb.prange(dist.shape[0]):
-        dist[k] = np.inf
-
-
 # Columns a step across takes or skips together: a block with no voxel that can improve (no
 # recent change in its patches behind, or, for the euclidean metric, none above its patch's
 # lowest value plus hz) is skipped. A row-wide test let most rows through after the first
