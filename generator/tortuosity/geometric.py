@@ -21,6 +21,7 @@ warning, never an error and never a finite number.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -204,10 +205,7 @@ def geometric_tortuosity(
     >>> round(result.tau, 4)
     1.7657
     """
-    from generator._shared import held_memory
-    from generator._shared.progress import silent, stage
-    from generator.tortuosity._geodesic import Workspace, prepare, solve
-    from generator.tortuosity._geodesic.tally import tally_reached
+    from generator.tortuosity._geodesic import prepare
 
     prepared = prepare(
         image,
@@ -218,6 +216,100 @@ def geometric_tortuosity(
         min_slices=2,
         overwrite_input=overwrite_input,
     )
+    return _tortuosity(prepared, return_maps, progress, adaptive_threads, passes_side_by_side)
+
+
+def geometric_tortuosity_by_metric(
+    image: np.ndarray,
+    metrics=("euclidean", "lattice"),
+    *,
+    axis="z",
+    voxel_um=1.0,
+    pore_label=None,
+    overwrite_input: bool = False,
+    passes_side_by_side: bool | None = None,
+    adaptive_threads: bool | None = None,
+) -> Iterator[TortuosityResult]:
+    """:func:`geometric_tortuosity` of one image by several metrics, one after the other, on
+    one copy of its pore space laid out for the solver (validated and copied once, not once
+    a metric: a sweep's `200` sample spent 0.13 s of each metric in the mask and the copy).
+
+    Parameters
+    ----------
+    image : ndarray, 3D
+    metrics : sequence of {"euclidean", "lattice"}
+    axis, voxel_um, pore_label, overwrite_input, passes_side_by_side, adaptive_threads
+        As :func:`geometric_tortuosity` takes them.
+
+    Yields
+    ------
+    TortuosityResult
+        One a metric, in the order of ``metrics``, each the same as
+        ``geometric_tortuosity(image, metric=metric, ...)`` gives (no maps). The next metric
+        is solved only when asked for, so a caller may time each.
+
+    Raises
+    ------
+    ValueError
+        As :func:`geometric_tortuosity`; a metric that is not one before anything is solved.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from generator.tortuosity.geometric import geometric_tortuosity_by_metric
+    >>> slanted = np.zeros((5, 1, 5), dtype=bool)
+    >>> slanted[np.arange(5), 0, np.arange(5)] = True
+    >>> [round(r.tau, 4) for r in geometric_tortuosity_by_metric(slanted)]
+    [1.4142, 1.4142]
+    """
+    from generator.tortuosity._geodesic import prepare
+    from generator.tortuosity.inputs import METRICS
+
+    metrics = tuple(metrics)
+    for metric in metrics:
+        if metric not in METRICS:
+            raise ValueError(f"metric={metric!r} is not one of {', '.join(METRICS)}")
+    if not metrics:
+        raise ValueError("metrics is empty: give at least one of " + ", ".join(METRICS))
+    prepared = prepare(
+        image,
+        axis=axis,
+        metric=metrics[0],
+        voxel_um=voxel_um,
+        pore_label=pore_label,
+        min_slices=2,
+        overwrite_input=overwrite_input,
+    )
+    return _each_metric(prepared, metrics, adaptive_threads, passes_side_by_side)
+
+
+def _each_metric(prepared, metrics, adaptive_threads, passes_side_by_side):
+    # A generator of its own, so that the caller's bad arguments raise at the call, not at
+    # the first result. The solver clears its flags from the pore array before it returns, so
+    # the next metric finds the pore space as prepared.
+    import dataclasses
+
+    for metric in metrics:
+        yield _tortuosity(
+            dataclasses.replace(prepared, metric=metric),
+            False,
+            False,
+            adaptive_threads,
+            passes_side_by_side,
+        )
+
+
+def _tortuosity(
+    prepared, return_maps, progress, adaptive_threads, passes_side_by_side
+) -> TortuosityResult:
+    """:func:`geometric_tortuosity` of a prepared image
+    (:func:`generator.tortuosity._geodesic.prepare`)."""
+    from generator._shared import held_memory
+    from generator._shared.progress import silent, stage
+    from generator.tortuosity._geodesic import Workspace, solve
+    from generator.tortuosity._geodesic.tally import tally_reached
+
+    metric = prepared.metric
     pore = prepared.pore
     n_pore = int(np.count_nonzero(pore))
     if n_pore == 0:

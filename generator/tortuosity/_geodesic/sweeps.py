@@ -42,7 +42,6 @@ from generator.tortuosity._geodesic.metrics import (
     triangles_row,
 )
 
-
 # Columns a step across takes or skips together: a block with no voxel that can improve (no
 # recent change in its patches behind, or, for the euclidean metric, none above its patch's
 # lowest value plus hz) is skipped. A row-wide test let most rows through after the first

@@ -267,3 +267,22 @@ def test_overwrite_input_gives_the_same_tau_and_leaves_other_images_alone(metric
     mask = volume == 0
     geometric_tortuosity(mask, axis="x", metric=metric, voxel_um=6.0, overwrite_input=True)
     assert np.array_equal(mask, before == 0)
+
+
+@pytest.mark.parametrize("metrics", [("euclidean", "lattice"), ("lattice", "euclidean")])
+def test_by_metric_on_one_prepared_copy_gives_each_metrics_own_result(metrics):
+    from generator.tortuosity.geometric import geometric_tortuosity_by_metric
+
+    # Tortuous, with the longer in-plane axis last: the solver lays it out as rows (a copy).
+    # A flag left in the shared pore array by the first metric would change the second's.
+    pore = np.random.default_rng(11).random((18, 24, 60)) < 0.45
+    for image, overwrite in ((pore, False), (np.ascontiguousarray(pore[:, :, :30]), True)):
+        alone = [geometric_tortuosity(image.copy(), metric=m, voxel_um=2.0) for m in metrics]
+        shared = list(
+            geometric_tortuosity_by_metric(image, metrics, voxel_um=2.0, overwrite_input=overwrite)
+        )
+        for one, other in zip(alone, shared, strict=True):
+            assert other.summary() == one.summary()
+            assert np.array_equal(other.path_lengths_um, one.path_lengths_um)
+    with pytest.raises(ValueError, match="metric='geodesic' is not one of"):
+        geometric_tortuosity_by_metric(pore, ("lattice", "geodesic"))
