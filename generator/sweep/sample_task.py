@@ -432,10 +432,14 @@ def _sample_for(task: dict, start_row: dict | None):
 
 def _largest_field_bytes(task: dict) -> int:
     """Bytes of a float32 field on the plan's thickest sample, uncompressed (the largest
-    scratch array a worker of its sweep asks for)."""
+    scratch array a worker of its sweep asks for); on the task's own sample when its plan
+    states no ranges (a task made outside a sweep, as the compile benchmark's)."""
     from generator.structure.parameters import resolve_domain, voxel_shape
 
-    thickest = float(task["plan"]["ranges"]["thickness_um"][1])
+    thickest = float(task["thickness_um"])
+    ranges = task.get("plan", {}).get("ranges", {})
+    if "thickness_um" in ranges:
+        thickest = max(thickest, float(ranges["thickness_um"][1]))
     _, in_plane = resolve_domain(task["domain"])
     nz, ny, nx = voxel_shape(in_plane, thickest, float(task["voxel_um"]))
     return 4 * nz * ny * nx

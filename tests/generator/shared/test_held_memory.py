@@ -112,5 +112,14 @@ def test_a_sweep_worker_keeps_the_block_for_the_next_sample_unless_diffusive_fol
         row = run_sample(task)
         assert row["status"] == "ok", row["error"]
         assert held_memory.held_bytes() == 0  # given back before the diffusive solve
+        # A task made outside a sweep (the compile benchmark's): its plan states no ranges,
+        # and the block is sized by its own sample.
+        task = SweepPlan.create(out=tmp_path / "b.h5", **options).tasks[0]
+        task["plan"] = {"bench": "compile"}
+        task["folder"] = str(tmp_path / "bench")
+        Path(task["folder"]).mkdir()
+        row = run_sample(task)
+        assert row["status"] == "ok", row["error"]
+        assert held_memory.held_bytes() >= 4 * row["thickness_voxels"] * 333 * 33
     finally:
         held_memory.release()
