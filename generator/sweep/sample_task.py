@@ -185,13 +185,18 @@ def _compile_aside_pays() -> bool:
 # compile_in_parallel shares the parts between processes. "wide" includes the generation (its
 # sample is a generation too).
 COMPILE_CPU_S = {"generate": 16.3, "wide": 23.0, "geodesic": 24.6, "diffusive": 27.4, "psd": 12.8}
+# The lattice's front after a join of bands (compile_lattice_front), part of the geodesic part
+# for solves on two threads or more: compile_in_parallel hands it to a lighter process.
+LATTICE_FRONT_CPU_S = 3.6
 
 
 # The stamp of the geodesic part compiled for solves on one thread (no lattice bands joined).
 ONE_THREAD_GEODESIC = "geodesic-one-thread"
 
 
-def warm_up_part(part: str, *, solver_threads: int | None = None) -> None:
+def warm_up_part(
+    part: str, *, solver_threads: int | None = None, lattice_front: bool = True
+) -> None:
     """Compile (or load) one part's kernels in this process: ``generate``, ``wide`` (the
     uint16 kernels of a wide binder closing) or a property, the latter on a small hand-made
     volume (fibre and binder phases, a percolating pore) so that no generation kernel is
@@ -200,7 +205,8 @@ def warm_up_part(part: str, *, solver_threads: int | None = None) -> None:
     ``solver_threads`` is the numba threads of the processes that will measure the samples
     (default: this process's). With one, the geodesic part leaves out the lattice's kernels
     that join bands (:func:`generator.tortuosity.geodesic.compile_kernels`): such a process
-    never runs them.
+    never runs them. ``lattice_front=False`` leaves out the lattice's front all the same, for
+    a process that compiles it apart (:func:`compile_in_parallel` does, in a lighter child).
 
     Examples
     --------
@@ -224,10 +230,10 @@ def warm_up_part(part: str, *, solver_threads: int | None = None) -> None:
     volume[5:9, :, 4:26] = 1
     volume[:, 12:15, 10:20] = 2
     measure_property(part, volume, 4.0)
-    _compile_rest(part, solver_threads)
+    _compile_rest(part, solver_threads, lattice_front)
 
 
-def _compile_rest(part: str, solver_threads: int | None = None) -> None:
+def _compile_rest(part: str, solver_threads: int | None = None, lattice_front: bool = True) -> None:
     """The kernels of ``part`` that a small warm-up structure does not reach (the binder's
     rarer paths, the geodesic's joined bands for solves on ``solver_threads``), compiled on
     inputs made to reach them."""
@@ -238,7 +244,7 @@ def _compile_rest(part: str, solver_threads: int | None = None) -> None:
     elif part == "geodesic":
         from generator.tortuosity.geodesic import compile_kernels
 
-        compile_kernels(threads=solver_threads)
+        compile_kernels(threads=solver_threads, lattice_front=lattice_front)
 
 
 def _one_thread(solver_threads: int | None) -> bool:
@@ -316,6 +322,11 @@ def compile_in_parallel(
 
     Notes
     -----
+    For solves on two threads, the lattice's front after joined bands (about 4 of the
+    geodesic part's CPU-s) goes to the lightest child without the geodesic part when that
+    stays the lighter one: a lone sample's generation child takes it (cold, 27 -> 23 s on two
+    cores), the wide closing's child does not (it would end later than the geodesic's).
+
     A part compiled by an earlier call from the same code into the same cache folder is
     skipped (a stamp file in ``<cache>/compiled/``); an edited, moved or touched source file,
     another numba, Python or processor make a new stamp, as they make numba compile again.
@@ -342,20 +353,20 @@ def compile_in_parallel(
         return time.perf_counter() - started
     groups = share_parts(parts, processes)
     threads = 1 if one_thread else 2
+    front_group = None if one_thread else _lattice_front_group(groups)
     children = [
         subprocess.Popen(
             [
                 sys.executable,
                 "-c",
-                "from generator.sweep.sample_task import warm_up_part\n"
-                f"for part in {group!r}: warm_up_part(part, solver_threads={threads})",
+                _compile_child_code(group, threads, front_group, index == front_group),
             ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for group in groups
+        for index, group in enumerate(groups)
         if group
     ]
     errors = [child.communicate()[1] for child in children]
@@ -372,6 +383,39 @@ def compile_in_parallel(
             except OSError:
                 pass  # a cache folder this process cannot write: compile checks run each time
     return time.perf_counter() - started
+
+
+def _lattice_front_group(groups) -> int | None:
+    """The group that takes the lattice's front from the geodesic part's group: the lightest
+    other one, when it stays lighter than the geodesic's with the front (a lone sample on two
+    threads: the generation's child, 16 + 4 CPU-s against the geodesic's 25 - 4; not the wide
+    closing's, 23 + 4); else None."""
+    weight = [sum(map(COMPILE_CPU_S.get, group)) for group in groups]
+    with_geodesic = [index for index, group in enumerate(groups) if "geodesic" in group]
+    others = [index for index, group in enumerate(groups) if group and "geodesic" not in group]
+    if not with_geodesic or not others:
+        return None
+    lightest = min(others, key=weight.__getitem__)
+    if weight[lightest] + LATTICE_FRONT_CPU_S >= weight[with_geodesic[0]]:
+        return None
+    return lightest
+
+
+def _compile_child_code(group, threads: int, front_group, takes_front: bool) -> str:
+    """The Python code a compiling child runs: its parts, without the lattice's front when
+    another child takes it (``front_group``), with it alone at the end when it does."""
+    front_elsewhere = front_group is not None and not takes_front
+    code = (
+        "from generator.sweep.sample_task import warm_up_part\n"
+        f"for part in {list(group)!r}:\n"
+        f"    warm_up_part(part, solver_threads={threads}, lattice_front={not front_elsewhere})\n"
+    )
+    if takes_front:
+        code += (
+            "from generator.tortuosity.geodesic import compile_lattice_front\n"
+            "compile_lattice_front()\n"
+        )
+    return code
 
 
 def _compile_stamps(parts, env) -> dict:

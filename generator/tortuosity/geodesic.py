@@ -82,7 +82,7 @@ def geodesic_distance(
     return prepared.restore(distances)
 
 
-def compile_kernels(threads: int | None = None) -> None:
+def compile_kernels(threads: int | None = None, *, lattice_front: bool = True) -> None:
     """Compile (or load from numba's cache) every kernel a solve may take on this machine,
     both metrics, on a small image whose paths cross the bands' edge: the exchanges that join
     the bands and the lattice's front after them run only there. A small image of one band
@@ -94,6 +94,9 @@ def compile_kernels(threads: int | None = None) -> None:
     numba threads the solves will have (default, and at most: numba's thread count). With
     one, they are left out (4.3 of the geodesic kernels' 26 CPU-s of cold compile).
 
+    ``lattice_front=False`` leaves the lattice's front out all the same (its exchange stays
+    in), for a process that compiles it apart (:func:`compile_lattice_front`).
+
     Examples
     --------
     >>> from generator.tortuosity.geodesic import compile_kernels
@@ -104,12 +107,38 @@ def compile_kernels(threads: int | None = None) -> None:
     from generator.tortuosity._geodesic.driver import MIN_BAND_ROWS
 
     image = np.ones((6, 2 * MIN_BAND_ROWS, 4), dtype=bool)
+    open_block = image.copy()  # both bands solved from the source: the exchange finds nothing
     image[2, MIN_BAND_ROWS:] = False  # the second band is reached only across the edge
     previous = numba.get_num_threads()
     most = numba.config.NUMBA_NUM_THREADS
     numba.set_num_threads(max(1, min(2, threads or most, most)))
     try:
         for metric in ("lattice", "euclidean"):
-            geodesic_distance(image, metric=metric, adaptive_threads=False)
+            crossing = metric == "euclidean" or lattice_front
+            geodesic_distance(
+                image if crossing else open_block, metric=metric, adaptive_threads=False
+            )
     finally:
         numba.set_num_threads(previous)
+
+
+def compile_lattice_front() -> None:
+    """Compile (or load) the lattice's front after a join of bands
+    (:func:`generator.tortuosity._geodesic.bands.lattice_front`) alone, with the argument
+    types the solver gives it: about 4 CPU-s of a cold compile that another process can take
+    while one compiles the rest (``compile_kernels(lattice_front=False)``).
+
+    Examples
+    --------
+    >>> from generator.tortuosity.geodesic import compile_lattice_front
+    >>> compile_lattice_front()
+    """
+    from generator.tortuosity._geodesic import bands
+
+    shape = (3, 4, 4)
+    # As the driver calls it: float32 distances, the uint8 pore, the Workspace's spacing (a
+    # tuple of floats) and band edges from an int64 array.
+    edges = np.array([0, shape[1]], dtype=np.int64)
+    bands.lattice_front(
+        np.zeros(shape, np.float32), np.ones(shape, np.uint8), (1.0, 1.0, 1.0), edges[0], edges[1]
+    )

@@ -83,3 +83,28 @@ def test_a_failed_child_leaves_no_stamp(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="TypingError: bad"):
         sample_task.compile_in_parallel(["generate"], env=env)
     assert not (tmp_path / "cache" / "compiled").exists()
+
+
+def test_a_lone_sample_on_two_threads_hands_the_lattice_front_to_the_lighter_child(
+    tmp_path, monkeypatch
+):
+    spawned = []
+    monkeypatch.setattr(
+        subprocess, "Popen", lambda args, **kw: spawned.append(args[-1]) or _FakeChild()
+    )
+
+    def compile_parts(parts, threads, cache):
+        env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / cache))
+        sample_task.compile_in_parallel(parts, env=env, processes=2, solver_threads=threads)
+
+    # Generation 16 + 4 CPU-s of front against the geodesic's 24 - 4.
+    compile_parts(["generate", "geodesic"], 2, "two")
+    geodesic, generate = spawned
+    assert "'geodesic'" in geodesic and "lattice_front=False" in geodesic
+    assert "'generate'" in generate and "compile_lattice_front()" in generate
+    # One-thread workers never run the front; and where the other child is the heavier one
+    # (diffusive and pore sizes), the geodesic's child keeps it.
+    compile_parts(["generate", "geodesic"], 1, "one")
+    compile_parts(["generate", "geodesic", "diffusive", "psd"], 2, "all")
+    assert not any("compile_lattice_front" in code for code in spawned[2:])
+    assert not any("lattice_front=False" in code for code in spawned[2:])

@@ -102,3 +102,34 @@ def test_euclidean_within_one_percent_of_scikit_fmm_on_blobs():
     assert abs(np.median(relative)) < 0.01
     # The test can tell: the lattice's oblique detour is 2.5 % on the same voxels.
     assert ((lattice[both] - fmm[both]) / fmm[both]).mean() > 0.02
+
+
+def test_the_front_compiled_apart_is_the_one_a_solve_takes(monkeypatch):
+    """A lone sample's compile children share the geodesic part: one compiles the lattice's
+    front alone (compile_lattice_front), the other everything else (lattice_front=False)."""
+    from generator.tortuosity.geodesic import compile_kernels, compile_lattice_front
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs 2 numba threads")
+    front, exchange = bands.lattice_front, bands.exchange_lattice
+    calls = {"front": 0, "exchange": 0}
+
+    def spy(name, kernel):
+        return lambda *args: calls.__setitem__(name, calls[name] + 1) or kernel(*args)
+
+    monkeypatch.setattr(bands, "lattice_front", spy("front", front))
+    monkeypatch.setattr(bands, "exchange_lattice", spy("exchange", exchange))
+    previous = numba.get_num_threads()
+    try:
+        compile_kernels(threads=2, lattice_front=False)
+        assert calls == {"front": 0, "exchange": 1}  # the bands joined, and no front ran
+        compile_kernels(threads=2)
+        assert calls["front"] > 0
+        compile_lattice_front()
+        numba.set_num_threads(2)
+        geodesic_distance(blobs(seed=5), metric="lattice", adaptive_threads=False)
+    finally:
+        numba.set_num_threads(previous)
+    # The types the solver passes are those it was compiled for apart: a second
+    # specialisation would be a compile that the child which took the front did for nothing.
+    assert len(front.signatures) == 1
