@@ -237,7 +237,7 @@ def geometric_tortuosity_by_metric(
     Parameters
     ----------
     image : ndarray, 3D
-    metrics : sequence of {"euclidean", "lattice"}
+    metrics : {"euclidean", "lattice"} or a sequence of them
     axis, voxel_um, pore_label, overwrite_input, passes_side_by_side, adaptive_threads
         As :func:`geometric_tortuosity` takes them.
 
@@ -265,7 +265,8 @@ def geometric_tortuosity_by_metric(
     from generator.tortuosity._geodesic import prepare
     from generator.tortuosity.inputs import METRICS
 
-    metrics = tuple(metrics)
+    # One name alone is one metric, not the letters of its name.
+    metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
     for metric in metrics:
         if metric not in METRICS:
             raise ValueError(f"metric={metric!r} is not one of {', '.join(METRICS)}")

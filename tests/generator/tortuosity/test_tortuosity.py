@@ -286,3 +286,7 @@ def test_by_metric_on_one_prepared_copy_gives_each_metrics_own_result(metrics):
             assert np.array_equal(other.path_lengths_um, one.path_lengths_um)
     with pytest.raises(ValueError, match="metric='geodesic' is not one of"):
         geometric_tortuosity_by_metric(pore, ("lattice", "geodesic"))
+    with pytest.raises(ValueError, match="metrics is empty"):
+        geometric_tortuosity_by_metric(pore, ())
+    (lattice,) = geometric_tortuosity_by_metric(pore, "lattice")  # a name, not its letters
+    assert lattice.metric == "lattice"
