@@ -19,6 +19,23 @@ METRICS = ("euclidean", "lattice")
 AXES = {"z": 0, "y": 1, "x": 2, 0: 0, 1: 1, 2: 2}
 
 
+def check_metric(metric) -> str:
+    """``metric`` if it is one of :data:`METRICS`, else a ValueError naming it.
+
+    Examples
+    --------
+    >>> check_metric("lattice")
+    'lattice'
+    >>> check_metric("geodesic")
+    Traceback (most recent call last):
+    ...
+    ValueError: metric='geodesic' is not one of euclidean, lattice
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric={metric!r} is not one of {', '.join(METRICS)}")
+    return metric
+
+
 def resolve_axis(axis) -> int:
     """Array axis (0, 1, 2) of ``"z"``, ``"y"``, ``"x"`` or an integer; clear error otherwise.
 

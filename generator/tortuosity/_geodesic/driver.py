@@ -92,12 +92,11 @@ def prepare(
         Naming the bad value: axis, metric, voxel size, pore label (see
         :func:`generator.tortuosity.inputs.pore_mask`), too few slices along the flow axis, no pore.
     """
-    from generator.tortuosity.inputs import METRICS, pore_mask, resolve_axis, resolve_spacing
+    from generator.tortuosity.inputs import check_metric, pore_mask, resolve_axis, resolve_spacing
 
     flow = resolve_axis(axis)
     spacing = resolve_spacing(voxel_um)
-    if metric not in METRICS:
-        raise ValueError(f"metric={metric!r} is not one of {', '.join(METRICS)}")
+    check_metric(metric)
     if np.ndim(image) == 3 and np.shape(image)[flow] < min_slices:
         raise ValueError(
             f"the image needs at least {min_slices} slices along axis {flow}, got {np.shape(image)}"
