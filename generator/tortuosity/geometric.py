@@ -216,7 +216,13 @@ def geometric_tortuosity(
         min_slices=2,
         overwrite_input=overwrite_input,
     )
-    return _tortuosity(prepared, return_maps, progress, adaptive_threads, passes_side_by_side)
+    return _tortuosity(
+        prepared,
+        return_maps=return_maps,
+        progress=progress,
+        adaptive_threads=adaptive_threads,
+        passes_side_by_side=passes_side_by_side,
+    )
 
 
 def geometric_tortuosity_by_metric(
@@ -263,13 +269,12 @@ def geometric_tortuosity_by_metric(
     [1.4142, 1.4142]
     """
     from generator.tortuosity._geodesic import prepare
-    from generator.tortuosity.inputs import METRICS
+    from generator.tortuosity.inputs import METRICS, check_metric
 
     # One name alone is one metric, not the letters of its name.
     metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
     for metric in metrics:
-        if metric not in METRICS:
-            raise ValueError(f"metric={metric!r} is not one of {', '.join(METRICS)}")
+        check_metric(metric)
     if not metrics:
         raise ValueError("metrics is empty: give at least one of " + ", ".join(METRICS))
     prepared = prepare(
@@ -290,21 +295,24 @@ def _each_metric(prepared, metrics, adaptive_threads, passes_side_by_side):
     # the next metric finds the pore space as prepared.
     import dataclasses
 
+    n_pore = int(np.count_nonzero(prepared.pore))  # the same for every metric: counted once
     for metric in metrics:
         yield _tortuosity(
             dataclasses.replace(prepared, metric=metric),
-            False,
-            False,
-            adaptive_threads,
-            passes_side_by_side,
+            return_maps=False,
+            progress=False,
+            adaptive_threads=adaptive_threads,
+            passes_side_by_side=passes_side_by_side,
+            n_pore=n_pore,
         )
 
 
 def _tortuosity(
-    prepared, return_maps, progress, adaptive_threads, passes_side_by_side
+    prepared, *, return_maps, progress, adaptive_threads, passes_side_by_side, n_pore=None
 ) -> TortuosityResult:
     """:func:`geometric_tortuosity` of a prepared image
-    (:func:`generator.tortuosity._geodesic.prepare`)."""
+    (:func:`generator.tortuosity._geodesic.prepare`); ``n_pore``, its pore voxels when already
+    counted."""
     from generator._shared import held_memory
     from generator._shared.progress import silent, stage
     from generator.tortuosity._geodesic import Workspace, solve
@@ -312,7 +320,8 @@ def _tortuosity(
 
     metric = prepared.metric
     pore = prepared.pore
-    n_pore = int(np.count_nonzero(pore))
+    if n_pore is None:
+        n_pore = int(np.count_nonzero(pore))
     if n_pore == 0:
         raise ValueError("the image has no pore voxels (check pore_label)")
     nz = pore.shape[0]
