@@ -34,6 +34,7 @@ from generator.tortuosity._geodesic.sweeps import (
     age_change_flags,
     clear_flags,
     mark_turning,
+    plane_scratch,
     relax_plane,
     relax_sparse,
     step_across,
@@ -89,6 +90,7 @@ def band_kernels(euclidean: bool):
         b_near = near_rows[r0:r1]
         nyb = r1 - r0
         scratch = step_scratch(nyb, nx)
+        in_plane = plane_scratch(nx)
         updates = 0
         changed_last = np.zeros(nz, dtype=np.bool_)
         # Slices whose flags may hold 'changed' bits (only those need ageing).
@@ -124,7 +126,7 @@ def band_kernels(euclidean: bool):
                         continue
                     updates += count
                 if relax_plane(dist[k, r0:r1], pore[k, r0:r1], hy, hx, euclidean, tolerance,
-                               DENSE_PASSES) < 0:  # fmt: skip
+                               DENSE_PASSES, in_plane) < 0:  # fmt: skip
                     updates += relax_sparse(
                         dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
                         b_seeds, b_counts, np.bool_(True), np.int64(0), nyb, touched,

@@ -54,8 +54,10 @@ STEP_BLOCK = 32
 def step_scratch(ny, nx):
     """The work arrays of :func:`step_across` for planes of ``ny`` x ``nx`` voxels, made once per
     band solve: the gathered columns (int64), their patches (float32, 9 x nx) and segment
-    values, which voxels can improve and the OR of the flags beside them (uint8 rows), and which
-    rows behind hold a recent change (uint8, ny)."""
+    values, which voxels can improve and the OR of the flags beside them (uint8 rows), which
+    rows behind hold a recent change (uint8, ny), and which voxels take the patch segments
+    (uint8, padded with zeros to whole 8-byte words) with its view as words."""
+    falls_back = np.zeros(8 * ((nx + 7) // 8), dtype=np.uint8)
     return (
         np.empty(nx, dtype=np.int64),
         np.empty((9, nx), dtype=np.float32),
@@ -63,6 +65,8 @@ def step_scratch(ny, nx):
         np.empty(nx, dtype=np.uint8),
         np.empty(nx, dtype=np.uint8),
         np.empty(ny, dtype=np.uint8),
+        falls_back,
+        falls_back.view(np.uint64),
     )
 
 
@@ -99,7 +103,7 @@ def step_across(
     constants = patch_constants(hy, hx, hz)
     blocks = (nx + STEP_BLOCK - 1) // STEP_BLOCK
     # where, patch, values: the voxels that take the patch segments, gathered.
-    where, patch, values, able, near_change, row_recent = scratch
+    where, patch, values, able, near_change, row_recent, falls_back, falls_back_words = scratch
     improved = 0
     if sparse:
         # Which rows behind hold a recent change at all (one OR over each row): most rows of
@@ -205,15 +209,26 @@ def step_across(
                     # The patch's segments where no triangle was tried or none holds the
                     # optimum (the edge rows and columns, and +inf triangles): gathered, then
                     # solved together (vectorised), +inf beyond the plane's edge.
-                    fallback = np.int64(0)  # a bare 0 compiled the gathered solve twice
+                    # Which fall back, in one vectorised loop (triangles_row leaves +inf at
+                    # the plane's edge columns); zeros to whole words around the run.
+                    w0 = lo // 8
+                    w1 = (hi + 7) // 8
+                    falls_back_words[w0] = 0
+                    falls_back_words[w1 - 1] = 0
                     for k in range(hi - lo):
-                        i = lo + k
-                        # (triangles_row leaves +inf at the plane's edge columns)
+                        i = np.uint64(lo + k)
                         untried = (not inner) | (triangle[i] == np.inf)
-                        # Written always, counted when it falls back: no branch to mispredict
-                        # (about a quarter of a dense sweep's voxels fall back).
-                        where[fallback] = i
-                        fallback += (able[i] != 0) & (lowest[i] + hz < best[i]) & untried
+                        falls_back[i] = (able[i] != 0) & (lowest[i] + hz < best[i]) & untried
+                    # Gathered a word of 8 voxels at a time, skipping words where none falls
+                    # back; within a word written always, counted when it falls back (no
+                    # branch to mispredict: about a sixth of a dense sweep's voxels do).
+                    fallback = np.int64(0)  # a bare 0 compiled the gathered solve twice
+                    for w in range(w0, w1):
+                        if falls_back_words[w] == 0:
+                            continue
+                        for i in range(8 * w, min(8 * w + 8, hi)):
+                            where[fallback] = i
+                            fallback += falls_back[np.uint64(i)]
                     if fallback:
                         middle = dist_n[j]
                         for n in range(fallback):
@@ -320,13 +335,15 @@ RELAX_BLOCK = 64  # columns a raster pass after the first takes or skips togethe
 
 @nb.njit(cache=True, nogil=True, _nrt=False)
 def _bounds(
-    dist_k, pore_k, j, previous, b0, b1, euclidean, weights, look, candidate, lowest, movable
-):
+    dist_k, pore_k, j, previous, b0, b1, euclidean, weights, look, candidate, lowest, movable,
+    movable_words, visits, count,
+):  # fmt: skip
     """Columns ``b0`` to ``b1 - 1`` of row ``j``, values as they stand: each voxel's candidate
     (itself, and the lattice steps from the row before it in the pass) and lower bound (every
     in-plane neighbour plus the shortest step, the lattice's own update for that metric), and
     whether it can move (its ``look`` flags set, pore, bound below its value); clears the
-    stale flags there. Returns whether any can move."""
+    stale flags there. Appends the columns that can move to ``visits`` from ``count`` on, in
+    column order, and returns the new count."""
     ny, nx = dist_k.shape
     wy, wx, wd, w_bound_y, w_bound_x, w_bound_diagonal = weights
     inf = np.float32(np.inf)
@@ -360,14 +377,21 @@ def _bounds(
         for k in range(b1 - b0):
             i = np.uint64(b0 + k)
             candidate[i] = lowest[i]
-    any_movable = False
     for k in range(b1 - b0):
         i = np.uint64(b0 + k)
         bound = min(lowest[i], candidate[i])
         movable[i] = (mask[i] & look != 0) & (mask[i] & PORE_BIT != 0) & (bound < row[i])
-        any_movable |= movable[i]
         mask[i] &= ~STALE_BIT
-    return any_movable
+    # Gathered a word of 8 voxels at a time (``b0`` is a multiple of 8; the words skipped
+    # hold none that can move), within a word without a branch: written always, counted
+    # when movable.
+    for w in range(b0 // 8, (b1 + 7) // 8):
+        if movable_words[w] == 0:
+            continue
+        for i in range(8 * w, min(8 * w + 8, b1)):
+            visits[count] = i
+            count += movable[np.uint64(i)]
+    return count
 
 
 @nb.njit(cache=True, nogil=True, _nrt=False)
@@ -417,7 +441,27 @@ def _steps_at(other, i, w_centre, w_side):
 
 
 @nb.njit(cache=True, nogil=True)
-def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
+def plane_scratch(nx):
+    """The work arrays of :func:`relax_plane` for rows of ``nx`` voxels, made once per band
+    solve: each voxel's candidate and lower bound (float32), whether it can move (uint8,
+    padded with zeros to whole 8-byte words) with its view as words, the columns to visit
+    (int64) and which blocks were taken (bool)."""
+    movable = np.zeros(8 * ((nx + 7) // 8), dtype=np.uint8)
+    return (
+        np.empty(nx, dtype=np.float32),
+        np.empty(nx, dtype=np.float32),
+        movable,
+        movable.view(np.uint64),
+        np.empty(nx, dtype=np.int64),
+        np.empty((nx + RELAX_BLOCK - 1) // RELAX_BLOCK, dtype=np.bool_),
+    )
+
+
+# Called for every slice of a dense sweep, it allocates nothing (its work arrays are
+# plane_scratch's) and runs without numba's reference counting: its row views took a count
+# each, tens of millions a solve.
+@nb.njit(cache=True, nogil=True, _nrt=False)
+def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes, scratch):
     """Relax a whole slice within its plane: raster passes until one changes nothing.
 
     Each pass takes the row behind it first (vectorised), then finds which voxels of the row
@@ -444,10 +488,8 @@ def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
     w_bound_x = w_min if euclidean else wx
     w_bound_diagonal = w_min if euclidean else wd
     weights = (wy, wx, wd, w_bound_y, w_bound_x, w_bound_diagonal)
-    candidate = np.empty(nx, dtype=np.float32)
-    lowest = np.empty(nx, dtype=np.float32)
-    movable = np.empty(nx, dtype=np.bool_)
-    taken = np.empty((nx + RELAX_BLOCK - 1) // RELAX_BLOCK, dtype=np.bool_)
+    # movable is read a word at a time, to skip runs of voxels that cannot move.
+    candidate, lowest, movable, movable_words, visits, taken = scratch
     # Bits a finished relaxation leaves: the pore, and the lattice's in-plane marks.
     keep = PORE_BIT if euclidean else PORE_BIT | CHANGED_BEFORE_BIT
     passes = 0
@@ -466,8 +508,9 @@ def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
             row = dist_k[j]
             mask = pore_k[j]
             # Bounds of the blocks that can move (every block in the first pass; after it,
-            # those with a stale voxel: a neighbour changed since it was last looked at).
-            any_movable = False
+            # those with a stale voxel: a neighbour changed since it was last looked at), and
+            # the columns that can move, in order.
+            count = np.int64(0)
             for b in range(blocks):
                 b0 = b * width
                 b1 = min(b0 + width, nx)
@@ -479,60 +522,70 @@ def relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, max_passes):
                         taken[b] = False
                         continue
                 taken[b] = True
-                any_movable |= _bounds(
+                count = _bounds(
                     dist_k, pore_k, j, previous, b0, b1, euclidean, weights, look,
-                    candidate, lowest, movable,
+                    candidate, lowest, movable, movable_words, visits, count,
                 )  # fmt: skip
-            if not any_movable:
+            if count == 0:
                 continue
+            # Visit, in the pass's column order, the columns that can move and each voxel
+            # after one that just improved (in a block not taken too: its bounds are taken
+            # there and then). The list skips the rest without looking at them.
+            step = -1 if columns_back else 1
+            n = count - 1 if columns_back else np.int64(0)
+            last = np.int64(nx) if columns_back else np.int64(-1)
             after_change = False
-            for bb in range(blocks):
-                b = blocks - 1 - bb if columns_back else bb
-                block_taken = taken[b]  # a local: the loop's writes to the flags could alias it
-                if not (block_taken or after_change):
+            while True:
+                if after_change:
+                    i = last + step
+                    if i < 0 or i >= nx:
+                        break
+                else:
+                    if columns_back:
+                        while n >= 0 and visits[n] >= last:
+                            n -= 1
+                        if n < 0:
+                            break
+                    else:
+                        while n < count and visits[n] <= last:
+                            n += 1
+                        if n >= count:
+                            break
+                    i = visits[n]
+                last = i
+                after_change = False
+                at = np.uint64(i)  # unsigned, as in the vector loops: no index wrap
+                if mask[at] & PORE_BIT == 0:
                     continue
-                b0 = b * width
-                b1 = min(b0 + width, nx)
-                for ii in range(b1 - b0):
-                    i = b1 - 1 - ii if columns_back else b0 + ii
-                    at = np.uint64(i)  # unsigned, as in the vector loops: no index wrap
-                    if block_taken:
-                        if not (movable[at] or after_change):
-                            continue
-                    elif not after_change:
-                        break  # the rest of an untaken block cannot move
-                    after_change = False
-                    if mask[at] & PORE_BIT == 0:
-                        continue
-                    if block_taken:
-                        cand = candidate[at]
-                        low = lowest[at]
-                    else:
-                        cand, low = _bounds_at(dist_k, j, i, previous, euclidean, weights)
-                    before = i + 1 if columns_back else i - 1
-                    run = row[np.uint64(before)] if 0 <= before < nx else np.float32(np.inf)
-                    current = row[at]
-                    value = min(cand, run + wx)
-                    # Every neighbour counts, so a voxel looked at is settled until one changes.
-                    if euclidean:
-                        if min(low, run + w_min) < value:
-                            value = ring_update_euclidean(dist_k, j, i, hy, hx, value)
-                    else:
-                        value = min(value, low)
-                    stored = np.float32(value)
-                    if improves(stored, current, tolerance):
-                        row[at] = stored
-                        changed = True
-                        after_change = True
-                        if not euclidean:
-                            # Below its step across: the lattice's first backward sweep
-                            # looks here (see mark_turning).
-                            mask[at] |= CHANGED_BEFORE_BIT
-                        for y in range(max(j - 1, 0), min(j + 2, ny)):
-                            for x in range(max(i - 1, 0), min(i + 2, nx)):
-                                pore_k[y, x] |= STALE_BIT
-                        if passes + 1 >= max_passes:
-                            mask[at] |= QUEUED_BIT
+                if taken[i // width]:
+                    cand = candidate[at]
+                    low = lowest[at]
+                else:
+                    cand, low = _bounds_at(dist_k, j, i, previous, euclidean, weights)
+                before = i + 1 if columns_back else i - 1
+                run = row[np.uint64(before)] if 0 <= before < nx else np.float32(np.inf)
+                current = row[at]
+                value = min(cand, run + wx)
+                # Every neighbour counts, so a voxel looked at is settled until one changes.
+                if euclidean:
+                    if min(low, run + w_min) < value:
+                        value = ring_update_euclidean(dist_k, j, i, hy, hx, value)
+                else:
+                    value = min(value, low)
+                stored = np.float32(value)
+                if improves(stored, current, tolerance):
+                    row[at] = stored
+                    changed = True
+                    after_change = True
+                    if not euclidean:
+                        # Below its step across: the lattice's first backward sweep
+                        # looks here (see mark_turning).
+                        mask[at] |= CHANGED_BEFORE_BIT
+                    for y in range(max(j - 1, 0), min(j + 2, ny)):
+                        for x in range(max(i - 1, 0), min(i + 2, nx)):
+                            pore_k[y, x] |= STALE_BIT
+                    if passes + 1 >= max_passes:
+                        mask[at] |= QUEUED_BIT
         passes += 1
         if not changed:
             for j in range(ny):
