@@ -106,18 +106,24 @@ def _profile_kernels(euclidean: bool):
     argument from Python would re-type the kernel on every call)."""
     import numba as nb
 
-    from generator.tortuosity._geodesic.sweeps import relax_plane, step_across, step_scratch
+    from generator.tortuosity._geodesic.sweeps import (
+        plane_scratch,
+        relax_plane,
+        step_across,
+        step_scratch,
+    )
 
     @nb.njit
     def step(dist_k, dist_n, pore_k, pore_n, spacing, tolerance, a, b, c, d, e, f, ny):
         return step_across(
-            dist_k, dist_n, pore_k, pore_n, spacing, euclidean, tolerance, False, False,
+            dist_k, dist_n, pore_k, pore_n, spacing, euclidean, tolerance, False, False, False,
             a, b, c, d, e, f, step_scratch(ny, dist_k.shape[1]), 0, ny,
         )  # fmt: skip
 
     @nb.njit
     def relax(dist_k, pore_k, hy, hx, tolerance, passes):
-        return relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, passes)
+        scratch = plane_scratch(dist_k.shape[1])
+        return relax_plane(dist_k, pore_k, hy, hx, euclidean, tolerance, passes, scratch)
 
     return step, relax
 

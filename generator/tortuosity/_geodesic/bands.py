@@ -110,15 +110,17 @@ def band_kernels(euclidean: bool):
                 k = order[t]
                 # The band's rows of this slice start unreached (the source's pore at 0) just
                 # before the sweep reaches them, in the cache: a separate fill of the field
-                # was a pass over memory of its own (0.045 s of a `200` pass, 0.13 s at 1000).
-                _start_rows(dist[k, r0:r1], pore[k, r0:r1], t == 0)
-                if t > 0:
+                # was a pass over memory of its own (0.045 s of a `200` pass, 0.13 s at 1000),
+                # and a fill of the slice ahead of its step across left it out of the cache.
+                if t == 0:
+                    _start_rows(dist[k, r0:r1], pore[k, r0:r1], True)
+                else:
                     n = order[t - 1]
                     # np.bool_ and np.int64, never bare constants: numba types those as literals
                     # and compiled step_across once more per metric for them (~10 CPU-s in all).
                     count = step_across(
                         dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
-                        euclidean, tolerance, np.bool_(False), np.bool_(False),
+                        euclidean, tolerance, np.bool_(False), np.bool_(False), np.bool_(True),
                         b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, scratch,
                         np.int64(0), nyb,
                     )  # fmt: skip
@@ -179,7 +181,7 @@ def band_kernels(euclidean: bool):
                         continue
                 count = step_across(
                     dist[k, r0:r1], dist[n, r0:r1], pore[k, r0:r1], pore[n, r0:r1], spacing,
-                    euclidean, tolerance, np.bool_(True), np.bool_(sparse),
+                    euclidean, tolerance, np.bool_(True), np.bool_(sparse), np.bool_(False),
                     b_seeds, b_counts, b_best, b_lowest, b_triangle, b_near, scratch,
                     r_lo, r_hi,
                 )  # fmt: skip
@@ -254,7 +256,7 @@ def band_kernels(euclidean: bool):
                     if 0 <= n < nz:
                         count += step_across(
                             dist[k], dist[n], pore[k], pore[n], spacing, euclidean, tolerance,
-                            np.bool_(True), np.bool_(False),
+                            np.bool_(True), np.bool_(False), np.bool_(False),
                             seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows,
                             scratch, r_lo, r_hi,
                         )  # fmt: skip

@@ -74,7 +74,7 @@ def step_scratch(ny, nx):
 # reference counting (its row views took about 20 counts a row; see metrics).
 @nb.njit(cache=True, nogil=True, _nrt=False)
 def step_across(
-    dist_k, dist_n, pore_k, pore_n, spacing, euclidean, tolerance, mark, sparse,
+    dist_k, dist_n, pore_k, pore_n, spacing, euclidean, tolerance, mark, sparse, fresh,
     seeds, row_counts, best_rows, lowest_rows, triangle_rows, near_rows, scratch, r_lo, r_hi,
 ):  # fmt: skip
     """Improve rows ``r_lo`` to ``r_hi - 1`` of slice ``dist_k`` from the adjacent slice
@@ -89,7 +89,8 @@ def step_across(
     With ``sparse``, only voxels whose 3 x 3 patch in ``dist_n`` holds a voxel flagged changed
     (this sweep or the last) are looked at: nothing else can have become improvable.
     A row is worked on in runs of :data:`STEP_BLOCK`-column blocks that hold a voxel that can
-    improve; the other blocks are left as they are.
+    improve; the other blocks are left as they are. With ``fresh`` (the dense sweep's first
+    visit of a slice) each row starts unreached, +inf, just before it is worked on.
     """
     nb.literally(euclidean)
     hz, hy, hx = spacing
@@ -116,6 +117,12 @@ def step_across(
     for j in range(r_lo, r_hi):
         if mark:
             row_counts[j] = 0
+        if fresh:
+            # Here rather than in a fill of the slice beforehand: the row is then in the
+            # cache when it is read (a fill ahead was a pass over memory of its own).
+            fresh_row = dist_k[j]
+            for i in range(nx):
+                fresh_row[np.uint64(i)] = np.float32(np.inf)
         y0 = max(j - 1, 0)
         y1 = min(j + 2, ny)
         near = near_rows[0]
