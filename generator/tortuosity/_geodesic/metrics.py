@@ -83,6 +83,41 @@ def lattice_patch_block(best, up, centre, down, w_straight, w_x, w_y, w_corner, 
         best[i] = min(best[i], min(a, min(b, c)))
 
 
+@nb.njit(cache=True, nogil=True, _nrt=False)
+def patch_lowest_and_steps(lowest, best, row, up, centre, down, w_straight, w_x, w_y, w_corner):
+    """For every column of a row at once: ``lowest[i]``, the lowest value of the 3 x 3 patch of
+    rows ``up``, ``centre``, ``down`` behind, and ``best[i]``, the least of ``row[i]`` and every
+    lattice step from that patch (:func:`lattice_patch_block`'s values, the same bits), in one
+    vectorised loop: the euclidean step across needs both, and two loops read the patch twice.
+    """
+    nx = best.shape[0]
+    for i in (0, nx - 1):
+        straight = centre[i]
+        axial_y = min(up[i], down[i])
+        low = min(straight, axial_y)
+        value = min(straight + w_straight, axial_y + w_y)
+        for x in (i - 1, i + 1):
+            if 0 <= x < nx:
+                side = centre[x]
+                corner = min(up[x], down[x])
+                low = min(low, min(side, corner))
+                value = min(value, side + w_x)
+                value = min(value, corner + w_corner)
+        lowest[i] = low
+        best[i] = min(row[i], value)
+    for k in range(nx - 2):
+        i = np.uint64(k + 1)  # unsigned, as in lattice_row_from: no index wrap
+        straight = centre[i]
+        side = min(centre[i - 1], centre[i + 1])
+        axial_y = min(up[i], down[i])
+        corner = min(min(up[i - 1], up[i + 1]), min(down[i - 1], down[i + 1]))
+        lowest[i] = min(min(straight, side), min(axial_y, corner))
+        a = min(straight + w_straight, side + w_x)
+        b = axial_y + w_y
+        c = corner + w_corner
+        best[i] = min(row[i], min(a, min(b, c)))
+
+
 # --- In the plane: ring segments (scalar, used by the queue and the raster passes) ------------
 
 

@@ -36,6 +36,7 @@ from generator.tortuosity._geodesic.metrics import (
     improves,
     lattice_patch_block,
     lattice_row_from,
+    patch_lowest_and_steps,
     patch_constants,
     patch_segments_gathered,
     ring_update_euclidean,
@@ -100,7 +101,6 @@ def step_across(
     w_face_x = np.float32(math.sqrt(hx * hx + hz * hz))
     w_corner = np.float32(math.sqrt(hy * hy + hx * hx + hz * hz))
     recent = CHANGED_BIT | CHANGED_BEFORE_BIT
-    zero = np.float32(0.0)
     constants = patch_constants(hy, hx, hz)
     blocks = (nx + STEP_BLOCK - 1) // STEP_BLOCK
     # where, patch, values: the voxels that take the patch segments, gathered.
@@ -142,13 +142,13 @@ def step_across(
         row = dist_k[j]
         pore_row = pore_k[j]
         lowest = lowest_rows[0]
-        if euclidean:
-            # Lowest value of each 3 x 3 patch: no semi-Lagrangian update beats it plus hz.
-            lowest[:] = np.inf
-            lattice_patch_block(
-                lowest, up, dist_n[j], down, zero, zero, zero, zero, np.int64(0), nx
-            )
         best = best_rows[0]
+        if euclidean:
+            # Lowest value of each 3 x 3 patch (no semi-Lagrangian update beats it plus hz)
+            # and the lattice steps from it, for the whole row in one loop.
+            patch_lowest_and_steps(
+                lowest, best, row, up, dist_n[j], down, w_straight, w_face_x, w_face_y, w_corner
+            )
         triangle = triangle_rows[0]
         take = lowest_rows[0]  # reused within a run: 1.0 where the voxel improves
         # Which voxels can improve (1), a vectorised pass over the row.
@@ -190,14 +190,15 @@ def step_across(
             lo = run_start
             hi = min(c0, nx)
             run_start = np.int64(-1)
-            for k in range(hi - lo):
-                i = np.uint64(lo + k)  # unsigned, as in the vector loops: no index wrap
-                best[i] = row[i]
-            # Lattice steps from the 3 x 3 patch (one vectorised loop).
-            lattice_patch_block(
-                best, up, dist_n[j], down, w_straight, w_face_x, w_face_y, w_corner, lo, hi
-            )
-            if euclidean:
+            if not euclidean:
+                for k in range(hi - lo):
+                    i = np.uint64(lo + k)  # unsigned, as in the vector loops: no index wrap
+                    best[i] = row[i]
+                # Lattice steps from the 3 x 3 patch (one vectorised loop).
+                lattice_patch_block(
+                    best, up, dist_n[j], down, w_straight, w_face_x, w_face_y, w_corner, lo, hi
+                )
+            else:
                 gain = False
                 for k in range(hi - lo):
                     i = np.uint64(lo + k)
