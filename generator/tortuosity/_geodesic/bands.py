@@ -151,7 +151,10 @@ def band_kernels(euclidean: bool):
                         dist[k, r0:r1], pore[k, r0:r1], spacing, euclidean, tolerance,
                         b_seeds, b_counts, np.bool_(True), np.int64(0), nyb, touched,
                     )  # fmt: skip
-                    rows_now[k] = touched
+                    # Element by element: an array assigned to a slice compiled numba's
+                    # shape-mismatch error with its message formatting (1.7 s of compiling).
+                    rows_now[k, 0] = touched[0]
+                    rows_now[k, 1] = touched[1]
                     changed_last[k] = True
                     flagged[k] = True
             toward_source = False
@@ -206,14 +209,16 @@ def band_kernels(euclidean: bool):
                     hi = max(rows_now[k, 1], rows_before[k, 1])
                     if lo < hi:
                         age_change_flags(pore[k, r0 + lo : r0 + hi])
-                    rows_before[k] = rows_now[k]
+                    rows_before[k, 0] = rows_now[k, 0]
+                    rows_before[k, 1] = rows_now[k, 1]
                     rows_now[k, 0] = nyb
                     rows_now[k, 1] = 0
                     # Still 'changed before': this sweep's slices, and the exchange's after one.
                     flagged[k] = changed_now[k] or (
                         not dense and sweeps_done == 1 and changed_init[k]
                     )
-            changed_last[:] = changed_now
+            for k in range(nz):
+                changed_last[k] = changed_now[k]
             if not dense and sweeps_done == 1:
                 for k in range(nz):
                     changed_last[k] |= changed_init[k]
