@@ -202,6 +202,18 @@ def band_step(source, threshold, z_in, w, j0, j1, ring, line, run, plane):
     return z
 
 
+@nb.njit(cache=True)
+def band_totals(hist):
+    """Column sums of a (bands, bins) int64 histogram: what ``hist.sum(axis=0)`` gives, summed
+    by hand because that compiled numba's axis check with its message formatting (1.1 s of
+    the generation's compile)."""
+    total = np.zeros(hist.shape[1], dtype=np.int64)
+    for b in range(hist.shape[0]):
+        for v in range(hist.shape[1]):
+            total[v] += hist[b, v]
+    return total
+
+
 @nb.njit(cache=True, parallel=PARALLEL)
 def edt_pass(source, threshold, w, rows, out, labels, near, k, pick, label, n_bins):
     """One streaming transform of ``source >= threshold`` (window ``w``, bands of ``rows``),
@@ -243,7 +255,7 @@ def edt_pass(source, threshold, w, rows, out, labels, near, k, pick, label, n_bi
                         if label >= 0:
                             here[i] = label
                         h[min(values[i], top)] += 1
-    return hist.sum(axis=0)
+    return band_totals(hist)
 
 
 def source_threshold(source, threshold):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from generator._shared.edt_kernels import edt_pass
+from generator._shared.edt_kernels import band_totals, edt_pass
 from generator._shared.numba_compile import PARALLEL, use_shared_cache
 from generator._shared.phases import BINDER, FIBRE, PORE
 
@@ -96,7 +96,7 @@ def shell_pass(volume, dist_fibre, shell_label, tie_value, hash_cut, seed, resol
                         labels[i] = BINDER if take else PORE
                     elif d == tie_value:
                         h[_mix((z * ny + j) * nx + i, seed)] += 1
-    return hist.sum(axis=0)
+    return band_totals(hist)
 
 
 def tie_histogram(volume, dist_fibre, shell_label, tie_value, seed):
