@@ -378,7 +378,7 @@ def lattice_front(dist, pore, spacing, r0, r1):
     The order is Dial's: buckets of width just under the shortest step, so no voxel can
     improve another in its own bucket and each is settled once, in a ring of buckets (a
     step reaches at most a few buckets ahead); the queued voxels, whose values lie anywhere,
-    join in sorted order when the ring reaches their bucket. Clears the queued and changed
+    join in bucket order when the ring reaches their bucket. Clears the queued and changed
     bits of the band's edge rows; returns the number of updates.
     """
     nz, ny, nx = dist.shape
@@ -395,7 +395,7 @@ def lattice_front(dist, pore, spacing, r0, r1):
     last_slot = ring - 1
     flat = dist.reshape(-1)
     pore_flat = pore.reshape(-1)
-    # The queued voxels (the band's edge rows), sorted by value.
+    # The queued voxels (the band's edge rows), in the order of their buckets.
     edge_rows = (r0, r1 - 1) if r1 - 1 > r0 else (r0, -1)
     count = 0
     for k in range(nz):
@@ -416,7 +416,7 @@ def lattice_front(dist, pore, spacing, r0, r1):
     seed_values = np.empty(count, dtype=np.float32)
     for s in range(count):
         seed_values[s] = flat[seeds[s]]
-    by_value = np.argsort(seed_values)
+    by_value = _by_bucket(seed_values, inv_width)
     # Buckets as singly linked lists over one pool of entries (index, value, next).
     head = np.full(ring, -1, dtype=np.int64)
     capacity = max(1024, 2 * count)
@@ -508,6 +508,34 @@ def lattice_front(dist, pore, spacing, r0, r1):
         bucket += 1
     _mark_border(pore, r0, r1, ~BORDER_BIT, np.uint8(0))
     return updates
+
+
+@nb.njit(cache=True, nogil=True)
+def _by_bucket(values, inv_width):
+    """Indices of ``values`` (finite, >= 0) in ascending order of their bucket
+    ``int(value * inv_width)``, in index order within a bucket: a counting sort. Dial's order
+    needs no order within a bucket (nothing in a bucket improves another), and np.argsort's
+    quicksort took 2 s of the front's compile."""
+    count = values.shape[0]
+    index = np.empty(count, dtype=np.int64)
+    if count == 0:
+        return index
+    low = int(values[0] * inv_width)
+    high = low
+    for s in range(count):
+        b = int(values[s] * inv_width)
+        low = min(low, b)
+        high = max(high, b)
+    start = np.zeros(high - low + 2, dtype=np.int64)
+    for s in range(count):
+        start[int(values[s] * inv_width) - low + 1] += 1
+    for b in range(1, high - low + 2):
+        start[b] += start[b - 1]
+    for s in range(count):
+        b = int(values[s] * inv_width) - low
+        index[start[b]] = s
+        start[b] += 1
+    return index
 
 
 @nb.njit(cache=True, nogil=True)
