@@ -133,3 +133,20 @@ def test_the_front_compiled_apart_is_the_one_a_solve_takes(monkeypatch):
     # The types the solver passes are those it was compiled for apart: a second
     # specialisation would be a compile that the child which took the front did for nothing.
     assert len(front.signatures) == 1
+
+
+def test_front_seeds_come_in_bucket_order_like_a_stable_sort():
+    """The front's counting sort of its queued voxels against numpy's stable sort of their
+    buckets, with ties, a lone bucket and no seed at all."""
+    rng = np.random.default_rng(5)
+    inv_width = 1.0 / 0.99
+    cases = [
+        rng.uniform(0.0, 400.0, 5000).astype(np.float32),
+        np.round(rng.uniform(3.0, 9.0, 300)).astype(np.float32),  # many equal values
+        np.full(7, 12.5, dtype=np.float32),
+        np.empty(0, dtype=np.float32),
+    ]
+    for values in cases:
+        buckets = (values.astype(np.float64) * inv_width).astype(np.int64)
+        expected = np.argsort(buckets, kind="stable")
+        np.testing.assert_array_equal(bands._by_bucket(values, inv_width), expected)
