@@ -113,7 +113,7 @@ def band_kernels(euclidean: bool):
                 # was a pass over memory of its own (0.045 s of a `200` pass, 0.13 s at 1000),
                 # and a fill of the slice ahead of its step across left it out of the cache.
                 if t == 0:
-                    _start_rows(dist[k, r0:r1], pore[k, r0:r1], True)
+                    _start_source_rows(dist[k, r0:r1], pore[k, r0:r1])
                 else:
                     n = order[t - 1]
                     # np.bool_ and np.int64, never bare constants: numba types those as literals
@@ -294,21 +294,17 @@ def band_kernels(euclidean: bool):
 
 
 @nb.njit(cache=True, nogil=True, _nrt=False)
-def _start_rows(dist_k, pore_k, source):
-    """Rows of one slice before the first sweep reaches them: +inf, or at the source slice 0
-    at pore voxels and +inf at solid ones."""
+def _start_source_rows(dist_k, pore_k):
+    """Rows of the source slice before the first sweep: 0 at pore voxels, +inf at solid ones
+    (the other slices' rows start at +inf inside their step across, ``fresh``)."""
     ny, nx = dist_k.shape
     unreached = np.float32(np.inf)
     zero = np.float32(0.0)
     for j in range(ny):
         row = dist_k[j]
-        if source:
-            pore_row = pore_k[j]
-            for i in range(nx):
-                row[i] = zero if pore_row[i] & PORE_BIT else unreached
-        else:
-            for i in range(nx):
-                row[i] = unreached
+        pore_row = pore_k[j]
+        for i in range(nx):
+            row[i] = zero if pore_row[i] & PORE_BIT else unreached
 
 
 @nb.njit(cache=True, nogil=True)
